@@ -1,0 +1,34 @@
+# Everything a new machine needs starts here: only Python 3.11+ and make are assumed.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-dev
+DEMO   := examples/say-hello
+
+.PHONY: demo test lint typecheck unit bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	cd $(DEMO) && ../../$(BIN)/skyfn synth
+	@echo "--- generated env module: $(DEMO)/.skyfn/generated/skyfn_env/say_hello.py"
+	@sed -n '1,40p' $(DEMO)/.skyfn/generated/skyfn_env/say_hello.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy --strict src tests
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+test: lint typecheck unit
+
+clean:
+	rm -rf $(VENV) $(DEMO)/.skyfn

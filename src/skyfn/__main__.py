@@ -1,0 +1,3 @@
+from skyfn.cli import main
+
+main()

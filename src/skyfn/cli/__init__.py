@@ -1,0 +1,20 @@
+"""The ``skyfn`` command: parses arguments and calls the modules that do the work."""
+
+from __future__ import annotations
+
+import click
+
+from skyfn import __version__
+from skyfn.cli.build import generate, init, synth_command
+from skyfn.cli.common import SkyfnGroup
+
+
+@click.group(cls=SkyfnGroup)
+@click.version_option(__version__, prog_name="skyfn")
+def main() -> None:
+    """Python cloud functions with environment variables and secrets done right."""
+
+
+main.add_command(init)
+main.add_command(synth_command)
+main.add_command(generate)

@@ -1,0 +1,83 @@
+"""``skyfn init``, ``skyfn synth``, ``skyfn generate env``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from skyfn.cli.common import choose_scope, current_project, relative, scope_options
+from skyfn.model import Model
+from skyfn.project import Project, choose_secret_store
+from skyfn.scaffold import scaffold
+from skyfn.synth.run import SynthResult, generate_env, synth
+
+
+@click.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
+def init(directory: Path) -> None:
+    """Scaffold the say-hello project in DIRECTORY (default: here)."""
+    written = scaffold(directory)
+    for path in written:
+        click.echo(f"created {path}")
+    click.echo(f"\nnext: cd {directory} && skyfn synth")
+
+
+@click.command(name="synth")
+@scope_options
+@click.option("--store", type=click.Choice(["local", "ssm"]), help="Secret store to read.")
+def synth_command(branch: str | None, identifier: str | None, store: str | None) -> None:
+    """Validate the backend and write artifacts and typed env modules."""
+    project = current_project()
+    result = synth(project, choose_scope(branch, identifier), choose_secret_store(project, store))
+    _print_summary(project, result)
+
+
+@click.group()
+def generate() -> None:
+    """Regenerate outputs without a full synth."""
+
+
+@generate.command(name="env")
+@scope_options
+def generate_env_command(branch: str | None, identifier: str | None) -> None:
+    """Regenerate the typed env modules (.skyfn/generated/skyfn_env)."""
+    project = current_project()
+    result = generate_env(project, choose_scope(branch, identifier), choose_secret_store(project))
+    _print_written(project, result)
+
+
+def _print_summary(project: Project, result: SynthResult) -> None:
+    model = result.model
+    click.echo(f"synth for {model.scope.label} (app {model.app_id})")
+    for line in describe_functions(model):
+        click.echo(line)
+    _print_written(project, result)
+
+
+def describe_functions(model: Model) -> list[str]:
+    """One block per function; secrets appear as references, never values."""
+    lines: list[str] = []
+    for f in model.functions:
+        lines.append(f"  {f.name}  ({f.handler}, {f.timeout_seconds} s, {f.memory_mb} MB)")
+        width = max(
+            (len(k) for k in [*(e.key for e in f.environment), *(s.key for s in f.secrets)]),
+            default=0,
+        )
+        for e in f.environment:
+            lines.append(f"    {e.key:<{width}}  {e.type_name:<6} {e.deployed}")
+        for s in f.secrets:
+            lines.append(f"    {s.key:<{width}}  secret {s.secret_name} (resolved at start)")
+    return lines
+
+
+def _print_written(project: Project, result: SynthResult) -> None:
+    report = result.report
+    click.echo(
+        f"wrote {len(report.written)} file(s), {len(report.unchanged)} unchanged"
+        + (f", removed {len(report.removed)}" if report.removed else "")
+    )
+    for path in report.written:
+        click.echo(f"  wrote   {relative(path, project.root)}")
+    for path in report.removed:
+        click.echo(f"  removed {relative(path, project.root)}")

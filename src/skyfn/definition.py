@@ -1,0 +1,74 @@
+"""The public API's objects: what ``define_function``, ``define_backend`` and ``secret`` return.
+
+They only record what the user wrote (and where). Validation happens once, when synth turns
+them into the model (``skyfn.synth.build``), so every problem is reported with its scope.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+EnvInput = str | int | float | bool | None
+"""What an environment value may be written as; ``None`` is refused at synth with a hint."""
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A reference to a secret by name; the value is resolved when the function starts."""
+
+    name: str
+
+    def __repr__(self) -> str:
+        return f"secret({self.name!r})"
+
+
+def secret(name: str) -> Secret:
+    """Reference the secret ``name`` (set it with ``skyfn secret set NAME``)."""
+    return Secret(name)
+
+
+@dataclass(frozen=True)
+class FunctionDefinition:
+    name: str | None
+    entry: str
+    timeout_seconds: object
+    memory_mb: object
+    environment: Mapping[str, object]
+    resource_file: Path = field(compare=False)
+
+
+@dataclass(frozen=True)
+class BackendDefinition:
+    functions: tuple[object, ...]
+
+
+def define_function(
+    *,
+    name: str | None = None,
+    entry: str = "handler.py",
+    timeout_seconds: int = 3,
+    memory_mb: int = 128,
+    environment: Mapping[str, EnvInput | Secret] | None = None,
+) -> FunctionDefinition:
+    """Define a function whose code is ``entry`` (relative to the calling resource file).
+
+    ``name`` defaults to the resource file's folder name. Defaults follow Lambda's:
+    3 seconds, 128 MB.
+    """
+    caller = Path(sys._getframe(1).f_code.co_filename).resolve()
+    return FunctionDefinition(
+        name=name,
+        entry=entry,
+        timeout_seconds=timeout_seconds,
+        memory_mb=memory_mb,
+        environment=dict(environment or {}),
+        resource_file=caller,
+    )
+
+
+def define_backend(*functions: FunctionDefinition) -> BackendDefinition:
+    """Collect the app's functions; assign the result to ``backend`` in ``backend/backend.py``."""
+    return BackendDefinition(functions=tuple(functions))

@@ -1,0 +1,99 @@
+"""The synthesized model: frozen plain data that every output is derived from.
+
+Emitters and the local host read this; none of them re-reads ``backend/`` or re-validates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from skyfn.runtime.contract import secret_placeholder
+
+ScalarValue = str | int | float | bool
+ScopeKind = Literal["sandbox", "branch"]
+
+
+@dataclass(frozen=True, order=True)
+class Scope:
+    """Where a run lives and where its secrets are looked up first."""
+
+    kind: ScopeKind
+    name: str
+
+    @property
+    def label(self) -> str:
+        """Human form, e.g. ``sandbox alice`` or ``branch staging``."""
+        return f"{self.kind} {self.name}"
+
+    @property
+    def slug(self) -> str:
+        """Path segment form, e.g. ``sandbox-alice``; used in store paths and artifact dirs."""
+        return f"{self.kind}-{self.name}"
+
+
+@dataclass(frozen=True)
+class EnvValue:
+    """A plain configuration value, deployed as a string and typed in the env module."""
+
+    key: str
+    value: ScalarValue
+
+    @property
+    def type_name(self) -> str:
+        return type(self.value).__name__
+
+    @property
+    def deployed(self) -> str:
+        """The string the function process sees."""
+        if isinstance(self.value, bool):
+            return "true" if self.value else "false"
+        if isinstance(self.value, float):
+            return repr(self.value)
+        return str(self.value)
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    """A secret variable: its value is looked up in ``paths``, in order, at cold start."""
+
+    key: str
+    secret_name: str
+    paths: tuple[str, ...]
+
+    @property
+    def placeholder(self) -> str:
+        return secret_placeholder(self.secret_name)
+
+
+@dataclass(frozen=True)
+class Function:
+    """One function as it will run: everything an emitter or the host needs."""
+
+    name: str
+    module_name: str
+    directory: Path
+    handler: str  # "<module>.<callable>", relative to ``directory``
+    timeout_seconds: int
+    memory_mb: int
+    environment: tuple[EnvValue, ...]
+    secrets: tuple[SecretRef, ...]
+    deployed_environment: tuple[tuple[str, str], ...]  # what Lambda gets, sorted by key
+
+    @property
+    def environment_dict(self) -> dict[str, str]:
+        return dict(self.deployed_environment)
+
+
+@dataclass(frozen=True)
+class Model:
+    """A backend synthesized for one scope."""
+
+    app_id: str
+    scope: Scope
+    project_root: Path
+    functions: tuple[Function, ...]
+
+    def function(self, name: str) -> Function | None:
+        return next((f for f in self.functions if f.name == name), None)

@@ -1,0 +1,2 @@
+"""The code that ships inside every function. Standard library only; imports nothing else
+from skyfn, so a bundle needs just this package."""

@@ -1,0 +1,95 @@
+"""Scope → secret path rules. The only module that knows how store paths are shaped.
+
+Paths are SSM-style and the same for every store::
+
+    /skyfn/<app-id>/sandbox-<identifier>/<SECRET>
+    /skyfn/<app-id>/branch-<name>/<SECRET>
+    /skyfn/<app-id>/shared/<SECRET>
+
+A function's secret is looked up in its own scope first, then in ``shared``.
+"""
+
+from __future__ import annotations
+
+import getpass
+import re
+
+from skyfn.errors import SkyfnError
+from skyfn.model import Scope
+
+ROOT = "skyfn"
+SHARED_SEGMENT = "shared"
+
+_SECRET_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+_SEGMENT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
+_APP_ID = re.compile(r"[a-z][a-z0-9-]{0,39}")
+
+
+def check_secret_name(name: str) -> str:
+    """Refuse anything that could escape its scope's folder (``/``, ``..``) or break a store."""
+    if not _SECRET_NAME.fullmatch(name) or ".." in name:
+        raise SkyfnError(
+            f"secret name {name!r} is not valid: use letters, digits, '_', '.' and '-' "
+            "(at most 128 characters, not starting with '.' or '-', no '..')"
+        )
+    return name
+
+
+def branch(name: str) -> Scope:
+    if not _SEGMENT.fullmatch(name) or ".." in name:
+        suggestion = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "main"
+        raise SkyfnError(
+            f"branch name {name!r} cannot be used in secret paths: use letters, digits, "
+            f"'_', '.' and '-' (e.g. --branch {suggestion})"
+        )
+    return Scope("branch", name)
+
+
+def sandbox(identifier: str | None = None) -> Scope:
+    """The developer's sandbox; the identifier defaults to the OS user name, normalised."""
+    if identifier is None:
+        identifier = re.sub(r"[^A-Za-z0-9_.-]+", "-", getpass.getuser()).strip("-.") or "dev"
+    if not _SEGMENT.fullmatch(identifier) or ".." in identifier:
+        raise SkyfnError(
+            f"sandbox identifier {identifier!r} is not valid: use letters, digits, "
+            "'_', '.' and '-' (at most 64 characters)"
+        )
+    return Scope("sandbox", identifier)
+
+
+def check_app_id(app_id: str) -> str:
+    if not _APP_ID.fullmatch(app_id):
+        raise SkyfnError(
+            f"app id {app_id!r} is not valid: use lowercase letters, digits and '-', "
+            "starting with a letter, at most 40 characters ([tool.skyfn] app_id)"
+        )
+    return app_id
+
+
+def normalise_app_id(folder_name: str) -> str:
+    """Turn a project folder's name into an app id (``My_App`` → ``my-app``)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", folder_name.lower()).strip("-")[:40].strip("-")
+    if not slug:
+        slug = "app"
+    if not slug[0].isalpha():
+        slug = f"app-{slug}"[:40].strip("-")
+    return slug
+
+
+def prefix(app_id: str, scope: Scope | None) -> str:
+    """The folder of a scope's secrets; ``None`` is the app's shared folder."""
+    segment = SHARED_SEGMENT if scope is None else scope.slug
+    return f"/{ROOT}/{app_id}/{segment}/"
+
+
+def secret_path(app_id: str, scope: Scope | None, name: str) -> str:
+    return prefix(app_id, scope) + check_secret_name(name)
+
+
+def lookup_paths(app_id: str, scope: Scope, name: str) -> tuple[str, ...]:
+    """Where a function running in ``scope`` looks for secret ``name``, in order."""
+    return (secret_path(app_id, scope, name), secret_path(app_id, None, name))
+
+
+def describe(scope: Scope | None) -> str:
+    return "shared" if scope is None else scope.label

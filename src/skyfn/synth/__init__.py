@@ -1,0 +1,1 @@
+"""Synth: definitions + scope → model → outputs (artifacts, env modules)."""

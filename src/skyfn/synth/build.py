@@ -1,0 +1,244 @@
+"""Definitions + scope → model. Every validation rule lives here, applied once."""
+
+from __future__ import annotations
+
+import ast
+import json
+import keyword
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from skyfn import scope as scopes
+from skyfn.definition import BackendDefinition, FunctionDefinition, Secret
+from skyfn.errors import DefinitionError, SkyfnError
+from skyfn.model import EnvValue, Function, Model, Scope, SecretRef
+from skyfn.runtime import contract
+from skyfn.synth import rules
+
+_Problem = Callable[[str], None]  # reports one problem of the function being built
+
+
+def build_model(
+    backend: BackendDefinition,
+    *,
+    app_id: str,
+    scope: Scope,
+    project_root: Path,
+    secret_store: str,
+) -> Model:
+    """Validate every function and return the model; all problems are raised together."""
+    problems: list[str] = []
+    functions: list[Function] = []
+    for index, item in enumerate(backend.functions):
+        if not isinstance(item, FunctionDefinition):
+            problems.append(
+                f"define_backend argument {index + 1} is {type(item).__name__}, "
+                "not a function from define_function(...)"
+            )
+            continue
+        built = _build_function(item, app_id, scope, secret_store, problems)
+        if built is not None:
+            functions.append(built)
+    problems.extend(_collisions(functions))
+    if problems:
+        raise DefinitionError("\n".join(problems))
+    functions.sort(key=lambda f: f.name)
+    return Model(app_id=app_id, scope=scope, project_root=project_root, functions=tuple(functions))
+
+
+def _build_function(
+    d: FunctionDefinition, app_id: str, scope: Scope, store: str, problems: list[str]
+) -> Function | None:
+    name = d.name if d.name is not None else d.resource_file.parent.name
+    where = f"function {name}"
+    before = len(problems)
+
+    def problem(text: str) -> None:
+        problems.append(f"{where}: {text}")
+
+    if not isinstance(name, str) or not rules.FUNCTION_NAME.fullmatch(name):
+        problem(
+            "name must start with a letter and hold only letters, digits, '-' and '_' "
+            "(at most 64 characters)"
+        )
+        return None
+    module_name = name.replace("-", "_")
+    if keyword.iskeyword(module_name):
+        problem(f"name {name!r} is a Python keyword; pick another name")
+
+    handler = _check_entry(d, problem)
+    _check_int(d.timeout_seconds, "timeout_seconds", rules.TIMEOUT_RANGE, "seconds", problem)
+    _check_int(d.memory_mb, "memory_mb", rules.MEMORY_RANGE, "MB", problem)
+
+    environment: list[EnvValue] = []
+    secrets: list[SecretRef] = []
+    for key, value in d.environment.items():
+        if not _check_key(key, problem):
+            continue
+        assert isinstance(key, str)
+        if isinstance(value, Secret):
+            try:
+                scopes.check_secret_name(value.name)
+            except SkyfnError as exc:
+                problem(f"environment {key}: {exc}")
+                continue
+            paths = scopes.lookup_paths(app_id, scope, value.name)
+            secrets.append(SecretRef(key=key, secret_name=value.name, paths=paths))
+        elif value is None:
+            problem(
+                f"environment {key} is not set (synth for {scope.label}); "
+                "export it before synth or give a default"
+            )
+        elif isinstance(value, str | int | float | bool):
+            if isinstance(value, str) and "\x00" in value:
+                problem(f"environment {key} contains a NUL character, which no process accepts")
+                continue
+            environment.append(EnvValue(key=key, value=value))
+        else:
+            problem(
+                f"environment {key} is a {type(value).__name__}; values must be str, int, "
+                "float or bool (use json.dumps(...) for structured data, secret(...) for secrets)"
+            )
+    if len(problems) > before or handler is None:
+        return None
+
+    assert isinstance(d.timeout_seconds, int) and isinstance(d.memory_mb, int)
+    deployed = _deployed_environment(name, handler, environment, secrets, store)
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in deployed)
+    if size > rules.ENV_SIZE_LIMIT:
+        problem(
+            f"environment is {size} bytes as deployed (keys and values, secret placeholders "
+            f"and skyfn's own variables included); Lambda's limit is {rules.ENV_SIZE_LIMIT} "
+            "bytes. Move large values into secrets, files or fewer variables"
+        )
+        return None
+    return Function(
+        name=name,
+        module_name=module_name,
+        directory=d.resource_file.parent,
+        handler=handler,
+        timeout_seconds=d.timeout_seconds,
+        memory_mb=d.memory_mb,
+        environment=tuple(sorted(environment, key=lambda e: e.key)),
+        secrets=tuple(sorted(secrets, key=lambda s: s.key)),
+        deployed_environment=deployed,
+    )
+
+
+def _deployed_environment(
+    name: str,
+    handler: str,
+    environment: Sequence[EnvValue],
+    secrets: Sequence[SecretRef],
+    store: str,
+) -> tuple[tuple[str, str], ...]:
+    """Exactly the variables a deployed function is configured with: never a secret value."""
+    values = {e.key: e.deployed for e in environment}
+    values.update({s.key: s.placeholder for s in secrets})
+    values[contract.HANDLER_VAR] = handler
+    values[contract.FUNCTION_VAR] = name
+    if secrets:
+        spec = {s.key: list(s.paths) for s in sorted(secrets, key=lambda s: s.key)}
+        values[contract.SECRETS_VAR] = json.dumps(spec, separators=(",", ":"))
+        values[contract.STORE_VAR] = store
+    return tuple(sorted(values.items()))
+
+
+def _check_key(key: object, problem: _Problem) -> bool:
+    if key in rules.RESERVED_KEYS:
+        problem(f"environment key {key} is reserved by AWS Lambda; rename it")
+        return False
+    if not isinstance(key, str) or not rules.ENV_KEY.fullmatch(key):
+        problem(
+            f"environment key {key!r} is not valid: start with a letter, then letters, "
+            "digits and '_'"
+        )
+        return False
+    if key.startswith(rules.SKYFN_PREFIX):
+        problem(f"environment key {key} starts with {rules.SKYFN_PREFIX}, which skyfn reserves")
+        return False
+    return True
+
+
+def _check_int(
+    value: object, field: str, bounds: tuple[int, int], unit: str, problem: _Problem
+) -> None:
+    low, high = bounds
+    if isinstance(value, bool) or not isinstance(value, int):
+        problem(f"{field} must be a whole number of {unit} from {low} to {high}, got {value!r}")
+    elif not low <= value <= high:
+        problem(f"{field} is {value}; it must be from {low} to {high} {unit}")
+
+
+def _check_entry(d: FunctionDefinition, problem: _Problem) -> str | None:
+    """Check the handler file statically (it is not imported at synth: it may read secrets)."""
+    folder = d.resource_file.parent
+    if not isinstance(d.entry, str) or not d.entry.endswith(".py"):
+        problem(f"entry must be a .py file relative to {d.resource_file.name}, got {d.entry!r}")
+        return None
+    path = (folder / d.entry).resolve()
+    try:
+        relative = path.relative_to(folder)
+    except ValueError:
+        problem(f"entry {d.entry} is outside the function's folder {folder}")
+        return None
+    if not path.is_file():
+        problem(f"handler file {path} does not exist; create it or fix entry=")
+        return None
+    parts = relative.with_suffix("").parts
+    if not all(p.isidentifier() and not keyword.iskeyword(p) for p in parts):
+        problem(f"entry {d.entry} is not importable as a Python module; rename the file")
+        return None
+    try:
+        tree = ast.parse(path.read_bytes(), filename=str(path))
+    except (SyntaxError, ValueError) as exc:
+        line = f", line {exc.lineno}" if isinstance(exc, SyntaxError) and exc.lineno else ""
+        problem(f"handler file {relative}{line}: {type(exc).__name__}: {exc}")
+        return None
+    verdict = _handler_binding(tree)
+    if verdict is not None:
+        problem(f"handler file {relative} {verdict}; define def handler(event, context): ...")
+        return None
+    return ".".join(parts) + ".handler"
+
+
+def _handler_binding(tree: ast.Module) -> str | None:
+    """``None`` when the module binds a callable-looking ``handler``, else what is wrong."""
+    found: str | None = "has no handler function"
+    for node in tree.body:
+        if (isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "handler") or (isinstance(node, ast.ClassDef) and node.name == "handler"):
+            found = None
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            if any((a.asname or a.name.split(".")[0]) == "handler" for a in node.names):
+                found = None
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == "handler" for t in targets):
+                literal = isinstance(
+                    node.value,
+                    ast.Constant | ast.List | ast.Dict | ast.Tuple | ast.Set | ast.JoinedStr,
+                )
+                found = "binds handler to a value that is not callable" if literal else None
+    return found
+
+
+def _collisions(functions: Sequence[Function]) -> list[str]:
+    problems: list[str] = []
+    by_name: dict[str, Function] = {}
+    by_module: dict[str, Function] = {}
+    for f in functions:
+        if f.name in by_name:
+            problems.append(
+                f"function {f.name}: defined twice ({by_name[f.name].directory} and "
+                f"{f.directory}); give one a different name="
+            )
+            continue
+        other = by_module.get(f.module_name)
+        if other is not None:
+            problems.append(
+                f"function {f.name}: its env module skyfn_env.{f.module_name} collides with "
+                f"function {other.name}; rename one of them"
+            )
+        by_name[f.name] = f
+        by_module[f.module_name] = f
+    return problems

@@ -1,0 +1,65 @@
+"""Synth end to end: load the backend, build the model, render and write every output."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from skyfn.model import Model, Scope
+from skyfn.project import Project, load_backend
+from skyfn.synth.artifacts import render_artifact
+from skyfn.synth.build import build_model
+from skyfn.synth.envgen import PACKAGE, PACKAGE_INIT, render_env_module
+from skyfn.synth.writer import WriteReport, write_outputs
+
+
+@dataclass(frozen=True)
+class SynthResult:
+    model: Model
+    report: WriteReport
+
+
+def load_model(project: Project, scope: Scope, secret_store: str) -> Model:
+    return build_model(
+        load_backend(project),
+        app_id=project.app_id,
+        scope=scope,
+        project_root=project.root,
+        secret_store=secret_store,
+    )
+
+
+def env_package_dir(project: Project) -> Path:
+    return project.generated_dir / PACKAGE
+
+
+def artifact_dir(project: Project, scope: Scope) -> Path:
+    return project.artifacts_dir / scope.slug
+
+
+def env_outputs(project: Project, model: Model) -> dict[Path, str]:
+    package = env_package_dir(project)
+    outputs = {package / "__init__.py": PACKAGE_INIT}
+    for function in model.functions:
+        outputs[package / f"{function.module_name}.py"] = render_env_module(function)
+    return outputs
+
+
+def artifact_outputs(project: Project, model: Model) -> dict[Path, str]:
+    folder = artifact_dir(project, model.scope)
+    return {folder / f"{f.name}.json": render_artifact(model, f) for f in model.functions}
+
+
+def synth(project: Project, scope: Scope, secret_store: str) -> SynthResult:
+    """Write env modules and artifacts for ``scope``; unchanged files are left alone."""
+    model = load_model(project, scope, secret_store)
+    outputs = env_outputs(project, model) | artifact_outputs(project, model)
+    report = write_outputs(outputs, [env_package_dir(project), artifact_dir(project, scope)])
+    return SynthResult(model, report)
+
+
+def generate_env(project: Project, scope: Scope, secret_store: str) -> SynthResult:
+    """Regenerate only the typed env modules."""
+    model = load_model(project, scope, secret_store)
+    report = write_outputs(env_outputs(project, model), [env_package_dir(project)])
+    return SynthResult(model, report)

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Keep every test's skyfn data (the local store) out of the real home directory."""
+    home = tmp_path_factory.mktemp("skyfn-home")
+    old = os.environ.get("SKYFN_HOME")
+    os.environ["SKYFN_HOME"] = str(home)
+    yield home
+    if old is None:
+        os.environ.pop("SKYFN_HOME", None)
+    else:
+        os.environ["SKYFN_HOME"] = old
