@@ -18,3 +18,8 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ.pop("SKYFN_HOME", None)
     else:
         os.environ["SKYFN_HOME"] = old
+
+
+from tests.aws import aws, moto_server  # noqa: E402  (fixtures shared by every AWS test)
+
+__all__ = ["aws", "moto_server"]

@@ -206,7 +206,9 @@ def _handler_binding(tree: ast.Module) -> str | None:
     """``None`` when the module binds a callable-looking ``handler``, else what is wrong."""
     found: str | None = "has no handler function"
     for node in tree.body:
-        if (isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "handler") or (isinstance(node, ast.ClassDef) and node.name == "handler"):
+        if (
+            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "handler"
+        ) or (isinstance(node, ast.ClassDef) and node.name == "handler"):
             found = None
         elif isinstance(node, ast.Import | ast.ImportFrom):
             if any((a.asname or a.name.split(".")[0]) == "handler" for a in node.names):

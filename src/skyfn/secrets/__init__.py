@@ -1,0 +1,1 @@
+"""Secret stores behind one small protocol (see ``store.py``)."""

@@ -1,0 +1,48 @@
+"""The protocol every secret store implements: read many, write, list, delete, with versions.
+
+Paths are built by ``skyfn.scope`` only; a store treats them as opaque keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class SecretInfo:
+    """What ``list`` shows: never a value."""
+
+    path: str
+    version: int
+    last_modified: datetime
+
+
+@dataclass(frozen=True)
+class SecretValue:
+    path: str
+    value: str
+    version: int
+    last_modified: datetime
+
+
+class SecretStore(Protocol):
+    name: str
+
+    def read_many(self, paths: Sequence[str]) -> dict[str, SecretValue]:
+        """The newest version of each path that exists; absent paths are left out."""
+        ...
+
+    def write(self, path: str, value: str) -> SecretInfo:
+        """Store ``value`` as a new version of ``path``."""
+        ...
+
+    def list(self, prefix: str) -> list[SecretInfo]:
+        """Every secret whose path starts with ``prefix``, sorted by path."""
+        ...
+
+    def delete(self, path: str) -> bool:
+        """Remove ``path`` and all its versions; ``False`` when it did not exist."""
+        ...
