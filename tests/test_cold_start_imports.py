@@ -17,7 +17,8 @@ import boto3
 from tests.aws import Aws
 from tests.helpers import write
 
-HEAVY = ("boto3", "botocore", "cryptography", "urllib.request", "concurrent", "urllib3")
+# The SDK, crypto, and the stdlib HTTP stacks (http.client alone costs ~40 ms via email).
+HEAVY = ("boto3", "botocore", "cryptography", "urllib", "concurrent", "http", "email")
 
 
 def imported(module: str, env: dict[str, str], cwd: Path) -> set[str]:

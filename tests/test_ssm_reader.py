@@ -3,10 +3,10 @@ that plays the failures moto never produces (denied, throttled, 5xx, dropped con
 
 from __future__ import annotations
 
-import http.client
 import json
+import socket
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -36,30 +36,26 @@ class Traffic:
 
 @pytest.fixture()
 def traffic(monkeypatch: pytest.MonkeyPatch) -> Traffic:
-    """Count requests and connections at http.client's level (boto3 uses urllib3, unaffected)."""
+    """Count what goes over sockets: each request's X-Amz-Target, and connections opened."""
     seen = Traffic()
-    real_request = http.client.HTTPConnection.request
-    real_connect = http.client.HTTPConnection.connect
+    real_sendall = socket.socket.sendall
+    real_create_connection = socket.create_connection
 
-    def request(
-        self: http.client.HTTPConnection,
-        method: str,
-        url: str,
-        body: Any = None,
-        headers: Mapping[str, str] | None = None,
-        **options: Any,
-    ) -> None:
-        with seen.lock:
-            seen.targets.append(dict(headers or {}).get("X-Amz-Target", ""))
-        real_request(self, method, url, body, headers or {}, **options)
+    def sendall(self: socket.socket, data: Any, *args: Any) -> None:
+        head = bytes(data[:4096])
+        if head.startswith(b"POST "):
+            target = head.partition(b"X-Amz-Target: ")[2].partition(b"\r\n")[0]
+            with seen.lock:
+                seen.targets.append(target.decode())
+        real_sendall(self, data, *args)
 
-    def connect(self: http.client.HTTPConnection) -> None:
+    def create_connection(*args: Any, **kwargs: Any) -> socket.socket:
         with seen.lock:
             seen.connections += 1
-        real_connect(self)
+        return real_create_connection(*args, **kwargs)
 
-    monkeypatch.setattr(http.client.HTTPConnection, "request", request)
-    monkeypatch.setattr(http.client.HTTPConnection, "connect", connect)
+    monkeypatch.setattr(socket.socket, "sendall", sendall)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
     return seen
 
 

@@ -1,7 +1,7 @@
 """Read SSM SecureString parameters at cold start without the AWS SDK.
 
 A boto3 SSM client costs a fresh process about 0.7 s before its first call; this reader
-needs only http.client, hmac and hashlib. Names go out in batches of 10 (GetParameters'
+needs only socket (ssl for https), hmac, hashlib and json. Names go out in batches of 10 (GetParameters'
 limit); batches run concurrently, one thread and one kept-alive connection per worker.
 Throttling, 5xx and dropped connections are retried with capped, jittered backoff.
 Secret values never appear in an exception message.
@@ -9,13 +9,13 @@ Secret values never appear in an exception message.
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import NamedTuple
 
+from skyfn.runtime.http1 import Connection
 from skyfn.runtime.secrets import SecretStoreError
 from skyfn.runtime.sigv4 import Credentials, amz_date, sign
 
@@ -37,7 +37,7 @@ class Endpoint(NamedTuple):
 
 
 def parse_endpoint(url: str, variable: str) -> Endpoint:
-    """``scheme://host[:port][/]``; parsed by hand to keep urllib off the path."""
+    """``scheme://host[:port][/]``, parsed by hand: urllib.parse is not on the cold path."""
     scheme, sep, rest = url.strip().partition("://")
     host = rest.split("/", 1)[0]
     hostname, colon, port_text = host.partition(":")
@@ -136,9 +136,6 @@ def _error_of(status: int, body: bytes, header: str | None) -> tuple[str, str]:
     return error_type, message
 
 
-Connect = Callable[[], http.client.HTTPConnection]
-
-
 class SsmReader:
     """``SecretReader`` over SSM GetParameters (WithDecryption)."""
 
@@ -199,22 +196,11 @@ class SsmReader:
         finally:
             connection.close()
 
-    def _connect(self) -> http.client.HTTPConnection:
+    def _connect(self) -> Connection:
         endpoint = self.endpoint
-        if endpoint.scheme == "https":
-            import ssl  # only for TLS endpoints
+        return Connection(endpoint.scheme, endpoint.hostname, endpoint.port, TIMEOUT)
 
-            return http.client.HTTPSConnection(
-                endpoint.hostname,
-                endpoint.port,
-                timeout=TIMEOUT,
-                context=ssl.create_default_context(),
-            )
-        return http.client.HTTPConnection(endpoint.hostname, endpoint.port, timeout=TIMEOUT)
-
-    def _get_parameters(
-        self, connection: http.client.HTTPConnection, names: list[str]
-    ) -> dict[str, str]:
+    def _get_parameters(self, connection: Connection, names: list[str]) -> dict[str, str]:
         body = json.dumps({"Names": names, "WithDecryption": True}).encode()
         failure = ""
         for attempt in range(MAX_ATTEMPTS):
@@ -237,18 +223,16 @@ class SsmReader:
             headers["User-Agent"] = "skyfn-runtime"
             try:
                 self._sent.append(len(names))
-                connection.request("POST", "/", body, headers)
-                response = connection.getresponse()
-                data = response.read()
-            except (OSError, http.client.HTTPException) as exc:
-                # A reset or a kept-alive connection the server closed: reconnect and retry.
-                connection.close()
+                response = connection.request("POST", "/", headers, body)
+            except OSError as exc:
+                # A reset, a timeout, or a kept-alive connection the server closed: the
+                # connection is closed; the next attempt opens a new one.
                 failure = f"{type(exc).__name__}: {exc}"
                 continue
             if response.status == 200:
-                return _values(data)
+                return _values(response.body)
             error_type, message = _error_of(
-                response.status, data, response.getheader("x-amzn-ErrorType")
+                response.status, response.body, response.headers.get("x-amzn-errortype")
             )
             if response.status >= 500 or error_type in RETRYABLE:
                 failure = f"HTTP {response.status} {error_type}".rstrip()
