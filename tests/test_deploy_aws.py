@@ -222,3 +222,29 @@ def test_app_id_option_names_the_stack_and_the_secret_paths(tmp_path: Path, aws:
     result = deploy(copy_example(tmp_path), aws, "--app-id", "other-app")
     assert result.code == 0, result.err
     assert output_arns("skyfn-other-app-main")
+
+
+def test_a_failed_stack_operation_is_reported_and_exits_non_zero(tmp_path: Path, aws: Aws) -> None:
+    functions = {"alpha": resource('{"ALPHA": "a"}'), "beta": resource('{"BETA": "b"}')}
+    root = make_project(tmp_path, functions)
+    assert deploy(root, aws).code == 0
+    # Drift: someone attached a policy to beta's role by hand, so CloudFormation cannot
+    # delete that role when beta is removed from the backend.
+    iam = boto3.client("iam")
+    role = function_config(output_arns("skyfn-testapp-main")["ARN of function beta"])["Role"]
+    policy = iam.create_policy(
+        PolicyName="by-hand",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}],
+            }
+        ),
+    )
+    iam.attach_role_policy(RoleName=role.rsplit("/", 1)[1], PolicyArn=policy["Policy"]["Arn"])
+    make_project(tmp_path, {"alpha": functions["alpha"]})
+    result = deploy(root, aws)
+    assert result.code != 0
+    assert "Traceback" not in result.err
+    assert "deploying stack skyfn-testapp-main failed" in result.err
+    assert "must detach all policies first" in result.err
