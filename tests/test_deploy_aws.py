@@ -248,3 +248,16 @@ def test_a_failed_stack_operation_is_reported_and_exits_non_zero(tmp_path: Path,
     assert "Traceback" not in result.err
     assert "deploying stack skyfn-testapp-main failed" in result.err
     assert "must detach all policies first" in result.err
+
+
+def test_a_template_too_large_to_send_inline_goes_through_the_staging_bucket(
+    tmp_path: Path, aws: Aws
+) -> None:
+    values = ", ".join(f'"VALUE_{i}": "{"x" * 100}"' for i in range(25))
+    functions = {f"fn{i}": resource("{" + values + "}") for i in range(12)}
+    root = make_project(tmp_path, functions)
+    result = deploy(root, aws)
+    assert result.code == 0, result.err
+    assert "(template, " in result.out
+    assert len(output_arns("skyfn-testapp-main")) == 12
+    assert "no changes" in deploy(root, aws).out

@@ -79,7 +79,7 @@ def test_a_requirement_without_a_lambda_wheel_names_the_function(tmp_path: Path)
     root = copy_example(tmp_path)
     folder = root / "backend" / "functions" / "say_hello"
     write(folder / "requirements.txt", f"--no-index\n--find-links {tmp_path}\nnot-there==9\n")
-    with pytest.raises(SkyfnError, match="function say-hello: installing .*requirements.txt"):
+    with pytest.raises(SkyfnError, match=r"function say-hello: installing .*requirements\.txt"):
         build_bundle(say_hello(root))
 
 

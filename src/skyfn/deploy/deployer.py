@@ -7,6 +7,7 @@ the plan says changed: an unchanged deploy makes no mutating call at all.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ Say = Callable[[str], None]
 _BUSY_SUFFIX = "_IN_PROGRESS"
 _STUCK = {"ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "DELETE_FAILED"}  # create failed: recreate
 _NO_UPDATES = "No updates are to be performed"
+TEMPLATE_BODY_LIMIT = 51_200  # bytes CloudFormation accepts inline; larger goes through S3
 
 
 @dataclass(frozen=True)
@@ -186,7 +188,7 @@ class Deployer:
             self._wait("stack_delete_complete", name)
         arguments: dict[str, Any] = {
             "StackName": name,
-            "TemplateBody": request.template_body,
+            **self._template_argument(request, plan),
             "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in plan.parameters],
             "Capabilities": ["CAPABILITY_IAM"],
             "Tags": [{"Key": k, "Value": v} for k, v in sorted(request.tags.items())],
@@ -209,6 +211,15 @@ class Deployer:
                 raise self._failure(name, exc) from None
             self._wait("stack_create_complete", name)
         return DeployResult(name, True, self._functions(request))
+
+    def _template_argument(self, request: StackRequest, plan: Plan) -> dict[str, str]:
+        body = request.template_body.encode()
+        if len(body) <= TEMPLATE_BODY_LIMIT:
+            return {"TemplateBody": request.template_body}
+        key = names.template_key(request.stack_name, hashlib.sha256(body).hexdigest())
+        self.say(f"uploading s3://{plan.bucket}/{key} (template, {len(body)} bytes)")
+        self.s3.put_object(Bucket=plan.bucket, Key=key, Body=body)
+        return {"TemplateURL": f"https://{plan.bucket}.s3.{plan.region}.amazonaws.com/{key}"}
 
     def _wait(self, waiter: str, name: str) -> None:
         try:

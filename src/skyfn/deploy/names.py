@@ -54,6 +54,11 @@ def code_key(app_id: str, sha256_hex: str) -> str:
     return f"{STACK_PREFIX}/{app_id}/{sha256_hex}.zip"
 
 
+def template_key(stack: str, sha256_hex: str) -> str:
+    """Where a template too large to send inline is staged for CloudFormation to read."""
+    return f"{STACK_PREFIX}/templates/{stack}/{sha256_hex}.json"
+
+
 def staging_bucket(account_id: str, region: str) -> str:
     return f"{STACK_PREFIX}-staging-{account_id}-{region}"
 
