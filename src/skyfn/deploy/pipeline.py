@@ -68,6 +68,8 @@ def missing_secrets(model: Model) -> list[str]:
 def stack_request(project: Project, model: Model) -> StackRequest:
     """Bundle every function (written to ``.skyfn/bundles/<scope>/`` for inspection) and
     describe the stack that runs them."""
+    if not model.functions:
+        raise SkyfnError("the backend defines no functions; nothing to deploy")
     ids = names.function_ids(model)
     folder = bundle_dir(project, model)
     folder.mkdir(parents=True, exist_ok=True)
@@ -79,8 +81,6 @@ def stack_request(project: Project, model: Model) -> StackRequest:
         key = names.code_key(model.app_id, bundle.sha256)
         code_keys[key_parameter(ids[function.name])] = key
         uploads.append(Upload(key, bundle.data))
-    if not model.functions:
-        raise SkyfnError("the backend defines no functions; nothing to deploy")
     return StackRequest(
         stack_name=names.stack_name(model.app_id, model.scope.name),
         template_body=dumps(render_template(model)),
