@@ -261,3 +261,11 @@ def test_a_template_too_large_to_send_inline_goes_through_the_staging_bucket(
     assert "(template, " in result.out
     assert len(output_arns("skyfn-testapp-main")) == 12
     assert "no changes" in deploy(root, aws).out
+
+
+def test_no_region_is_one_clear_message(tmp_path: Path, aws: Aws) -> None:
+    env = {**aws.env, "AWS_REGION": "", "AWS_DEFAULT_REGION": "", "AWS_CONFIG_FILE": "/dev/null"}
+    result = deploy(copy_example(tmp_path), Aws(aws.endpoint, env))
+    assert result.code != 0
+    assert "Traceback" not in result.err
+    assert "AWS_REGION" in result.err

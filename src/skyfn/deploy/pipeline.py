@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import botocore.exceptions
+
 from skyfn import scope as scopes
 from skyfn.deploy import names
 from skyfn.deploy.bundle import build_bundle
@@ -35,15 +37,22 @@ def deploy_branch(project: Project, branch: str, app_id: str | None, say: Say) -
     if app_id is not None:
         project = dataclasses.replace(project, app_id=scopes.check_app_id(app_id))
     model = synth(project, scopes.branch(branch), DEPLOY_STORE).model
-    missing = missing_secrets(model)
-    if missing:
-        lines = [f"{len(missing)} secret(s) missing; nothing was deployed. Set them first:"]
-        lines += [f"  {message}" for message in missing]
-        raise SkyfnError("\n".join(lines))
-    say(f"deploying app {model.app_id}, {model.scope.label}")
-    request = stack_request(project, model)
-    deployer = Deployer(say)
-    return deployer.execute(request, deployer.plan(request))
+    try:
+        missing = missing_secrets(model)
+        if missing:
+            lines = [f"{len(missing)} secret(s) missing; nothing was deployed. Set them first:"]
+            lines += [f"  {message}" for message in missing]
+            raise SkyfnError("\n".join(lines))
+        say(f"deploying app {model.app_id}, {model.scope.label}")
+        request = stack_request(project, model)
+        deployer = Deployer(say)
+        return deployer.execute(request, deployer.plan(request))
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+        # No region, no credentials, unreachable endpoint, access denied: say which, briefly.
+        raise SkyfnError(
+            f"AWS refused or could not be reached: {exc}. Check AWS_REGION, your "
+            "credentials (AWS_PROFILE or AWS_ACCESS_KEY_ID) and AWS_ENDPOINT_URL"
+        ) from None
 
 
 def missing_secrets(model: Model) -> list[str]:
