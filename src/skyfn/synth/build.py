@@ -90,8 +90,11 @@ def _build_function(
                 "export it before synth or give a default"
             )
         elif isinstance(value, str | int | float | bool):
-            if isinstance(value, str) and "\x00" in value:
-                problem(f"environment {key} contains a NUL character, which no process accepts")
+            if isinstance(value, str) and not _is_environment_safe(value):
+                problem(
+                    f"environment {key} contains a NUL character or text that is not valid "
+                    "UTF-8, which no process environment accepts"
+                )
                 continue
             environment.append(EnvValue(key=key, value=value))
         else:
@@ -144,14 +147,24 @@ def _deployed_environment(
     return tuple(sorted(values.items()))
 
 
+def _is_environment_safe(value: str) -> bool:
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates
+        return False
+    return True
+
+
 def _check_key(key: object, problem: _Problem) -> bool:
     if key in rules.RESERVED_KEYS:
         problem(f"environment key {key} is reserved by AWS Lambda; rename it")
         return False
     if not isinstance(key, str) or not rules.ENV_KEY.fullmatch(key):
         problem(
-            f"environment key {key!r} is not valid: start with a letter, then letters, "
-            "digits and '_'"
+            f"environment key {key!r} is not valid: start with a letter, then at least one "
+            "letter, digit or '_' (Lambda's rule)"
         )
         return False
     if key.startswith(rules.SKYFN_PREFIX):
