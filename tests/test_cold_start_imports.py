@@ -104,3 +104,10 @@ def test_cold_start_without_secrets_imports_only_the_standard_library(tmp_path: 
     assert "user_handler" in modules
     assert outside_stdlib(modules - {"user_handler"}) == set()
     assert "skyfn.runtime.secrets" not in modules and "json" not in modules
+
+
+def test_the_cli_starts_without_the_aws_sdk(tmp_path: Path) -> None:
+    # boto3 costs ~0.2 s: only the commands that talk to AWS may import it, when they run.
+    modules = imported("skyfn.cli", base_env(tmp_path), tmp_path)
+    assert "click" in modules
+    assert not {m for m in modules if m.startswith(("boto3", "botocore"))}
