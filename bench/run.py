@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results" / "latest.json"
+RESULTS = ROOT / "bench" / "results" / "latest.json"  # and latest.md beside it
 PY = sys.executable
 APP = "/skyfn/benchapp"
 REGION = "us-east-1"
@@ -271,12 +271,50 @@ def cold_start_ssm(endpoint: str, work: Path, repeat: int) -> list[Row]:
 # --- 2. cold start, 10 secrets, local store ----------------------------------------------
 
 
-def cold_start_local(repeat: int) -> list[Row]:
+def cold_start_local(work: Path, repeat: int) -> list[Row]:
     bench = "cold start, 10 secrets, local store"
     if importlib.util.find_spec("skyfn.runtime.local_reader") is None:
         reason = "pending: needs skyfn.runtime.local_reader (branch secrets)"
         return [Row(bench, name, pending=reason) for name in ("skyfn", "floor: python -c pass")]
-    raise NotImplementedError  # filled in once the local store lands on main
+    project, home = work / "local", work / "home"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[tool.skyfn]\napp_id = "bench"\n')
+    env = clean_env(SKYFN_HOME=str(home), PYTHONPATH=str(work))
+    keys = {f"SECRET_{i}": f"S{i}" for i in range(10)}
+    values = {name: f"local-{i}-" + "y" * (20 + i) for i, name in enumerate(keys.values())}
+    for name, value in values.items():  # through the CLI, as a developer would
+        proc = subprocess.run(
+            [PY, "-m", "skyfn", "secret", "set", name, "--branch", "main"],
+            input=value,
+            env=env,
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if proc.returncode != 0:
+            raise SystemExit(f"bench: skyfn secret set failed:\n{proc.stderr[-2000:]}")
+    (work / "bench_local_handler.py").write_text(HANDLER.format(keys=list(keys)))
+    spec = {
+        k: [f"/skyfn/bench/branch-main/{n}", f"/skyfn/bench/shared/{n}"] for k, n in keys.items()
+    }
+    skyfn_env = {
+        **env,
+        "AWS_LAMBDA_FUNCTION_NAME": "bench",
+        "SKYFN_HANDLER": "bench_local_handler.handler",
+        "SKYFN_SECRETS": json.dumps(spec),
+        "SKYFN_SECRET_STORE": "local",
+        "SKYFN_FUNCTION": "bench",
+    }
+    expected = str(sum(len(v) for v in values.values()))
+    samples = alternate(
+        {
+            "skyfn": lambda: run_timed([PY, "-c", SKYFN], skyfn_env, work, expected),
+            "floor: python -c pass": lambda: run_timed([PY, "-c", "pass"], env, work),
+        },
+        repeat,
+    )
+    return [Row(bench, n, samples=s, baseline="floor: python -c pass") for n, s in samples.items()]
 
 
 # --- 3. calls to SSM for 25 / 100 secrets ------------------------------------------------
@@ -341,21 +379,182 @@ def ssm_calls_for(n: int, client: Any, repeat: int) -> list[Row]:
     ]
 
 
-# --- 4. warm invoke, 6. hot reload (need the local host) ---------------------------------
+# --- 4. warm invoke, 6. hot reload (through `skyfn sandbox`) ------------------------------
+
+WARM = "warm invoke, trivial handler"
+RELOAD = "hot reload: edit → next call runs new code"
+PING_RESOURCE = 'from skyfn import define_function\nfn = define_function(name="ping")\n'
+PING_HANDLER = "def handler(event, context):\n    return {reply!r}\n"
 
 
-def host_rows() -> list[Row]:
-    reason = "pending: needs skyfn.host"
+class Invoker:
+    """A kept-alive HTTP connection to the sandbox's Invoke API."""
+
+    def __init__(self, port: int, function: str) -> None:
+        import http.client
+
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.path = f"/2015-03-31/functions/{function}/invocations"
+
+    def __call__(self) -> Any:
+        self.connection.request("POST", self.path, b"{}", {"Content-Type": "application/json"})
+        response = self.connection.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise SystemExit(f"bench: invoke returned {response.status}: {body[:300]!r}")
+        return json.loads(body)
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+@contextmanager
+def sandbox(project: Path, env: dict[str, str]) -> Iterator[int]:
+    import signal
+
+    port = free_port()
+    log = (project / "sandbox.log").open("wb")
+    proc = subprocess.Popen(
+        [PY, "-m", "skyfn", "sandbox", "--port", str(port), "--identifier", "bench"],
+        cwd=project,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                invoker = Invoker(port, "ping")
+                invoker()
+                invoker.close()
+                break
+            except (OSError, SystemExit):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    log.flush()
+                    tail = (project / "sandbox.log").read_text(errors="replace")[-2000:]
+                    raise SystemExit(f"bench: skyfn sandbox did not start:\n{tail}") from None
+                time.sleep(0.1)
+        yield port
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def throughput(port: int, clients: int, per_client: int) -> float:
+    """Requests per second with ``clients`` threads, each on its own connection."""
+    import threading
+
+    def client() -> None:
+        invoker = Invoker(port, "ping")
+        for _ in range(per_client):
+            invoker()
+        invoker.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return clients * per_client / (time.perf_counter() - start)
+
+
+def host_rows(work: Path, repeat: int) -> list[Row]:
     if importlib.util.find_spec("skyfn.host") is None:
+        reason = "pending: needs skyfn.host"
         return [
-            Row("warm invoke, trivial handler", name, pending=reason)
+            Row(WARM, name, pending=reason)
             for name in (
                 "skyfn sandbox HTTP API",
                 "handler in-process (floor)",
                 "new process per invocation",
             )
-        ] + [Row("hot reload: edit → next call runs new code", "skyfn", pending=reason)]
-    raise NotImplementedError  # filled in once the host lands on main
+        ] + [Row(RELOAD, "skyfn", pending=reason)]
+    project = work / "hosted"
+    folder = project / "backend" / "functions" / "ping"
+    folder.mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[tool.skyfn]\napp_id = "bench"\n')
+    (project / "backend" / "backend.py").write_text(
+        "from skyfn import define_backend\n"
+        "from functions.ping.resource import fn\n"
+        "backend = define_backend(fn)\n"
+    )
+    (folder / "resource.py").write_text(PING_RESOURCE)
+    (folder / "handler.py").write_text(PING_HANDLER.format(reply="pong"))
+    env = clean_env(SKYFN_HOME=str(work / "home-host"))
+    spec = importlib.util.spec_from_file_location("bench_ping_handler", folder / "handler.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    in_process: Callable[[Any, Any], Any] = module.handler
+    process_env = {
+        **env,
+        "PYTHONPATH": str(folder),
+        "AWS_LAMBDA_FUNCTION_NAME": "ping",
+        "SKYFN_HANDLER": "handler.handler",
+    }
+    with sandbox(project, env) as port:
+        invoker = Invoker(port, "ping")
+        for _ in range(50):  # warm the worker and the connection
+            invoker()
+
+        def sandbox_batch() -> list[float]:
+            out = []
+            for _ in range(20):
+                start = time.perf_counter()
+                invoker()
+                out.append((time.perf_counter() - start) * 1000)
+            return out
+
+        def in_process_call() -> float:
+            start = time.perf_counter()
+            for _ in range(1000):
+                in_process({}, None)
+            return time.perf_counter() - start  # ms per call: seconds for 1000 calls
+
+        warm: dict[str, list[float]] = {name: [] for name in ("sandbox", "inproc", "process")}
+        for _ in range(repeat):
+            warm["sandbox"] += sandbox_batch()
+            warm["inproc"].append(in_process_call())
+            warm["process"].append(
+                run_timed(
+                    [PY, "-c", SKYFN],
+                    process_env,
+                    folder,
+                    expect="pong",
+                )
+            )
+        rps = {n: round(throughput(port, n, 300 // n * 2)) for n in (1, 8)}
+        reload_samples = []
+        for i in range(max(3, repeat // 3)):
+            reply = f"v{i}"
+            (folder / "handler.py").write_text(PING_HANDLER.format(reply=reply))
+            start = time.perf_counter()
+            while invoker() != reply:
+                if time.perf_counter() - start > 30:
+                    raise SystemExit("bench: the sandbox did not reload an edited handler")
+                time.sleep(0.005)
+            reload_samples.append((time.perf_counter() - start) * 1000)
+        invoker.close()
+    floor = "handler in-process (floor)"
+    return [
+        Row(
+            WARM,
+            "skyfn sandbox HTTP API",
+            samples=warm["sandbox"],
+            baseline=floor,
+            extra={"requests_per_s_1_client": rps[1], "requests_per_s_8_clients": rps[8]},
+        ),
+        Row(WARM, floor, samples=warm["inproc"], baseline=floor),
+        Row(WARM, "new process per invocation", samples=warm["process"], baseline=floor),
+        Row(RELOAD, "skyfn", samples=reload_samples),
+    ]
 
 
 # --- 5. synth + env generation, 500 functions x 10 variables -----------------------------
@@ -501,6 +700,24 @@ def goals(rows: list[Row]) -> list[Goal]:
                 noop.median <= 500 and rewritten == 0,
             )
         )
+    hosted = find(rows, WARM, "skyfn sandbox HTTP API")
+    process = find(rows, WARM, "new process per invocation")
+    if hosted and process and hosted.samples:
+        speedup = process.median / hosted.median
+        rps = hosted.extra
+        out.append(
+            Goal(
+                WARM,
+                "p50 ≤ 2 ms, ≥ 50 x faster than a process per invocation",
+                f"p50 {hosted.median:.2f} ms, {speedup:.0f} x faster; "
+                f"{rps['requests_per_s_1_client']} req/s at 1 client, "
+                f"{rps['requests_per_s_8_clients']} at 8",
+                hosted.median <= 2 and speedup >= 50,
+            )
+        )
+    reload = find(rows, RELOAD, "skyfn")
+    if reload and reload.samples:
+        out.append(Goal(RELOAD, "≤ 1 s", f"{reload.median / 1000:.2f} s", reload.median <= 1000))
     for row in rows:
         host = row.benchmark.startswith(("warm invoke", "hot reload"))
         if row.pending and host and not any(g.benchmark == row.benchmark for g in out):
@@ -514,6 +731,8 @@ def goals(rows: list[Row]) -> list[Goal]:
 def fmt(value: float | None, unit: str = "") -> str:
     if value is None or math.isnan(value):
         return "—"
+    if value < 1:
+        return f"{value:.4f}{unit}" if value < 0.01 else f"{value:.2f}{unit}"
     return f"{value:.1f}{unit}" if value < 100 else f"{value:.0f}{unit}"
 
 
@@ -531,6 +750,11 @@ def table(rows: list[Row], goal_list: list[Goal]) -> str:
             continue
         r = ratio(rows, row)
         extra = f"  calls={row.extra['calls']}" if "calls" in row.extra else ""
+        if "requests_per_s_1_client" in row.extra:
+            extra = (
+                f"  {row.extra['requests_per_s_1_client']} req/s (1 client), "
+                f"{row.extra['requests_per_s_8_clients']} (8)"
+            )
         lines.append(
             f"{bench:<54} {row.contender:<46} {fmt(row.median, ' ms'):>9} "
             f"{fmt(row.p95, ' ms'):>9} {fmt(r) if r is not None else '—':>7}  "
@@ -541,6 +765,32 @@ def table(rows: list[Row], goal_list: list[Goal]) -> str:
         mark = {True: "met", False: "MISSED", None: "pending"}[goal.met]
         lines.append(f"  [{mark:^7}] {goal.benchmark}: {goal.goal} — {goal.measured}")
     return "\n".join(lines)
+
+
+def markdown(rows: list[Row], goal_list: list[Goal], about: dict[str, Any], when: str) -> str:
+    """The same table for the README."""
+    lines = [
+        f"Measured {when} on {about['cpu']}, {about['cores']} cores, Python {about['python']} "
+        f"(load average {about['load_average'][0]:.1f}); medians of alternating runs.",
+        "",
+        "| benchmark | contender | median | p95 | x baseline | runs |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for row in rows:
+        if row.pending:
+            lines.append(f"| {row.benchmark} | {row.contender} | {row.pending} | | | |")
+            continue
+        r = ratio(rows, row)
+        calls = f" ({row.extra['calls']} calls)" if "calls" in row.extra else ""
+        lines.append(
+            f"| {row.benchmark} | {row.contender}{calls} | {fmt(row.median, ' ms')} | "
+            f"{fmt(row.p95, ' ms')} | {fmt(r) if r is not None else '—'} | {len(row.samples)} |"
+        )
+    lines += ["", "| goal | measured | |", "| --- | --- | --- |"]
+    for goal in goal_list:
+        mark = {True: "met", False: "missed", None: "pending"}[goal.met]
+        lines.append(f"| {goal.benchmark}: {goal.goal} | {goal.measured} | {mark} |")
+    return "\n".join(lines) + "\n"
 
 
 def machine() -> dict[str, Any]:
@@ -575,18 +825,19 @@ def main() -> None:
             os.environ.update(aws_env(endpoint))
             print(f"moto_server at {endpoint}; {repeat} rounds per cold-start benchmark")
             rows += cold_start_ssm(endpoint, work, repeat)
-            rows += cold_start_local(repeat)
+            rows += cold_start_local(work, repeat)
             rows += ssm_calls(max(3, repeat // 2))
-        rows += host_rows()
+        rows += host_rows(work, repeat)
         rows += synth_rows(work, max(3, repeat // 3))
     goal_list = goals(rows)
     duration = time.perf_counter() - started
     print(table(rows, goal_list))
     print(f"\nwhole run: {duration:.0f} s on {machine()['cores']} cores")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    about, when = machine(), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     document = {
-        "machine": machine(),
-        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": about,
+        "measured_at": when,
         "duration_s": round(duration, 1),
         "rows": [
             {
@@ -601,7 +852,8 @@ def main() -> None:
         "goals": [asdict(g) for g in goal_list],
     }
     RESULTS.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    RESULTS.with_suffix(".md").write_text(markdown(rows, goal_list, about, when))
+    print(f"wrote {RESULTS.relative_to(ROOT)} and latest.md (paste it into README.md)")
 
 
 if __name__ == "__main__":
