@@ -6,6 +6,7 @@ Credentials, region and endpoint come from boto3's standard chain (``AWS_PROFILE
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -52,8 +53,9 @@ def aws_errors(action: str) -> Iterator[None]:
     except bx.ClientError as exc:
         error = exc.response.get("Error", {})
         code = str(error.get("Code", "?"))
-        message = str(error.get("Message", "")).strip()
-        if code in _DENIED:
+        message = _plain(str(error.get("Message", "")))
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code in _DENIED or status == 403:
             raise SkyfnError(
                 f"cannot {action}: AWS refused access ({code}: {message}); check that your "
                 "credentials are valid and allow ssm:GetParameters, ssm:PutParameter, "
@@ -133,6 +135,12 @@ class SsmStore:
                     return False
                 raise
         return True
+
+
+def _plain(message: str) -> str:
+    """Some endpoints answer errors in XML; keep the human part."""
+    found = re.search(r"<Message>(.*?)</Message>", message, re.S)
+    return (found.group(1) if found else message).strip()
 
 
 def _utc(value: object) -> datetime:
