@@ -163,4 +163,6 @@ def test_the_reader_imports_only_the_runtime_and_decrypts_lazily(
     assert all(m.startswith(("skyfn.runtime", "skyfn.definition")) for m in outside), outside
     assert "cryptography" in ast.literal_eval(modules)
     found, modules = probe("/skyfn/testapp/shared/ABSENT")
-    assert found == "{}" and not any(m.startswith("cryptography") for m in ast.literal_eval(modules))
+    assert found == "{}" and not any(
+        m.startswith("cryptography") for m in ast.literal_eval(modules)
+    )
