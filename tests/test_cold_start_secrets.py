@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from skyfn.runtime import secrets as runtime
@@ -16,6 +17,7 @@ from tests.helpers import make_project, resource, run_skyfn
 
 HANDLER = """\
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 Path(os.environ["IMPORTED_MARKER"]).write_text("imported")
@@ -116,7 +118,7 @@ class CountingReader(LocalReader):
         super().__init__()
         self.calls: list[list[str]] = []
 
-    def read_many(self, paths: list[str]) -> dict[str, str]:  # type: ignore[override]
+    def read_many(self, paths: Sequence[str]) -> dict[str, str]:
         self.calls.append(list(paths))
         return super().read_many(paths)
 
