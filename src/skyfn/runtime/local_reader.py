@@ -17,8 +17,8 @@ import os
 import sqlite3
 import stat
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from skyfn.runtime.secrets import SecretStoreError
 
@@ -51,8 +51,7 @@ WHERE s.path IN ({marks})
 """
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):  # not a dataclass: ``dataclasses`` costs ~12 ms at cold start
     path: str
     version: int
     nonce: bytes
