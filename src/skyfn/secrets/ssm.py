@@ -75,6 +75,10 @@ class SsmStore:
 
             with aws_errors("connect to SSM"):
                 client = boto3.client("ssm")
+                if not client.meta.region_name:  # boto3 does not insist when an endpoint is set
+                    from botocore.exceptions import NoRegionError
+
+                    raise NoRegionError()
         self.client = client
 
     def read_many(self, paths: Sequence[str]) -> dict[str, SecretValue]:
