@@ -7,6 +7,7 @@ import click
 from skyfn import __version__
 from skyfn.cli.build import generate, init, synth_command
 from skyfn.cli.common import SkyfnGroup
+from skyfn.cli.host import invoke
 
 
 @click.group(cls=SkyfnGroup)
@@ -18,3 +19,4 @@ def main() -> None:
 main.add_command(init)
 main.add_command(synth_command)
 main.add_command(generate)
+main.add_command(invoke)
