@@ -7,7 +7,7 @@ import click
 from skyfn import __version__
 from skyfn.cli.build import generate, init, synth_command
 from skyfn.cli.common import SkyfnGroup
-from skyfn.cli.host import invoke
+from skyfn.cli.host import invoke, sandbox
 
 
 @click.group(cls=SkyfnGroup)
@@ -20,3 +20,4 @@ main.add_command(init)
 main.add_command(synth_command)
 main.add_command(generate)
 main.add_command(invoke)
+main.add_command(sandbox)

@@ -12,6 +12,7 @@ import click
 from skyfn.cli.common import choose_scope, current_project, scope_options
 from skyfn.host.environment import HostOptions, check_inherit, host_region
 from skyfn.host.invoke import invoke_once, read_event
+from skyfn.host.sandbox import run as run_sandbox
 from skyfn.project import choose_secret_store
 
 inherit_option = click.option(
@@ -68,3 +69,31 @@ def invoke(
         message = shape.get("errorMessage", "") if isinstance(shape, dict) else ""
         click.echo(f"error: function {function} failed: {kind}: {message}", err=True)
         sys.exit(1)
+
+
+@click.command()
+@click.option("--port", default=3001, show_default=True, help="Port of the Invoke API (0: any).")
+@click.option(
+    "--host",
+    "address",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Only change it if other machines must reach the sandbox.",
+)
+@click.option("--identifier", metavar="ID", help="Sandbox identifier (default: OS user name).")
+@click.option("--store", type=click.Choice(["local", "ssm"]), help="Secret store to read.")
+@inherit_option
+def sandbox(
+    port: int, address: str, identifier: str | None, store: str | None, inherit: tuple[str, ...]
+) -> None:
+    """Serve every function on the AWS Lambda Invoke API; reload on change; Ctrl-C stops."""
+    project = current_project()
+    run_sandbox(
+        project,
+        choose_scope(None, identifier),
+        choose_secret_store(project, store),
+        _options(inherit),
+        address,
+        port,
+        lambda line: click.echo(line),
+    )
