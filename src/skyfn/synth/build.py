@@ -90,8 +90,11 @@ def _build_function(
                 "export it before synth or give a default"
             )
         elif isinstance(value, str | int | float | bool):
-            if isinstance(value, str) and "\x00" in value:
-                problem(f"environment {key} contains a NUL character, which no process accepts")
+            if isinstance(value, str) and not _is_environment_safe(value):
+                problem(
+                    f"environment {key} contains a NUL character or text that is not valid "
+                    "UTF-8, which no process environment accepts"
+                )
                 continue
             environment.append(EnvValue(key=key, value=value))
         else:
@@ -142,6 +145,16 @@ def _deployed_environment(
         values[contract.SECRETS_VAR] = json.dumps(spec, separators=(",", ":"))
         values[contract.STORE_VAR] = store
     return tuple(sorted(values.items()))
+
+
+def _is_environment_safe(value: str) -> bool:
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates
+        return False
+    return True
 
 
 def _check_key(key: object, problem: _Problem) -> bool:
