@@ -24,20 +24,28 @@ def log_marker(request_id: str) -> str:
     return f"\x1eskyfn-end:{request_id}\x1e"
 
 
-def error_shape(exc: BaseException, request_id: str | None, skip_frames: int = 1) -> dict[str, Any]:
-    """Lambda's error payload; the worker's own frames are left out of the trace."""
-    frames = traceback.extract_tb(exc.__traceback__)[skip_frames:]
+_RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def user_frames(exc: BaseException) -> list[str]:
+    """The traceback without skyfn.runtime's own frames (as Lambda shows it)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    own = [f for f in frames if os.path.dirname(os.path.abspath(f.filename)) != _RUNTIME_DIR]
+    return traceback.format_list(own)
+
+
+def error_shape(exc: BaseException, request_id: str | None) -> dict[str, Any]:
+    """Lambda's error payload."""
     shape: dict[str, Any] = {"errorMessage": str(exc), "errorType": type(exc).__name__}
     if request_id is not None:
         shape["requestId"] = request_id
-    shape["stackTrace"] = traceback.format_list(frames)
+    shape["stackTrace"] = user_frames(exc)
     return shape
 
 
 def _log_error(exc: BaseException) -> None:
     # Lambda's Python runtime logs an unhandled error like this (without its own frames).
-    frames = traceback.format_list(traceback.extract_tb(exc.__traceback__)[1:])
-    trace = "Traceback (most recent call last):\n" + "".join(frames)
+    trace = "Traceback (most recent call last):\n" + "".join(user_frames(exc))
     print(f"[ERROR] {type(exc).__name__}: {exc}\n{trace.rstrip()}", file=sys.stderr)
 
 
@@ -71,10 +79,14 @@ def _context(request: dict[str, Any]) -> Context:
 
 
 def serve(requests: BinaryIO, answers: BinaryIO, forget: list[str]) -> int:
-    from skyfn.runtime import bootstrap
-
     try:
-        handler = bootstrap.cold_start()
+        # Exactly what Lambda does with _HANDLER=skyfn.runtime.bootstrap.handler: importing
+        # bootstrap runs the cold start (secrets, then the user's module).
+        from skyfn.runtime import bootstrap
+
+        if getattr(bootstrap, "_user_handler", None) is None:
+            bootstrap._user_handler = bootstrap.cold_start()  # when the import did not
+        handler = bootstrap.handler
     except Exception as exc:
         _log_error(exc)
         _end_logs("init")
