@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import json
 import os
+import signal
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -15,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import make_project, resource, write
+from tests.helpers import make_project, resource, run_skyfn, write
 from tests.sandbox import Sandbox, running_sandbox
 
 ECHO = """\
@@ -65,6 +67,13 @@ def handler(event, context):
     return os.getpid()
 """
 
+OTHER = """\
+import os
+
+def handler(event, context):
+    return os.environ.get("OTHER_ONLY")
+"""
+
 VERSIONED = """\
 def handler(event, context):
     return "version 1"
@@ -82,7 +91,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "barrier": resource("{}", timeout_seconds=60),
             "versioned": resource("{}"),
         },
-        {"echo": ECHO, "barrier": BARRIER, "versioned": VERSIONED},
+        {"echo": ECHO, "other": OTHER, "barrier": BARRIER, "versioned": VERSIONED},
     )
 
 
@@ -117,6 +126,7 @@ def post(url: str, body: bytes, headers: dict[str, str] | None = None) -> tuple[
 
 
 def test_boto3_request_response_with_context_and_lambda_variables(sandbox: Sandbox) -> None:
+    assert sandbox.url.startswith("http://127.0.0.1:")  # loopback unless --host says otherwise
     response = invoke(sandbox, "echo", {"who": "boto3"})
     assert response["StatusCode"] == 200
     assert "FunctionError" not in response
@@ -273,6 +283,22 @@ def test_handler_edit_is_served_on_the_next_call(sandbox: Sandbox, project: Path
     assert result(sandbox, "echo", {"mode": "pid"}) == before
 
 
+def test_changed_definition_is_resynthesized(sandbox: Sandbox, project: Path) -> None:
+    resource_file = project / "backend" / "functions" / "other" / "resource.py"
+    good = resource_file.read_text()
+    assert result(sandbox, "other", {}) == "not for echo"
+    write(resource_file, good.replace("not for echo", "changed value"))
+    try:
+        deadline = time.monotonic() + 30
+        while result(sandbox, "other", {}) != "changed value":
+            assert time.monotonic() < deadline, sandbox.logs()
+            time.sleep(0.1)
+        module = project / ".skyfn" / "generated" / "skyfn_env" / "other.py"
+        assert "OTHER_ONLY" in module.read_text()
+    finally:
+        write(resource_file, good)
+
+
 def test_definition_error_keeps_the_last_good_version(sandbox: Sandbox, project: Path) -> None:
     resource_file = project / "backend" / "functions" / "other" / "resource.py"
     good = resource_file.read_text()
@@ -285,7 +311,8 @@ def test_definition_error_keeps_the_last_good_version(sandbox: Sandbox, project:
         write(resource_file, good)
 
 
-def test_ctrl_c_stops_every_worker(project: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_stopping_stops_every_worker(project: Path, tmp_path: Path, signum: int) -> None:
     with running_sandbox(project, "--identifier", "stopper") as box:
         event = {"dir": str(tmp_path), "expect": 2}
         with ThreadPoolExecutor(2) as pool:
@@ -293,8 +320,19 @@ def test_ctrl_c_stops_every_worker(project: Path, tmp_path: Path) -> None:
         pids.append(result(box, "echo", {"mode": "pid"}))
         for pid in pids:
             os.kill(pid, 0)  # alive while the sandbox runs
-        box.proc.send_signal(2)  # SIGINT, as Ctrl-C
+        box.proc.send_signal(signum)
         assert box.proc.wait(timeout=20) == 0
     for pid in pids:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def test_port_in_use_is_a_clear_error(project: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out = run_skyfn("sandbox", "--port", str(port), cwd=project)
+    assert out.code == 1
+    assert f"port {port} on 127.0.0.1 is in use" in out.err
+    assert "Traceback" not in out.err
