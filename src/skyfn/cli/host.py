@@ -6,14 +6,18 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from skyfn.cli.common import choose_scope, current_project, scope_options
-from skyfn.host.environment import HostOptions, check_inherit, host_region
-from skyfn.host.invoke import invoke_once, read_event
-from skyfn.host.sandbox import run as run_sandbox
 from skyfn.project import choose_secret_store
+
+if TYPE_CHECKING:
+    from skyfn.host.environment import HostOptions
+
+# The host's modules (http.server, watchfiles) are imported by these commands only, so the
+# other commands start faster.
 
 inherit_option = click.option(
     "--inherit-env",
@@ -25,6 +29,8 @@ inherit_option = click.option(
 
 
 def _options(inherit: tuple[str, ...]) -> HostOptions:
+    from skyfn.host.environment import HostOptions, check_inherit, host_region
+
     return HostOptions(region=host_region(os.environ), inherit=check_inherit(inherit, os.environ))
 
 
@@ -52,6 +58,8 @@ def invoke(
 
     The function's logs go to stderr; the exit code is 1 when the function fails.
     """
+    from skyfn.host.invoke import invoke_once, read_event
+
     project = current_project()
     payload = read_event(event, event_file)
     outcome = invoke_once(
@@ -87,6 +95,8 @@ def sandbox(
     port: int, address: str, identifier: str | None, store: str | None, inherit: tuple[str, ...]
 ) -> None:
     """Serve every function on the AWS Lambda Invoke API; reload on change; Ctrl-C stops."""
+    from skyfn.host.sandbox import run as run_sandbox
+
     project = current_project()
     run_sandbox(
         project,
