@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.helpers import make_project, resource, write
+from tests.helpers import EXAMPLE, make_project, resource, write
 
 HANDLER = """\
 import os
+import shutil
 from skyfn_env.greeter import env
 
 def handler(event, context):
@@ -25,6 +27,7 @@ def handler(event, context):
 
 OTHER = """\
 import os
+import shutil
 
 def handler(event, context):
     return {"has_api_key": "API_KEY" in os.environ, "token": os.environ.get("TOKEN")}
@@ -91,3 +94,24 @@ def test_plugin_fixture_in_a_user_project(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "5 passed" in proc.stdout
+
+
+def test_readme_example_against_say_hello(tmp_path: Path) -> None:
+    project = tmp_path / "say-hello"
+    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".skyfn", "__pycache__"))
+    write(
+        project / "tests" / "test_say_hello.py",
+        """\
+        def test_greets(skyfn_invoke):
+            assert skyfn_invoke("say-hello", {}, secrets={"MY_API_KEY": "test"}) == "Hello, World!"
+        """,
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 passed" in proc.stdout
