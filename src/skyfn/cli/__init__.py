@@ -7,6 +7,7 @@ import click
 from skyfn import __version__
 from skyfn.cli.build import generate, init, synth_command
 from skyfn.cli.common import SkyfnGroup
+from skyfn.cli.deploy import pipeline_deploy
 from skyfn.cli.host import invoke, sandbox
 
 
@@ -19,5 +20,6 @@ def main() -> None:
 main.add_command(init)
 main.add_command(synth_command)
 main.add_command(generate)
+main.add_command(pipeline_deploy)
 main.add_command(invoke)
 main.add_command(sandbox)

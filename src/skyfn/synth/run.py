@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from skyfn.deploy import template
+from skyfn.errors import SkyfnError
 from skyfn.model import Model, Scope
 from skyfn.project import Project, load_backend
 from skyfn.synth.artifacts import render_artifact
 from skyfn.synth.build import build_model
 from skyfn.synth.envgen import PACKAGE, PACKAGE_INIT, render_env_module
 from skyfn.synth.writer import WriteReport, write_outputs
+
+TEMPLATE_FILE = "template.json"
 
 
 @dataclass(frozen=True)
@@ -46,8 +50,17 @@ def env_outputs(project: Project, model: Model) -> dict[Path, str]:
 
 
 def artifact_outputs(project: Project, model: Model) -> dict[Path, str]:
+    """Each function's artifact; a branch also gets the CloudFormation template it deploys."""
     folder = artifact_dir(project, model.scope)
-    return {folder / f"{f.name}.json": render_artifact(model, f) for f in model.functions}
+    outputs = {folder / f"{f.name}.json": render_artifact(model, f) for f in model.functions}
+    if model.scope.kind == "branch":
+        if folder / TEMPLATE_FILE in outputs:
+            raise SkyfnError(
+                f"function {TEMPLATE_FILE.removesuffix('.json')}: its artifact would overwrite "
+                f"the branch's {TEMPLATE_FILE}; give the function another name="
+            )
+        outputs[folder / TEMPLATE_FILE] = template.dumps(template.render_template(model))
+    return outputs
 
 
 def synth(project: Project, scope: Scope, secret_store: str) -> SynthResult:

@@ -1,0 +1,21 @@
+"""``skyfn pipeline-deploy --branch B [--app-id A]``."""
+
+from __future__ import annotations
+
+import click
+
+from skyfn.cli.common import current_project
+from skyfn.deploy.pipeline import deploy_branch
+
+
+@click.command(name="pipeline-deploy")
+@click.option("--branch", metavar="B", required=True, help="The branch to deploy.")
+@click.option("--app-id", metavar="A", help="App id (default: [tool.skyfn] app_id).")
+def pipeline_deploy(branch: str, app_id: str | None) -> None:
+    """Deploy branch B to AWS Lambda through CloudFormation (secrets from SSM)."""
+    result = deploy_branch(current_project(), branch, app_id, click.echo)
+    width = max(len("function"), *(len(f.name) for f in result.functions))
+    click.echo(f"\nstack {result.stack_name}")
+    click.echo(f"  {'function':<{width}}  arn")
+    for function in result.functions:
+        click.echo(f"  {function.name:<{width}}  {function.arn}")

@@ -1,0 +1,1 @@
+"""Branch deploys to AWS Lambda through CloudFormation: bundle, template, deployer."""

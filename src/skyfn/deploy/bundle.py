@@ -1,0 +1,146 @@
+"""Model function → one deterministic zip: what Lambda unpacks into its task root.
+
+Contents (at the zip's root, so Lambda's ``sys.path`` finds them):
+  the function's folder (without ``__pycache__`` and dotfiles), ``skyfn/runtime/`` copied
+  from the installed package with an empty ``skyfn/__init__.py`` (the real one imports
+  definition code that does not ship), the generated ``skyfn_env/<module>.py``, and the
+  packages of a ``requirements.txt`` beside the handler, installed for Lambda's platform.
+Fixed timestamps, permissions and order: the same inputs give byte-identical zips, so an
+unchanged function is neither uploaded again nor updated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import skyfn.runtime
+from skyfn.errors import SkyfnError
+from skyfn.model import Function
+from skyfn.synth.envgen import PACKAGE, PACKAGE_INIT, render_env_module
+
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold
+FILE_MODE = 0o644
+REQUIREMENTS = "requirements.txt"
+SKYFN_INIT = '"""The part of skyfn a deployed function needs: skyfn.runtime."""\n'
+# What Lambda's Python 3.12 (x86_64) runs; wheels only, so nothing compiles on this machine.
+PIP_PLATFORM = (
+    "--platform",
+    "manylinux2014_x86_64",
+    "--implementation",
+    "cp",
+    "--python-version",
+    "3.12",
+    "--only-binary=:all:",
+)
+
+
+@dataclass(frozen=True)
+class Bundle:
+    function: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def build_bundle(function: Function) -> Bundle:
+    files: dict[str, bytes] = {}
+    requirements = requirements_file(function)
+    if requirements is not None:
+        with tempfile.TemporaryDirectory(prefix="skyfn-deps-") as target:
+            _pip_install(function, requirements, Path(target))
+            _add_tree(files, Path(target), function)
+    _add_tree(files, function.directory, function)
+    for path in _tree(Path(skyfn.runtime.__file__).parent):
+        if path.suffix == ".py":
+            relative = path.relative_to(Path(skyfn.runtime.__file__).parent).as_posix()
+            _add(files, f"skyfn/runtime/{relative}", path.read_bytes(), function)
+    _add(files, "skyfn/__init__.py", SKYFN_INIT.encode(), function)
+    _add(files, f"{PACKAGE}/__init__.py", PACKAGE_INIT.encode(), function)
+    _add(
+        files,
+        f"{PACKAGE}/{function.module_name}.py",
+        render_env_module(function).encode(),
+        function,
+    )
+    return Bundle(function.name, deterministic_zip(files))
+
+
+def requirements_file(function: Function) -> Path | None:
+    """``requirements.txt`` in the folder of the handler file, if there is one."""
+    module = function.handler.rpartition(".")[0]
+    handler_file = function.directory.joinpath(*module.split(".")).with_suffix(".py")
+    candidate = handler_file.parent / REQUIREMENTS
+    return candidate if candidate.is_file() else None
+
+
+def deterministic_zip(files: dict[str, bytes]) -> bytes:
+    with tempfile.SpooledTemporaryFile(max_size=64 * 1024 * 1024) as buffer:
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+            for name in sorted(files):
+                info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
+                info.create_system = 3  # unix, so the permission bits below are honoured
+                info.external_attr = (0o100000 | FILE_MODE) << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, files[name], compresslevel=9)
+        buffer.seek(0)
+        return buffer.read()
+
+
+def _add(files: dict[str, bytes], name: str, data: bytes, function: Function) -> None:
+    if name in files:
+        raise SkyfnError(
+            f"function {function.name}: the bundle would hold {name} twice; rename the file "
+            "in the function's folder (skyfn/ and skyfn_env/ are skyfn's) or remove the "
+            "package from requirements.txt"
+        )
+    files[name] = data
+
+
+def _add_tree(files: dict[str, bytes], root: Path, function: Function) -> None:
+    for path in _tree(root):
+        _add(files, path.relative_to(root).as_posix(), path.read_bytes(), function)
+
+
+def _tree(root: Path) -> Iterator[Path]:
+    """Files under ``root`` in a stable order, without caches and dotfiles."""
+    for path in sorted(root.rglob("*")):
+        parts = path.relative_to(root).parts
+        if any(p.startswith(".") or p == "__pycache__" for p in parts):
+            continue
+        if path.suffix == ".pyc" or not path.is_file():
+            continue
+        yield path
+
+
+def _pip_install(function: Function, requirements: Path, target: Path) -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-compile",  # .pyc files hold timestamps; Lambda compiles on first import
+        "--target",
+        str(target),
+        *PIP_PLATFORM,
+        "--requirement",
+        str(requirements),
+    ]
+    proc = subprocess.run(command, capture_output=True, text=True, cwd=requirements.parent)
+    if proc.returncode != 0:
+        detail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-8:])
+        raise SkyfnError(
+            f"function {function.name}: installing {requirements} for Lambda "
+            f"(python 3.12, manylinux2014_x86_64, wheels only) failed:\n{detail}\n"
+            "pin versions that publish such wheels, or remove the package"
+        )

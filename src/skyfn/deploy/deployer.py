@@ -1,0 +1,281 @@
+"""Plan, then execute, a branch deploy: staging bucket, bundles, CloudFormation stack.
+
+Everything goes through boto3's standard chain (credentials, region, ``AWS_ENDPOINT_URL``).
+The plan is made with read-only calls; only ``execute`` changes anything, and only what
+the plan says changed: an unchanged deploy makes no mutating call at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import botocore.exceptions
+
+from skyfn.deploy import names
+from skyfn.deploy.template import BUCKET_PARAMETER
+from skyfn.errors import SkyfnError
+
+Say = Callable[[str], None]
+
+_BUSY_SUFFIX = "_IN_PROGRESS"
+_STUCK = {"ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "DELETE_FAILED"}  # create failed: recreate
+_NO_UPDATES = "No updates are to be performed"
+TEMPLATE_BODY_LIMIT = 51_200  # bytes CloudFormation accepts inline; larger goes through S3
+
+
+@dataclass(frozen=True)
+class Upload:
+    key: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class StackRequest:
+    """What to deploy: a stack, its template, its parameters (minus the bucket) and tags,
+    the bundles to upload by key, and which output names which function."""
+
+    stack_name: str
+    template_body: str
+    code_keys: Mapping[str, str]  # template parameter -> S3 key
+    uploads: Sequence[Upload]
+    tags: Mapping[str, str]
+    outputs: Mapping[str, str]  # output key -> skyfn function name
+
+
+@dataclass(frozen=True)
+class Plan:
+    region: str
+    bucket: str
+    create_bucket: bool
+    uploads: tuple[Upload, ...]
+    stack_action: str  # "create", "update", "recreate" or "none"
+    parameters: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class DeployedFunction:
+    name: str
+    arn: str
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    stack_name: str
+    changed: bool
+    functions: tuple[DeployedFunction, ...] = field(default=())
+
+
+class Deployer:
+    def __init__(self, say: Say, session: Any = None) -> None:
+        self.say = say
+        self.session = session or boto3.session.Session()
+        self.region: str | None = self.session.region_name
+        if not self.region:
+            raise SkyfnError(
+                "no AWS region configured; set AWS_REGION (or a region in your AWS profile)"
+            )
+        self.s3 = self.session.client("s3")
+        self.cfn = self.session.client("cloudformation")
+
+    def account_id(self) -> str:
+        try:
+            account: str = self.session.client("sts").get_caller_identity()["Account"]
+        except botocore.exceptions.NoCredentialsError:
+            raise SkyfnError(
+                "no AWS credentials found; configure them as for the AWS CLI "
+                "(AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or SSO)"
+            ) from None
+        return account
+
+    # -- plan: read-only ----------------------------------------------------------------
+
+    def plan(self, request: StackRequest) -> Plan:
+        assert self.region is not None
+        bucket = names.staging_bucket(self.account_id(), self.region)
+        bucket_exists = self._bucket_exists(bucket)
+        uploads = tuple(
+            u for u in request.uploads if not (bucket_exists and self._object_exists(bucket, u.key))
+        )
+        parameters = ((BUCKET_PARAMETER, bucket), *sorted(request.code_keys.items()))
+        stack = self._describe_stack(request.stack_name)
+        if stack is None:
+            action = "create"
+        else:
+            status = stack["StackStatus"]
+            if status.endswith(_BUSY_SUFFIX):
+                raise SkyfnError(
+                    f"stack {request.stack_name} is busy ({status}); wait for it to finish "
+                    "and deploy again"
+                )
+            if status in _STUCK:
+                action = "recreate"
+            elif self._unchanged(request, stack, parameters) and not uploads:
+                action = "none"
+            else:
+                action = "update"
+        return Plan(self.region, bucket, not bucket_exists, uploads, action, parameters)
+
+    def _bucket_exists(self, bucket: str) -> bool:
+        try:
+            self.s3.head_bucket(Bucket=bucket)
+        except botocore.exceptions.ClientError as exc:
+            code = _code(exc)
+            if code in {"404", "NoSuchBucket", "NotFound"}:
+                return False
+            if code in {"403", "AccessDenied"}:
+                raise SkyfnError(
+                    f"staging bucket {bucket} exists but this account cannot use it "
+                    "(access denied); check your credentials"
+                ) from None
+            raise
+        return True
+
+    def _object_exists(self, bucket: str, key: str) -> bool:
+        try:
+            self.s3.head_object(Bucket=bucket, Key=key)
+        except botocore.exceptions.ClientError as exc:
+            if _code(exc) in {"404", "NoSuchKey", "NotFound"}:
+                return False
+            raise
+        return True
+
+    def _describe_stack(self, stack_name: str) -> dict[str, Any] | None:
+        try:
+            stacks = self.cfn.describe_stacks(StackName=stack_name)["Stacks"]
+        except botocore.exceptions.ClientError as exc:
+            if "does not exist" in str(exc):
+                return None
+            raise
+        live = [s for s in stacks if s["StackStatus"] != "DELETE_COMPLETE"]
+        return live[0] if live else None
+
+    def _unchanged(
+        self, request: StackRequest, stack: dict[str, Any], parameters: Sequence[tuple[str, str]]
+    ) -> bool:
+        current = {p["ParameterKey"]: p.get("ParameterValue") for p in stack.get("Parameters", [])}
+        if current != dict(parameters):
+            return False
+        if {t["Key"]: t["Value"] for t in stack.get("Tags", [])} != dict(request.tags):
+            return False
+        body = self.cfn.get_template(StackName=request.stack_name)["TemplateBody"]
+        deployed = json.loads(body) if isinstance(body, str) else body
+        return bool(deployed == json.loads(request.template_body))
+
+    # -- execute: the only mutating calls -------------------------------------------------
+
+    def execute(self, request: StackRequest, plan: Plan) -> DeployResult:
+        name = request.stack_name
+        if plan.stack_action == "none":
+            self.say(f"no changes: stack {name} is up to date")
+            return DeployResult(name, False, self._functions(request))
+        if plan.create_bucket:
+            self.say(f"creating staging bucket {plan.bucket}")
+            options: dict[str, Any] = {}
+            if plan.region != "us-east-1":  # the one region that refuses a location constraint
+                options["CreateBucketConfiguration"] = {"LocationConstraint": plan.region}
+            self.s3.create_bucket(Bucket=plan.bucket, **options)
+        for upload in plan.uploads:
+            self.say(f"uploading s3://{plan.bucket}/{upload.key} ({len(upload.data)} bytes)")
+            self.s3.put_object(Bucket=plan.bucket, Key=upload.key, Body=upload.data)
+        if plan.stack_action == "recreate":
+            self.say(f"deleting stack {name}: its creation had failed and it cannot be updated")
+            self.cfn.delete_stack(StackName=name)
+            self._wait("stack_delete_complete", name)
+        arguments: dict[str, Any] = {
+            "StackName": name,
+            **self._template_argument(request, plan),
+            "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in plan.parameters],
+            "Capabilities": ["CAPABILITY_IAM"],
+            "Tags": [{"Key": k, "Value": v} for k, v in sorted(request.tags.items())],
+        }
+        if plan.stack_action == "update":
+            self.say(f"updating stack {name}")
+            try:
+                self.cfn.update_stack(**arguments)
+            except botocore.exceptions.ClientError as exc:
+                if _NO_UPDATES in str(exc):
+                    self.say(f"no changes: stack {name} is up to date")
+                    return DeployResult(name, bool(plan.uploads), self._functions(request))
+                raise self._failure(name, exc) from None
+            self._wait("stack_update_complete", name)
+        else:
+            self.say(f"creating stack {name}")
+            try:
+                self.cfn.create_stack(**arguments)
+            except botocore.exceptions.ClientError as exc:
+                raise self._failure(name, exc) from None
+            self._wait("stack_create_complete", name)
+        return DeployResult(name, True, self._functions(request))
+
+    def _template_argument(self, request: StackRequest, plan: Plan) -> dict[str, str]:
+        body = request.template_body.encode()
+        if len(body) <= TEMPLATE_BODY_LIMIT:
+            return {"TemplateBody": request.template_body}
+        key = names.template_key(request.stack_name, hashlib.sha256(body).hexdigest())
+        self.say(f"uploading s3://{plan.bucket}/{key} (template, {len(body)} bytes)")
+        self.s3.put_object(Bucket=plan.bucket, Key=key, Body=body)
+        return {"TemplateURL": f"https://{plan.bucket}.s3.{plan.region}.amazonaws.com/{key}"}
+
+    def _wait(self, waiter: str, name: str) -> None:
+        try:
+            self.cfn.get_waiter(waiter).wait(
+                StackName=name, WaiterConfig={"Delay": 5, "MaxAttempts": 360}
+            )
+        except botocore.exceptions.WaiterError as exc:
+            raise self._failure(name, exc) from None
+
+    def _failure(self, name: str, exc: Exception) -> SkyfnError:
+        try:
+            events = self.cfn.describe_stack_events(StackName=name)["StackEvents"]
+        except botocore.exceptions.ClientError:
+            events = []
+        return SkyfnError(failure_message(name, str(exc), events))
+
+    def _functions(self, request: StackRequest) -> tuple[DeployedFunction, ...]:
+        stack = self._describe_stack(request.stack_name) or {}
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        return tuple(
+            DeployedFunction(function, outputs.get(key, "?"))
+            for key, function in sorted(request.outputs.items(), key=lambda kv: kv[1])
+        )
+
+
+def failure_message(stack_name: str, error: str, events: Sequence[Mapping[str, Any]]) -> str:
+    """Name every resource that failed in the latest operation, with CloudFormation's reason.
+
+    ``events`` come newest first (as ``DescribeStackEvents`` returns them); the latest
+    operation starts at the newest stack-level "User Initiated" event.
+    """
+    latest: list[Mapping[str, Any]] = []
+    for event in events:
+        latest.append(event)
+        if (
+            event.get("LogicalResourceId") == stack_name
+            and event.get("ResourceStatusReason") == "User Initiated"
+        ):
+            break
+    failed = [e for e in reversed(latest) if str(e.get("ResourceStatus", "")).endswith("_FAILED")]
+    lines = [f"deploying stack {stack_name} failed: {error}"]
+    for event in failed:
+        if event.get("LogicalResourceId") == stack_name and not event.get("ResourceStatusReason"):
+            continue
+        lines.append(
+            f"  {event.get('LogicalResourceId')} ({event.get('ResourceType')}) "
+            f"{event.get('ResourceStatus')}: {event.get('ResourceStatusReason') or 'no reason given'}"
+        )
+    if not failed:
+        lines.append("  (the stack events name no failed resource)")
+    lines.append(
+        "fix the cause and run skyfn pipeline-deploy again; "
+        f"all events: aws cloudformation describe-stack-events --stack-name {stack_name}"
+    )
+    return "\n".join(lines)
+
+
+def _code(exc: botocore.exceptions.ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))

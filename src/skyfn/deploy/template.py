@@ -1,0 +1,194 @@
+"""Model → CloudFormation template of a branch deploy. A pure function of the model.
+
+Code locations are template parameters (``CodeBucket`` and one ``CodeKey<Fn>`` per
+function), filled in by the deployer; so ``skyfn synth --branch B`` writes exactly the
+template that ``skyfn pipeline-deploy --branch B`` deploys, without building or uploading.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from skyfn import __version__
+from skyfn.deploy import names
+from skyfn.errors import SkyfnError
+from skyfn.model import Function, Model
+from skyfn.runtime import contract
+from skyfn.synth import rules
+
+DEPLOY_STORE = "ssm"
+BUCKET_PARAMETER = "CodeBucket"
+BASIC_LOGGING = "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+SSM_KEY_ALIAS = "alias/aws/ssm"
+
+Json = dict[str, Any]
+
+
+def key_parameter(logical_base: str) -> str:
+    return f"CodeKey{logical_base}"
+
+
+def function_logical_id(logical_base: str) -> str:
+    return f"Fn{logical_base}"
+
+
+def role_logical_id(logical_base: str) -> str:
+    return f"Role{logical_base}"
+
+
+def arn_output(logical_base: str) -> str:
+    return f"Arn{logical_base}"
+
+
+def tags(model: Model) -> dict[str, str]:
+    """What every resource (and the stack) is tagged with."""
+    return {
+        "skyfn:app": model.app_id,
+        "skyfn:branch": model.scope.name,
+        "skyfn:version": __version__,
+    }
+
+
+def render_template(model: Model) -> Json:
+    if model.scope.kind != "branch":
+        raise ValueError("only a branch scope is deployed")
+    _check_lambda_keys(model)
+    ids = names.function_ids(model)
+    tag_list = [{"Key": k, "Value": v} for k, v in sorted(tags(model).items())]
+    parameters: Json = {
+        BUCKET_PARAMETER: {
+            "Type": "String",
+            "Description": "S3 bucket holding the function bundles (skyfn's staging bucket)",
+        }
+    }
+    resources: Json = {}
+    outputs: Json = {}
+    for function in model.functions:
+        base = ids[function.name]
+        parameters[key_parameter(base)] = {
+            "Type": "String",
+            "Description": f"S3 key of the bundle of function {function.name}",
+        }
+        resources[role_logical_id(base)] = _role(function, tag_list)
+        resources[function_logical_id(base)] = _function(function, base, tag_list)
+        outputs[arn_output(base)] = {
+            "Description": f"ARN of function {function.name}",
+            "Value": {"Fn::GetAtt": [function_logical_id(base), "Arn"]},
+        }
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": (
+            f"skyfn app {model.app_id}, branch {model.scope.name} (skyfn {__version__})"
+        ),
+        "Parameters": parameters,
+        "Resources": resources,
+        "Outputs": outputs,
+    }
+
+
+def _check_lambda_keys(model: Model) -> None:
+    """Lambda refuses one-character variable names (its pattern is ``[a-zA-Z][a-zA-Z0-9_]+``),
+    which skyfn accepts locally; say so before CloudFormation fails half-way."""
+    short = [
+        f"function {f.name}: environment key {key} has one character; Lambda needs at "
+        "least two, rename it"
+        for f in model.functions
+        for key, _ in f.deployed_environment
+        if len(key) < 2
+    ]
+    if short:
+        raise SkyfnError("\n".join(short))
+
+
+def dumps(template: Json) -> str:
+    """The deterministic JSON text of a template (written to template.json and deployed)."""
+    return json.dumps(template, indent=2, sort_keys=True) + "\n"
+
+
+def deployed_variables(function: Function) -> dict[str, str]:
+    """The function's deployed environment; secrets are read from SSM when deployed."""
+    variables = function.environment_dict
+    if contract.SECRETS_VAR in variables:
+        variables[contract.STORE_VAR] = DEPLOY_STORE
+    return variables
+
+
+def parameter_arn(path: str) -> Json:
+    return {
+        "Fn::Sub": f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter{path}"
+    }
+
+
+def _function(function: Function, base: str, tag_list: list[Json]) -> Json:
+    return {
+        "Type": "AWS::Lambda::Function",
+        "Properties": {
+            "Description": f"skyfn function {function.name}",
+            "Runtime": rules.RUNTIME,
+            "Handler": contract.BOOTSTRAP_HANDLER,
+            "Role": {"Fn::GetAtt": [role_logical_id(base), "Arn"]},
+            "Timeout": function.timeout_seconds,
+            "MemorySize": function.memory_mb,
+            "Environment": {"Variables": deployed_variables(function)},
+            "Code": {
+                "S3Bucket": {"Ref": BUCKET_PARAMETER},
+                "S3Key": {"Ref": key_parameter(base)},
+            },
+            "Tags": tag_list,
+        },
+    }
+
+
+def _role(function: Function, tag_list: list[Json]) -> Json:
+    properties: Json = {
+        "Description": f"Runs skyfn function {function.name}",
+        "AssumeRolePolicyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "lambda.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        },
+        "ManagedPolicyArns": [{"Fn::Sub": BASIC_LOGGING}],
+        "Tags": tag_list,
+    }
+    paths = sorted({path for ref in function.secrets for path in ref.paths})
+    if paths:
+        properties["Policies"] = [
+            {"PolicyName": "skyfn-secrets", "PolicyDocument": _secrets_policy(paths)}
+        ]
+    return {"Type": "AWS::IAM::Role", "Properties": properties}
+
+
+def _secrets_policy(paths: list[str]) -> Json:
+    """Read exactly this function's secret parameters (scoped and shared), and decrypt them
+    with the SSM key, only through SSM."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ReadOwnSecrets",
+                "Effect": "Allow",
+                "Action": "ssm:GetParameters",
+                "Resource": [parameter_arn(path) for path in paths],
+            },
+            {
+                "Sid": "DecryptWithSsmKey",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": {
+                    "Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*"
+                },
+                "Condition": {
+                    "StringEquals": {
+                        "kms:ViaService": {"Fn::Sub": "ssm.${AWS::Region}.amazonaws.com"}
+                    },
+                    "ForAnyValue:StringEquals": {"kms:ResourceAliases": SSM_KEY_ALIAS},
+                },
+            },
+        ],
+    }
