@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import threading
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from skyfn.errors import SkyfnError
@@ -43,7 +46,20 @@ def invoke_once(
     if model.function(name) is None:
         raise UnknownFunction(name, model)
     host = Host(model, options, LogSink(prefix=False), os.environ)
+    previous = _exit_on_sigterm()
     try:
         return host.invoke(name, event)
     finally:
-        host.close()
+        host.close()  # also on Ctrl-C or SIGTERM: the worker never outlives the command
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_sigterm() -> Any:
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    return signal.signal(signal.SIGTERM, stop)
