@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -20,12 +25,24 @@ def handler(event, context):
 """
 
 
+SLEEPER = """\
+import os, pathlib, time
+
+def handler(event, context):
+    pathlib.Path(event["pidfile"]).write_text(str(os.getpid()))
+    time.sleep(100)
+"""
+
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_project(
         tmp_path_factory.mktemp("invoke") / "app",
-        {"hello": resource('{"NAME": "World"}', name="hello")},
-        {"hello": HANDLER},
+        {
+            "hello": resource('{"NAME": "World"}', name="hello"),
+            "sleeper": resource("{}", name="sleeper", timeout_seconds=120),
+        },
+        {"hello": HANDLER, "sleeper": SLEEPER},
     )
 
 
@@ -66,7 +83,7 @@ def test_inherit_env_passes_one_variable_deliberately(project: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["nope"], "no function named 'nope' in this backend (functions: hello)"),
+        (["nope"], "no function named 'nope' in this backend (functions: hello, sleeper)"),
         (["hello", "--event", "{oops"], "--event is not valid JSON"),
         (["hello", "--event-file", "missing.json"], "--event-file missing.json"),
         (["hello", "--inherit-env", "SURELY_NOT_SET_X"], "SURELY_NOT_SET_X is not set"),
@@ -77,3 +94,36 @@ def test_user_errors_are_one_clear_line(project: Path, args: list[str], message:
     assert result.code == 1
     assert message in result.err
     assert "Traceback" not in result.err
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_stopping_invoke_stops_its_worker(project: Path, tmp_path: Path, signum: int) -> None:
+    pidfile = tmp_path / "pid"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "skyfn",
+            "invoke",
+            "sleeper",
+            "--event",
+            json.dumps({"pidfile": str(pidfile)}),
+        ],
+        cwd=project,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not pidfile.exists() or not pidfile.read_text():
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        worker = int(pidfile.read_text())
+        os.kill(worker, 0)
+        proc.send_signal(signum)
+        assert proc.wait(timeout=20) != 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    with pytest.raises(ProcessLookupError):
+        os.kill(worker, 0)
