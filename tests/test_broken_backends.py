@@ -31,6 +31,7 @@ CASES: dict[str, tuple[Files, str]] = {
     "key-with-dash": (env_case("{'MY-KEY': 'v'}"), "environment key 'MY-KEY' is not valid"),
     "key-with-space": (env_case("{'MY KEY': 'v'}"), "environment key 'MY KEY' is not valid"),
     "unicode-key": (env_case("{'NÄME': 'v'}"), "environment key 'NÄME' is not valid"),
+    "one-character-key": (env_case("{'N': 'v'}"), "environment key 'N' is not valid"),
     "empty-key": (env_case("{'': 'v'}"), "environment key '' is not valid"),
     "non-string-key": (env_case("{1: 'v'}"), "environment key 1 is not valid"),
     "reserved-aws-region": (
@@ -45,20 +46,20 @@ CASES: dict[str, tuple[Files, str]] = {
     ),
     "reserved-skyfn-prefix": (env_case("{'SKYFN_X': 'x'}"), "SKYFN_X starts with SKYFN_"),
     # environment values
-    "list-value": (env_case("{'V': [1]}"), "environment V is a list"),
-    "dict-value": (env_case("{'V': {}}"), "environment V is a dict"),
-    "bytes-value": (env_case("{'V': b'x'}"), "environment V is a bytes"),
-    "object-value": (env_case("{'V': object()}"), "environment V is a object"),
-    "tuple-value": (env_case("{'V': (1, 2)}"), "environment V is a tuple"),
-    "none-value": (env_case("{'V': None}"), "environment V is not set (synth for sandbox"),
+    "list-value": (env_case("{'VAL': [1]}"), "environment VAL is a list"),
+    "dict-value": (env_case("{'VAL': {}}"), "environment VAL is a dict"),
+    "bytes-value": (env_case("{'VAL': b'x'}"), "environment VAL is a bytes"),
+    "object-value": (env_case("{'VAL': object()}"), "environment VAL is a object"),
+    "tuple-value": (env_case("{'VAL': (1, 2)}"), "environment VAL is a tuple"),
+    "none-value": (env_case("{'VAL': None}"), "environment VAL is not set (synth for sandbox"),
     "unset-os-environ": (
-        env_case("{'V': os.environ.get('SKYFN_CORPUS_UNSET')}"),
-        "environment V is not set (synth for sandbox",
+        env_case("{'VAL': os.environ.get('SKYFN_CORPUS_UNSET')}"),
+        "environment VAL is not set (synth for sandbox",
     ),
-    "nul-in-value": (env_case("{'V': 'a\\x00b'}"), "environment V contains a NUL character"),
+    "nul-in-value": (env_case("{'VAL': 'a\\x00b'}"), "environment VAL contains a NUL character"),
     "surrogate-in-value": (
-        env_case("{'V': 'a\\ud800b'}"),
-        "environment V contains a NUL character or text",
+        env_case("{'VAL': 'a\\ud800b'}"),
+        "environment VAL contains a NUL character or text",
     ),
     "over-4kb": (env_case("{'BIG': 'x' * 5000}"), "Lambda's limit is 4096 bytes"),
     "ten-thousand-variables": (
@@ -66,11 +67,11 @@ CASES: dict[str, tuple[Files, str]] = {
         "Lambda's limit is 4096 bytes",
     ),
     "bad-secret-name-slash": (
-        env_case("{'S': secret('a/b')}"),
+        env_case("{'SEC': secret('a/b')}"),
         "secret name 'a/b' is not valid",
     ),
     "bad-secret-name-dotdot": (
-        env_case("{'S': secret('..')}"),
+        env_case("{'SEC': secret('..')}"),
         "secret name '..' is not valid",
     ),
     # timeout and memory

@@ -92,10 +92,3 @@ def test_stack_names_follow_cloudformation_rules_without_collisions() -> None:
     for name in (dotted, underscored, long):
         assert len(name) <= 128 and name[0].isalpha()
         assert all(c.isalnum() or c == "-" for c in name)
-
-
-def test_a_one_character_key_is_refused_for_lambda(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {"tiny": resource('{"N": 3}')})
-    result = run_skyfn("synth", "--branch", "main", cwd=root)
-    assert result.code != 0 and "Traceback" not in result.err
-    assert "function tiny: environment key N has one character" in result.err

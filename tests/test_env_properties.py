@@ -17,7 +17,7 @@ from skyfn.model import Function
 from skyfn.synth.build import build_model
 from skyfn.synth.envgen import render_env_module
 
-valid_keys = st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,20}", fullmatch=True)
+valid_keys = st.from_regex(r"[A-Za-z][A-Za-z0-9_]{1,20}", fullmatch=True)
 any_keys = st.one_of(
     valid_keys, st.text(max_size=12), st.sampled_from(["TZ", "SKYFN_A", "_HANDLER"])
 )

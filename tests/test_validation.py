@@ -36,7 +36,7 @@ def test_a_valid_definition_builds_a_typed_model(tmp_path: Path) -> None:
         tmp_path,
         {
             "hello": resource(
-                '{"NAME": "World", "N": 3, "RATE": 0.5, "ON": True, "K": secret("K1")}'
+                '{"NAME": "World", "NUM": 3, "RATE": 0.5, "ON": True, "KEY": secret("K1")}'
             )
         },
     )
@@ -45,12 +45,12 @@ def test_a_valid_definition_builds_a_typed_model(tmp_path: Path) -> None:
     assert fn.name == "hello" and fn.module_name == "hello"
     assert {e.key: e.type_name for e in fn.environment} == {
         "NAME": "str",
-        "N": "int",
+        "NUM": "int",
         "RATE": "float",
         "ON": "bool",
     }
     assert fn.environment_dict["ON"] == "true"
-    assert fn.environment_dict["K"] == "<skyfn secret K1>"
+    assert fn.environment_dict["KEY"] == "<skyfn secret K1>"
     assert fn.secrets[0].paths == ("/skyfn/testapp/sandbox-tester/K1", "/skyfn/testapp/shared/K1")
 
 
@@ -83,9 +83,9 @@ def test_lang_and_path_may_be_set(tmp_path: Path) -> None:
     [("[1, 2]", "list"), ("{'a': 1}", "dict"), ("b'x'", "bytes"), ("object()", "object")],
 )
 def test_unsupported_value_types(tmp_path: Path, value: str, kind: str) -> None:
-    message = one(tmp_path, resource(f"{{'V': {value}}}"))
+    message = one(tmp_path, resource(f"{{'VAL': {value}}}"))
     assert (
-        f"function hello: environment V is a {kind}; values must be str, int, float or bool"
+        f"function hello: environment VAL is a {kind}; values must be str, int, float or bool"
         in message
     )
 
@@ -120,7 +120,7 @@ def test_secret_placeholders_count_towards_the_limit(tmp_path: Path) -> None:
     # 3,950 bytes of plain values fit; the secret's placeholder and paths push it over.
     make_project(tmp_path / "fits", {"hello": resource("{'BIG': 'x' * 3950}")})
     assert synth_model(tmp_path / "fits").functions
-    body = resource("{'BIG': 'x' * 3950, 'S': secret('A_SECRET')}")
+    body = resource("{'BIG': 'x' * 3950, 'SEC': secret('A_SECRET')}")
     assert "Lambda's limit is 4096 bytes" in one(tmp_path / "over", body)
 
 
@@ -196,8 +196,8 @@ def test_syntax_error_in_resource_file(tmp_path: Path) -> None:
 
 
 def test_invalid_secret_name(tmp_path: Path) -> None:
-    message = one(tmp_path, resource("{'S': secret('../etc/passwd')}"))
-    assert "function hello: environment S: secret name '../etc/passwd' is not valid" in message
+    message = one(tmp_path, resource("{'SEC': secret('../etc/passwd')}"))
+    assert "function hello: environment SEC: secret name '../etc/passwd' is not valid" in message
 
 
 def test_no_backend_says_where_it_looked(tmp_path: Path) -> None:
@@ -216,7 +216,7 @@ def test_all_problems_are_reported_together(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("files", "expected"),
     [
-        ({"hello": resource("{'V': [1]}")}, "function hello: environment V is a list"),
+        ({"hello": resource("{'VAL': [1]}")}, "function hello: environment VAL is a list"),
         ({"hello": "raise RuntimeError('boom')\n"}, "RuntimeError: boom"),
     ],
 )

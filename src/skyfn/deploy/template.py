@@ -12,7 +12,6 @@ from typing import Any
 
 from skyfn import __version__
 from skyfn.deploy import names
-from skyfn.errors import SkyfnError
 from skyfn.model import Function, Model
 from skyfn.runtime import contract
 from skyfn.synth import rules
@@ -53,7 +52,6 @@ def tags(model: Model) -> dict[str, str]:
 def render_template(model: Model) -> Json:
     if model.scope.kind != "branch":
         raise ValueError("only a branch scope is deployed")
-    _check_lambda_keys(model)
     ids = names.function_ids(model)
     tag_list = [{"Key": k, "Value": v} for k, v in sorted(tags(model).items())]
     parameters: Json = {
@@ -85,20 +83,6 @@ def render_template(model: Model) -> Json:
         "Resources": resources,
         "Outputs": outputs,
     }
-
-
-def _check_lambda_keys(model: Model) -> None:
-    """Lambda refuses one-character variable names (its pattern is ``[a-zA-Z][a-zA-Z0-9_]+``),
-    which skyfn accepts locally; say so before CloudFormation fails half-way."""
-    short = [
-        f"function {f.name}: environment key {key} has one character; Lambda needs at "
-        "least two, rename it"
-        for f in model.functions
-        for key, _ in f.deployed_environment
-        if len(key) < 2
-    ]
-    if short:
-        raise SkyfnError("\n".join(short))
 
 
 def dumps(template: Json) -> str:

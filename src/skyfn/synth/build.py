@@ -163,8 +163,8 @@ def _check_key(key: object, problem: _Problem) -> bool:
         return False
     if not isinstance(key, str) or not rules.ENV_KEY.fullmatch(key):
         problem(
-            f"environment key {key!r} is not valid: start with a letter, then letters, "
-            "digits and '_'"
+            f"environment key {key!r} is not valid: start with a letter, then at least one "
+            "letter, digit or '_' (Lambda's rule)"
         )
         return False
     if key.startswith(rules.SKYFN_PREFIX):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-ENV_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+# Lambda's own pattern: at least two characters.
+ENV_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]+")
 FUNCTION_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 ENV_SIZE_LIMIT = 4096  # bytes, all keys and values together
 TIMEOUT_RANGE = (1, 900)
