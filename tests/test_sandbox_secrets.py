@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from tests.helpers import make_project, resource, run_skyfn
+from tests.sandbox import Sandbox, running_sandbox
 
 pytest.importorskip(
     "skyfn.runtime.local_reader", reason="the local store (branch secrets) has not landed"
 )
-from tests.sandbox import Sandbox, running_sandbox
 
 HANDLER = """\
 import os
