@@ -28,8 +28,14 @@ def store_dir(store: str) -> Path | None:
     """Where the local store keeps its files (watched for secret changes)."""
     if store != "local":
         return None
-    home = os.environ.get("SKYFN_HOME")
-    return Path(home) if home else Path.home() / ".skyfn"
+    try:  # the local store's own rule for where it lives
+        from skyfn.runtime.local_reader import home  # type: ignore[import-not-found,unused-ignore]
+
+        found: Path = home()
+        return found
+    except ImportError:  # the same rule, until branch secrets lands
+        configured = os.environ.get("SKYFN_HOME")
+        return Path(configured) if configured else Path.home() / ".local" / "share" / "skyfn"
 
 
 class Sandbox:
