@@ -23,9 +23,13 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py
 
 demo: $(STAMP)
+	@echo "--- store a demo secret in the embedded store (from stdin, never shown)"
+	cd $(DEMO) && printf 'demo-key-%s' "$$(date +%s)" | ../../$(BIN)/skyfn secret set MY_API_KEY
+	@echo "--- synth: artifacts and the typed env module"
 	cd $(DEMO) && ../../$(BIN)/skyfn synth
-	@echo "--- generated env module: $(DEMO)/.skyfn/generated/skyfn_env/say_hello.py"
 	@sed -n '1,40p' $(DEMO)/.skyfn/generated/skyfn_env/say_hello.py
+	@echo "--- invoke say-hello in its own clean process (logs on stderr, result on stdout)"
+	cd $(DEMO) && ../../$(BIN)/skyfn invoke say-hello
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

@@ -66,6 +66,12 @@ BAD_READS = {
         "    return env.MAX_ITEMS\n",
         "int",
     ),
+    "context_typo": (
+        "from skyfn.runtime import LambdaContext\n\n\n"
+        "def handler(event: dict[str, object], context: LambdaContext) -> int:\n"
+        "    return context.get_remaining_time_in_milis()\n",
+        "get_remaining_time_in_milis",
+    ),
 }
 
 
@@ -93,7 +99,10 @@ def test_lambda_variables_are_typed(project: Path) -> None:
         "def region() -> str:\n"
         "    return env.AWS_REGION\n\n\n"
         "def trace() -> str | None:\n"
-        "    return env._X_AMZN_TRACE_ID\n"
+        "    return env._X_AMZN_TRACE_ID\n\n\n"
+        "from skyfn.runtime import LambdaContext\n\n\n"
+        "def remaining(context: LambdaContext) -> tuple[int, str]:\n"
+        "    return context.get_remaining_time_in_millis(), context.aws_request_id\n"
     )
     try:
         result = mypy(project, good.relative_to(project))

@@ -1,16 +1,19 @@
 """skyfn: Python cloud functions with environment variables and secrets done right."""
 
-TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs a cold start ~10 ms
-if TYPE_CHECKING:
-    from skyfn.definition import define_backend, define_function, secret
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 __all__ = ["__version__", "define_backend", "define_function", "secret"]
 
+if TYPE_CHECKING:
+    from skyfn.definition import define_backend, define_function, secret
 
-def __getattr__(name: str) -> object:
-    # Lazy: every function process imports this package on its way to skyfn.runtime, and
-    # the cold start must not pay for the definition API (dataclasses, inspect, pathlib).
+
+def __getattr__(name: str) -> Any:
+    # Lazy, so a function process that imports skyfn.runtime does not pay for the
+    # definition API (dataclasses, inspect, ...) on its cold start.
     if name in ("define_backend", "define_function", "secret"):
         from skyfn import definition
 

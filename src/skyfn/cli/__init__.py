@@ -8,6 +8,8 @@ from skyfn import __version__
 from skyfn.cli.build import generate, init, synth_command
 from skyfn.cli.common import SkyfnGroup
 from skyfn.cli.deploy import pipeline_deploy
+from skyfn.cli.host import invoke, sandbox
+from skyfn.cli.secret import secret
 
 
 @click.group(cls=SkyfnGroup)
@@ -19,4 +21,7 @@ def main() -> None:
 main.add_command(init)
 main.add_command(synth_command)
 main.add_command(generate)
+main.add_command(secret)
 main.add_command(pipeline_deploy)
+main.add_command(invoke)
+main.add_command(sandbox)

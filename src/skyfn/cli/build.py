@@ -7,10 +7,12 @@ from pathlib import Path
 import click
 
 from skyfn.cli.common import choose_scope, current_project, relative, scope_options
+from skyfn.errors import SkyfnError
 from skyfn.model import Model
 from skyfn.project import Project, choose_secret_store
 from skyfn.scaffold import scaffold
-from skyfn.synth.run import SynthResult, generate_env, synth
+from skyfn.secrets.check import check_model
+from skyfn.synth.run import SynthResult, generate_env, load_model, write_synth
 
 
 @click.command()
@@ -29,8 +31,10 @@ def init(directory: Path) -> None:
 def synth_command(branch: str | None, identifier: str | None, store: str | None) -> None:
     """Validate the backend and write artifacts and typed env modules."""
     project = current_project()
-    result = synth(project, choose_scope(branch, identifier), choose_secret_store(project, store))
-    _print_summary(project, result)
+    chosen_store = choose_secret_store(project, store)
+    model = load_model(project, choose_scope(branch, identifier), chosen_store)
+    warn_missing_secrets(model, chosen_store)  # before anything else; synth still succeeds
+    _print_summary(project, write_synth(project, model))
 
 
 @click.group()
@@ -45,6 +49,16 @@ def generate_env_command(branch: str | None, identifier: str | None) -> None:
     project = current_project()
     result = generate_env(project, choose_scope(branch, identifier), choose_secret_store(project))
     _print_written(project, result)
+
+
+def warn_missing_secrets(model: Model, store: str) -> None:
+    try:
+        missing = check_model(model, store)
+    except SkyfnError as exc:
+        click.echo(f"warning: could not check secrets in the {store} store: {exc}", err=True)
+        return
+    for item in missing:
+        click.echo(f"warning: {item.message}", err=True)
 
 
 def _print_summary(project: Project, result: SynthResult) -> None:

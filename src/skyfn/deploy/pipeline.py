@@ -26,6 +26,7 @@ from skyfn.deploy.template import (
 from skyfn.errors import SkyfnError
 from skyfn.model import Model
 from skyfn.project import Project
+from skyfn.secrets.check import check_model
 from skyfn.synth.run import synth
 
 
@@ -38,10 +39,10 @@ def deploy_branch(project: Project, branch: str, app_id: str | None, say: Say) -
         project = dataclasses.replace(project, app_id=scopes.check_app_id(app_id))
     model = synth(project, scopes.branch(branch), DEPLOY_STORE).model
     try:
-        missing = missing_secrets(model)
+        missing = check_model(model, DEPLOY_STORE)
         if missing:
             lines = [f"{len(missing)} secret(s) missing; nothing was deployed. Set them first:"]
-            lines += [f"  {message}" for message in missing]
+            lines += [f"  {item.message}" for item in missing]
             raise SkyfnError("\n".join(lines))
         say(f"deploying app {model.app_id}, {model.scope.label}")
         request = stack_request(project, model)
@@ -53,25 +54,6 @@ def deploy_branch(project: Project, branch: str, app_id: str | None, say: Say) -
             f"AWS refused or could not be reached: {exc}. Check AWS_REGION, your "
             "credentials (AWS_PROFILE or AWS_ACCESS_KEY_ID) and AWS_ENDPOINT_URL"
         ) from None
-
-
-def missing_secrets(model: Model) -> list[str]:
-    """TEMPORARY until skyfn.secrets.check lands on main: names only, no values."""
-    import boto3
-
-    ssm = boto3.client("ssm")
-    paths = sorted({p for f in model.functions for ref in f.secrets for p in ref.paths})
-    present: set[str] = set()
-    for start in range(0, len(paths), 10):
-        found = ssm.get_parameters(Names=paths[start : start + 10])["Parameters"]
-        present.update(p["Name"] for p in found)
-    return [
-        f"secret {ref.secret_name} (environment {ref.key} of function {f.name}): "
-        f"skyfn secret set {ref.secret_name} --branch {model.scope.name} --store ssm"
-        for f in model.functions
-        for ref in f.secrets
-        if not any(p in present for p in ref.paths)
-    ]
 
 
 def stack_request(project: Project, model: Model) -> StackRequest:

@@ -1,7 +1,9 @@
 """Resolve a function's secrets at cold start: as few store reads as the store allows.
 
 Round 1 reads every secret's first (scoped) path in one ``read_many``; round 2 reads the
-next (shared) path of only those still missing; and so on.
+next (shared) path of only those still missing; and so on. A reader whose reads cost the same
+for any number of paths (the local store: one SQL query) sets ``reads_all_paths`` and gets
+every path in a single round instead.
 """
 
 from __future__ import annotations
@@ -42,13 +44,22 @@ def open_reader(store: str) -> SecretReader:
             f"expected one of: {', '.join(sorted(READERS))}"
         )
     module_name, _, attribute = target.partition(":")
-    factory = getattr(importlib.import_module(module_name), attribute)
+    try:
+        factory = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as exc:
+        raise SecretStoreError(
+            f"the {store} secret store's reader cannot be loaded ({exc}); "
+            "reinstall skyfn or bundle it again"
+        ) from None
     reader: SecretReader = factory()
     return reader
 
 
 def parse_spec(raw: str) -> dict[str, list[str]]:
-    spec = json.loads(raw)
+    try:
+        spec = json.loads(raw)
+    except ValueError:
+        spec = None
     if not isinstance(spec, dict) or not all(
         isinstance(k, str) and isinstance(v, list) and all(isinstance(p, str) for p in v)
         for k, v in spec.items()
@@ -63,6 +74,14 @@ def resolve(
     """Env name → value for every secret in ``spec``; raise naming every one missing."""
     values: dict[str, str] = {}
     pending = {key: list(paths) for key, paths in spec.items()}
+    if getattr(reader, "reads_all_paths", False):
+        found = reader.read_many(sorted({p for paths in pending.values() for p in paths}))
+        for key, paths in list(pending.items()):
+            hit = next((p for p in paths if p in found), None)
+            if hit is not None:
+                values[key] = found[hit]
+                del pending[key]
+        return _finish(values, pending, spec, function, store)
     depth = 0
     while pending:
         wanted = {key: paths[depth] for key, paths in pending.items() if depth < len(paths)}
@@ -74,6 +93,16 @@ def resolve(
                 values[key] = found[path]
                 del pending[key]
         depth += 1
+    return _finish(values, pending, spec, function, store)
+
+
+def _finish(
+    values: dict[str, str],
+    pending: Mapping[str, object],
+    spec: Mapping[str, Sequence[str]],
+    function: str,
+    store: str,
+) -> dict[str, str]:
     if pending:
         raise SecretNotFound(
             "\n".join(missing_message(key, spec[key], function, store) for key in sorted(pending))
@@ -83,9 +112,11 @@ def resolve(
 
 def missing_message(key: str, paths: Sequence[str], function: str, store: str) -> str:
     name = paths[0].rsplit("/", 1)[-1] if paths else key
+    segment = _scope_segment(paths)
+    scope = f"for {segment.replace('-', ' ', 1)} " if segment else ""
     return (
         f"secret {name} (environment {key} of function {function}) is not set "
-        f"in the {store} store (looked in: {', '.join(paths)}). "
+        f"{scope}in the {store} store (looked in: {', '.join(paths)}). "
         f"Set it with: {set_command(name, paths, store)}"
     )
 
@@ -93,7 +124,7 @@ def missing_message(key: str, paths: Sequence[str], function: str, store: str) -
 def set_command(name: str, paths: Sequence[str], store: str) -> str:
     """The ``skyfn secret set`` command that fills the first (scoped) path."""
     command = f"skyfn secret set {name}"
-    segment = paths[0].split("/")[3] if paths and paths[0].count("/") >= 4 else ""
+    segment = _scope_segment(paths)
     if segment.startswith("branch-"):
         command += f" --branch {segment[len('branch-') :]}"
     elif segment.startswith("sandbox-"):
@@ -101,3 +132,9 @@ def set_command(name: str, paths: Sequence[str], store: str) -> str:
     if store != "local":
         command += f" --store {store}"
     return command
+
+
+def _scope_segment(paths: Sequence[str]) -> str:
+    """``sandbox-alice`` / ``branch-main`` from ``/skyfn/<app>/<segment>/<NAME>``."""
+    parts = paths[0].split("/") if paths else []
+    return parts[3] if len(parts) == 5 and parts[3] != "shared" else ""

@@ -65,7 +65,12 @@ def artifact_outputs(project: Project, model: Model) -> dict[Path, str]:
 
 def synth(project: Project, scope: Scope, secret_store: str) -> SynthResult:
     """Write env modules and artifacts for ``scope``; unchanged files are left alone."""
-    model = load_model(project, scope, secret_store)
+    return write_synth(project, load_model(project, scope, secret_store))
+
+
+def write_synth(project: Project, model: Model) -> SynthResult:
+    """Write the outputs of an already built model (so callers can check it first)."""
+    scope = model.scope
     outputs = env_outputs(project, model) | artifact_outputs(project, model)
     report = write_outputs(outputs, [env_package_dir(project), artifact_dir(project, scope)])
     return SynthResult(model, report)

@@ -1,0 +1,109 @@
+"""``skyfn invoke`` and ``skyfn sandbox``: the local host."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from skyfn.cli.common import choose_scope, current_project, scope_options
+from skyfn.project import choose_secret_store
+
+if TYPE_CHECKING:
+    from skyfn.host.environment import HostOptions
+
+# The host's modules (http.server, watchfiles) are imported by these commands only, so the
+# other commands start faster.
+
+inherit_option = click.option(
+    "--inherit-env",
+    "inherit",
+    metavar="NAME",
+    multiple=True,
+    help="Pass this variable of your shell to the function (repeatable). Nothing else is.",
+)
+
+
+def _options(inherit: tuple[str, ...]) -> HostOptions:
+    from skyfn.host.environment import HostOptions, check_inherit, host_region
+
+    return HostOptions(region=host_region(os.environ), inherit=check_inherit(inherit, os.environ))
+
+
+@click.command()
+@click.argument("function")
+@click.option("--event", metavar="JSON", help="The event, as JSON (default: {}).")
+@click.option(
+    "--event-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read the event from this JSON file.",
+)
+@scope_options
+@click.option("--store", type=click.Choice(["local", "ssm"]), help="Secret store to read.")
+@inherit_option
+def invoke(
+    function: str,
+    event: str | None,
+    event_file: Path | None,
+    branch: str | None,
+    identifier: str | None,
+    store: str | None,
+    inherit: tuple[str, ...],
+) -> None:
+    """Run FUNCTION once in a clean local process; print its result as JSON.
+
+    The function's logs go to stderr; the exit code is 1 when the function fails.
+    """
+    from skyfn.host.invoke import invoke_once, read_event
+
+    project = current_project()
+    payload = read_event(event, event_file)
+    outcome = invoke_once(
+        project,
+        choose_scope(branch, identifier),
+        choose_secret_store(project, store),
+        function,
+        payload,
+        _options(inherit),
+    )
+    click.echo(json.dumps(outcome.result, indent=2))
+    if outcome.error:
+        shape = outcome.result
+        kind = shape.get("errorType", "Error") if isinstance(shape, dict) else "Error"
+        message = shape.get("errorMessage", "") if isinstance(shape, dict) else ""
+        click.echo(f"error: function {function} failed: {kind}: {message}", err=True)
+        sys.exit(1)
+
+
+@click.command()
+@click.option("--port", default=3001, show_default=True, help="Port of the Invoke API (0: any).")
+@click.option(
+    "--host",
+    "address",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Only change it if other machines must reach the sandbox.",
+)
+@click.option("--identifier", metavar="ID", help="Sandbox identifier (default: OS user name).")
+@click.option("--store", type=click.Choice(["local", "ssm"]), help="Secret store to read.")
+@inherit_option
+def sandbox(
+    port: int, address: str, identifier: str | None, store: str | None, inherit: tuple[str, ...]
+) -> None:
+    """Serve every function on the AWS Lambda Invoke API; reload on change; Ctrl-C stops."""
+    from skyfn.host.sandbox import run as run_sandbox
+
+    project = current_project()
+    run_sandbox(
+        project,
+        choose_scope(None, identifier),
+        choose_secret_store(project, store),
+        _options(inherit),
+        address,
+        port,
+        lambda line: click.echo(line),
+    )

@@ -1,0 +1,207 @@
+"""``skyfn secret set|get|list|remove|import``: parse arguments, call ``skyfn.secrets.manage``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from skyfn import scope as scopes
+from skyfn.cli.common import current_project
+from skyfn.errors import SkyfnError
+from skyfn.project import STORES, choose_secret_store
+from skyfn.secrets import manage
+from skyfn.secrets.registry import open_store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def target_options(func: F) -> F:
+    """``--branch B | --shared``, ``--identifier ID``, ``--store``; stored in ``obj``."""
+    options = [
+        click.option("--store", type=click.Choice(STORES), help="Secret store (default: local)."),
+        click.option(
+            "--identifier", metavar="ID", help="Sandbox identifier (default: your OS user name)."
+        ),
+        click.option("--shared", is_flag=True, help="The app's shared secrets (every scope)."),
+        click.option("--branch", metavar="B", help="The secrets of branch B."),
+    ]
+    for option in options:
+        func = option(func)
+    return func
+
+
+def open_target(
+    branch: str | None, shared: bool, identifier: str | None, store: str | None
+) -> manage.Target:
+    if sum((branch is not None, shared, identifier is not None)) > 1:
+        raise SkyfnError("--branch, --shared and --identifier are exclusive: pick one scope")
+    project = current_project()
+    if shared:
+        scope = None
+    elif branch is not None:
+        scope = scopes.branch(branch)
+    else:
+        scope = scopes.sandbox(identifier)
+    return manage.Target(project.app_id, scope, open_store(choose_secret_store(project, store)))
+
+
+def stamp(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@click.group()
+def secret() -> None:
+    """Set, read, list and remove secrets (default scope: your sandbox)."""
+
+
+@secret.command(name="set")
+@click.argument("name")
+@target_options
+def set_command(
+    name: str, branch: str | None, shared: bool, identifier: str | None, store: str | None
+) -> None:
+    """Set secret NAME (a new version each time).
+
+    On a terminal the value is asked twice, hidden. Otherwise it is all of stdin, with one
+    trailing newline removed (so `echo VALUE | skyfn secret set NAME` stores VALUE).
+    """
+    scopes.check_secret_name(name)
+    target = open_target(branch, shared, identifier, store)
+    if sys.stdin.isatty():
+        value = click.prompt(
+            f"Value of {name}", hide_input=True, confirmation_prompt=True, err=True
+        )
+        value = manage.check_value(value, name)
+    else:
+        value = manage.decode_stdin(sys.stdin.buffer.read(), name)
+    info = manage.set_secret(target, name, value)
+    click.echo(f"Set {name} (version {info.version}) for {target.label}")
+
+
+@secret.command(name="get")
+@click.argument("name")
+@target_options
+@click.option("--json", "as_json", is_flag=True, help="Also show version and last update.")
+def get_command(
+    name: str,
+    branch: str | None,
+    shared: bool,
+    identifier: str | None,
+    store: str | None,
+    as_json: bool,
+) -> None:
+    """Print the value of secret NAME, alone (the scope's, else the shared one)."""
+    scopes.check_secret_name(name)
+    target = open_target(branch, shared, identifier, store)
+    found = manage.get_secret(target, name)
+    if not as_json:
+        click.echo(found.value)
+        return
+    data = {
+        "name": name,
+        "value": found.value,
+        "version": found.version,
+        "last_updated": stamp(found.last_modified),
+        "scope": manage.scope_of(target, found.path),
+        "path": found.path,
+    }
+    click.echo(json.dumps(data, indent=2))
+
+
+@secret.command(name="list")
+@target_options
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def list_command(
+    branch: str | None, shared: bool, identifier: str | None, store: str | None, as_json: bool
+) -> None:
+    """List the scope's secrets and the shared ones (names and versions, never values)."""
+    target = open_target(branch, shared, identifier, store)
+    listed = manage.list_secrets(target)
+    if as_json:
+        rows = [
+            {
+                "name": item.name,
+                "scope": item.scope,
+                "shared": item.shared,
+                "version": item.version,
+                "last_updated": stamp(item.last_modified),
+            }
+            for item in listed
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not listed:
+        also = "" if target.scope is None else " or shared"
+        click.echo(f"no secrets for {target.label}{also} in the {target.store.name} store")
+        return
+    table = [("NAME", "SCOPE", "VERSION", "LAST UPDATED")] + [
+        (item.name, item.scope, str(item.version), stamp(item.last_modified)) for item in listed
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(4)]
+    for row in table:
+        click.echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+
+
+@secret.command(name="remove")
+@click.argument("name", required=False)
+@click.option("--all", "remove_all", is_flag=True, help="Remove every secret of the scope.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (for --all).")
+@target_options
+def remove_command(
+    name: str | None,
+    remove_all: bool,
+    yes: bool,
+    branch: str | None,
+    shared: bool,
+    identifier: str | None,
+    store: str | None,
+) -> None:
+    """Remove secret NAME (all its versions), or --all of the scope's secrets."""
+    if (name is None) == (not remove_all):
+        raise SkyfnError("give either a secret NAME or --all (not both)")
+    if name is not None:
+        scopes.check_secret_name(name)
+        target = open_target(branch, shared, identifier, store)
+        manage.remove_secret(target, name)
+        click.echo(f"Removed {name} from {target.label}")
+        return
+    target = open_target(branch, shared, identifier, store)
+    names = manage.scope_names(target)
+    if not names:
+        click.echo(f"no secrets for {target.label}; nothing removed")
+        return
+    if not yes:
+        if not sys.stdin.isatty():
+            raise SkyfnError(
+                f"remove --all would remove {len(names)} secret(s) from {target.label}; "
+                "confirm with --yes when not on a terminal"
+            )
+        click.confirm(
+            f"Remove {len(names)} secret(s) from {target.label} ({', '.join(names)})?",
+            abort=True,
+            err=True,
+        )
+    for removed in manage.remove_all(target, names):
+        click.echo(f"Removed {removed} from {target.label}")
+
+
+@secret.command(name="import")
+@click.argument("file", type=click.Path(path_type=Path))
+@target_options
+def import_command(
+    file: Path, branch: str | None, shared: bool, identifier: str | None, store: str | None
+) -> None:
+    """Set every KEY=value of a dotenv FILE as a secret (values taken literally)."""
+    values = manage.read_dotenv(file)
+    target = open_target(branch, shared, identifier, store)
+    for name, value in values.items():
+        info = manage.set_secret(target, name, value)
+        click.echo(f"Set {name} (version {info.version}) for {target.label}")

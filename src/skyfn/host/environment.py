@@ -1,0 +1,201 @@
+"""The environment of a worker process: built from the model, never inherited.
+
+A worker sees exactly:
+
+- the function's deployed environment (``Function.deployed_environment``: its values, each
+  secret's placeholder, and skyfn's runtime contract variables), as Lambda would;
+- the variables Lambda provides (function name, region, memory, version, log names, task
+  root, ``TZ=UTC``, ...);
+- ``PATH`` (this interpreter's folder, then the system's), ``LANG=C.UTF-8`` (Lambda says
+  en_US.UTF-8; C.UTF-8 exists on every machine and gives the same UTF-8 I/O), and
+  ``PYTHONPATH`` (function folder, generated env modules, ``backend/``, skyfn itself);
+- only for a function that has secrets, what the store reader needs to reach the store,
+  copied from the host's environment when present:
+  ``local``: ``SKYFN_HOME`` and ``SKYFN_MASTER_KEY`` (and ``HOME`` when ``SKYFN_HOME`` is
+  unset, to find the default store). The worker removes these from ``os.environ`` right
+  after the cold start, so the handler cannot open the store itself;
+  ``ssm``: the AWS credential, profile, region and endpoint variables, which a deployed
+  function also has (from its role);
+- each ``--inherit-env NAME`` the developer passes, deliberately.
+
+Nothing else from the developer's shell reaches the function.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import skyfn
+from skyfn.errors import SkyfnError
+from skyfn.model import Function, Model
+from skyfn.runtime import contract
+from skyfn.synth import rules
+from skyfn.synth.rules import RESERVED_KEYS
+
+ACCOUNT_ID = "000000000000"  # the account of local ARNs
+BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+STORE_ACCESS: dict[str, tuple[str, ...]] = {
+    "local": ("SKYFN_HOME", "SKYFN_MASTER_KEY"),
+    "ssm": (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_CONFIG_FILE",
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_SSM",
+        "AWS_CA_BUNDLE",
+    ),
+    "inline": (),
+}
+# Removed from the worker's os.environ after the cold start: local-only store access.
+FORGOTTEN_AFTER_START = frozenset({"SKYFN_HOME", "SKYFN_MASTER_KEY", "HOME"})
+
+
+@dataclass(frozen=True)
+class HostOptions:
+    region: str = "us-east-1"
+    inherit: tuple[str, ...] = ()  # --inherit-env NAME, in order
+    max_workers: int = 4
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Per-invocation changes (pytest plugin): environment values and inline secrets."""
+
+    env: Mapping[str, str] = field(default_factory=dict)
+    secrets: Mapping[str, str] = field(default_factory=dict)  # secret name -> value
+
+
+@dataclass(frozen=True)
+class WorkerEnvironment:
+    variables: dict[str, str]
+    forget: tuple[str, ...]  # names the worker drops after its cold start
+
+
+def host_region(environ: Mapping[str, str]) -> str:
+    return environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+
+def check_inherit(names: Sequence[str], environ: Mapping[str, str]) -> tuple[str, ...]:
+    for name in names:
+        if name not in environ:
+            raise SkyfnError(
+                f"--inherit-env {name}: {name} is not set in this shell; export it first"
+            )
+    return tuple(names)
+
+
+def function_arn(region: str, function: Function) -> str:
+    return f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{function.name}"
+
+
+def python_path(model: Model, function: Function) -> str:
+    package_root = Path(skyfn.__file__).resolve().parent.parent
+    folders = [
+        function.directory,
+        model.project_root / ".skyfn" / "generated",
+        model.project_root / "backend",
+        package_root,
+    ]
+    return os.pathsep.join(str(f) for f in folders)
+
+
+def lambda_variables(function: Function, region: str) -> dict[str, str]:
+    stream = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
+    return {
+        "_HANDLER": contract.BOOTSTRAP_HANDLER,
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{rules.RUNTIME}",
+        "AWS_LAMBDA_FUNCTION_NAME": function.name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function.name}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": stream,
+        "LAMBDA_TASK_ROOT": str(function.directory),
+        "TZ": "UTC",
+    }
+
+
+def build(
+    model: Model,
+    function: Function,
+    options: HostOptions,
+    environ: Mapping[str, str],
+    overrides: Overrides | None = None,
+) -> WorkerEnvironment:
+    variables = {
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{BASE_PATH}",
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": python_path(model, function),
+    }
+    variables.update(function.deployed_environment)
+    variables.update(lambda_variables(function, options.region))
+    forget: list[str] = []
+    if function.secrets:
+        store = variables.get(contract.STORE_VAR, "local")
+        access = list(STORE_ACCESS.get(store, ()))
+        if store == "local" and "SKYFN_HOME" not in environ:
+            access.append("HOME")
+        if store == "ssm" and "AWS_ACCESS_KEY_ID" not in environ:
+            access.append("HOME")  # ~/.aws holds the credentials then
+        for name in access:
+            if name in environ:
+                variables[name] = environ[name]
+                if store == "local" or name == "HOME":
+                    forget.append(name)
+    for name in options.inherit:
+        if name in environ:
+            variables[name] = environ[name]
+            if name in forget:
+                forget.remove(name)
+    if overrides is not None:
+        apply_overrides(variables, function, overrides)
+    return WorkerEnvironment(variables, tuple(forget))
+
+
+def apply_overrides(variables: dict[str, str], function: Function, overrides: Overrides) -> None:
+    from skyfn.runtime.inline_reader import INLINE_VAR
+
+    for key, value in overrides.env.items():
+        if key in RESERVED_KEYS or key.startswith(rules.SKYFN_PREFIX):
+            raise SkyfnError(f"env override {key} of function {function.name} is reserved")
+        if not rules.ENV_KEY.fullmatch(key):
+            raise SkyfnError(f"env override {key!r} of function {function.name} is not valid")
+        if any(s.key == key for s in function.secrets):
+            raise SkyfnError(
+                f"{key} of function {function.name} is a secret; give it with secrets="
+            )
+        variables[key] = str(value)
+    if not function.secrets:
+        if overrides.secrets:
+            raise SkyfnError(f"function {function.name} has no secrets; drop secrets=")
+        return
+    known = {s.secret_name for s in function.secrets}
+    unknown = sorted(set(overrides.secrets) - known)
+    if unknown:
+        raise SkyfnError(
+            f"function {function.name} has no secret {', '.join(unknown)}; "
+            f"its secrets are: {', '.join(sorted(known))}"
+        )
+    values = {
+        s.paths[0]: overrides.secrets[s.secret_name]
+        for s in function.secrets
+        if s.secret_name in overrides.secrets
+    }
+    import json
+
+    variables[contract.STORE_VAR] = "inline"
+    variables[INLINE_VAR] = json.dumps(values)
+    for name in (*STORE_ACCESS["local"], *STORE_ACCESS["ssm"], "HOME"):
+        variables.pop(name, None)

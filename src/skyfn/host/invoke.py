@@ -1,0 +1,65 @@
+"""``skyfn invoke``: synth, start one worker, invoke once."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from skyfn.errors import SkyfnError
+from skyfn.host.environment import HostOptions
+from skyfn.host.logs import LogSink
+from skyfn.host.outcome import Outcome
+from skyfn.host.supervisor import Host, UnknownFunction
+from skyfn.model import Scope
+from skyfn.project import Project
+from skyfn.synth.run import synth
+
+
+def read_event(event: str | None, event_file: Path | None) -> Any:
+    if event is not None and event_file is not None:
+        raise SkyfnError("--event and --event-file are exclusive: give one")
+    if event_file is not None:
+        try:
+            text = event_file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SkyfnError(f"--event-file {event_file}: {exc.strerror or exc}") from None
+        source = f"--event-file {event_file}"
+    elif event is not None:
+        text, source = event, "--event"
+    else:
+        return {}
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SkyfnError(f"{source} is not valid JSON: {exc}") from None
+
+
+def invoke_once(
+    project: Project, scope: Scope, store: str, name: str, event: Any, options: HostOptions
+) -> Outcome:
+    model = synth(project, scope, store).model
+    if model.function(name) is None:
+        raise UnknownFunction(name, model)
+    host = Host(model, options, LogSink(prefix=False), os.environ)
+    previous = _exit_on_sigterm()
+    try:
+        return host.invoke(name, event)
+    finally:
+        host.close()  # also on Ctrl-C or SIGTERM: the worker never outlives the command
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_sigterm() -> Any:
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    return signal.signal(signal.SIGTERM, stop)

@@ -1,0 +1,142 @@
+"""The instances of one function: one invocation at a time per worker, up to a limit of
+workers at once, idle ones kept warm and reused, all of them replaced on ``recycle``."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from skyfn.host.environment import WorkerEnvironment
+from skyfn.host.logs import LogBuffer, LogSink
+from skyfn.host.outcome import Outcome
+from skyfn.host.process import WorkerProcess
+from skyfn.model import Function
+
+
+class HostClosed(RuntimeError):
+    """The host is shutting down: no new invocations."""
+
+
+class FunctionPool:
+    def __init__(
+        self,
+        function: Function,
+        environment: Callable[[Function], WorkerEnvironment],
+        arn: str,
+        sink: LogSink,
+        max_workers: int = 4,
+    ) -> None:
+        self.function = function
+        self._environment = environment
+        self._arn = arn
+        self._sink = sink
+        self._max = max_workers
+        self._cond = threading.Condition()
+        self._idle: list[WorkerProcess] = []
+        self._busy: dict[WorkerProcess, int] = {}  # worker -> generation it started in
+        self._generation = 0
+        self._closed = False
+        self.started = 0  # how many workers this pool has started (cold starts)
+
+    def workers(self) -> list[WorkerProcess]:
+        with self._cond:
+            return [*self._idle, *self._busy]
+
+    def invoke(self, event: Any, request_id: str | None = None) -> Outcome:
+        request_id = request_id or str(uuid.uuid4())
+        worker, fresh = self._acquire()
+        keep = False
+        try:
+            buffer = LogBuffer()
+            started = datetime.now(UTC)
+            if fresh:
+                error = worker.start()
+                for line in worker.init_logs.text().splitlines():
+                    buffer.add(line)
+                if error is not None:
+                    error["requestId"] = request_id
+                    return Outcome(request_id, json.dumps(error).encode(), True, buffer.text())
+            self._lambda_line(buffer, request_id, f"START RequestId: {request_id} Version: $LATEST")
+            outcome = worker.invoke(
+                request_id, event, float(self.function.timeout_seconds), self._arn, buffer
+            )
+            took = (datetime.now(UTC) - started).total_seconds() * 1000
+            self._lambda_line(buffer, request_id, f"END RequestId: {request_id}")
+            self._lambda_line(
+                buffer,
+                request_id,
+                f"REPORT RequestId: {request_id}\tDuration: {took:.2f} ms\t"
+                f"Memory Size: {self.function.memory_mb} MB",
+            )
+            keep = worker.alive()
+            return Outcome(outcome.request_id, outcome.payload, outcome.error, buffer.text())
+        finally:
+            self._release(worker, keep)
+
+    def _lambda_line(self, buffer: LogBuffer, request_id: str, text: str) -> None:
+        buffer.add(text)
+        self._sink.line(self.function.name, request_id, text)
+
+    def _acquire(self) -> tuple[WorkerProcess, bool]:
+        stale: list[WorkerProcess] = []
+        try:
+            with self._cond:
+                while True:
+                    if self._closed:
+                        raise HostClosed(f"the host is stopping; {self.function.name} not invoked")
+                    while self._idle:
+                        worker = self._idle.pop()
+                        if worker.alive():
+                            self._busy[worker] = self._generation
+                            return worker, False
+                        stale.append(worker)
+                    if len(self._busy) < self._max:
+                        worker = WorkerProcess(
+                            self.function.name,
+                            self._environment(self.function),
+                            str(self.function.directory),
+                            self._sink,
+                        )
+                        self.started += 1
+                        self._busy[worker] = self._generation
+                        return worker, True
+                    self._cond.wait()
+        finally:
+            for worker in stale:
+                worker.dispose()
+
+    def _release(self, worker: WorkerProcess, keep: bool) -> None:
+        with self._cond:
+            generation = self._busy.pop(worker, None)
+            keep = keep and not self._closed and generation == self._generation
+            if keep:
+                self._idle.append(worker)
+            self._cond.notify()
+        if not keep:
+            worker.dispose()
+
+    def recycle(self, function: Function | None = None) -> None:
+        """New code, definition or secrets: idle workers go now, busy ones when they finish."""
+        with self._cond:
+            if function is not None:
+                self.function = function
+            self._generation += 1
+            idle, self._idle = self._idle, []
+        for worker in idle:
+            worker.dispose()
+
+    def close(self) -> None:
+        """Stop every worker, busy ones included; later invocations are refused."""
+        with self._cond:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            busy = list(self._busy)
+            self._cond.notify_all()
+        for worker in idle:
+            worker.dispose()
+        for worker in busy:
+            worker.kill()  # its invoking thread sees the exit and disposes it

@@ -1,0 +1,229 @@
+"""One worker process: a warm function instance serving one invocation at a time."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from typing import IO, Any
+
+from skyfn.host.environment import WorkerEnvironment
+from skyfn.host.logs import LogBuffer, LogSink
+from skyfn.host.outcome import Outcome, runtime_exited, timed_out
+from skyfn.runtime.worker import log_marker
+
+INIT_TIMEOUT = 10.0  # seconds; Lambda also gives the init phase 10 s of its own
+LOG_DRAIN = 2.0  # seconds to wait for the last log lines of an invocation
+
+
+class WorkerProcess:
+    def __init__(self, name: str, environment: WorkerEnvironment, cwd: str, sink: LogSink):
+        self.name = name
+        self._sink = sink
+        self._lock = threading.Lock()
+        self._buffer: LogBuffer | None = None
+        self._request_id = "init"
+        self._ended: _Countdown | None = None
+        self._buffered = b""
+        self.ready = False
+        self.init_logs = LogBuffer()  # what the cold start printed
+        self._init_ended = self._begin("init", self.init_logs)
+        requests_read, self._requests = os.pipe()
+        self._answers, answers_write = os.pipe()
+        try:
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "skyfn.runtime.worker",
+                    str(requests_read),
+                    str(answers_write),
+                    ",".join(environment.forget),
+                ],
+                env=environment.variables,
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                pass_fds=(requests_read, answers_write),
+                start_new_session=True,  # its own process group: killed as a whole
+            )
+        finally:
+            os.close(requests_read)
+            os.close(answers_write)
+        self._pumps = [
+            threading.Thread(target=self._pump, args=(stream,), daemon=True)
+            for stream in (self.proc.stdout, self.proc.stderr)
+        ]
+        for pump in self._pumps:
+            pump.start()
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    # -- logs ------------------------------------------------------------------------------
+
+    def _pump(self, stream: IO[bytes] | None) -> None:
+        assert stream is not None
+        for raw in stream:
+            text = raw.decode("utf-8", "replace").rstrip("\r\n")
+            with self._lock:
+                request_id, buffer, ended = self._request_id, self._buffer, self._ended
+            marker = log_marker(request_id)
+            if text.endswith(marker):
+                text = text[: -len(marker)]
+                if text:
+                    self._log(request_id, buffer, text)
+                if ended is not None:
+                    ended.set()
+                continue
+            self._log(request_id, buffer, text)
+        stream.close()
+
+    def _log(self, request_id: str, buffer: LogBuffer | None, text: str) -> None:
+        self._sink.line(self.name, request_id, text)
+        if buffer is not None:
+            buffer.add(text)
+
+    def _begin(self, request_id: str, buffer: LogBuffer) -> threading.Event:
+        ended = threading.Event()
+        with self._lock:
+            self._request_id, self._buffer = request_id, buffer
+            # one marker per stream (stdout and stderr): count them down
+            self._ended = _Countdown(2, ended)
+        return ended
+
+    # -- control channel -------------------------------------------------------------------
+
+    def _send(self, message: dict[str, Any]) -> bool:
+        data = json.dumps(message, separators=(",", ":")).encode() + b"\n"
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(self._requests, view)
+                view = view[written:]
+        except OSError:  # BrokenPipeError: the worker is gone
+            return False
+        return True
+
+    def _receive(self, deadline: float) -> dict[str, Any] | None:
+        """The next answer; ``None`` at EOF (the process exited); TimeoutError at ``deadline``."""
+        while b"\n" not in self._buffered:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            readable, _, _ = select.select([self._answers], [], [], remaining)
+            if not readable:
+                continue
+            chunk = os.read(self._answers, 65536)
+            if not chunk:
+                return None
+            self._buffered += chunk
+        line, _, self._buffered = self._buffered.partition(b"\n")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def start(self) -> dict[str, Any] | None:
+        """Wait for the cold start; ``None`` when ready, else Lambda's error shape."""
+        ended = self._init_ended
+        try:
+            answer = self._receive(time.monotonic() + INIT_TIMEOUT)
+        except TimeoutError:
+            self.kill()
+            return {
+                "errorMessage": f"Init timed out after {INIT_TIMEOUT:.2f} seconds",
+                "errorType": "Runtime.InitTimeout",
+            }
+        if answer is None:
+            code = self._wait_exit()
+            shape: dict[str, Any] = json.loads(runtime_exited("init", code))
+            shape.pop("requestId", None)
+            return shape
+        ended.wait(LOG_DRAIN)
+        if "init_error" in answer:
+            self.kill()
+            error: dict[str, Any] = answer["init_error"]
+            return error
+        self.ready = True
+        return None
+
+    def invoke(
+        self, request_id: str, event: Any, timeout: float, arn: str, buffer: LogBuffer
+    ) -> Outcome:
+        ended = self._begin(request_id, buffer)
+        started = time.monotonic()
+        deadline_ms = int(time.time() * 1000 + timeout * 1000)
+        message = {"id": request_id, "event": event, "deadline_ms": deadline_ms, "arn": arn}
+        answer: dict[str, Any] | None = None
+        try:
+            if self._send(message):
+                answer = self._receive(started + timeout)
+        except TimeoutError:
+            self.kill()
+            self._drain()
+            return Outcome(request_id, timed_out(request_id, timeout), True, buffer.text())
+        if answer is None:
+            code = self._wait_exit()
+            self._drain()
+            return Outcome(request_id, runtime_exited(request_id, code), True, buffer.text())
+        ended.wait(LOG_DRAIN)
+        if "error" in answer:
+            return Outcome(request_id, json.dumps(answer["error"]).encode(), True, buffer.text())
+        return Outcome(request_id, str(answer["result"]).encode(), False, buffer.text())
+
+    # -- ending ----------------------------------------------------------------------------
+
+    def _wait_exit(self) -> int | None:
+        try:
+            return self.proc.wait(timeout=LOG_DRAIN)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return self.proc.returncode
+
+    def _drain(self) -> None:
+        """Let the pumps print what the process wrote before it died."""
+        for pump in self._pumps:
+            pump.join(LOG_DRAIN)
+
+    def kill(self) -> None:
+        """Kill the worker and everything it started; reap it (no zombie, no orphan)."""
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):  # SIGKILL cannot be ignored
+            self.proc.wait(timeout=5)
+
+    def dispose(self) -> None:
+        """Kill, then close the control pipes: only by the thread that owns the worker."""
+        self.kill()
+        for fd_name in ("_requests", "_answers"):
+            fd = getattr(self, fd_name)
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+                setattr(self, fd_name, -1)
+
+
+class _Countdown:
+    """Sets ``event`` after ``count`` calls to ``set`` (one marker per log stream)."""
+
+    def __init__(self, count: int, event: threading.Event) -> None:
+        self._count = count
+        self._event = event
+        self._lock = threading.Lock()
+
+    def set(self) -> None:
+        with self._lock:
+            self._count -= 1
+            if self._count <= 0:
+                self._event.set()

@@ -1,0 +1,149 @@
+"""``skyfn sandbox``: synth, serve every function behind the Invoke API, reload on change,
+stop every worker on Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+
+from skyfn.errors import SkyfnError
+from skyfn.host.environment import HostOptions
+from skyfn.host.logs import LogSink
+from skyfn.host.server import InvokeServer
+from skyfn.host.supervisor import Host
+from skyfn.host.watcher import Watcher
+from skyfn.model import Model, Scope
+from skyfn.project import BACKEND_FILE, Project
+from skyfn.synth.run import synth
+
+LOOPBACK = "127.0.0.1"
+
+
+def store_dir(store: str) -> Path | None:
+    """Where the local store keeps its files (watched for secret changes)."""
+    if store != "local":
+        return None
+    try:  # the local store's own rule for where it lives
+        from skyfn.runtime.local_reader import home  # type: ignore[import-not-found,unused-ignore]
+
+        found: Path = home()
+        return found
+    except ImportError:  # the same rule, until branch secrets lands
+        configured = os.environ.get("SKYFN_HOME")
+        return Path(configured) if configured else Path.home() / ".local" / "share" / "skyfn"
+
+
+class Sandbox:
+    def __init__(
+        self, project: Project, scope: Scope, store: str, options: HostOptions, sink: LogSink
+    ) -> None:
+        self.project, self.scope, self.store, self.sink = project, scope, store, sink
+        self.host = Host(synth(project, scope, store).model, options, sink)
+
+    @property
+    def model(self) -> Model:
+        return self.host.model
+
+    def code_changed(self, paths: set[Path]) -> None:
+        try:
+            model = synth(self.project, self.scope, self.store).model
+        except SkyfnError as exc:
+            self.sink.note(f"definition error; still serving the last good version:\n{exc}")
+            return
+        backend_file = (self.project.root / BACKEND_FILE).resolve()
+        folders = {f.name: f.directory.resolve() for f in model.functions}
+        changed = {n for n, d in folders.items() if any(p.is_relative_to(d) for p in paths)}
+        shared = [
+            p
+            for p in paths
+            if p != backend_file and not any(p.is_relative_to(d) for d in folders.values())
+        ]
+        if shared:  # a module under backend/ that handlers may import
+            changed = set(folders)
+        restarted = self.host.update(model, changed)
+        self.sink.note(f"reloaded: {', '.join(restarted) if restarted else 'nothing to restart'}")
+
+    def secrets_changed(self) -> None:
+        names = [f.name for f in self.model.functions if f.secrets]
+        self.host.recycle(names)
+        if names:
+            self.sink.note(f"secrets changed: next calls of {', '.join(names)} start fresh")
+
+
+def bind(address: str, port: int, host: Host) -> InvokeServer:
+    try:
+        return InvokeServer((address, port), host)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise SkyfnError(
+                f"port {port} on {address} is in use; stop what runs there or pass --port"
+            ) from None
+        raise SkyfnError(f"cannot listen on {address}:{port}: {exc.strerror or exc}") from None
+
+
+def table(model: Model, url: str) -> list[str]:
+    width = max([len("FUNCTION"), *(len(f.name) for f in model.functions)])
+    lines = [f"  {'FUNCTION':<{width}}  INVOKE URL"]
+    for f in model.functions:
+        lines.append(f"  {f.name:<{width}}  {url}/2015-03-31/functions/{f.name}/invocations")
+    return lines
+
+
+def run(
+    project: Project,
+    scope: Scope,
+    store: str,
+    options: HostOptions,
+    address: str,
+    port: int,
+    echo: Callable[[str], None],
+) -> None:
+    sink = LogSink()
+    sandbox = Sandbox(project, scope, store, options, sink)
+    try:
+        server = bind(address, port, sandbox.host)
+    except BaseException:
+        sandbox.host.close()
+        raise
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    folder = store_dir(store)
+    if folder is not None:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    watcher = Watcher(project.backend_dir, folder, sandbox.code_changed, sandbox.secrets_changed)
+    serving = threading.Thread(target=server.serve_forever, daemon=True, name="skyfn-http")
+    try:
+        watcher.start()
+        serving.start()
+        echo(f"skyfn sandbox: {scope.label}, app {project.app_id}, secrets from the {store} store")
+        if address != LOOPBACK:
+            echo(f"warning: listening on {address}, reachable from other machines")
+        for line in table(sandbox.model, server.url):
+            echo(line)
+        if sandbox.model.functions:
+            first = sandbox.model.functions[0].name
+            echo(
+                f"try: curl -X POST {server.url}/2015-03-31/functions/{first}/invocations -d '{{}}'"
+            )
+        echo(f"watching {project.backend_dir}; Ctrl-C to stop")
+        while not stop.wait(0.5):
+            pass
+    finally:
+        if serving.is_alive():
+            server.shutdown()
+        server.server_close()
+        watcher.stop()
+        workers = len(sandbox.host.workers())
+        sandbox.host.close()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        echo(f"stopped ({workers} worker(s))")

@@ -1,0 +1,157 @@
+"""The host: a pool of workers per function of the current model, and the one place that
+turns the model into worker environments."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from skyfn.errors import SkyfnError
+from skyfn.host import environment
+from skyfn.host.environment import HostOptions, Overrides, WorkerEnvironment
+from skyfn.host.logs import LogBuffer, LogSink
+from skyfn.host.outcome import Outcome
+from skyfn.host.pool import FunctionPool
+from skyfn.host.process import WorkerProcess
+from skyfn.model import Function, Model
+
+
+class UnknownFunction(SkyfnError):
+    def __init__(self, name: str, model: Model) -> None:
+        known = ", ".join(f.name for f in model.functions) or "none"
+        super().__init__(f"no function named {name!r} in this backend (functions: {known})")
+        self.name = name
+
+
+class Host:
+    def __init__(
+        self,
+        model: Model,
+        options: HostOptions,
+        sink: LogSink,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.options = options
+        self.sink = sink
+        self._environ = dict(os.environ if environ is None else environ)
+        self._lock = threading.Lock()
+        self._background: set[threading.Thread] = set()
+        self.model = model
+        self._pools = {f.name: self._pool(f) for f in model.functions}
+
+    def _pool(self, function: Function) -> FunctionPool:
+        return FunctionPool(
+            function,
+            self._environment,
+            environment.function_arn(self.options.region, function),
+            self.sink,
+            self.options.max_workers,
+        )
+
+    def _environment(
+        self, function: Function, overrides: Overrides | None = None
+    ) -> WorkerEnvironment:
+        return environment.build(self.model, function, self.options, self._environ, overrides)
+
+    def pool(self, name: str) -> FunctionPool:
+        with self._lock:
+            pool = self._pools.get(name)
+        if pool is None:
+            raise UnknownFunction(name, self.model)
+        return pool
+
+    def invoke(self, name: str, event: Any, request_id: str | None = None) -> Outcome:
+        return self.pool(name).invoke(event, request_id)
+
+    def invoke_in_background(self, name: str, event: Any, request_id: str) -> None:
+        """An ``Event`` invocation: answered at once, run on a thread, logged only."""
+        pool = self.pool(name)
+
+        def run() -> None:
+            try:
+                outcome = pool.invoke(event, request_id)
+                if outcome.error:
+                    self.sink.line(
+                        name, request_id, f"async invocation failed: {outcome.payload.decode()}"
+                    )
+            except Exception as exc:  # the host is stopping
+                self.sink.line(name, request_id, f"async invocation not run: {exc}")
+            finally:
+                with self._lock:
+                    self._background.discard(thread)
+
+        thread = threading.Thread(target=run, daemon=True, name=f"event-{request_id[:8]}")
+        with self._lock:
+            self._background.add(thread)
+        thread.start()
+
+    def invoke_isolated(
+        self, name: str, event: Any, overrides: Overrides, request_id: str | None = None
+    ) -> Outcome:
+        """One fresh worker with per-call overrides (pytest plugin), stopped afterwards."""
+        pool = self.pool(name)
+        function = pool.function
+        single = FunctionPool(
+            function,
+            lambda f: self._environment(f, overrides),
+            environment.function_arn(self.options.region, function),
+            self.sink,
+            max_workers=1,
+        )
+        try:
+            return single.invoke(event, request_id)
+        finally:
+            single.close()
+
+    def update(self, model: Model, changed: Iterable[str] = ()) -> list[str]:
+        """Serve ``model`` from now on; restart functions whose definition changed or that are
+        named in ``changed``. Returns the names restarted, added or removed."""
+        touched = set(changed)
+        with self._lock:
+            old = self._pools
+            self.model = model
+            new: dict[str, FunctionPool] = {}
+            for function in model.functions:
+                pool = old.get(function.name)
+                if pool is None:
+                    new[function.name] = self._pool(function)
+                    touched.add(function.name)
+                else:
+                    if pool.function != function:
+                        touched.add(function.name)
+                    new[function.name] = pool
+            removed = [pool for name, pool in old.items() if name not in new]
+            self._pools = new
+        for pool in removed:
+            touched.add(pool.function.name)
+            pool.close()
+        for name in sorted(touched):
+            if name in new:
+                new[name].recycle(model.function(name))
+        return sorted(touched)
+
+    def recycle(self, names: Iterable[str]) -> None:
+        for name in names:
+            with self._lock:
+                pool = self._pools.get(name)
+            if pool is not None:
+                pool.recycle()
+
+    def workers(self) -> list[WorkerProcess]:
+        with self._lock:
+            pools = list(self._pools.values())
+        return [w for pool in pools for w in pool.workers()]
+
+    def close(self) -> None:
+        with self._lock:
+            pools = list(self._pools.values())
+            background = list(self._background)
+        for pool in pools:
+            pool.close()
+        for thread in background:
+            thread.join(5)
+
+
+__all__ = ["Host", "LogBuffer", "UnknownFunction"]

@@ -1,0 +1,67 @@
+"""Watch ``backend/`` (code and definitions) and the local store's files (secret values)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from watchfiles import Change, DefaultFilter, watch
+
+STORE_FILES = ("secrets.db", "secrets.db-wal")  # what `skyfn secret set/remove` writes
+
+_code_filter = DefaultFilter()
+
+
+class Watcher:
+    """Calls ``on_code(paths)`` when files under ``backend`` change and ``on_secrets()`` when
+    the store's files do; on one thread, so the callbacks never overlap."""
+
+    def __init__(
+        self,
+        backend: Path,
+        store_dir: Path | None,
+        on_code: Callable[[set[Path]], None],
+        on_secrets: Callable[[], None],
+    ) -> None:
+        self._backend = backend.resolve()
+        self._store = store_dir.resolve() if store_dir is not None else None
+        self._on_code = on_code
+        self._on_secrets = on_secrets
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="skyfn-watch")
+
+    def _is_store_file(self, path: Path) -> bool:
+        return self._store is not None and path.parent == self._store and path.name in STORE_FILES
+
+    def _wanted(self, change: Change, raw: str) -> bool:
+        path = Path(raw)
+        if self._is_store_file(path):
+            return True
+        return path.is_relative_to(self._backend) and _code_filter(change, raw)
+
+    def _run(self) -> None:
+        paths = [self._backend] + ([self._store] if self._store is not None else [])
+        # A short debounce: a secret set in another terminal must reach the next call in 2 s.
+        for changes in watch(
+            *paths,
+            watch_filter=self._wanted,
+            debounce=200,
+            step=50,
+            stop_event=self._stop,
+            rust_timeout=500,
+            raise_interrupt=False,
+        ):
+            changed = {Path(raw) for _, raw in changes}
+            if any(self._is_store_file(p) for p in changed):
+                self._on_secrets()
+            code = {p for p in changed if not self._is_store_file(p)}
+            if code:
+                self._on_code(code)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)

@@ -1,0 +1,211 @@
+"""The embedded secret store: one SQLite file under ``$SKYFN_HOME``, values sealed with AES-GCM.
+
+The row format and decryption live in ``skyfn.runtime.local_reader`` (shared with the cold
+start); this module adds what only management needs: creating the key and the database with
+private modes, and writes that never lose a version when several processes set at once.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import sqlite3
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from skyfn.errors import SkyfnError
+from skyfn.runtime import local_reader as fmt
+from skyfn.runtime.secrets import SecretStoreError
+from skyfn.secrets.store import SecretInfo, SecretValue
+
+
+@contextmanager
+def _store_errors() -> Iterator[None]:
+    """Runtime errors become user errors; SQLite's own errors name the file."""
+    try:
+        yield
+    except SecretStoreError as exc:
+        raise SkyfnError(str(exc)) from None
+
+
+class LocalStore:
+    name = "local"
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder if folder is not None else fmt.home()
+        self.db = self.folder / fmt.DB_NAME
+
+    # -- the protocol -------------------------------------------------------------------
+
+    def read_many(self, paths: Sequence[str]) -> dict[str, SecretValue]:
+        if not self.db.is_file():
+            return {}
+        with _store_errors(), self._connect() as conn:
+            rows = fmt.newest_rows(conn, self.db, paths)
+            if not rows:
+                return {}
+            opener = fmt.Opener(self._key(create=False), conn, self.folder)
+            return {
+                row.path: SecretValue(row.path, opener.open(row), row.version, _when(row))
+                for row in rows
+            }
+
+    def write(self, path: str, value: str) -> SecretInfo:
+        with _store_errors():
+            key = self._key(create=True)
+            self._ensure_db()
+            with self._connect() as conn:
+                opener = fmt.Opener(key, conn, self.folder)
+                with self._transaction(conn):
+                    self._check_key(conn, key)
+                    (latest,) = conn.execute(
+                        "SELECT COALESCE(MAX(version), 0) FROM secrets WHERE path = ?", (path,)
+                    ).fetchone()
+                    version = int(latest) + 1
+                    nonce, sealed = opener.seal(path, version, value)
+                    now = time.time()
+                    conn.execute(
+                        "INSERT INTO secrets (path, version, nonce, ciphertext, updated_at) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        (path, version, nonce, sealed, now),
+                    )
+        return SecretInfo(path, version, datetime.fromtimestamp(now, UTC))
+
+    def list(self, prefix: str) -> list[SecretInfo]:
+        if not self.db.is_file():
+            return []
+        with _store_errors(), self._connect() as conn:
+            rows = self._query(
+                conn,
+                "SELECT path, MAX(version), MAX(updated_at) FROM secrets "
+                "WHERE substr(path, 1, ?) = ? GROUP BY path ORDER BY path",
+                (len(prefix), prefix),
+            )
+        return [SecretInfo(str(p), int(v), datetime.fromtimestamp(t, UTC)) for p, v, t in rows]
+
+    def delete(self, path: str) -> bool:
+        if not self.db.is_file():
+            return False
+        with _store_errors(), self._connect() as conn, self._transaction(conn):
+            deleted = conn.execute("DELETE FROM secrets WHERE path = ?", (path,)).rowcount
+        return deleted > 0
+
+    # -- files, key and transactions ----------------------------------------------------
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        conn = fmt.connect(self.db)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def _transaction(self, conn: sqlite3.Connection) -> Iterator[None]:
+        """``BEGIN IMMEDIATE`` takes the write lock up front, so two writers never compute
+        the same next version; the busy timeout makes the others wait their turn."""
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise SecretStoreError(f"cannot lock the secret store {self.db}: {exc}") from None
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise SecretStoreError(f"cannot write the secret store {self.db}: {exc}") from None
+
+    def _query(
+        self, conn: sqlite3.Connection, sql: str, params: Sequence[object]
+    ) -> Sequence[tuple[Any, ...]]:
+        try:
+            return conn.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise SecretStoreError(f"cannot read the secret store {self.db}: {exc}") from None
+
+    def _make_folder(self) -> None:
+        if not self.folder.is_dir():
+            try:
+                self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            except OSError as exc:
+                raise SecretStoreError(f"cannot create {self.folder}: {exc}") from None
+
+    def _ensure_db(self) -> None:
+        """Create the file 0600 before SQLite does (its WAL files inherit the mode), then
+        the schema and WAL mode; safe when several processes do it at once."""
+        self._make_folder()
+        try:
+            os.close(os.open(self.db, os.O_CREAT | os.O_WRONLY, 0o600))
+        except OSError as exc:
+            raise SecretStoreError(f"cannot create the secret store {self.db}: {exc}") from None
+        with self._connect() as conn:
+            try:
+                if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    conn.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.Error as exc:
+                raise SecretStoreError(f"cannot set up {self.db}: {exc}") from None
+            with self._transaction(conn):
+                _create_schema(conn)
+
+    def _key(self, *, create: bool) -> bytes:
+        key = fmt.load_key(self.folder)
+        if key is not None:
+            return key
+        path = fmt.key_file(self.folder)
+        if not create:
+            raise SecretStoreError(
+                f"no master key: {path} does not exist and {fmt.KEY_VAR} is not set, so the "
+                f"secrets in {self.db} cannot be decrypted; restore the key file"
+            )
+        return self._create_key(path)
+
+    def _create_key(self, path: Path) -> bytes:
+        """Write a new random key with mode 0600; when another process wins the race to
+        create it, use theirs (``link`` never replaces an existing file)."""
+        self._make_folder()
+        text = base64.b64encode(os.urandom(fmt.KEY_BYTES)).decode("ascii") + "\n"
+        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".master.key.")
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(text)
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise SecretStoreError(f"cannot create master key file {path}: {exc}") from None
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        return fmt.read_key_file(path)
+
+    def _check_key(self, conn: sqlite3.Connection, key: bytes) -> None:
+        """Refuse to mix keys in one database: a write under a wrong key would make every
+        later read ambiguous."""
+        fingerprint = fmt.key_fingerprint(key)
+        stored = fmt.stored_fingerprint(conn)
+        if stored is None:
+            conn.execute("INSERT INTO meta (name, value) VALUES ('key_check', ?)", (fingerprint,))
+        elif stored != fingerprint:
+            raise SecretStoreError(
+                f"the master key from {fmt.key_source(self.folder)} is not the key that "
+                f"encrypted {self.db}; use the right key (or set {fmt.KEY_VAR} to it)"
+            )
+
+
+def _create_schema(conn: sqlite3.Connection) -> None:
+    # executescript would COMMIT the open transaction; run the statements one by one.
+    for statement in fmt.SCHEMA.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _when(row: fmt.Row) -> datetime:
+    return datetime.fromtimestamp(row.updated_at, UTC)

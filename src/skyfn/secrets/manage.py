@@ -1,0 +1,156 @@
+"""What ``skyfn secret ...`` does, apart from parsing arguments: one scope of one store.
+
+A ``Target`` is the app, the scope (``None`` = the app's shared folder) and the store;
+paths come from ``skyfn.scope`` only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from skyfn import scope as scopes
+from skyfn.errors import SkyfnError
+from skyfn.model import Scope
+from skyfn.secrets.check import missing_message
+from skyfn.secrets.store import SecretInfo, SecretStore, SecretValue
+
+
+@dataclass(frozen=True)
+class Target:
+    app_id: str
+    scope: Scope | None
+    store: SecretStore
+
+    @property
+    def label(self) -> str:
+        return scopes.describe(self.scope)
+
+    def path(self, name: str) -> str:
+        return scopes.secret_path(self.app_id, self.scope, name)
+
+    def lookup(self, name: str) -> tuple[str, ...]:
+        """Where a function of this scope looks: the scope, then shared."""
+        if self.scope is None:
+            return (self.path(name),)
+        return scopes.lookup_paths(self.app_id, self.scope, name)
+
+
+@dataclass(frozen=True)
+class Listed:
+    name: str
+    scope: str
+    shared: bool
+    version: int
+    last_modified: datetime
+
+
+def check_value(value: str, name: str) -> str:
+    if value == "":
+        raise SkyfnError(f"the value of secret {name} is empty; secrets cannot be empty")
+    if "\x00" in value:
+        raise SkyfnError(
+            f"the value of secret {name} contains a NUL byte, which no process environment "
+            "accepts; secrets must be text"
+        )
+    return value
+
+
+def decode_stdin(data: bytes, name: str) -> str:
+    """All of stdin as UTF-8 text, one trailing newline (as ``echo`` adds) removed."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SkyfnError(
+            f"the value of secret {name} read from stdin is not UTF-8 text (invalid byte at "
+            f"offset {exc.start}); secrets must be text: base64-encode binary data first"
+        ) from None
+    if text.endswith("\r\n"):
+        text = text[:-2]
+    elif text.endswith("\n"):
+        text = text[:-1]
+    return check_value(text, name)
+
+
+def set_secret(target: Target, name: str, value: str) -> SecretInfo:
+    path = target.path(name)
+    return target.store.write(path, check_value(value, name))
+
+
+def get_secret(target: Target, name: str) -> SecretValue:
+    """The newest value a function of this scope would get (the scope first, then shared)."""
+    paths = target.lookup(name)
+    found = target.store.read_many(paths)
+    for path in paths:
+        if path in found:
+            return found[path]
+    raise SkyfnError(missing_message(name, target.scope, paths, target.store.name))
+
+
+def scope_of(target: Target, path: str) -> str:
+    return "shared" if path.startswith(scopes.prefix(target.app_id, None)) else target.label
+
+
+def list_secrets(target: Target) -> list[Listed]:
+    """The scope's secrets, then the shared ones a function of the scope also sees."""
+    folders = [scopes.prefix(target.app_id, target.scope)]
+    if target.scope is not None:
+        folders.append(scopes.prefix(target.app_id, None))
+    listed: list[Listed] = []
+    for folder in folders:
+        for info in target.store.list(folder):
+            shared = folder == scopes.prefix(target.app_id, None)
+            listed.append(
+                Listed(
+                    name=info.path[len(folder) :],
+                    scope="shared" if shared else target.label,
+                    shared=shared,
+                    version=info.version,
+                    last_modified=info.last_modified,
+                )
+            )
+    return listed
+
+
+def remove_secret(target: Target, name: str) -> None:
+    if not target.store.delete(target.path(name)):
+        raise SkyfnError(
+            f"secret {name} is not set for {target.label} in the {target.store.name} store; "
+            "nothing removed (see: skyfn secret list)"
+        )
+
+
+def scope_names(target: Target) -> list[str]:
+    folder = scopes.prefix(target.app_id, target.scope)
+    return [info.path[len(folder) :] for info in target.store.list(folder)]
+
+
+def remove_all(target: Target, names: list[str]) -> list[str]:
+    return [name for name in names if target.store.delete(target.path(name))]
+
+
+def read_dotenv(file: Path) -> dict[str, str]:
+    """Every key of a dotenv file, checked before anything is set. Values are taken
+    literally (no ``${VAR}`` expansion: a ``$`` in a password stays a ``$``)."""
+    from dotenv import dotenv_values
+
+    if not file.is_file():
+        raise SkyfnError(f"{file} does not exist or is not a file; pass a .env file to import")
+    try:
+        raw = dotenv_values(file, interpolate=False, encoding="utf-8")
+    except UnicodeDecodeError:
+        raise SkyfnError(f"{file} is not UTF-8 text; secrets must be text") from None
+    except OSError as exc:
+        raise SkyfnError(f"cannot read {file}: {exc}") from None
+    if not raw:
+        raise SkyfnError(f"{file} holds no KEY=value lines; nothing to import")
+    values: dict[str, str] = {}
+    for key, value in raw.items():
+        scopes.check_secret_name(key)
+        if value is None:
+            raise SkyfnError(f"{file}: {key} has no value (write {key}=...); nothing imported")
+        if value == "":
+            raise SkyfnError(f"{file}: {key} is empty; secrets cannot be empty; nothing imported")
+        values[key] = check_value(value, key)
+    return values
