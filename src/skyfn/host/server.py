@@ -45,6 +45,9 @@ class InvokeServer(ThreadingHTTPServer):
 
 class InvokeHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # TCP_NODELAY: headers and body go out in separate writes, and Nagle's algorithm held the
+    # body until the client's delayed ACK: ~40 ms per warm invoke instead of under 1 ms.
+    disable_nagle_algorithm = True
     server: InvokeServer
 
     def log_message(self, format: str, *args: Any) -> None:
