@@ -613,7 +613,7 @@ def synth_rows(work: Path, repeat: int) -> list[Row]:
     bench = "synth + env generation, 500 functions x 10 variables"
     project = work / "big"
     make_big_project(project, 500)
-    env = clean_env()
+    env = clean_env(SKYFN_HOME=str(work / "home-synth"))
     synth = [PY, "-m", "skyfn", "synth"]
     output = project / ".skyfn"
     rewritten: list[int] = []

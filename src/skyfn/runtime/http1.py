@@ -20,6 +20,10 @@ class ProtocolError(ConnectionError):
     """The server's reply is not HTTP/1.x we understand (retried like a reset)."""
 
 
+class CertificateError(ConnectionError):
+    """The TLS server's certificate could not be verified: retrying will not help."""
+
+
 class Response(NamedTuple):
     status: int
     headers: dict[str, str]  # names lowercased
@@ -44,7 +48,11 @@ class Connection:
         if self.tls:
             import ssl  # only for https endpoints
 
-            sock = ssl.create_default_context().wrap_socket(sock, server_hostname=self.hostname)
+            try:
+                sock = ssl.create_default_context().wrap_socket(sock, server_hostname=self.hostname)
+            except ssl.SSLCertVerificationError as exc:
+                sock.close()
+                raise CertificateError(exc.verify_message or str(exc)) from None
         self._sock = sock
         self.opened += 1
         return sock

@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from skyfn.runtime.http1 import Connection
+from skyfn.runtime.http1 import CertificateError, Connection
 from skyfn.runtime.secrets import SecretStoreError
 from skyfn.runtime.sigv4 import Credentials, amz_date, sign
 
@@ -224,6 +224,12 @@ class SsmReader:
             try:
                 self._sent.append(len(names))
                 response = connection.request("POST", "/", headers, body)
+            except CertificateError as exc:
+                raise SecretStoreError(
+                    f"the TLS certificate of {self.endpoint.host} could not be verified "
+                    f"({exc}); if a proxy or private CA is in the way, point SSL_CERT_FILE at "
+                    "its CA bundle, or fix AWS_ENDPOINT_URL_SSM / AWS_ENDPOINT_URL"
+                ) from None
             except OSError as exc:
                 # A reset, a timeout, or a kept-alive connection the server closed: the
                 # connection is closed; the next attempt opens a new one.
