@@ -74,6 +74,18 @@ def test_reads_25_secure_strings_in_3_calls(aws: Aws, traffic: Traffic) -> None:
     assert traffic.get_parameters == 3
 
 
+def test_same_values_as_boto3(aws: Aws) -> None:
+    ssm = boto3.client("ssm")
+    kinds = {"A": "SecureString", "B": "String", "C": "StringList"}
+    for name, kind in kinds.items():
+        ssm.put_parameter(Name=f"{APP}/shared/{name}", Value=f"é {name},x", Type=kind)
+    names = [f"{APP}/shared/{n}" for n in [*kinds, "MISSING"]]
+    reply = ssm.get_parameters(Names=names, WithDecryption=True)
+    expected = {p["Name"]: p["Value"] for p in reply["Parameters"]}
+    assert ssm_reader.open_reader().read_many(names) == expected
+    assert len(expected) == 3
+
+
 def test_missing_names_are_left_out(aws: Aws) -> None:
     put({f"{APP}/shared/HERE": "v"})
     got = ssm_reader.open_reader().read_many([f"{APP}/shared/HERE", f"{APP}/shared/GONE"])
@@ -224,6 +236,28 @@ def test_unrecognised_credentials_name_the_variables(
     fake_ssm([error(400, "UnrecognizedClientException", "The security token is invalid")])
     with pytest.raises(SecretStoreError, match="AWS_ACCESS_KEY_ID"):
         ssm_reader.open_reader().read_many(["/a"])
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "AccessDeniedException",
+        "UnrecognizedClientException",
+        "ExpiredTokenException",
+        "ValidationException",
+    ],
+)
+def test_same_error_code_as_boto3(fake_ssm: Callable[[list[Reply]], FakeSsm], kind: str) -> None:
+    from botocore.exceptions import ClientError
+
+    server = fake_ssm([error(400, kind, "from the fake server")])
+    client = boto3.client("ssm", endpoint_url=server.endpoint, region_name="eu-west-1")
+    with pytest.raises(ClientError) as boto_error:
+        client.get_parameters(Names=["/a"], WithDecryption=True)
+    with pytest.raises(SecretStoreError) as ours:
+        ssm_reader.open_reader().read_many(["/a"])
+    assert boto_error.value.response["Error"]["Code"] == kind
+    assert f"({kind}: from the fake server)" in str(ours.value)
 
 
 def test_throttled_twice_then_succeeds(fake_ssm: Callable[[list[Reply]], FakeSsm]) -> None:

@@ -99,7 +99,9 @@ def _jittered(attempt: int) -> float:
 def explain(error_type: str, message: str, names: Sequence[str], region: str) -> str:
     """What the user must fix, for an SSM error that retrying will not cure."""
     where = f"{len(names)} parameter(s) starting {names[0]}" if names else "parameters"
-    detail = f" (SSM said: {message[:300]})" if message else ""
+    # The AWS error code, as boto3 would report it, so the user can search for it.
+    said = f"{error_type}: {message[:300]}" if message else error_type
+    detail = f" ({said})" if said else ""
     if error_type == "AccessDeniedException":
         return (
             f"SSM denied GetParameters on {where}{detail}. Allow the function's execution "
@@ -118,7 +120,7 @@ def explain(error_type: str, message: str, names: Sequence[str], region: str) ->
         )
     if error_type == "ExpiredTokenException":
         return f"the AWS session token has expired{detail}: refresh AWS_SESSION_TOKEN"
-    return f"SSM GetParameters failed on {where}: {error_type or 'error'}{detail}"
+    return f"SSM GetParameters failed on {where}{detail or ' (no error code)'}"
 
 
 def _error_of(status: int, body: bytes, header: str | None) -> tuple[str, str]:
