@@ -32,11 +32,11 @@ demo: $(STAMP)
 	cd $(DEMO) && ../../$(BIN)/skyfn invoke say-hello
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict src tests
+	$(BIN)/mypy --strict src tests bench
 
 unit: $(STAMP)
 	$(BIN)/pytest
