@@ -289,6 +289,17 @@ def test_5xx_forever_gives_up_after_bounded_attempts(
     assert len(server.requests) == ssm_reader.MAX_ATTEMPTS
 
 
+def test_retries_stop_within_the_time_budget(
+    fake_ssm: Callable[[list[Reply]], FakeSsm], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Lambda ends an init phase after 10 s: better a clear error than a silent kill.
+    monkeypatch.setattr(ssm_reader, "BUDGET", 0.0)
+    server = fake_ssm([error(503, "ServiceUnavailable")])
+    with pytest.raises(SecretStoreError, match="after 1 attempt "):
+        ssm_reader.open_reader().read_many(["/a"])
+    assert len(server.requests) == 1
+
+
 def test_unreachable_endpoint_is_a_clear_error(
     fake_ssm: Callable[[list[Reply]], FakeSsm], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -24,7 +24,8 @@ MAX_WORKERS = 8
 MAX_ATTEMPTS = 5
 BACKOFF_BASE = 0.05  # seconds; attempt n waits up to base * 2**n (full jitter)
 BACKOFF_CAP = 1.0
-TIMEOUT = 5.0  # per socket operation; Lambda's init phase allows 10 s in all
+TIMEOUT = 5.0  # per socket operation
+BUDGET = 8.0  # seconds per batch, retries included: Lambda's init phase allows 10 s in all
 TARGET = "AmazonSSM.GetParameters"
 RETRYABLE = frozenset({"ThrottlingException", "ThrottledException", "InternalServerError"})
 
@@ -205,9 +206,15 @@ class SsmReader:
     def _get_parameters(self, connection: Connection, names: list[str]) -> dict[str, str]:
         body = json.dumps({"Names": names, "WithDecryption": True}).encode()
         failure = ""
+        give_up = time.monotonic() + BUDGET
+        attempts = 0
         for attempt in range(MAX_ATTEMPTS):
             if attempt:
-                time.sleep(_jittered(attempt))
+                pause = _jittered(attempt)
+                if time.monotonic() + pause >= give_up:
+                    break
+                time.sleep(pause)
+            attempts += 1
             headers = sign(
                 method="POST",
                 host=self.endpoint.host,
@@ -248,8 +255,8 @@ class SsmReader:
             raise SecretStoreError(explain(error_type, message, names, self.region))
         raise SecretStoreError(
             f"could not read secrets from SSM at {self.endpoint.scheme}://{self.endpoint.host} "
-            f"after {MAX_ATTEMPTS} attempts (last: {failure}); check the network path to SSM "
-            "(VPC endpoint or NAT) and retry"
+            f"after {attempts} attempt{'s' if attempts > 1 else ''} (last: {failure}); "
+            "check the network path to SSM (VPC endpoint or NAT) and retry"
         )
 
 
