@@ -1,10 +1,10 @@
 """Read SSM SecureString parameters at cold start without the AWS SDK.
 
 A boto3 SSM client costs a fresh process about 0.7 s before its first call; this reader
-needs only socket (ssl for https), hmac, hashlib and json. Names go out in batches of 10 (GetParameters'
-limit); batches run concurrently, one thread and one kept-alive connection per worker.
-Throttling, 5xx and dropped connections are retried with capped, jittered backoff.
-Secret values never appear in an exception message.
+needs only socket (ssl for https), hmac, hashlib and json. Names go out in batches of 10
+(GetParameters' limit); batches run concurrently, one thread and one kept-alive connection
+per worker. Throttling, 5xx and dropped connections are retried with capped, jittered
+backoff. Secret values never appear in an exception message.
 """
 
 from __future__ import annotations
