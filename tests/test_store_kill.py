@@ -59,7 +59,7 @@ def ours(pid):
         return False
 
 while True:
-    time.sleep(rng.uniform(0.05, 0.4))
+    time.sleep(rng.uniform(0.02, 0.3))
     pids = [int(e) for e in os.listdir("/proc") if e.isdigit() and ours(e)]
     if not pids:
         continue
