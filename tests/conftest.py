@@ -23,3 +23,14 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 from tests.aws import aws, moto_server  # noqa: E402  (fixtures shared by every AWS test)
 
 __all__ = ["aws", "moto_server"]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the robustness counts (tests/report.py) at the end of the run."""
+    from tests import report
+
+    found = report.lines()
+    if found:
+        terminalreporter.section("skyfn robustness report")
+        for line in found:
+            terminalreporter.write_line(line)

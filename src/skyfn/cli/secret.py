@@ -101,7 +101,10 @@ def get_command(
     target = open_target(branch, shared, identifier, store)
     found = manage.get_secret(target, name)
     if not as_json:
-        click.echo(found.value)
+        # Bytes, not click.echo: echo strips ANSI escapes when stdout is not a terminal,
+        # which would corrupt a value piped into a file or another program.
+        sys.stdout.buffer.write(found.value.encode("utf-8") + b"\n")
+        sys.stdout.buffer.flush()
         return
     data = {
         "name": name,

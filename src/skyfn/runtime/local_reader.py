@@ -70,13 +70,29 @@ def associated_data(path: str, version: int) -> bytes:
     return b"\x00".join((FORMAT_TAG, path.encode("utf-8"), str(version).encode()))
 
 
+def store_error(db: Path, action: str, exc: sqlite3.Error) -> SecretStoreError:
+    """SQLite's error, naming the file; a damaged file also says how to recover."""
+    if getattr(exc, "sqlite_errorname", "") in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
+        return SecretStoreError(
+            f"the secret store {db} is damaged ({exc}): the file was truncated or "
+            "overwritten. Restore it from a backup, or move it away and set your secrets "
+            "again with: skyfn secret set NAME"
+        )
+    return SecretStoreError(f"cannot {action} the secret store {db}: {exc}")
+
+
+def no_schema(exc: sqlite3.Error) -> bool:
+    """A file created but not yet given its tables (another process is setting it up)."""
+    return isinstance(exc, sqlite3.OperationalError) and str(exc).startswith("no such table")
+
+
 def connect(db: Path) -> sqlite3.Connection:
     """A connection in autocommit mode: callers open ``BEGIN IMMEDIATE`` themselves."""
     try:
         conn = sqlite3.connect(db, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
     except sqlite3.Error as exc:
-        raise SecretStoreError(f"cannot open the secret store {db}: {exc}") from None
+        raise store_error(db, "open", exc) from None
     return conn
 
 
@@ -87,7 +103,9 @@ def newest_rows(conn: sqlite3.Connection, db: Path, paths: Sequence[str]) -> lis
     try:
         rows = conn.execute(_NEWEST.format(marks=marks), list(paths)).fetchall()
     except sqlite3.Error as exc:
-        raise SecretStoreError(f"cannot read the secret store {db}: {exc}") from None
+        if no_schema(exc):
+            return []
+        raise store_error(db, "read", exc) from None
     return [Row(str(p), int(v), bytes(n), bytes(c), float(t)) for p, v, n, c, t in rows]
 
 

@@ -45,8 +45,11 @@ def error_shape(exc: BaseException, request_id: str | None) -> dict[str, Any]:
 
 def _log_error(exc: BaseException) -> None:
     # Lambda's Python runtime logs an unhandled error like this (without its own frames).
-    trace = "Traceback (most recent call last):\n" + "".join(user_frames(exc))
-    print(f"[ERROR] {type(exc).__name__}: {exc}\n{trace.rstrip()}", file=sys.stderr)
+    # A cold start refused by skyfn (a missing secret, a damaged store) has no user frames:
+    # its message says what to fix, and an empty "Traceback" header would only alarm.
+    frames = user_frames(exc)
+    trace = "\nTraceback (most recent call last):\n" + "".join(frames) if frames else ""
+    print(f"[ERROR] {type(exc).__name__}: {exc}{trace.rstrip()}", file=sys.stderr)
 
 
 def _end_logs(request_id: str) -> None:

@@ -13,7 +13,7 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -112,16 +112,19 @@ class LocalStore:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            raise SecretStoreError(f"cannot lock the secret store {self.db}: {exc}") from None
+            raise fmt.store_error(self.db, "lock", exc) from None
         try:
             yield
-        except BaseException:
-            conn.execute("ROLLBACK")
+        except BaseException as exc:
+            with suppress(sqlite3.Error):  # a damaged file may refuse the rollback too
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise fmt.store_error(self.db, "write", exc) from None
             raise
         try:
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            raise SecretStoreError(f"cannot write the secret store {self.db}: {exc}") from None
+            raise fmt.store_error(self.db, "write", exc) from None
 
     def _query(
         self, conn: sqlite3.Connection, sql: str, params: Sequence[object]
@@ -129,7 +132,9 @@ class LocalStore:
         try:
             return conn.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
-            raise SecretStoreError(f"cannot read the secret store {self.db}: {exc}") from None
+            if fmt.no_schema(exc):
+                return []
+            raise fmt.store_error(self.db, "read", exc) from None
 
     def _make_folder(self) -> None:
         if not self.folder.is_dir():
@@ -151,7 +156,7 @@ class LocalStore:
                 if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                     conn.execute("PRAGMA journal_mode = WAL")
             except sqlite3.Error as exc:
-                raise SecretStoreError(f"cannot set up {self.db}: {exc}") from None
+                raise fmt.store_error(self.db, "set up", exc) from None
             with self._transaction(conn):
                 _create_schema(conn)
 

@@ -54,6 +54,13 @@ def check_value(value: str, name: str) -> str:
             f"the value of secret {name} contains a NUL byte, which no process environment "
             "accepts; secrets must be text"
         )
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:  # lone surrogates, e.g. from a non-UTF-8 terminal
+        raise SkyfnError(
+            f"the value of secret {name} is not valid text (character {exc.start} cannot be "
+            "encoded as UTF-8); secrets must be text: base64-encode binary data first"
+        ) from None
     return value
 
 

@@ -18,6 +18,7 @@ from skyfn.secrets.store import SecretInfo, SecretValue
 
 BATCH = 10  # GetParameters takes at most 10 names
 MAX_PARALLEL = 8
+MAX_VALUE_BYTES = 4096  # the standard tier's limit
 
 _DENIED = {
     "AccessDeniedException",
@@ -106,6 +107,14 @@ class SsmStore:
         return parameters
 
     def write(self, path: str, value: str) -> SecretInfo:
+        size = len(value.encode("utf-8"))
+        if size > MAX_VALUE_BYTES:  # say it before AWS answers with a ValidationException
+            name = path.rsplit("/", 1)[-1]
+            raise SkyfnError(
+                f"the value of secret {name} is {size} bytes; SSM standard parameters hold at "
+                f"most {MAX_VALUE_BYTES} bytes (4 KB). Keep large values in the local store "
+                "(--store local), or store a reference (e.g. an S3 key) instead"
+            )
         with aws_errors(f"write {path} to SSM"):
             answer = self.client.put_parameter(
                 Name=path, Value=value, Type="SecureString", Overwrite=True
