@@ -101,22 +101,22 @@ class WorkerProcess:
         stream.close()
 
     def _log(self, request_id: str, buffer: LogBuffer | None, text: str) -> None:
+        """To the invocation's buffer (which keeps only its latest lines) and, up to
+        ``STREAM_LIMIT`` bytes per invocation, to the terminal."""
+        if buffer is not None:
+            buffer.add(text)
         with self._lock:
             shown = self._shown
             self._shown += len(text) + 1
-        if shown + len(text) + 1 > STREAM_LIMIT:
-            if shown <= STREAM_LIMIT:  # once per invocation
-                note = (
-                    f"[skyfn] more than {STREAM_LIMIT // 1024} KB of logs in this invocation; "
-                    "the rest is not shown"
-                )
-                self._sink.line(self.name, request_id, note)
-                if buffer is not None:
-                    buffer.add(note)
-            return
-        self._sink.line(self.name, request_id, text)
-        if buffer is not None:
-            buffer.add(text)
+        if shown + len(text) + 1 <= STREAM_LIMIT:
+            self._sink.line(self.name, request_id, text)
+        elif shown <= STREAM_LIMIT:  # once per invocation
+            self._sink.line(
+                self.name,
+                request_id,
+                f"[skyfn] more than {STREAM_LIMIT // 1024} KB of logs in this invocation; "
+                "the rest is not shown here",
+            )
 
     def _begin(self, request_id: str, buffer: LogBuffer) -> threading.Event:
         ended = threading.Event()
