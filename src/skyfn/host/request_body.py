@@ -66,8 +66,8 @@ def read_body(rfile: io.BufferedIOBase, headers: Message, limit: int, discard: i
     if encodings:
         if encodings[-1] != "chunked" or any(e not in ("chunked", "identity") for e in encodings):
             raise BadRequest(
-                501,
-                "NotImplementedException",
+                400,
+                "BadRequestException",
                 f"Transfer-Encoding {', '.join(encodings)} is not supported; send the body "
                 "as is (Content-Length) or chunked",
             )

@@ -9,9 +9,12 @@ request never takes the server with it.
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import re
+import socket
+import time
 import uuid
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,6 +28,7 @@ from skyfn.host.supervisor import Host, UnknownFunction
 
 MAX_PAYLOAD = 6 * 1024 * 1024  # 6 MB, synchronous invocation request and response
 DISCARD_LIMIT = 64 * 1024 * 1024  # read (and drop) an oversized body up to this, then hang up
+LINGER = 2.0  # seconds to read what a client still sends after we answered and hang up
 REQUEST_TIMEOUT = 30.0  # seconds to receive one whole request (line, headers and body)
 _PATH = re.compile(r"^/2015-03-31/functions/([^/?]+)/invocations/?(?:\?.*)?$")
 # Lambda's rule: a name, a partial ARN (account:function:name) or a full ARN, then a qualifier.
@@ -39,7 +43,6 @@ _KINDS = {
     HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "RequestEntityTooLargeException",
     HTTPStatus.REQUEST_URI_TOO_LONG: "RequestURITooLongException",
     HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE: "RequestHeaderFieldsTooLargeException",
-    HTTPStatus.HTTP_VERSION_NOT_SUPPORTED: "HttpVersionNotSupportedException",
 }
 
 
@@ -73,6 +76,21 @@ class InvokeServer(ThreadingHTTPServer):
         self.host = host
         self.request_timeout = request_timeout
 
+    def shutdown_request(self, request: Any) -> None:
+        """Close gently: read what the client still sends (briefly, boundedly) so that closing
+        with unread data does not reset the connection before it reads our answer."""
+        with contextlib.suppress(OSError):
+            request.shutdown(socket.SHUT_WR)
+            request.settimeout(0.5)
+            deadline = time.monotonic() + LINGER
+            drained = 0
+            while time.monotonic() < deadline and drained < DISCARD_LIMIT:
+                chunk = request.recv(1 << 16)
+                if not chunk:
+                    break
+                drained += len(chunk)
+        self.close_request(request)
+
     @property
     def url(self) -> str:
         address, port = self.server_address[:2]
@@ -87,8 +105,14 @@ class InvokeHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the function logs are what the developer watches."""
 
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Quiet (and safe before a request line was read)."""
+
     def setup(self) -> None:
         super().setup()
+        # headers and body go out in two writes: without this, Nagle's algorithm and the
+        # client's delayed ACK add 40 ms to every answer
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._socket = DeadlineSocket(self.connection)
         self.rfile = io.BufferedReader(self._socket)
 
@@ -96,9 +120,14 @@ class InvokeHandler(BaseHTTPRequestHandler):
         """One request, read within the request timeout; every failure answered."""
         self._socket.start(self.server.request_timeout)
         self._replied = False
-        self.command = ""
+        self.command = self.requestline = ""
+        self.request_version = self.default_request_version
         try:
             self.raw_requestline = self.rfile.readline(65537)
+            for _ in range(8):  # RFC 9112: ignore empty lines before a request line
+                if self.raw_requestline not in (b"\r\n", b"\n"):
+                    break
+                self.raw_requestline = self.rfile.readline(65537)
             if not self.raw_requestline:
                 self.close_connection = True
                 return
@@ -108,7 +137,9 @@ class InvokeHandler(BaseHTTPRequestHandler):
                 self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG, "the request line is too long")
                 return
             if not self.parse_request():
-                return  # answered by send_error
+                if not self._replied:  # a request line of blanks only
+                    self.send_error(HTTPStatus.BAD_REQUEST, "the request line is empty")
+                return
             if self.command == "POST":
                 self.do_POST()
             else:
@@ -136,6 +167,8 @@ class InvokeHandler(BaseHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """http.server's own errors (bad request line, headers, version) in the API's shape."""
         self.close_connection = True  # after a protocol error the stream cannot be trusted
+        if code == HTTPStatus.HTTP_VERSION_NOT_SUPPORTED:  # the client's error, not ours
+            code, message = HTTPStatus.BAD_REQUEST, f"{message}; use HTTP/1.1"
         status = HTTPStatus(code)
         kind = _KINDS.get(status, "ServiceException" if code >= 500 else "BadRequestException")
         self._error(code, kind, message or explain or status.phrase)
