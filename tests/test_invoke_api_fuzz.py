@@ -203,6 +203,8 @@ def generators(rng: random.Random) -> list[Callable[[], Request]]:
                 b"{'a': 1}",
                 b"\xff\xfe\xfa",
                 b"[" * 100_000,
+                b"[" * 990 + b"]" * 990,
+                b'{"a":' * 5000 + b"1" + b"}" * 5000,
                 b"NaN",
                 b'"',
                 b"1e999999",
