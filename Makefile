@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
+BENCH_STAMP := $(VENV)/.installed-bench
 DEMO   := examples/say-hello
 
 .PHONY: demo test lint typecheck unit bench clean
@@ -12,6 +13,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# The benchmarks also need the competitors (Powertools); see bench/run.py.
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python bench/run.py
 
 demo: $(STAMP)
 	@echo "--- store a demo secret in the embedded store (from stdin, never shown)"
@@ -23,11 +32,11 @@ demo: $(STAMP)
 	cd $(DEMO) && ../../$(BIN)/skyfn invoke say-hello
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict src tests
+	$(BIN)/mypy --strict src tests bench
 
 unit: $(STAMP)
 	$(BIN)/pytest

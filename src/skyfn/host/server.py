@@ -100,6 +100,9 @@ class InvokeServer(ThreadingHTTPServer):
 class InvokeHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     default_request_version = "HTTP/1.0"  # so even an unreadable request line gets a status
+    # TCP_NODELAY: headers and body go out in separate writes, and Nagle's algorithm held the
+    # body until the client's delayed ACK: ~40 ms per warm invoke instead of under 1 ms.
+    disable_nagle_algorithm = True
     server: InvokeServer
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -110,9 +113,6 @@ class InvokeHandler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
-        # headers and body go out in two writes: without this, Nagle's algorithm and the
-        # client's delayed ACK add 40 ms to every answer
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._socket = DeadlineSocket(self.connection)
         self.rfile = io.BufferedReader(self._socket)
 

@@ -1,0 +1,82 @@
+"""AWS Signature Version 4 for one request, with the standard library only (hmac, hashlib).
+
+Kept apart from the SSM client so tests can compare it with botocore's signer byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import Mapping
+from typing import NamedTuple
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+
+
+class Credentials(NamedTuple):
+    access_key: str
+    secret_key: str
+    token: str | None = None
+
+
+def amz_date(now: float | None = None) -> str:
+    """``YYYYMMDDTHHMMSSZ`` in UTC (time.strftime: the datetime module would cost an import)."""
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
+
+
+def _hmac(key: bytes, text: str) -> bytes:
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).digest()
+
+
+def signing_key(secret_key: str, date: str, region: str, service: str) -> bytes:
+    key = _hmac(f"AWS4{secret_key}".encode(), date)
+    key = _hmac(key, region)
+    key = _hmac(key, service)
+    return _hmac(key, "aws4_request")
+
+
+def sign(
+    *,
+    method: str,
+    host: str,
+    path: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    credentials: Credentials,
+    region: str,
+    service: str,
+    timestamp: str,
+) -> dict[str, str]:
+    """``headers`` plus Host, X-Amz-Date, X-Amz-Security-Token and Authorization.
+
+    Every header given is signed, so pass only those the server must see unchanged
+    (http.client adds Content-Length and Accept-Encoding itself, unsigned, as botocore does).
+    """
+    signed = {**headers, "Host": host, "X-Amz-Date": timestamp}
+    if credentials.token:
+        signed["X-Amz-Security-Token"] = credentials.token
+    canonical = sorted((k.lower(), " ".join(v.split())) for k, v in signed.items())
+    signed_names = ";".join(name for name, _ in canonical)
+    canonical_request = "\n".join(
+        [
+            method,
+            path,
+            "",  # no query string: every SSM call is a POST to /
+            "".join(f"{name}:{value}\n" for name, value in canonical),
+            signed_names,
+            hashlib.sha256(body).hexdigest(),
+        ]
+    )
+    date = timestamp[:8]
+    scope = f"{date}/{region}/{service}/aws4_request"
+    string_to_sign = "\n".join(
+        [ALGORITHM, timestamp, scope, hashlib.sha256(canonical_request.encode()).hexdigest()]
+    )
+    key = signing_key(credentials.secret_key, date, region, service)
+    signature = hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
+    signed["Authorization"] = (
+        f"{ALGORITHM} Credential={credentials.access_key}/{scope}, "
+        f"SignedHeaders={signed_names}, Signature={signature}"
+    )
+    return signed
