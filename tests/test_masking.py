@@ -134,10 +134,11 @@ def test_invoke_command_masks_logs_and_errors(project: Path, store: dict[str, st
     assert KEY not in failed.out + failed.err
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(
-    values=st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=3),
-    text=st.text(max_size=200),
+    values=st.lists(st.text("ab\n\r0é", min_size=1, max_size=12), min_size=1, max_size=3)
+    | st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=3),
+    text=st.text("ab\n0*") | st.text(max_size=200),
     cuts=st.lists(st.integers(min_value=0, max_value=400), max_size=6),
 )
 def test_masked_stream_never_lets_a_value_through(

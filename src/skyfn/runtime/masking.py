@@ -82,11 +82,23 @@ class Masker:
         return b"".join(out)
 
     def safe_cut(self, data: bytes, cut: int) -> int:
-        """Move ``cut`` back so that no occurrence of a value straddles it."""
+        """Move ``cut`` back so that no occurrence of a value straddles it, and, for a value
+        that holds a line end, so that no beginning of it is cut off from its rest."""
+        while (moved := self._cut_once(data, cut)) != cut:
+            cut = moved
+        return cut
+
+    def _cut_once(self, data: bytes, cut: int) -> int:
         for value in self._values:
             start = data.find(value, max(0, cut - len(value) + 1))
             if start != -1 and start < cut:
                 cut = start
+        for value in self._values:
+            if b"\n" in value:
+                for size in range(min(len(value) - 1, cut), 0, -1):
+                    if data.endswith(value[:size], 0, cut):
+                        cut -= size
+                        break
         return cut
 
 
