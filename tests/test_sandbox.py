@@ -246,7 +246,7 @@ def test_oversized_body_is_request_entity_too_large(sandbox: Sandbox) -> None:
     status, headers, data = post(url, body)
     assert status == 413
     assert headers["x-amzn-ErrorType"] == "RequestEntityTooLargeException"
-    assert "smaller than" in json.loads(data)["message"]
+    assert "smaller than" in json.loads(data)["Message"]
     assert result(sandbox, "echo", {"who": "after 413"})["event"]["who"] == "after 413"
 
 

@@ -90,9 +90,22 @@ def invoke(
 )
 @click.option("--identifier", metavar="ID", help="Sandbox identifier (default: OS user name).")
 @click.option("--store", type=click.Choice(["local", "ssm"]), help="Secret store to read.")
+@click.option(
+    "--request-timeout",
+    type=click.FloatRange(min=0.1, max=3600),
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Time a client has to send one whole request; a slower one gets 408.",
+)
 @inherit_option
 def sandbox(
-    port: int, address: str, identifier: str | None, store: str | None, inherit: tuple[str, ...]
+    port: int,
+    address: str,
+    identifier: str | None,
+    store: str | None,
+    request_timeout: float,
+    inherit: tuple[str, ...],
 ) -> None:
     """Serve every function on the AWS Lambda Invoke API; reload on change; Ctrl-C stops."""
     from skyfn.host.sandbox import run as run_sandbox
@@ -106,4 +119,5 @@ def sandbox(
         address,
         port,
         lambda line: click.echo(line),
+        request_timeout,
     )

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections import deque
 from typing import TextIO
+
+KEEP_BYTES = 256 * 1024  # what an invocation's buffer keeps: its latest log lines
 
 
 class LogSink:
@@ -36,16 +39,30 @@ class LogSink:
 
 
 class LogBuffer:
-    """The log lines of one invocation."""
+    """The latest log lines of one invocation, at most ``limit`` bytes (a function that logs
+    100 MB keeps only its tail here; ``X-Amz-Log-Type: Tail`` wants the last 4 KB)."""
 
-    def __init__(self) -> None:
-        self._lines: list[str] = []
+    def __init__(self, limit: int = KEEP_BYTES) -> None:
+        self._lines: deque[str] = deque()
+        self._size = 0
+        self._dropped = 0
+        self._limit = limit
         self._lock = threading.Lock()
 
     def add(self, text: str) -> None:
         with self._lock:
             self._lines.append(text)
+            self._size += len(text) + 1
+            while self._size > self._limit and len(self._lines) > 1:
+                dropped = self._lines.popleft()
+                self._size -= len(dropped) + 1
+                self._dropped += len(dropped) + 1
 
     def text(self) -> str:
         with self._lock:
-            return "".join(line + "\n" for line in self._lines)
+            head = (
+                f"[skyfn: {self._dropped} earlier bytes of logs not kept]\n"
+                if self._dropped
+                else ""
+            )
+            return head + "".join(line + "\n" for line in self._lines)

@@ -11,15 +11,22 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from typing import IO, Any
 
 from skyfn.host.environment import WorkerEnvironment
+from skyfn.host.limits import ProcessLimit
 from skyfn.host.logs import LogBuffer, LogSink
-from skyfn.host.outcome import Outcome, runtime_exited, timed_out
-from skyfn.runtime.worker import log_marker
+from skyfn.host.outcome import Outcome, error_payload, runtime_exited, timed_out
+from skyfn.runtime.worker import MAX_RESPONSE, log_marker
 
 INIT_TIMEOUT = 10.0  # seconds; Lambda also gives the init phase 10 s of its own
 LOG_DRAIN = 2.0  # seconds to wait for the last log lines of an invocation
+LINE_LIMIT = 64 * 1024  # a longer log line is passed on in pieces of this size
+STREAM_LIMIT = 1024 * 1024  # log bytes of one invocation shown on the terminal; the rest dropped
+# An answer line carries the result JSON-escaped once more; past this the worker is broken.
+ANSWER_LIMIT = 3 * MAX_RESPONSE
+_MARKER_ROOM = 64  # a marker is shorter: never split one between two pieces
 
 
 class WorkerProcess:
@@ -31,11 +38,13 @@ class WorkerProcess:
         self._request_id = "init"
         self._ended: _Countdown | None = None
         self._buffered = b""
+        self._shown = 0  # log bytes of the current invocation shown so far
         self.ready = False
         self.init_logs = LogBuffer()  # what the cold start printed
         self._init_ended = self._begin("init", self.init_logs)
         requests_read, self._requests = os.pipe()
         self._answers, answers_write = os.pipe()
+        self.limit = ProcessLimit.create()
         try:
             self.proc = subprocess.Popen(
                 [
@@ -45,6 +54,7 @@ class WorkerProcess:
                     str(requests_read),
                     str(answers_write),
                     ",".join(environment.forget),
+                    str(self.limit.path) if self.limit else "",
                 ],
                 env=environment.variables,
                 cwd=cwd,
@@ -75,7 +85,7 @@ class WorkerProcess:
 
     def _pump(self, stream: IO[bytes] | None) -> None:
         assert stream is not None
-        for raw in stream:
+        for raw in _pieces(stream):
             text = raw.decode("utf-8", "replace").rstrip("\r\n")
             with self._lock:
                 request_id, buffer, ended = self._request_id, self._buffer, self._ended
@@ -91,14 +101,27 @@ class WorkerProcess:
         stream.close()
 
     def _log(self, request_id: str, buffer: LogBuffer | None, text: str) -> None:
-        self._sink.line(self.name, request_id, text)
+        """To the invocation's buffer (which keeps only its latest lines) and, up to
+        ``STREAM_LIMIT`` bytes per invocation, to the terminal."""
         if buffer is not None:
             buffer.add(text)
+        with self._lock:
+            shown = self._shown
+            self._shown += len(text) + 1
+        if shown + len(text) + 1 <= STREAM_LIMIT:
+            self._sink.line(self.name, request_id, text)
+        elif shown <= STREAM_LIMIT:  # once per invocation
+            self._sink.line(
+                self.name,
+                request_id,
+                f"[skyfn] more than {STREAM_LIMIT // 1024} KB of logs in this invocation; "
+                "the rest is not shown here",
+            )
 
     def _begin(self, request_id: str, buffer: LogBuffer) -> threading.Event:
         ended = threading.Event()
         with self._lock:
-            self._request_id, self._buffer = request_id, buffer
+            self._request_id, self._buffer, self._shown = request_id, buffer, 0
             # one marker per stream (stdout and stderr): count them down
             self._ended = _Countdown(2, ended)
         return ended
@@ -117,19 +140,25 @@ class WorkerProcess:
         return True
 
     def _receive(self, deadline: float) -> dict[str, Any] | None:
-        """The next answer; ``None`` at EOF (the process exited); TimeoutError at ``deadline``."""
-        while b"\n" not in self._buffered:
+        """The next answer; ``None`` at EOF (the process exited); TimeoutError at ``deadline``;
+        AnswerTooLarge past ``ANSWER_LIMIT`` bytes (never buffered further)."""
+        chunks = [self._buffered]
+        size = len(self._buffered)
+        while b"\n" not in chunks[-1]:
+            if size > ANSWER_LIMIT:
+                raise AnswerTooLarge(size)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError
             readable, _, _ = select.select([self._answers], [], [], remaining)
             if not readable:
                 continue
-            chunk = os.read(self._answers, 65536)
+            chunk = os.read(self._answers, 1 << 20)
             if not chunk:
                 return None
-            self._buffered += chunk
-        line, _, self._buffered = self._buffered.partition(b"\n")
+            chunks.append(chunk)
+            size += len(chunk)
+        line, _, self._buffered = b"".join(chunks).partition(b"\n")
         answer: dict[str, Any] = json.loads(line)
         return answer
 
@@ -172,11 +201,22 @@ class WorkerProcess:
             self.kill()
             self._drain()
             return Outcome(request_id, timed_out(request_id, timeout), True, buffer.text())
+        except AnswerTooLarge as exc:
+            self.kill()
+            self._drain()
+            message_text = (
+                f"Response payload size (more than {exc.size} bytes) exceeded maximum allowed "
+                f"payload size ({MAX_RESPONSE} bytes)."
+            )
+            payload = error_payload("Function.ResponseSizeTooLarge", message_text, request_id)
+            return Outcome(request_id, payload, True, buffer.text())
         if answer is None:
             code = self._wait_exit()
             self._drain()
             return Outcome(request_id, runtime_exited(request_id, code), True, buffer.text())
         ended.wait(LOG_DRAIN)
+        if answer.get("fatal"):  # out of memory: the worker exits, as Lambda's instance would
+            self.kill()
         if "error" in answer:
             return Outcome(request_id, json.dumps(answer["error"]).encode(), True, buffer.text())
         return Outcome(request_id, str(answer["result"]).encode(), False, buffer.text())
@@ -196,22 +236,55 @@ class WorkerProcess:
             pump.join(LOG_DRAIN)
 
     def kill(self) -> None:
-        """Kill the worker and everything it started; reap it (no zombie, no orphan)."""
-        if self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
+        """Kill the worker and everything it started; reap it (no zombie, no orphan).
+
+        Its process group goes first (the worker, its log helper, what it started); then,
+        with a process limit, every process left in its cgroup, also those that left the
+        group with ``setsid``."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        if self.limit is not None:
+            self.limit.kill_all()
         with contextlib.suppress(subprocess.TimeoutExpired):  # SIGKILL cannot be ignored
             self.proc.wait(timeout=5)
 
     def dispose(self) -> None:
         """Kill, then close the control pipes: only by the thread that owns the worker."""
         self.kill()
+        if self.limit is not None:
+            self.limit.remove()
         for fd_name in ("_requests", "_answers"):
             fd = getattr(self, fd_name)
             if fd >= 0:
                 with contextlib.suppress(OSError):
                     os.close(fd)
                 setattr(self, fd_name, -1)
+
+
+class AnswerTooLarge(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(f"answer of more than {size} bytes")
+        self.size = size
+
+
+def _pieces(stream: IO[bytes]) -> Iterator[bytes]:
+    """Log lines, a long one in pieces of at most about ``LINE_LIMIT`` bytes (never the whole
+    line in memory), keeping a possible end-of-invocation marker in one piece."""
+    carry = b""
+    while True:
+        piece = stream.readline(LINE_LIMIT)
+        if not piece:
+            if carry:
+                yield carry
+            return
+        data = carry + piece
+        if data.endswith(b"\n"):
+            carry = b""
+            yield data
+        else:
+            carry = data[-_MARKER_ROOM:]
+            if len(data) > _MARKER_ROOM:
+                yield data[:-_MARKER_ROOM]
 
 
 class _Countdown:

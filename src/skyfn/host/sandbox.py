@@ -14,7 +14,7 @@ from types import FrameType
 from skyfn.errors import SkyfnError
 from skyfn.host.environment import HostOptions
 from skyfn.host.logs import LogSink
-from skyfn.host.server import InvokeServer
+from skyfn.host.server import REQUEST_TIMEOUT, InvokeServer
 from skyfn.host.supervisor import Host
 from skyfn.host.watcher import Watcher
 from skyfn.model import Model, Scope
@@ -75,9 +75,11 @@ class Sandbox:
             self.sink.note(f"secrets changed: next calls of {', '.join(names)} start fresh")
 
 
-def bind(address: str, port: int, host: Host) -> InvokeServer:
+def bind(
+    address: str, port: int, host: Host, request_timeout: float = REQUEST_TIMEOUT
+) -> InvokeServer:
     try:
-        return InvokeServer((address, port), host)
+        return InvokeServer((address, port), host, request_timeout)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise SkyfnError(
@@ -102,11 +104,12 @@ def run(
     address: str,
     port: int,
     echo: Callable[[str], None],
+    request_timeout: float = REQUEST_TIMEOUT,
 ) -> None:
     sink = LogSink()
     sandbox = Sandbox(project, scope, store, options, sink)
     try:
-        server = bind(address, port, sandbox.host)
+        server = bind(address, port, sandbox.host, request_timeout)
     except BaseException:
         sandbox.host.close()
         raise

@@ -34,6 +34,8 @@ def resolve_secrets() -> None:
         values = secrets.resolve(spec, secrets.open_reader(store), function, store)
     except (secrets.SecretNotFound, secrets.SecretStoreError) as exc:
         raise ColdStartError(str(exc).strip("'\"")) from None
+    for listener in secrets.ON_RESOLVED:
+        listener(values)
     os.environ.update(values)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 # store name -> "module:attribute" of a zero-argument factory returning a SecretReader.
@@ -20,6 +20,10 @@ READERS: dict[str, str] = {
     "ssm": "skyfn.runtime.ssm_reader:open_reader",
     "inline": "skyfn.runtime.inline_reader:open_reader",
 }
+
+# Called with the resolved values (env name -> value) before the user's module is imported.
+# Empty on Lambda; the local worker registers its log masker here.
+ON_RESOLVED: list[Callable[[Mapping[str, str]], None]] = []
 
 
 class SecretReader(Protocol):

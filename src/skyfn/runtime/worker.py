@@ -1,4 +1,5 @@
-"""A local function instance: ``python -m skyfn.runtime.worker READ_FD WRITE_FD [FORGET]``.
+"""A local function instance:
+``python -m skyfn.runtime.worker READ_FD WRITE_FD [FORGET [CGROUP]]``.
 
 The skyfn host starts one per warm instance. Its cold start is exactly the deployed one,
 ``skyfn.runtime.bootstrap.cold_start()``; then it serves one invocation at a time, as Lambda
@@ -6,6 +7,11 @@ does, reading requests from READ_FD and writing answers to WRITE_FD (one JSON ob
 line). stdout and stderr are the function's logs. After each invocation it writes a marker
 line to both, so the host knows it has every log line of that invocation. FORGET is a
 comma-separated list of variables the store reader needed and the handler must not see.
+
+Before the cold start the worker limits itself: it joins CGROUP (a pids cgroup the host made,
+which bounds its processes, fork bombs included), starts its log masker when the function has
+secrets (``skyfn.runtime.masking``), and caps its writable memory at the function's
+``memory_mb`` (``RLIMIT_DATA``), so a blow-up raises ``MemoryError`` in the worker alone.
 """
 
 from __future__ import annotations
@@ -16,7 +22,11 @@ import sys
 import traceback
 from typing import Any, BinaryIO
 
+from skyfn.runtime import contract
 from skyfn.runtime.context import Context
+from skyfn.runtime.masking import Masker
+
+MAX_RESPONSE = 6 * 1024 * 1024  # Lambda's synchronous response limit, in bytes
 
 
 def log_marker(request_id: str) -> str:
@@ -40,6 +50,21 @@ def error_shape(exc: BaseException, request_id: str | None) -> dict[str, Any]:
     if request_id is not None:
         shape["requestId"] = request_id
     shape["stackTrace"] = user_frames(exc)
+    return shape
+
+
+def out_of_memory_error(request_id: str | None) -> dict[str, Any]:
+    """Lambda's answer when a function exceeds its memory (the instance is then replaced)."""
+    memory = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "?")
+    prefix = f"RequestId: {request_id} " if request_id else ""
+    shape: dict[str, Any] = {
+        "errorMessage": f"{prefix}Error: Runtime exited with error: out of memory "
+        f"(the function's memory_mb of {memory} MB was exceeded)",
+        "errorType": "Runtime.OutOfMemory",
+    }
+    if request_id is not None:
+        shape["requestId"] = request_id
+    shape["stackTrace"] = []
     return shape
 
 
@@ -81,7 +106,10 @@ def _context(request: dict[str, Any]) -> Context:
     )
 
 
-def serve(requests: BinaryIO, answers: BinaryIO, forget: list[str]) -> int:
+def serve(
+    requests: BinaryIO, answers: BinaryIO, forget: list[str], masker: Masker | None = None
+) -> int:
+    masker = masker if masker is not None else Masker()
     try:
         # Exactly what Lambda does with _HANDLER=skyfn.runtime.bootstrap.handler: importing
         # bootstrap runs the cold start (secrets, then the user's module).
@@ -90,10 +118,14 @@ def serve(requests: BinaryIO, answers: BinaryIO, forget: list[str]) -> int:
         if getattr(bootstrap, "_user_handler", None) is None:
             bootstrap._user_handler = bootstrap.cold_start()  # when the import did not
         handler = bootstrap.handler
+    except MemoryError:
+        _end_logs("init")
+        _send(answers, {"init_error": out_of_memory_error(None)})
+        return 1
     except Exception as exc:
         _log_error(exc)
         _end_logs("init")
-        _send(answers, {"init_error": error_shape(exc, None)})
+        _send(answers, {"init_error": masker.value(error_shape(exc, None))})
         return 1
     finally:
         for name in forget:
@@ -103,37 +135,114 @@ def serve(requests: BinaryIO, answers: BinaryIO, forget: list[str]) -> int:
     for line in requests:  # EOF: the host is gone or done with this instance
         request = json.loads(line)
         request_id = str(request["id"])
-        try:
-            result = handler(request["event"], _context(request))
-        except Exception as exc:  # SystemExit ends the process: the host reports the exit
-            _log_error(exc)
-            answer: dict[str, Any] = {"error": error_shape(exc, request_id)}
-        else:
-            try:
-                answer = {"result": json.dumps(result)}
-            except (TypeError, ValueError) as exc:
-                answer = {
-                    "error": {
-                        "errorMessage": f"Unable to marshal response: {exc}",
-                        "errorType": "Runtime.MarshalError",
-                        "requestId": request_id,
-                        "stackTrace": [],
-                    }
-                }
+        answer = _invoke(handler, request, masker)
         _end_logs(request_id)
         _send(answers, {"id": request_id, **answer})
+        if answer.get("fatal"):
+            return 1  # out of memory: this instance is done, as on Lambda
     return 0
+
+
+def _invoke(handler: Any, request: dict[str, Any], masker: Masker) -> dict[str, Any]:
+    """Run one invocation: the handler's result (never masked: it is the function's answer),
+    or Lambda's error shape (masked: skyfn shows it)."""
+    request_id = str(request["id"])
+    # On MemoryError, answer only after the except block: it lets go of the traceback and
+    # with it of the frames holding what the handler allocated.
+    out_of_memory = False
+    try:
+        result = handler(request["event"], _context(request))
+    except MemoryError:
+        out_of_memory = True
+    except Exception as exc:  # SystemExit ends the process: the host reports the exit
+        _log_error(exc)
+        return {"error": masker.value(error_shape(exc, request_id))}
+    if out_of_memory:
+        return _out_of_memory(request_id)
+    try:
+        payload = json.dumps(result)
+    except MemoryError:
+        out_of_memory = True
+    except Exception as exc:  # not JSON: a set, an object, a circular or too deep structure
+        message = masker.text(f"Unable to marshal response: {exc}")
+        return {"error": _error(message, "Runtime.MarshalError", request_id)}
+    if out_of_memory:
+        return _out_of_memory(request_id)
+    if len(payload) > MAX_RESPONSE:
+        message = (
+            f"Response payload size ({len(payload)} bytes) exceeded maximum allowed payload "
+            f"size ({MAX_RESPONSE} bytes)."
+        )
+        return {"error": _error(message, "Function.ResponseSizeTooLarge", request_id)}
+    return {"result": payload}
+
+
+def _out_of_memory(request_id: str) -> dict[str, Any]:
+    print("[ERROR] MemoryError: the function ran out of memory", file=sys.stderr)
+    return {"error": out_of_memory_error(request_id), "fatal": True}
+
+
+def _error(message: str, kind: str, request_id: str) -> dict[str, Any]:
+    return {"errorMessage": message, "errorType": kind, "requestId": request_id, "stackTrace": []}
+
+
+def limit_processes(cgroup: str) -> None:
+    """Join the pids cgroup the host made for this worker (before anything forks)."""
+    try:
+        with open(os.path.join(cgroup, "cgroup.procs"), "w") as procs:
+            procs.write(str(os.getpid()))
+    except OSError as exc:
+        print(f"skyfn: process limit not applied ({exc})", file=sys.stderr)
+
+
+def limit_memory() -> None:
+    """RLIMIT_DATA = memory_mb: counts what allocations use (heap and private writable maps),
+    unlike RLIMIT_AS, which also counts reserved address space (64 MB per malloc arena)."""
+    try:
+        resource = _stdlib_module("resource")
+        limit = int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "")) * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    except (ImportError, ValueError, OSError) as exc:
+        print(f"skyfn: memory limit not applied ({exc})", file=sys.stderr)
+
+
+def _stdlib_module(name: str) -> Any:
+    """The standard library's ``name``, not the function's own ``resource.py`` (its folder is
+    on the path), and without leaving it in ``sys.modules`` for the handler to stumble on."""
+    import importlib.machinery
+    import importlib.util
+
+    user = {"", os.getcwd(), *os.environ.get("PYTHONPATH", "").split(os.pathsep)}
+    spec = importlib.machinery.PathFinder.find_spec(name, [p for p in sys.path if p not in user])
+    if spec is None or spec.loader is None:
+        raise ImportError(f"no standard module {name}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def main(argv: list[str]) -> int:
     if len(argv) < 3:
-        print("usage: python -m skyfn.runtime.worker READ_FD WRITE_FD [FORGET]", file=sys.stderr)
+        print(
+            "usage: python -m skyfn.runtime.worker READ_FD WRITE_FD [FORGET [CGROUP]]",
+            file=sys.stderr,
+        )
         return 2
     forget = [name for name in (argv[3] if len(argv) > 3 else "").split(",") if name]
+    if len(argv) > 4 and argv[4]:
+        limit_processes(argv[4])
+    masker = None
+    if os.environ.get(contract.SECRETS_VAR):
+        from skyfn.runtime import masking, secrets
+
+        helper = masking.start_helper()
+        secrets.ON_RESOLVED.append(helper.learn)
+        masker = helper.masker
+    limit_memory()
     for stream in (sys.stdout, sys.stderr):
         stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     with os.fdopen(int(argv[1]), "rb") as requests, os.fdopen(int(argv[2]), "wb") as answers:
-        return serve(requests, answers, forget)
+        return serve(requests, answers, forget, masker)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,220 @@
+"""Mask a local function's own secret values in what it writes, before it leaves the worker.
+
+The worker knows its resolved secrets right after the cold start and hands them to no one.
+It forks a small log helper *before* the cold start and points its own fd 1 and 2 at pipes
+the helper reads, so everything the function writes is masked on the way out: ``print``,
+``logging``, ``os.write``, subprocesses and C extensions alike. The helper is a process,
+not a thread, so a crash or ``os._exit`` of the worker loses no log line already written.
+
+A value is replaced by ``****`` wherever it occurs, also when written in pieces (the helper
+only passes on text up to a line end, or a long stretch without one minus a tail that could
+still begin a value). Values shorter than ``MIN_LENGTH`` characters are not masked: masking
+``"1"`` or ``"yes"`` would garble every log line and hide nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import select
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+MASK = b"****"
+MIN_LENGTH = 4
+FLUSH_AT = 64 * 1024  # pass on a line without an end once this much is waiting
+_MARKER = re.compile(rb"\x1eskyfn-end:[^\x1e\n]{0,80}\x1e")  # the worker's, never masked
+
+
+class Masker:
+    """Replaces known values in bytes and text; knows nothing until ``learn``."""
+
+    def __init__(self, values: Iterable[str] = ()) -> None:
+        self._values: list[bytes] = []
+        self.learn(values)
+
+    def learn(self, values: Iterable[str]) -> None:
+        known = set(self._values)
+        known.update(v.encode("utf-8", "surrogateescape") for v in values if len(v) >= MIN_LENGTH)
+        self._values = sorted(known, key=len, reverse=True)  # longest first: no partial masks
+
+    def __bool__(self) -> bool:
+        return bool(self._values)
+
+    @property
+    def longest(self) -> int:
+        return len(self._values[0]) if self._values else 0
+
+    def mask(self, data: bytes) -> bytes:
+        for value in self._values:
+            data = data.replace(value, MASK)
+        return data
+
+    def text(self, text: str) -> str:
+        if not self._values or not text:
+            return text
+        return self.mask(text.encode("utf-8", "surrogateescape")).decode("utf-8", "replace")
+
+    def value(self, data: Any) -> Any:
+        """``data`` (JSON-like: str, list, dict) with every string masked."""
+        if isinstance(data, str):
+            return self.text(data)
+        if isinstance(data, list):
+            return [self.value(item) for item in data]
+        if isinstance(data, dict):
+            return {key: self.value(item) for key, item in data.items()}
+        return data
+
+    def lines(self, data: bytes) -> bytes:
+        """Mask complete log lines, leaving the worker's end-of-invocation markers intact."""
+        if not self._values:
+            return data
+        if b"\x1e" not in data:
+            return self.mask(data)
+        out, position = [], 0
+        for found in _MARKER.finditer(data):
+            out.append(self.mask(data[position : found.start()]))
+            out.append(found.group())
+            position = found.end()
+        out.append(self.mask(data[position:]))
+        return b"".join(out)
+
+    def safe_cut(self, data: bytes, cut: int) -> int:
+        """Move ``cut`` back so that no occurrence of a value straddles it, and, for a value
+        that holds a line end, so that no beginning of it is cut off from its rest."""
+        while (moved := self._cut_once(data, cut)) != cut:
+            cut = moved
+        return cut
+
+    def _cut_once(self, data: bytes, cut: int) -> int:
+        for value in self._values:
+            start = data.find(value, max(0, cut - len(value) + 1))
+            if start != -1 and start < cut:
+                cut = start
+        for value in self._values:
+            if b"\n" in value:
+                for size in range(min(len(value) - 1, cut), 0, -1):
+                    if data.endswith(value[:size], 0, cut):
+                        cut -= size
+                        break
+        return cut
+
+
+class MaskedStream:
+    """Bytes in, masked bytes out; holds back only what could still be part of a value."""
+
+    def __init__(self, masker: Masker) -> None:
+        self._masker = masker
+        self._pending = b""
+
+    def feed(self, data: bytes) -> bytes:
+        buffer = self._pending + data
+        cut = buffer.rfind(b"\n") + 1
+        if cut == 0 and len(buffer) >= FLUSH_AT:
+            cut = len(buffer) - max(self._masker.longest - 1, 0)
+        cut = self._masker.safe_cut(buffer, cut)
+        self._pending = buffer[cut:]
+        return self._masker.lines(buffer[:cut])
+
+    def finish(self) -> bytes:
+        rest, self._pending = self._pending, b""
+        return self._masker.lines(rest)
+
+
+class LogHelper:
+    """The worker's side of the log helper: ``learn`` hands it the values to mask."""
+
+    def __init__(self, control: int, ack: int, masker: Masker) -> None:
+        self._control = control
+        self._ack = ack
+        self.masker = masker
+
+    def learn(self, values: Mapping[str, str]) -> None:
+        """Tell the helper (and wait until it knows) before any user code runs."""
+        self.masker.learn(values.values())
+        data = json.dumps(list(values.values())).encode() + b"\n"
+        try:
+            os.write(self._control, data)
+            os.read(self._ack, 1)
+        except OSError:  # the helper is gone; the worker's own writes then fail loudly
+            pass
+
+
+def start_helper() -> LogHelper:
+    """Fork the log helper and point this process's fd 1 and 2 at it."""
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    control_r, control_w = os.pipe()
+    ack_r, ack_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the helper: masks out_r/err_r onto the real fd 1/2
+        code = 1
+        try:
+            keep = {1, 2, out_r, err_r, control_r, ack_w}
+            for fd in _open_fds():
+                if fd not in keep:
+                    _close(fd)  # above all the worker's answer pipe: its EOF tells the host
+            _serve({out_r: 1, err_r: 2}, control_r, ack_w)
+            code = 0
+        finally:
+            os._exit(code)
+    for fd in (out_r, err_r, control_r, ack_w):
+        os.close(fd)
+    os.dup2(out_w, 1)
+    os.dup2(err_w, 2)
+    os.close(out_w)
+    os.close(err_w)
+    return LogHelper(control_w, ack_r, Masker())
+
+
+def _open_fds() -> list[int]:
+    try:
+        return [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:
+        return list(range(3, 1024))
+
+
+def _close(fd: int) -> None:
+    with contextlib.suppress(OSError):
+        os.close(fd)
+
+
+def _serve(routes: dict[int, int], control: int, ack: int) -> None:
+    masker = Masker()
+    streams = {source: MaskedStream(masker) for source in routes}
+    control_buffer = b""
+    watched = [*routes, control]
+    while any(fd in watched for fd in routes):
+        readable, _, _ = select.select(watched, [], [])
+        for fd in readable:
+            try:
+                data = os.read(fd, 65536)
+            except OSError:
+                data = b""
+            if fd == control:
+                if not data:
+                    watched.remove(control)
+                    continue
+                control_buffer += data
+                while b"\n" in control_buffer:
+                    line, _, control_buffer = control_buffer.partition(b"\n")
+                    masker.learn(str(v) for v in json.loads(line))
+                    _write(ack, b"k")
+                continue
+            if data:
+                _write(routes[fd], streams[fd].feed(data))
+            else:
+                _write(routes[fd], streams[fd].finish())
+                watched.remove(fd)
+
+
+def _write(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        try:
+            written = os.write(fd, view)
+        except OSError:  # the host is gone: nobody reads the logs any more
+            return
+        view = view[written:]
