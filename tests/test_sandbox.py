@@ -283,6 +283,22 @@ def test_handler_edit_is_served_on_the_next_call(sandbox: Sandbox, project: Path
     assert result(sandbox, "echo", {"mode": "pid"}) == before
 
 
+def test_edit_hidden_from_cached_bytecode_is_still_served(sandbox: Sandbox, project: Path) -> None:
+    """An edit within the same second that keeps the file's size: same size and mtime as
+    the source the cached bytecode was compiled from."""
+    handler = project / "backend" / "functions" / "versioned" / "handler.py"
+    current = result(sandbox, "versioned", {})
+    before = handler.stat()
+    edited = "version 9" if current != "version 9" else "version 8"
+    handler.write_text(handler.read_text().replace(current, edited))
+    os.utime(handler, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert handler.stat().st_size == before.st_size
+    deadline = time.monotonic() + 30
+    while result(sandbox, "versioned", {}) != edited:
+        assert time.monotonic() < deadline, sandbox.logs()
+        time.sleep(0.1)
+
+
 def test_changed_definition_is_resynthesized(sandbox: Sandbox, project: Path) -> None:
     resource_file = project / "backend" / "functions" / "other" / "resource.py"
     good = resource_file.read_text()

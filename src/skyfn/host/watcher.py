@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +12,14 @@ from watchfiles import Change, DefaultFilter, watch
 STORE_FILES = ("secrets.db", "secrets.db-wal")  # what `skyfn secret set/remove` writes
 
 _code_filter = DefaultFilter()
+
+
+def forget_bytecode(paths: set[Path]) -> None:
+    """Python trusts cached bytecode whose source has the same size and mtime (in whole
+    seconds), so an edit within a second that keeps the size would run the old code."""
+    for path in paths:
+        if path.suffix == ".py":
+            Path(importlib.util.cache_from_source(str(path))).unlink(missing_ok=True)
 
 
 class Watcher:
@@ -57,6 +66,7 @@ class Watcher:
                 self._on_secrets()
             code = {p for p in changed if not self._is_store_file(p)}
             if code:
+                forget_bytecode(code)
                 self._on_code(code)
 
     def start(self) -> None:
