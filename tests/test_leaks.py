@@ -42,6 +42,11 @@ def handler(event, context):
     print("secret lengths:", {k: len(v) for k, v in mine.items()})
     if mode == "return":
         return mine  # the one place a handler may put its secrets: its own answer
+    if mode == "print":  # the host masks a function's own secrets in its logs
+        print("values:", mine)
+        os.write(2, (repr(mine) + chr(10)).encode())
+    if mode == "raise_value":
+        raise ValueError("failed, holding " + " ".join(mine.values()))
     if mode == "raise":
         raise ValueError("failed on purpose, with " + str(sorted(mine)))
     if mode == "timeout":
@@ -67,7 +72,8 @@ FUNCTIONS = {
     "gamma": resource('{"API": secret("GAMMA_API"), "FLAG": True}', name="gamma"),
 }
 SCOPED = ("ALPHA_DB", "BETA_KEY", "GAMMA_API")
-MODES = ("ok", "raise", "timeout", "crash", "exit")
+MODES = ("ok", "print", "raise", "raise_value", "timeout", "crash", "exit")
+SUCCEEDS = ("ok", "print")
 SANDBOX = ("--identifier", "leak")
 
 
@@ -241,7 +247,7 @@ def test_no_canary_leaks_anywhere(tmp_path: Path, isolated_home: Path, aws: Aws)
     for function in FUNCTIONS:
         for mode in MODES:
             event = json.dumps({"mode": mode})
-            run.skyfn("invoke", function, "--event", event, *SANDBOX, ok=mode == "ok")
+            run.skyfn("invoke", function, "--event", event, *SANDBOX, ok=mode in SUCCEEDS)
         returned = run_skyfn(
             "invoke", function, "--event", '{"mode": "return"}', *SANDBOX, cwd=root
         )
@@ -299,4 +305,7 @@ def test_no_canary_leaks_anywhere(tmp_path: Path, isolated_home: Path, aws: Aws)
     assert any(name.endswith(".zip!skyfn/runtime/bootstrap.py") for name in files)
     assert any("template.json" in name for name in files)
     assert len(run.allowed) == len(FUNCTIONS) * 2
+    # handlers that printed or raised with their secrets were masked, not silenced
+    masked = [what for what, text in run.outputs if '"mode": "print"' in what and "****" in text]
+    assert len(masked) == len(FUNCTIONS), masked
     assert found == []
