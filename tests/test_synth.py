@@ -143,3 +143,18 @@ def test_app_id_defaults_to_the_normalised_folder_name(tmp_path: Path) -> None:
     make_project(root, {"hello": resource("{}")})
     (root / "pyproject.toml").unlink()
     assert open_project(root).app_id == "my-great-app"
+
+
+def test_the_example_is_what_init_scaffolds(tmp_path: Path) -> None:
+    """examples/say-hello is `skyfn init say-hello`; keep the two from drifting apart."""
+    assert run_skyfn("init", "say-hello", cwd=tmp_path).code == 0
+    made = tmp_path / "say-hello"
+
+    def files(root: Path) -> dict[str, bytes]:
+        return {
+            str(p.relative_to(root)): p.read_bytes()
+            for p in root.rglob("*")
+            if p.is_file() and ".skyfn" not in p.parts and "__pycache__" not in p.parts
+        }
+
+    assert files(made) == files(EXAMPLE)
