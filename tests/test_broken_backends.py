@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import report
 from tests.helpers import HANDLER, resource, run_skyfn
 
 FN = "backend/functions/hello"
@@ -44,6 +45,7 @@ CASES: dict[str, tuple[Files, str]] = {
         env_case("{'AWS_LAMBDA_FUNCTION_NAME': 'x'}"),
         "AWS_LAMBDA_FUNCTION_NAME is reserved by AWS Lambda",
     ),
+    "python-keyword-key": (env_case("{'or': 'v'}"), "environment key or is a Python keyword"),
     "reserved-skyfn-prefix": (env_case("{'SKYFN_X': 'x'}"), "SKYFN_X starts with SKYFN_"),
     # environment values
     "list-value": (env_case("{'VAL': [1]}"), "environment VAL is a list"),
@@ -199,9 +201,11 @@ def test_broken_backend_gives_one_clear_error(tmp_path: Path, case: str) -> None
     files, expected = CASES[case]
     materialise(tmp_path, files)
     result = run_skyfn("synth", cwd=tmp_path)
+    lines = result.err.strip().splitlines()
+    clean = result.code == 1 and len(lines) == 1 and "Traceback" not in result.err + result.out
+    report.add("bad inputs", tried=1, crashes=0 if clean else 1)
     assert result.code == 1, result.out
     assert "Traceback" not in result.err + result.out
-    lines = result.err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), result.err
     assert expected in lines[0]
     assert not (tmp_path / ".skyfn").exists()

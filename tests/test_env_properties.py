@@ -3,6 +3,7 @@ validation message. It never crashes."""
 
 from __future__ import annotations
 
+import keyword
 import subprocess
 import sys
 from pathlib import Path
@@ -16,10 +17,13 @@ from skyfn.errors import DefinitionError
 from skyfn.model import Function
 from skyfn.synth.build import build_model
 from skyfn.synth.envgen import render_env_module
+from tests import report
 
 valid_keys = st.from_regex(r"[A-Za-z][A-Za-z0-9_]{1,20}", fullmatch=True)
 any_keys = st.one_of(
-    valid_keys, st.text(max_size=12), st.sampled_from(["TZ", "SKYFN_A", "_HANDLER"])
+    valid_keys,
+    st.text(max_size=12),
+    st.sampled_from(["TZ", "SKYFN_A", "_HANDLER", *keyword.kwlist]),
 )
 values = st.one_of(
     st.text(max_size=60),
@@ -96,6 +100,7 @@ def test_random_environments_synth_or_fail_cleanly_and_type_check(tmp_path: Path
             usages.append(f"s_{module}_{ref.key}: str = env_{module}.{ref.key}")
 
     check()
+    report.add("bad inputs", tried=counts["built"] + counts["refused"], crashes=0)
     assert counts["built"] > 20 and counts["refused"] > 20, counts
     usage = tmp_path / "gen" / "usage.py"
     usage.write_text("\n".join(usages) + "\n")

@@ -167,6 +167,12 @@ def _check_key(key: object, problem: _Problem) -> bool:
             "letter, digit or '_' (Lambda's rule)"
         )
         return False
+    if keyword.iskeyword(key):
+        problem(
+            f"environment key {key} is a Python keyword, so the typed env module cannot "
+            f"offer it as env.{key}; rename it (e.g. upper case)"
+        )
+        return False
     if key.startswith(rules.SKYFN_PREFIX):
         problem(f"environment key {key} starts with {rules.SKYFN_PREFIX}, which skyfn reserves")
         return False
