@@ -22,7 +22,7 @@ HANDLER = """\
 import os
 
 def handler(event, context):
-    return {"token": os.environ["TOKEN"], "env": dict(os.environ)}
+    return {"token": os.environ["TOKEN"], "env": dict(os.environ), "pid": os.getpid()}
 """
 
 
@@ -94,6 +94,17 @@ def test_secret_set_and_removed_elsewhere_reach_the_next_call(
     assert "skyfn secret set ALPHA_TOKEN --identifier tester" in error["errorMessage"]
     # beta was not affected
     assert call(sandbox, "beta")[1]["token"] == "beta-1"
+
+
+def test_reading_the_store_does_not_recycle_warm_workers(sandbox: Sandbox) -> None:
+    """A cold start opens and closes the store, which touches its files; only a real change
+    of a secret may restart a function's workers."""
+    pids = []
+    for _ in range(3):
+        pids.append(call(sandbox, "alpha")[1]["pid"])
+        time.sleep(1)  # well past the watcher's debounce: any file event has been handled
+    assert len(set(pids)) == 1, sandbox.logs()
+    assert "secrets changed" not in sandbox.logs()
 
 
 def test_invoke_reads_the_local_store(project: Path) -> None:

@@ -4,12 +4,12 @@ stop every worker on Ctrl-C or SIGTERM."""
 from __future__ import annotations
 
 import errno
-import os
 import signal
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from skyfn.errors import SkyfnError
 from skyfn.host.environment import HostOptions
@@ -19,23 +19,18 @@ from skyfn.host.supervisor import Host
 from skyfn.host.watcher import Watcher
 from skyfn.model import Model, Scope
 from skyfn.project import BACKEND_FILE, Project
+from skyfn.runtime import local_reader
 from skyfn.synth.run import synth
+
+if TYPE_CHECKING:
+    from skyfn.secrets.local import CommitWatch
 
 LOOPBACK = "127.0.0.1"
 
 
 def store_dir(store: str) -> Path | None:
     """Where the local store keeps its files (watched for secret changes)."""
-    if store != "local":
-        return None
-    try:  # the local store's own rule for where it lives
-        from skyfn.runtime.local_reader import home  # type: ignore[import-not-found,unused-ignore]
-
-        found: Path = home()
-        return found
-    except ImportError:  # the same rule, until branch secrets lands
-        configured = os.environ.get("SKYFN_HOME")
-        return Path(configured) if configured else Path.home() / ".local" / "share" / "skyfn"
+    return local_reader.home() if store == "local" else None
 
 
 class Sandbox:
@@ -44,6 +39,15 @@ class Sandbox:
     ) -> None:
         self.project, self.scope, self.store, self.sink = project, scope, store, sink
         self.host = Host(synth(project, scope, store).model, options, sink)
+        self.commits = self._commit_watch(store)
+
+    @staticmethod
+    def _commit_watch(store: str) -> CommitWatch | None:
+        if store != "local":
+            return None
+        from skyfn.secrets.local import CommitWatch
+
+        return CommitWatch()
 
     @property
     def model(self) -> Model:
@@ -69,6 +73,8 @@ class Sandbox:
         self.sink.note(f"reloaded: {', '.join(restarted) if restarted else 'nothing to restart'}")
 
     def secrets_changed(self) -> None:
+        if self.commits is not None and not self.commits.changed():
+            return  # the files moved (a reader closed), the secrets did not
         names = [f.name for f in self.model.functions if f.secrets]
         self.host.recycle(names)
         if names:
@@ -145,6 +151,8 @@ def run(
             server.shutdown()
         server.server_close()
         watcher.stop()
+        if sandbox.commits is not None:
+            sandbox.commits.close()
         workers = len(sandbox.host.workers())
         sandbox.host.close()
         for signum, handler in previous.items():

@@ -214,3 +214,39 @@ def _create_schema(conn: sqlite3.Connection) -> None:
 
 def _when(row: fmt.Row) -> datetime:
     return datetime.fromtimestamp(row.updated_at, UTC)
+
+
+class CommitWatch:
+    """Tells whether any process committed to the store since the last look (SQLite's
+    ``PRAGMA data_version``), without reading a value.
+
+    Its open connection also keeps the store's WAL in place: otherwise every reader that
+    closes last (each cold start) checkpoints and deletes ``secrets.db-wal``, and a watcher
+    of the files would take that for a change of secrets.
+    """
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.db = (folder if folder is not None else fmt.home()) / fmt.DB_NAME
+        self._conn: sqlite3.Connection | None = None
+        self._seen = -1
+        self.changed()
+
+    def changed(self) -> bool:
+        try:
+            if self._conn is None:
+                if not self.db.is_file():
+                    return False
+                self._conn = sqlite3.connect(self.db, check_same_thread=False)
+                self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            (version,) = self._conn.execute("PRAGMA data_version").fetchone()
+        except sqlite3.Error:
+            return True  # unreadable now: let the next cold start report what is wrong
+        if version == self._seen:
+            return False
+        self._seen = version
+        return True
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
