@@ -82,6 +82,7 @@ def test_cold_start_with_ssm_secrets_needs_no_sdk(aws: Aws, tmp_path: Path) -> N
         **base_env(tmp_path),
         **aws.env,
         "AWS_LAMBDA_FUNCTION_NAME": "cold",
+        "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001",  # set by Lambda: cold start at import
         "SKYFN_HANDLER": "user_handler.handler",
         "SKYFN_SECRETS": json.dumps(spec),
         "SKYFN_SECRET_STORE": "ssm",
@@ -98,6 +99,7 @@ def test_cold_start_without_secrets_imports_only_the_standard_library(tmp_path: 
     env = {
         **base_env(tmp_path),
         "AWS_LAMBDA_FUNCTION_NAME": "cold",
+        "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001",  # set by Lambda: cold start at import
         "SKYFN_HANDLER": "user_handler.handler",
     }
     modules = imported("skyfn.runtime.bootstrap", env, tmp_path)

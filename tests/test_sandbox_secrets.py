@@ -21,8 +21,13 @@ pytest.importorskip(
 HANDLER = """\
 import os
 
+AT_IMPORT = sorted(k for k in ("SKYFN_HOME", "SKYFN_MASTER_KEY", "HOME") if k in os.environ)
+
 def handler(event, context):
-    return {"token": os.environ["TOKEN"], "env": dict(os.environ), "pid": os.getpid()}
+    return {
+        "token": os.environ["TOKEN"], "env": dict(os.environ), "pid": os.getpid(),
+        "at_import": AT_IMPORT,
+    }
 """
 
 
@@ -77,6 +82,7 @@ def test_each_function_gets_only_its_own_secret(sandbox: Sandbox) -> None:
     # what the reader needed to open the store is gone before the handler runs
     for name in ("SKYFN_HOME", "SKYFN_MASTER_KEY", "HOME"):
         assert name not in alpha["env"]
+    assert alpha["at_import"] == [], "the module saw the store's variables while importing"
     assert call(sandbox, "beta")[1]["token"] == "beta-1"
     assert "alpha-1" not in sandbox.logs() and "beta-1" not in sandbox.logs()
 

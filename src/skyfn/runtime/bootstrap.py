@@ -33,7 +33,7 @@ def resolve_secrets() -> None:
         spec = secrets.parse_spec(raw)
         values = secrets.resolve(spec, secrets.open_reader(store), function, store)
     except (secrets.SecretNotFound, secrets.SecretStoreError) as exc:
-        raise ColdStartError(str(exc).strip("'\"")) from None
+        raise ColdStartError(str(exc)) from None
     for listener in secrets.ON_RESOLVED:
         listener(values)
     os.environ.update(values)
@@ -67,6 +67,7 @@ def handler(event: Any, context: Any) -> Any:
     return _user_handler(event, context)
 
 
-if os.environ.get("AWS_LAMBDA_FUNCTION_NAME") and os.environ.get(contract.HANDLER_VAR):
-    # On Lambda, do the cold start during the init phase (when this module is imported).
+if os.environ.get("AWS_LAMBDA_RUNTIME_API") and os.environ.get(contract.HANDLER_VAR):
+    # On Lambda (whose runtime API only Lambda sets), do the cold start during the init
+    # phase, when this module is imported. The local worker runs the same steps itself.
     _user_handler = cold_start()

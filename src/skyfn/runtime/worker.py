@@ -111,12 +111,15 @@ def serve(
 ) -> int:
     masker = masker if masker is not None else Masker()
     try:
-        # Exactly what Lambda does with _HANDLER=skyfn.runtime.bootstrap.handler: importing
-        # bootstrap runs the cold start (secrets, then the user's module).
+        # The cold start of bootstrap.handler (secrets, then the user's module), with the
+        # variables that opened the store dropped in between: the user's module never
+        # sees them, not even while it is imported.
         from skyfn.runtime import bootstrap
 
-        if getattr(bootstrap, "_user_handler", None) is None:
-            bootstrap._user_handler = bootstrap.cold_start()  # when the import did not
+        bootstrap.resolve_secrets()
+        for name in forget:
+            os.environ.pop(name, None)
+        bootstrap._user_handler = bootstrap.load_user_handler()
         handler = bootstrap.handler
     except MemoryError:
         _end_logs("init")
