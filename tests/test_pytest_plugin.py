@@ -63,7 +63,8 @@ def test_missing_secret_fails_the_cold_start(skyfn_invoke):
     with pytest.raises(FunctionFailed) as failed:
         skyfn_invoke("greeter", {})
     assert "MY_API_KEY" in str(failed.value)
-    assert "secrets=" in str(failed.value)
+    assert "Give it to skyfn_invoke: secrets={'MY_API_KEY'" in str(failed.value)
+    assert "skyfn secret set" not in str(failed.value)
 
 
 def test_unknown_secret_is_named(skyfn_invoke):

@@ -15,6 +15,7 @@ from pathlib import Path
 from skyfn import scope
 from skyfn.definition import BackendDefinition
 from skyfn.errors import DefinitionError, SkyfnError
+from skyfn.runtime import contract
 
 BACKEND_FILE = Path("backend") / "backend.py"
 
@@ -165,7 +166,7 @@ def choose_secret_store(project: Project | None, override: str | None = None) ->
     configured = project.settings.get("secret_store") if project else None
     for source, value in (
         ("--store", override),
-        ("SKYFN_SECRET_STORE", os.environ.get("SKYFN_SECRET_STORE")),
+        (contract.STORE_VAR, os.environ.get(contract.STORE_VAR)),
         ("[tool.skyfn] secret_store", configured),
     ):
         if value is None or value == "":

@@ -25,10 +25,7 @@ class FunctionFailed(AssertionError):
     def __init__(self, name: str, error: Any, logs: str) -> None:
         kind = error.get("errorType", "Error") if isinstance(error, dict) else "Error"
         message = error.get("errorMessage", "") if isinstance(error, dict) else str(error)
-        hint = ""
-        if "inline store" in message:
-            hint = "\n(give the secret to skyfn_invoke: secrets={'NAME': 'value'})"
-        super().__init__(f"function {name} failed: {kind}: {message}{hint}\n{logs}")
+        super().__init__(f"function {name} failed: {kind}: {message}\n{logs}")
         self.error = error
         self.logs = logs
         self.error_type = kind

@@ -9,7 +9,7 @@ import click
 from skyfn.cli.common import choose_scope, current_project, relative, scope_options
 from skyfn.errors import SkyfnError
 from skyfn.model import Model
-from skyfn.project import Project, choose_secret_store
+from skyfn.project import STORES, Project, choose_secret_store
 from skyfn.scaffold import scaffold
 from skyfn.secrets.check import check_model
 from skyfn.synth.run import SynthResult, generate_env, load_model, write_synth
@@ -27,7 +27,7 @@ def init(directory: Path) -> None:
 
 @click.command(name="synth")
 @scope_options
-@click.option("--store", type=click.Choice(["local", "ssm"]), help="Secret store to read.")
+@click.option("--store", type=click.Choice(STORES), help="Secret store to read.")
 def synth_command(branch: str | None, identifier: str | None, store: str | None) -> None:
     """Validate the backend and write artifacts and typed env modules."""
     project = current_project()

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from skyfn.cli.common import choose_scope, current_project, scope_options
-from skyfn.project import choose_secret_store
+from skyfn.project import STORES, choose_secret_store
 
 if TYPE_CHECKING:
     from skyfn.host.environment import HostOptions
@@ -43,7 +43,7 @@ def _options(inherit: tuple[str, ...]) -> HostOptions:
     help="Read the event from this JSON file.",
 )
 @scope_options
-@click.option("--store", type=click.Choice(["local", "ssm"]), help="Secret store to read.")
+@click.option("--store", type=click.Choice(STORES), help="Secret store to read.")
 @inherit_option
 def invoke(
     function: str,
@@ -89,7 +89,7 @@ def invoke(
     help="Address to listen on. Only change it if other machines must reach the sandbox.",
 )
 @click.option("--identifier", metavar="ID", help="Sandbox identifier (default: OS user name).")
-@click.option("--store", type=click.Choice(["local", "ssm"]), help="Secret store to read.")
+@click.option("--store", type=click.Choice(STORES), help="Secret store to read.")
 @click.option(
     "--request-timeout",
     type=click.FloatRange(min=0.1, max=3600),

@@ -56,8 +56,6 @@ STORE_ACCESS: dict[str, tuple[str, ...]] = {
     ),
     "inline": (),
 }
-# Removed from the worker's os.environ after the cold start: local-only store access.
-FORGOTTEN_AFTER_START = frozenset({"SKYFN_HOME", "SKYFN_MASTER_KEY", "HOME"})
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ from pathlib import Path
 
 from watchfiles import Change, DefaultFilter, watch
 
-STORE_FILES = ("secrets.db", "secrets.db-wal")  # what `skyfn secret set/remove` writes
+from skyfn.runtime.local_reader import DB_NAME
+
+STORE_FILES = (DB_NAME, f"{DB_NAME}-wal")  # what `skyfn secret set/remove` writes
 
 _code_filter = DefaultFilter()
 

@@ -118,10 +118,13 @@ def missing_message(key: str, paths: Sequence[str], function: str, store: str) -
     name = paths[0].rsplit("/", 1)[-1] if paths else key
     segment = _scope_segment(paths)
     scope = f"for {segment.replace('-', ' ', 1)} " if segment else ""
+    if store == "inline":  # the pytest plugin's store: values come from the test itself
+        fix = f"Give it to skyfn_invoke: secrets={{{name!r}: '...'}}"
+    else:
+        fix = f"Set it with: {set_command(name, paths, store)}"
     return (
         f"secret {name} (environment {key} of function {function}) is not set "
-        f"{scope}in the {store} store (looked in: {', '.join(paths)}). "
-        f"Set it with: {set_command(name, paths, store)}"
+        f"{scope}in the {store} store (looked in: {', '.join(paths)}). {fix}"
     )
 
 

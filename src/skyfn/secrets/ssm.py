@@ -14,10 +14,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from skyfn.errors import SkyfnError
+from skyfn.runtime.ssm_reader import BATCH, MAX_WORKERS
 from skyfn.secrets.store import SecretInfo, SecretValue
 
-BATCH = 10  # GetParameters takes at most 10 names
-MAX_PARALLEL = 8
 MAX_VALUE_BYTES = 4096  # the standard tier's limit
 
 _DENIED = {
@@ -89,7 +88,7 @@ class SsmStore:
         found: dict[str, SecretValue] = {}
         if not batches:
             return found
-        with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, len(batches))) as pool:
+        with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(batches))) as pool:
             for parameters in pool.map(self._get_batch, batches):
                 for p in parameters:
                     found[p["Name"]] = SecretValue(
