@@ -64,6 +64,12 @@ class WorkerProcess:
                 pass_fds=(requests_read, answers_write),
                 start_new_session=True,  # its own process group: killed as a whole
             )
+        except BaseException:  # e.g. the function's folder vanished during a reload
+            os.close(self._requests)
+            os.close(self._answers)
+            if self.limit is not None:
+                self.limit.remove()
+            raise
         finally:
             os.close(requests_read)
             os.close(answers_write)
