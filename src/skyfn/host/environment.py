@@ -36,7 +36,6 @@ from skyfn.errors import SkyfnError
 from skyfn.model import Function, Model
 from skyfn.runtime import contract
 from skyfn.synth import rules
-from skyfn.synth.rules import RESERVED_KEYS
 
 ACCOUNT_ID = "000000000000"  # the account of local ARNs
 BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -166,10 +165,9 @@ def apply_overrides(variables: dict[str, str], function: Function, overrides: Ov
     from skyfn.runtime.inline_reader import INLINE_VAR
 
     for key, value in overrides.env.items():
-        if key in RESERVED_KEYS or key.startswith(rules.SKYFN_PREFIX):
-            raise SkyfnError(f"env override {key} of function {function.name} is reserved")
-        if not rules.ENV_KEY.fullmatch(key):
-            raise SkyfnError(f"env override {key!r} of function {function.name} is not valid")
+        wrong = rules.env_key_problem(key)
+        if wrong is not None:
+            raise SkyfnError(f"function {function.name}: env override: {wrong}")
         if any(s.key == key for s in function.secrets):
             raise SkyfnError(
                 f"{key} of function {function.name} is a secret; give it with secrets="

@@ -158,25 +158,10 @@ def _is_environment_safe(value: str) -> bool:
 
 
 def _check_key(key: object, problem: _Problem) -> bool:
-    if key in rules.RESERVED_KEYS:
-        problem(f"environment key {key} is reserved by AWS Lambda; rename it")
-        return False
-    if not isinstance(key, str) or not rules.ENV_KEY.fullmatch(key):
-        problem(
-            f"environment key {key!r} is not valid: start with a letter, then at least one "
-            "letter, digit or '_' (Lambda's rule)"
-        )
-        return False
-    if keyword.iskeyword(key):
-        problem(
-            f"environment key {key} is a Python keyword, so the typed env module cannot "
-            f"offer it as env.{key}; rename it (e.g. upper case)"
-        )
-        return False
-    if key.startswith(rules.SKYFN_PREFIX):
-        problem(f"environment key {key} starts with {rules.SKYFN_PREFIX}, which skyfn reserves")
-        return False
-    return True
+    wrong = rules.env_key_problem(key)
+    if wrong is not None:
+        problem(wrong)
+    return wrong is None
 
 
 def _check_int(

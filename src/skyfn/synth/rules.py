@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keyword
 import re
 
 # Lambda's own pattern: at least two characters.
@@ -38,3 +39,22 @@ RESERVED_KEYS = frozenset(
 )
 
 RUNTIME = "python3.12"
+
+
+def env_key_problem(key: object) -> str | None:
+    """What is wrong with ``key`` as an environment variable name of a function, if anything."""
+    if key in RESERVED_KEYS:
+        return f"environment key {key} is reserved by AWS Lambda; rename it"
+    if not isinstance(key, str) or not ENV_KEY.fullmatch(key):
+        return (
+            f"environment key {key!r} is not valid: start with a letter, then at least one "
+            "letter, digit or '_' (Lambda's rule)"
+        )
+    if keyword.iskeyword(key):
+        return (
+            f"environment key {key} is a Python keyword, so the typed env module cannot "
+            f"offer it as env.{key}; rename it (e.g. upper case)"
+        )
+    if key.startswith(SKYFN_PREFIX):
+        return f"environment key {key} starts with {SKYFN_PREFIX}, which skyfn reserves"
+    return None
