@@ -49,6 +49,15 @@ def choose_scope(branch: str | None, identifier: str | None) -> Scope:
     return scopes.branch(branch) if branch is not None else scopes.sandbox(identifier)
 
 
+def choose_target(branch: str | None, identifier: str | None, shared: bool) -> Scope | None:
+    """``choose_scope``, or ``None`` for the app's shared secrets (``--shared``)."""
+    if shared:
+        if branch is not None or identifier is not None:
+            raise SkyfnError("--branch, --shared and --identifier are exclusive: pick one scope")
+        return None
+    return choose_scope(branch, identifier)
+
+
 def current_project() -> Project:
     return find_project(Path.cwd())
 

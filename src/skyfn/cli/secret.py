@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from skyfn import scope as scopes
-from skyfn.cli.common import current_project
+from skyfn.cli.common import choose_target, current_project, scope_options
 from skyfn.errors import SkyfnError
 from skyfn.project import STORES, choose_secret_store
 from skyfn.secrets import manage
@@ -22,33 +22,22 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def target_options(func: F) -> F:
-    """``--branch B | --shared``, ``--identifier ID``, ``--store``; stored in ``obj``."""
-    options = [
-        click.option("--store", type=click.Choice(STORES), help="Secret store (default: local)."),
-        click.option(
-            "--identifier", metavar="ID", help="Sandbox identifier (default: your OS user name)."
-        ),
-        click.option("--shared", is_flag=True, help="The app's shared secrets (every scope)."),
-        click.option("--branch", metavar="B", help="The secrets of branch B."),
-    ]
-    for option in options:
-        func = option(func)
-    return func
+    """``--branch B | --shared``, ``--identifier ID``, ``--store``."""
+    func = click.option(
+        "--store", type=click.Choice(STORES), help="Secret store (default: local)."
+    )(func)
+    func = click.option("--shared", is_flag=True, help="The app's shared secrets (every scope).")(
+        func
+    )
+    return scope_options(func)
 
 
 def open_target(
     branch: str | None, shared: bool, identifier: str | None, store: str | None
 ) -> manage.Target:
-    if sum((branch is not None, shared, identifier is not None)) > 1:
-        raise SkyfnError("--branch, --shared and --identifier are exclusive: pick one scope")
+    location = choose_target(branch, identifier, shared)
     project = current_project()
-    if shared:
-        scope = None
-    elif branch is not None:
-        scope = scopes.branch(branch)
-    else:
-        scope = scopes.sandbox(identifier)
-    return manage.Target(project.app_id, scope, open_store(choose_secret_store(project, store)))
+    return manage.Target(project.app_id, location, open_store(choose_secret_store(project, store)))
 
 
 def stamp(when: datetime) -> str:
