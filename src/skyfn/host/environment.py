@@ -14,8 +14,9 @@ A worker sees exactly:
   ``local``: ``SKYFN_HOME`` and ``SKYFN_MASTER_KEY`` (and ``HOME`` when ``SKYFN_HOME`` is
   unset, to find the default store). The worker removes these from ``os.environ`` right
   after the cold start, so the handler cannot open the store itself;
-  ``ssm``: the AWS credential, profile, region and endpoint variables, which a deployed
-  function also has (from its role);
+  ``ssm``: AWS credentials as variables (resolved from your profile or SSO by boto3 when
+  they are not variables already), as a deployed function has its role's, and the
+  endpoint variables;
 - each ``--inherit-env NAME`` the developer passes, deliberately.
 
 Nothing else from the developer's shell reaches the function.
@@ -23,6 +24,7 @@ Nothing else from the developer's shell reaches the function.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import uuid
@@ -30,6 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import skyfn
 from skyfn.errors import SkyfnError
@@ -40,21 +43,9 @@ from skyfn.synth import rules
 ACCOUNT_ID = "000000000000"  # the account of local ARNs
 BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
 
-STORE_ACCESS: dict[str, tuple[str, ...]] = {
-    "local": ("SKYFN_HOME", "SKYFN_MASTER_KEY"),
-    "ssm": (
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_PROFILE",
-        "AWS_CONFIG_FILE",
-        "AWS_SHARED_CREDENTIALS_FILE",
-        "AWS_ENDPOINT_URL",
-        "AWS_ENDPOINT_URL_SSM",
-        "AWS_CA_BUNDLE",
-    ),
-    "inline": (),
-}
+LOCAL_ACCESS = ("SKYFN_HOME", "SKYFN_MASTER_KEY")
+SSM_ACCESS = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SSM", "AWS_CA_BUNDLE")
+CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
 
 @dataclass(frozen=True)
@@ -140,17 +131,8 @@ def build(
     variables.update(lambda_variables(function, options.region))
     forget: list[str] = []
     if function.secrets:
-        store = variables.get(contract.STORE_VAR, "local")
-        access = list(STORE_ACCESS.get(store, ()))
-        if store == "local" and "SKYFN_HOME" not in environ:
-            access.append("HOME")
-        if store == "ssm" and "AWS_ACCESS_KEY_ID" not in environ:
-            access.append("HOME")  # ~/.aws holds the credentials then
-        for name in access:
-            if name in environ:
-                variables[name] = environ[name]
-                if store == "local" or name == "HOME":
-                    forget.append(name)
+        access, forget = store_access(variables.get(contract.STORE_VAR, "local"), environ)
+        variables.update(access)
     for name in options.inherit:
         if name in environ:
             variables[name] = environ[name]
@@ -159,6 +141,40 @@ def build(
     if overrides is not None:
         apply_overrides(variables, function, overrides)
     return WorkerEnvironment(variables, tuple(forget))
+
+
+def store_access(store: str, environ: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """What the worker's store reader needs, and which of it to drop after the cold start."""
+    if store == "local":
+        names = [*LOCAL_ACCESS, *(() if "SKYFN_HOME" in environ else ("HOME",))]
+        access = {name: environ[name] for name in names if name in environ}
+        return access, list(access)
+    if store == "ssm":
+        access = {name: environ[name] for name in SSM_ACCESS if name in environ}
+        access.update(aws_credentials(environ))
+        return access, []
+    return {}, []
+
+
+def aws_credentials(environ: Mapping[str, str]) -> dict[str, str]:
+    """Credentials as variables, as Lambda gives its role's to a function: the developer's
+    own chain (profile, SSO, ...) is resolved here, by boto3, so the lean reader in the
+    worker needs no more than the environment."""
+    if environ.get("AWS_ACCESS_KEY_ID") and environ.get("AWS_SECRET_ACCESS_KEY"):
+        return {name: environ[name] for name in CREDENTIALS if environ.get(name)}
+    credentials = _boto3_session().get_credentials()
+    if credentials is None:
+        return {}  # the cold start then says which variables to set
+    frozen = credentials.get_frozen_credentials()
+    values = (frozen.access_key, frozen.secret_key, frozen.token)
+    return {name: value for name, value in zip(CREDENTIALS, values, strict=True) if value}
+
+
+@functools.cache
+def _boto3_session() -> Any:
+    import boto3  # only for a sandbox on the ssm store without credential variables
+
+    return boto3.Session()
 
 
 def apply_overrides(variables: dict[str, str], function: Function, overrides: Overrides) -> None:
@@ -193,5 +209,5 @@ def apply_overrides(variables: dict[str, str], function: Function, overrides: Ov
 
     variables[contract.STORE_VAR] = "inline"
     variables[INLINE_VAR] = json.dumps(values)
-    for name in (*STORE_ACCESS["local"], *STORE_ACCESS["ssm"], "HOME"):
+    for name in (*LOCAL_ACCESS, *SSM_ACCESS, *CREDENTIALS, "HOME"):
         variables.pop(name, None)
