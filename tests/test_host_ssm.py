@@ -7,12 +7,15 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import boto3
 
 from tests.aws import Aws
 from tests.helpers import make_project, resource
+from tests.sandbox import running_sandbox
 
 HANDLER = """\
 import os
@@ -52,3 +55,42 @@ def test_invoke_on_ssm_with_profile_credentials(aws: Aws, tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"token": "from-ssm", "key_id": "AKIDPROFILE"}
     assert "from-ssm" not in result.stderr
+
+
+def test_sandbox_on_ssm_sees_a_changed_secret_on_the_next_calls(aws: Aws, tmp_path: Path) -> None:
+    root = make_project(
+        tmp_path / "app",
+        {
+            "fn": resource('{"TOKEN": secret("TOK")}', name="fn"),
+            "other": resource('{"TOKEN": secret("OTHER")}', name="other"),
+        },
+        {"fn": HANDLER, "other": PID_HANDLER},
+    )
+    ssm = boto3.client("ssm")
+    ssm.put_parameter(Name="/skyfn/testapp/shared/TOK", Value="v1", Type="SecureString")
+    ssm.put_parameter(Name="/skyfn/testapp/shared/OTHER", Value="o", Type="SecureString")
+    with running_sandbox(root, "--store", "ssm") as box:
+        client = box.client()
+
+        def call(name: str) -> Any:
+            return json.loads(client.invoke(FunctionName=name, Payload=b"{}")["Payload"].read())
+
+        assert call("fn")["token"] == "v1"
+        other_pid = call("other")
+        ssm.put_parameter(
+            Name="/skyfn/testapp/shared/TOK", Value="v2", Type="SecureString", Overwrite=True
+        )
+        deadline = time.monotonic() + 30
+        while call("fn")["token"] != "v2":
+            assert time.monotonic() < deadline, box.logs()
+            time.sleep(0.1)
+        assert call("other") == other_pid, "only the function that reads the secret restarts"
+        assert "v2" not in box.logs()
+
+
+PID_HANDLER = """\
+import os
+
+def handler(event, context):
+    return os.getpid()
+"""

@@ -91,6 +91,7 @@ def test_secret_set_and_removed_elsewhere_reach_the_next_call(
     sandbox: Sandbox, project: Path
 ) -> None:
     assert call(sandbox, "alpha")[1]["token"] == "alpha-1"
+    beta_pid = call(sandbox, "beta")[1]["pid"]
     set_secret(project, "ALPHA_TOKEN", "alpha-2")
     until(sandbox, "alpha", lambda failed, body: not failed and body["token"] == "alpha-2")
     removed = run_skyfn("secret", "remove", "ALPHA_TOKEN", "--identifier", "tester", cwd=project)
@@ -98,8 +99,9 @@ def test_secret_set_and_removed_elsewhere_reach_the_next_call(
     error = until(sandbox, "alpha", lambda failed, body: failed)
     assert "ALPHA_TOKEN" in error["errorMessage"]
     assert "skyfn secret set ALPHA_TOKEN --identifier tester" in error["errorMessage"]
-    # beta was not affected
-    assert call(sandbox, "beta")[1]["token"] == "beta-1"
+    # beta was not affected: same value, and its warm worker was not restarted
+    beta = call(sandbox, "beta")[1]
+    assert beta["token"] == "beta-1" and beta["pid"] == beta_pid
 
 
 def test_reading_the_store_does_not_recycle_warm_workers(sandbox: Sandbox) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from skyfn.errors import SkyfnError
 from skyfn.host.environment import HostOptions
 from skyfn.host.logs import LogSink
+from skyfn.host.secret_watch import SecretVersions
 from skyfn.host.server import REQUEST_TIMEOUT, InvokeServer
 from skyfn.host.supervisor import Host
 from skyfn.host.watcher import Watcher
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from skyfn.secrets.local import CommitWatch
 
 LOOPBACK = "127.0.0.1"
+SECRET_POLL_SECONDS = 1.0  # a remote store's secrets reach the next call within ~2 s
 
 
 def store_dir(store: str) -> Path | None:
@@ -40,6 +42,9 @@ class Sandbox:
         self.project, self.scope, self.store, self.sink = project, scope, store, sink
         self.host = Host(synth(project, scope, store).model, options, sink)
         self.commits = self._commit_watch(store)
+        self.versions = SecretVersions(store)
+        self._last_error = ""
+        self._changed_functions()  # remember the versions the first workers will read
 
     @staticmethod
     def _commit_watch(store: str) -> CommitWatch | None:
@@ -72,13 +77,27 @@ class Sandbox:
         restarted = self.host.update(model, changed)
         self.sink.note(f"reloaded: {', '.join(restarted) if restarted else 'nothing to restart'}")
 
+    def _changed_functions(self) -> list[str]:
+        try:
+            return self.versions.changed_functions(self.model)
+        except SkyfnError as exc:
+            if str(exc) != self._last_error:  # once per distinct problem, not every poll
+                self.sink.note(f"cannot check the {self.store} store for changed secrets: {exc}")
+            self._last_error = str(exc)
+            return []
+
     def secrets_changed(self) -> None:
         if self.commits is not None and not self.commits.changed():
             return  # the files moved (a reader closed), the secrets did not
-        names = [f.name for f in self.model.functions if f.secrets]
+        names = self._changed_functions()
         self.host.recycle(names)
         if names:
             self.sink.note(f"secrets changed: next calls of {', '.join(names)} start fresh")
+
+
+def poll(check: Callable[[], None], stop: threading.Event) -> None:
+    while not stop.wait(SECRET_POLL_SECONDS):
+        check()
 
 
 def bind(
@@ -130,6 +149,10 @@ def run(
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     watcher = Watcher(project.backend_dir, folder, sandbox.code_changed, sandbox.secrets_changed)
     serving = threading.Thread(target=server.serve_forever, daemon=True, name="skyfn-http")
+    if folder is None:  # a remote store (ssm) has no files to watch: ask it now and then
+        threading.Thread(
+            target=poll, args=(sandbox.secrets_changed, stop), daemon=True, name="skyfn-poll"
+        ).start()
     try:
         watcher.start()
         serving.start()

@@ -5,7 +5,7 @@ Only names are listed (``SecretStore.list``): checking never reads or decrypts a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from skyfn import scope as scopes
@@ -52,9 +52,19 @@ def missing_message(name: str, scope: Scope | None, paths: Sequence[str], store:
     )
 
 
-def existing_paths(store: SecretStore, paths: Sequence[str]) -> set[str]:
+def versions(store: SecretStore, paths: Collection[str]) -> dict[str, int]:
+    """The newest version of each of ``paths`` that exists, from listings (never a value)."""
     folders = sorted({p.rsplit("/", 1)[0] + "/" for p in paths})
-    return {info.path for folder in folders for info in store.list(folder)}
+    return {
+        info.path: info.version
+        for folder in folders
+        for info in store.list(folder)
+        if info.path in paths
+    }
+
+
+def existing_paths(store: SecretStore, paths: Sequence[str]) -> set[str]:
+    return set(versions(store, set(paths)))
 
 
 def missing_secrets(model: Model, store: SecretStore) -> list[MissingSecret]:
