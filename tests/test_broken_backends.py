@@ -46,6 +46,7 @@ CASES: dict[str, tuple[Files, str]] = {
         "AWS_LAMBDA_FUNCTION_NAME is reserved by AWS Lambda",
     ),
     "python-keyword-key": (env_case("{'or': 'v'}"), "environment key or is a Python keyword"),
+    "shadowing-key": (env_case("{'property': 'v'}"), "environment key property is a Python"),
     "reserved-skyfn-prefix": (env_case("{'SKYFN_X': 'x'}"), "SKYFN_X starts with SKYFN_"),
     # environment values
     "list-value": (env_case("{'VAL': [1]}"), "environment VAL is a list"),

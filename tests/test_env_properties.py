@@ -23,7 +23,7 @@ valid_keys = st.from_regex(r"[A-Za-z][A-Za-z0-9_]{1,20}", fullmatch=True)
 any_keys = st.one_of(
     valid_keys,
     st.text(max_size=12),
-    st.sampled_from(["TZ", "SKYFN_A", "_HANDLER", *keyword.kwlist]),
+    st.sampled_from(["TZ", "SKYFN_A", "_HANDLER", "property", "str", "env", *keyword.kwlist]),
 )
 values = st.one_of(
     st.text(max_size=60),

@@ -12,6 +12,9 @@ ENV_SIZE_LIMIT = 4096  # bytes, all keys and values together
 TIMEOUT_RANGE = (1, 900)
 MEMORY_RANGE = (128, 10240)
 SKYFN_PREFIX = "SKYFN_"
+# Names the generated env class body uses (its decorator and annotations): a property of
+# the same name would shadow them there.
+ENV_MODULE_NAMES = frozenset({"property", "str", "int", "float", "bool", "None"})
 
 # Keys Lambda sets itself; a function may not set them.
 RESERVED_KEYS = frozenset(
@@ -50,10 +53,10 @@ def env_key_problem(key: object) -> str | None:
             f"environment key {key!r} is not valid: start with a letter, then at least one "
             "letter, digit or '_' (Lambda's rule)"
         )
-    if keyword.iskeyword(key):
+    if keyword.iskeyword(key) or key in ENV_MODULE_NAMES:
         return (
-            f"environment key {key} is a Python keyword, so the typed env module cannot "
-            f"offer it as env.{key}; rename it (e.g. upper case)"
+            f"environment key {key} is a Python keyword or a name the typed env module "
+            f"relies on, so it cannot offer it as env.{key}; rename it (e.g. upper case)"
         )
     if key.startswith(SKYFN_PREFIX):
         return f"environment key {key} starts with {SKYFN_PREFIX}, which skyfn reserves"
