@@ -28,7 +28,7 @@ class Project:
 
     @property
     def backend_dir(self) -> Path:
-        return self.root / "backend"
+        return backend_dir(self.root)
 
     @property
     def skyfn_dir(self) -> Path:
@@ -36,11 +36,20 @@ class Project:
 
     @property
     def generated_dir(self) -> Path:
-        return self.skyfn_dir / "generated"
+        return generated_dir(self.root)
 
     @property
     def artifacts_dir(self) -> Path:
         return self.skyfn_dir / "artifacts"
+
+
+def backend_dir(root: Path) -> Path:
+    return root / "backend"
+
+
+def generated_dir(root: Path) -> Path:
+    """Where the typed env modules live (``skyfn_env`` is a package in it)."""
+    return root / ".skyfn" / "generated"
 
 
 def find_project(start: Path | None = None) -> Project:

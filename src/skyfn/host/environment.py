@@ -37,6 +37,7 @@ from typing import Any
 import skyfn
 from skyfn.errors import SkyfnError
 from skyfn.model import Function, Model
+from skyfn.project import backend_dir, generated_dir
 from skyfn.runtime import contract
 from skyfn.synth import rules
 
@@ -90,8 +91,8 @@ def python_path(model: Model, function: Function) -> str:
     package_root = Path(skyfn.__file__).resolve().parent.parent
     folders = [
         function.directory,
-        model.project_root / ".skyfn" / "generated",
-        model.project_root / "backend",
+        generated_dir(model.project_root),
+        backend_dir(model.project_root),
         package_root,
     ]
     return os.pathsep.join(str(f) for f in folders)
