@@ -160,6 +160,16 @@ def load_key(folder: Path) -> bytes | None:
     return read_key_file(path)
 
 
+def require_key(folder: Path) -> bytes:
+    key = load_key(folder)
+    if key is None:
+        raise SecretStoreError(
+            f"no master key: {key_file(folder)} does not exist and {KEY_VAR} is not set, so "
+            f"the secrets in {folder / DB_NAME} cannot be decrypted; restore the key file"
+        )
+    return key
+
+
 def key_source(folder: Path) -> str:
     return KEY_VAR if os.environ.get(KEY_VAR) else f"the key file {key_file(folder)}"
 
@@ -225,21 +235,19 @@ class LocalReader:
     reads_all_paths = True
 
     def read_many(self, paths: Sequence[str]) -> dict[str, str]:
+        return {row.path: value for row, value in self.read_rows(paths)}
+
+    def read_rows(self, paths: Sequence[str]) -> list[tuple[Row, str]]:
+        """The newest row of each path that exists, with its decrypted value."""
         if not self.db.is_file():  # nothing stored yet (and never create a db here)
-            return {}
+            return []
         conn = connect(self.db)
         try:
             rows = newest_rows(conn, self.db, paths)
             if not rows:
-                return {}
-            key = load_key(self.folder)
-            if key is None:
-                raise SecretStoreError(
-                    f"no master key for {self.db}: {key_file(self.folder)} does not exist "
-                    f"and {KEY_VAR} is not set"
-                )
-            opener = Opener(key, conn, self.folder)
-            return {row.path: opener.open(row) for row in rows}
+                return []
+            opener = Opener(require_key(self.folder), conn, self.folder)
+            return [(row, opener.open(row)) for row in rows]
         finally:
             conn.close()
 

@@ -43,21 +43,15 @@ class LocalStore:
     # -- the protocol -------------------------------------------------------------------
 
     def read_many(self, paths: Sequence[str]) -> dict[str, SecretValue]:
-        if not self.db.is_file():
-            return {}
-        with _store_errors(), self._connect() as conn:
-            rows = fmt.newest_rows(conn, self.db, paths)
-            if not rows:
-                return {}
-            opener = fmt.Opener(self._key(create=False), conn, self.folder)
-            return {
-                row.path: SecretValue(row.path, opener.open(row), row.version, _when(row))
-                for row in rows
-            }
+        with _store_errors():
+            rows = fmt.LocalReader(self.folder).read_rows(paths)
+        return {
+            row.path: SecretValue(row.path, value, row.version, _when(row)) for row, value in rows
+        }
 
     def write(self, path: str, value: str) -> SecretInfo:
         with _store_errors():
-            key = self._key(create=True)
+            key = self._key()
             self._ensure_db()
             with self._connect() as conn:
                 opener = fmt.Opener(key, conn, self.folder)
@@ -160,17 +154,10 @@ class LocalStore:
             with self._transaction(conn):
                 _create_schema(conn)
 
-    def _key(self, *, create: bool) -> bytes:
+    def _key(self) -> bytes:
+        """The key, created on first use."""
         key = fmt.load_key(self.folder)
-        if key is not None:
-            return key
-        path = fmt.key_file(self.folder)
-        if not create:
-            raise SecretStoreError(
-                f"no master key: {path} does not exist and {fmt.KEY_VAR} is not set, so the "
-                f"secrets in {self.db} cannot be decrypted; restore the key file"
-            )
-        return self._create_key(path)
+        return key if key is not None else self._create_key(fmt.key_file(self.folder))
 
     def _create_key(self, path: Path) -> bytes:
         """Write a new random key with mode 0600; when another process wins the race to
