@@ -49,7 +49,6 @@ class Row:
     samples: list[float] = field(default_factory=list)
     baseline: str | None = None  # the contender of the same benchmark this is compared to
     extra: dict[str, Any] = field(default_factory=dict)
-    pending: str | None = None  # why the row could not be measured yet
 
     @property
     def median(self) -> float:
@@ -68,7 +67,7 @@ class Goal:
     benchmark: str
     goal: str
     measured: str
-    met: bool | None  # None: pending
+    met: bool
 
 
 def alternate(contenders: dict[str, Callable[[], float]], repeat: int) -> dict[str, list[float]]:
@@ -273,9 +272,6 @@ def cold_start_ssm(endpoint: str, work: Path, repeat: int) -> list[Row]:
 
 def cold_start_local(work: Path, repeat: int) -> list[Row]:
     bench = "cold start, 10 secrets, local store"
-    if importlib.util.find_spec("skyfn.runtime.local_reader") is None:
-        reason = "pending: needs skyfn.runtime.local_reader (branch secrets)"
-        return [Row(bench, name, pending=reason) for name in ("skyfn", "floor: python -c pass")]
     project, home = work / "local", work / "home"
     make_ping_project(project)
     env = clean_env(SKYFN_HOME=str(home), PYTHONPATH=str(work))
@@ -480,16 +476,6 @@ def throughput(port: int, clients: int, per_client: int) -> float:
 
 
 def host_rows(work: Path, repeat: int) -> list[Row]:
-    if importlib.util.find_spec("skyfn.host") is None:
-        reason = "pending: needs skyfn.host"
-        return [
-            Row(WARM, name, pending=reason)
-            for name in (
-                "skyfn sandbox HTTP API",
-                "handler in-process (floor)",
-                "new process per invocation",
-            )
-        ] + [Row(RELOAD, "skyfn", pending=reason)]
     project = work / "hosted"
     folder = make_ping_project(project)
     env = clean_env(SKYFN_HOME=str(work / "home-host"))
@@ -674,9 +660,7 @@ def goals(rows: list[Row]) -> list[Goal]:
         out.append(Goal(cold, "skyfn ≤ 1.5 x floor", f"{r_floor:.2f} x", r_floor <= 1.5))
     local = find(rows, "cold start, 10 secrets, local store", "skyfn")
     local_floor = find(rows, "cold start, 10 secrets, local store", "floor: python -c pass")
-    if local and local.pending:
-        out.append(Goal(local.benchmark, "skyfn ≤ 2 x floor", local.pending, None))
-    elif local and local_floor:
+    if local and local_floor:
         r_local = local.median / local_floor.median
         out.append(Goal(local.benchmark, "skyfn ≤ 2 x floor", f"{r_local:.2f} x", r_local <= 2))
     for n in (25, 100):
@@ -728,13 +712,6 @@ def goals(rows: list[Row]) -> list[Goal]:
     reload = find(rows, RELOAD, "skyfn")
     if reload and reload.samples:
         out.append(Goal(RELOAD, "≤ 1 s", f"{reload.median / 1000:.2f} s", reload.median <= 1000))
-    for row in rows:
-        host = row.benchmark.startswith(("warm invoke", "hot reload"))
-        if row.pending and host and not any(g.benchmark == row.benchmark for g in out):
-            goal = "p50 ≤ 2 ms, ≥ 50 x faster than a process per invocation"
-            if row.benchmark.startswith("hot reload"):
-                goal = "≤ 1 s"
-            out.append(Goal(row.benchmark, goal, row.pending, None))
     return out
 
 
@@ -755,9 +732,6 @@ def table(rows: list[Row], goal_list: list[Goal]) -> str:
     for row in rows:
         bench = row.benchmark if row.benchmark != last else ""
         last = row.benchmark
-        if row.pending:
-            lines.append(f"{bench:<54} {row.contender:<46} {row.pending}")
-            continue
         r = ratio(rows, row)
         extra = f"  calls={row.extra['calls']}" if "calls" in row.extra else ""
         if "requests_per_s_1_client" in row.extra:
@@ -772,7 +746,7 @@ def table(rows: list[Row], goal_list: list[Goal]) -> str:
         )
     lines += ["", "goals:"]
     for goal in goal_list:
-        mark = {True: "met", False: "MISSED", None: "pending"}[goal.met]
+        mark = "met" if goal.met else "MISSED"
         lines.append(f"  [{mark:^7}] {goal.benchmark}: {goal.goal} — {goal.measured}")
     return "\n".join(lines)
 
@@ -787,9 +761,6 @@ def markdown(rows: list[Row], goal_list: list[Goal], about: dict[str, Any], when
         "| --- | --- | ---: | ---: | ---: | ---: |",
     ]
     for row in rows:
-        if row.pending:
-            lines.append(f"| {row.benchmark} | {row.contender} | {row.pending} | | | |")
-            continue
         r = ratio(rows, row)
         calls = f" ({row.extra['calls']} calls)" if "calls" in row.extra else ""
         lines.append(
@@ -798,7 +769,7 @@ def markdown(rows: list[Row], goal_list: list[Goal], about: dict[str, Any], when
         )
     lines += ["", "| goal | measured | |", "| --- | --- | --- |"]
     for goal in goal_list:
-        mark = {True: "met", False: "missed", None: "pending"}[goal.met]
+        mark = "met" if goal.met else "missed"
         lines.append(f"| {goal.benchmark}: {goal.goal} | {goal.measured} | {mark} |")
     return "\n".join(lines) + "\n"
 
@@ -852,8 +823,8 @@ def main() -> None:
         "rows": [
             {
                 **{k: v for k, v in asdict(row).items() if k != "samples"},
-                "median_ms": None if row.pending else round(row.median, 2),
-                "p95_ms": None if row.pending else round(row.p95, 2),
+                "median_ms": round(row.median, 2),
+                "p95_ms": round(row.p95, 2),
                 "ratio_to_baseline": (None if (r := ratio(rows, row)) is None else round(r, 3)),
                 "samples_ms": [round(s, 2) for s in row.samples],
             }

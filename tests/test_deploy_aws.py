@@ -113,9 +113,6 @@ def test_deploy_configures_values_placeholders_and_secret_paths(example: Path, a
 def test_the_deployed_bundle_resolves_its_secret_and_answers(
     example: Path, aws: Aws, tmp_path: Path
 ) -> None:
-    pytest.importorskip(
-        "skyfn.runtime.ssm_reader", reason="the SSM cold-start reader (branch perf) has not landed"
-    )
     assert deploy(example, aws).code == 0
     config = function_config(output_arns()["ARN of function say-hello"])
     unpacked = tmp_path / "task"

@@ -17,8 +17,6 @@ from skyfn.runtime.worker import log_marker
 from tests.helpers import make_project, resource, run_skyfn
 from tests.sandbox import Sandbox, running_sandbox
 
-pytest.importorskip("skyfn.runtime.local_reader", reason="the local store has not landed")
-
 KEY = "canary-Kx81-secret-VALUE"  # the function's own secret
 PIN = "abc"  # shorter than 4 characters: not masked (documented)
 OTHER = "other-function-canary-77"

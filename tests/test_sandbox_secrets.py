@@ -14,10 +14,6 @@ import pytest
 from tests.helpers import make_project, resource, run_skyfn
 from tests.sandbox import Sandbox, running_sandbox
 
-pytest.importorskip(
-    "skyfn.runtime.local_reader", reason="the local store (branch secrets) has not landed"
-)
-
 HANDLER = """\
 import os
 
