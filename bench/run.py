@@ -18,13 +18,11 @@ import math
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -32,6 +30,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the server helpers the tests use too
+
+from tests.servers import free_port, moto_process  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results" / "latest.json"  # and latest.md beside it
 PY = sys.executable
 APP = "/skyfn/benchapp"
@@ -93,44 +95,7 @@ def run_timed(args: list[str], env: dict[str, str], cwd: Path, expect: str | Non
     return elapsed
 
 
-# --- moto_server ------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextmanager
-def moto_server(workdir: Path) -> Iterator[str]:
-    port = free_port()
-    binary = Path(PY).parent / "moto_server"
-    log = (workdir / "moto.log").open("wb")
-    proc = subprocess.Popen(
-        [str(binary), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("bench: moto_server did not start") from None
-                time.sleep(0.1)
-        yield endpoint
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+# --- AWS (moto_server from tests/servers.py) ---------------------------------------------
 
 
 def aws_env(endpoint: str) -> dict[str, str]:
@@ -802,7 +767,7 @@ def main() -> None:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="skyfn-bench-") as tmp:
         work = Path(tmp)
-        with moto_server(work) as endpoint:
+        with moto_process(work / "moto.log") as endpoint:
             os.environ.update(aws_env(endpoint))
             print(f"moto_server at {endpoint}; {repeat} rounds per cold-start benchmark")
             rows += cold_start_ssm(endpoint, work, repeat)
