@@ -302,7 +302,7 @@ def ssm_calls_for(n: int, client: Any, repeat: int) -> list[Row]:
     def skyfn() -> float:
         reader = ssm_reader.open_reader()
         start = time.perf_counter()
-        results["skyfn"] = secrets.resolve(spec, reader, "bench", "ssm")
+        results["skyfn"] = secrets.resolve(spec, reader, secrets.Wanted("bench", "ssm"))
         elapsed = (time.perf_counter() - start) * 1000
         calls["skyfn"] = reader.requests
         return elapsed

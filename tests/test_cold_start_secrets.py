@@ -106,7 +106,7 @@ def test_a_missing_secret_stops_the_start_before_the_handler_is_imported(
     assert done.returncode != 0 and not marker.exists()
     last = done.stderr.strip().splitlines()[-1]
     assert last == (
-        "skyfn.runtime.bootstrap.ColdStartError: secret MY_API_KEY (environment API_KEY of "
+        "skyfn.runtime.errors.ColdStartError: secret MY_API_KEY (environment API_KEY of "
         "function say-hello) is not set for sandbox alice in the local store (looked in: "
         "/skyfn/testapp/sandbox-alice/MY_API_KEY, /skyfn/testapp/shared/MY_API_KEY). "
         "Set it with: skyfn secret set MY_API_KEY --identifier alice"
@@ -134,7 +134,7 @@ def test_the_local_reader_resolves_scoped_and_shared_in_one_read(
         "Y": ["/skyfn/testapp/sandbox-alice/B", "/skyfn/testapp/shared/B"],
     }
     reader = CountingReader()
-    assert runtime.resolve(spec, reader, "f", "local") == {"X": "a", "Y": "b"}
+    assert runtime.resolve(spec, reader, runtime.Wanted("f", "local")) == {"X": "a", "Y": "b"}
     assert len(reader.calls) == 1 and len(reader.calls[0]) == 4
 
 

@@ -168,7 +168,7 @@ def test_a_missing_secret_stops_before_anything_changes(tmp_path: Path, aws: Aws
     result = deploy(copy_example(tmp_path), aws)
     assert result.code != 0
     assert "Traceback" not in result.err
-    assert "skyfn secret set MY_API_KEY --branch main --store ssm" in result.err
+    assert "Set it with: skyfn secret set MY_API_KEY --branch main\n" in result.err
     assert boto3.client("s3").list_buckets()["Buckets"] == []
     assert boto3.client("cloudformation").describe_stacks()["Stacks"] == []
     assert boto3.client("lambda").list_functions()["Functions"] == []

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from skyfn.runtime import ssm_reader
+from skyfn.runtime.errors import SecretStoreError
 from skyfn.runtime.http1 import Connection, ProtocolError
-from skyfn.runtime.secrets import SecretStoreError
 
 Script = list[bytes | None]  # one raw reply per request received; None: close without reply
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from skyfn.errors import SkyfnError
+from skyfn.runtime.errors import SecretStoreError
 from skyfn.runtime.local_reader import LocalReader
-from skyfn.runtime.secrets import SecretStoreError
 from skyfn.secrets.local import LocalStore
 from tests.helpers import make_project, resource
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skyfn.runtime.masking import FLUSH_AT, MaskedStream, Masker
-from skyfn.runtime.worker import log_marker
+from skyfn.runtime.protocol import log_marker
 from tests.helpers import make_project, resource, run_skyfn
 from tests.sandbox import Sandbox, running_sandbox
 

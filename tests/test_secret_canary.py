@@ -25,17 +25,17 @@ def test_a_secret_value_leaks_into_no_file_and_no_output(
         outputs.append(result)
 
     skyfn("secret", "set", "MY_API_KEY", stdin=canary + "\n")
-    skyfn("secret", "set", "MY_API_KEY", "--branch", "main", stdin=canary)
+    skyfn("secret", "set", "MY_API_KEY", "--branch", "main", "--store", "local", stdin=canary)
     skyfn("secret", "import", str(dotenv))
     skyfn("secret", "import", str(dotenv), "--shared")
     skyfn("synth")
-    skyfn("synth", "--branch", "main")
+    skyfn("synth", "--branch", "main", "--store", "local")
     skyfn("generate", "env")
     skyfn("secret", "list")
     skyfn("secret", "list", "--json")
-    skyfn("secret", "list", "--branch", "main", "--json")
+    skyfn("secret", "list", "--branch", "main", "--store", "local", "--json")
     skyfn("secret", "remove", "DB_PASSWORD")
-    skyfn("secret", "remove", "--all", "--yes", "--branch", "main")
+    skyfn("secret", "remove", "--all", "--yes", "--branch", "main", "--store", "local")
     skyfn("secret", "set", "DB_PASSWORD", stdin=imported)  # the store still holds both values
 
     for result in outputs:

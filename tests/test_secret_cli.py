@@ -55,27 +55,44 @@ def test_help_says_how_stdin_is_read(root: Path) -> None:
 
 def test_scopes_are_separate_and_fall_back_to_shared(root: Path) -> None:
     assert skyfn(root, "secret", "set", "K", "--shared", stdin="shared").code == 0
-    assert skyfn(root, "secret", "set", "K", "--branch", "main", stdin="main").code == 0
-    assert skyfn(root, "secret", "get", "K", "--branch", "main").out == "main\n"
-    assert skyfn(root, "secret", "get", "K", "--branch", "dev").out == "shared\n"
+    assert (
+        skyfn(root, "secret", "set", "K", "--branch", "main", "--store", "local", stdin="main").code
+        == 0
+    )
+    assert skyfn(root, "secret", "get", "K", "--branch", "main", "--store", "local").out == "main\n"
+    assert (
+        skyfn(root, "secret", "get", "K", "--branch", "dev", "--store", "local").out == "shared\n"
+    )
     assert skyfn(root, "secret", "get", "K", "--identifier", "bob").out == "shared\n"
-    via = json.loads(skyfn(root, "secret", "get", "K", "--branch", "dev", "--json").out)
+    via = json.loads(
+        skyfn(root, "secret", "get", "K", "--branch", "dev", "--store", "local", "--json").out
+    )
     assert via["scope"] == "shared"
 
 
 def test_get_of_a_missing_secret_says_where_it_looked_and_how_to_set_it(root: Path) -> None:
     assert_user_error(
         skyfn(root, "secret", "get", "MY_API_KEY"),
-        f"secret MY_API_KEY is not set for sandbox {ME} (looked in: "
+        f"secret MY_API_KEY is not set for sandbox {ME} in the local store (looked in: "
         f"/skyfn/testapp/sandbox-{ME}/MY_API_KEY, /skyfn/testapp/shared/MY_API_KEY). "
         "Set it with: skyfn secret set MY_API_KEY",
     )
     assert_user_error(
-        skyfn(root, "secret", "get", "MY_API_KEY", "--branch", "main"),
-        "secret MY_API_KEY is not set for branch main (looked in: "
+        skyfn(root, "secret", "get", "MY_API_KEY", "--branch", "main", "--store", "local"),
+        "secret MY_API_KEY is not set for branch main in the local store (looked in: "
         "/skyfn/testapp/branch-main/MY_API_KEY, /skyfn/testapp/shared/MY_API_KEY). "
-        "Set it with: skyfn secret set MY_API_KEY --branch main",
+        "Set it with: skyfn secret set MY_API_KEY --branch main --store local",
     )
+
+
+def test_a_branch_reads_the_store_it_deploys_from_by_default(root: Path) -> None:
+    """A branch deploys from SSM, so its secret commands go there unless told otherwise
+    (here no AWS region is configured: the message says so instead of using the local store)."""
+    env = {"AWS_REGION": "", "AWS_DEFAULT_REGION": "", "AWS_CONFIG_FILE": "/nonexistent"}
+    result = run_skyfn("secret", "set", "K", "--branch", "main", cwd=root, env=env, stdin="v")
+    assert result.code == 1 and "Traceback" not in result.err
+    assert "cannot connect to SSM: no AWS region configured" in result.err
+    assert skyfn(root, "secret", "list", "--json").out.strip() == "[]"  # nothing went local
 
 
 def test_bad_values_and_names_are_refused(root: Path) -> None:
@@ -91,7 +108,7 @@ def test_bad_values_and_names_are_refused(root: Path) -> None:
         result = skyfn(root, "secret", "set", bad, stdin="v")
         assert result.code == 1 and f"secret name {bad!r} is not valid" in result.err
     assert_user_error(
-        skyfn(root, "secret", "list", "--shared", "--branch", "main"),
+        skyfn(root, "secret", "list", "--shared", "--branch", "main", "--store", "local"),
         "--branch, --shared and --identifier are exclusive: pick one scope",
     )
     bad_store = skyfn(root, "secret", "list", "--store", "vault")
@@ -103,7 +120,7 @@ def test_list_shows_names_scopes_versions_never_values(root: Path) -> None:
     skyfn(root, "secret", "set", "B_KEY", stdin="value-b")
     skyfn(root, "secret", "set", "B_KEY", stdin="value-b2")
     skyfn(root, "secret", "set", "A_KEY", "--shared", stdin="value-a")
-    skyfn(root, "secret", "set", "OTHER", "--branch", "main", stdin="value-o")
+    skyfn(root, "secret", "set", "OTHER", "--branch", "main", "--store", "local", stdin="value-o")
     table = skyfn(root, "secret", "list")
     assert "value-" not in table.out
     rows = [line.split() for line in table.out.splitlines()]
@@ -157,12 +174,12 @@ def test_import_sets_every_key_of_a_dotenv_file(root: Path, tmp_path: Path) -> N
         lines'
         """,
     )
-    result = skyfn(root, "secret", "import", str(env), "--branch", "main")
+    result = skyfn(root, "secret", "import", str(env), "--branch", "main", "--store", "local")
     assert result.code == 0, result.err
     assert result.out.splitlines() == [
         f"Set {name} (version 1) for branch main" for name in ("DB_PASSWORD", "TOKEN", "MULTI")
     ]
-    get = ("--branch", "main")
+    get = ("--branch", "main", "--store", "local")
     assert skyfn(root, "secret", "get", "DB_PASSWORD", *get).out == "p@ss$word\n"
     assert skyfn(root, "secret", "get", "TOKEN", *get).out == "quoted value\n"
     assert skyfn(root, "secret", "get", "MULTI", *get).out == "two\nlines\n"

@@ -15,7 +15,7 @@ import boto3
 import pytest
 
 from skyfn.runtime import secrets, ssm_reader
-from skyfn.runtime.secrets import SecretNotFound, SecretStoreError
+from skyfn.runtime.errors import SecretNotFound, SecretStoreError
 from tests.aws import Aws
 
 APP = "/skyfn/benchapp"
@@ -98,7 +98,7 @@ def test_resolve_falls_back_to_shared_in_one_more_round(aws: Aws, traffic: Traff
     put({f"{scoped}/S{i:02}": f"branch-{i}" for i in range(18)})
     put({f"{shared}/S{i:02}": f"shared-{i}" for i in range(12, 25)})
     traffic.targets.clear()
-    values = secrets.resolve(spec, ssm_reader.open_reader(), "say-hello", "ssm")
+    values = secrets.resolve(spec, ssm_reader.open_reader(), secrets.Wanted("say-hello", "ssm"))
     assert values == {
         **{f"K{i:02}": f"branch-{i}" for i in range(18)},  # scoped wins over shared
         **{f"K{i:02}": f"shared-{i}" for i in range(18, 25)},
@@ -109,10 +109,12 @@ def test_resolve_falls_back_to_shared_in_one_more_round(aws: Aws, traffic: Traff
 def test_resolve_names_a_secret_found_nowhere(aws: Aws) -> None:
     spec = {"API_KEY": [f"{APP}/branch-main/MY_API_KEY", f"{APP}/shared/MY_API_KEY"]}
     with pytest.raises(SecretNotFound) as caught:
-        secrets.resolve(spec, ssm_reader.open_reader(), "say-hello", "ssm")
+        wanted = secrets.Wanted("say-hello", "ssm", "branch:main", {"API_KEY": "MY_API_KEY"})
+        secrets.resolve(spec, ssm_reader.open_reader(), wanted)
     message = str(caught.value)
     assert "MY_API_KEY" in message and "say-hello" in message
-    assert "skyfn secret set MY_API_KEY --branch main --store ssm" in message
+    # ssm is where a branch's secrets live by default: no --store needed
+    assert message.endswith("Set it with: skyfn secret set MY_API_KEY --branch main")
 
 
 # --- failures, played by a local server ------------------------------------------------

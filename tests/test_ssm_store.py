@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -80,14 +81,16 @@ def test_cli_against_ssm_with_shared_fallback_and_missing_secret(aws: Aws, tmp_p
     missing = run_skyfn("secret", "get", "MY_API_KEY", "--identifier", "alice", *ssm, cwd=root)
     assert missing.code == 1 and "Traceback" not in missing.err
     assert missing.err.strip() == (
-        "error: secret MY_API_KEY is not set for sandbox alice (looked in: "
+        "error: secret MY_API_KEY is not set for sandbox alice in the ssm store (looked in: "
         f"{APP}/sandbox-alice/MY_API_KEY, {APP}/shared/MY_API_KEY). Set it with: "
         "skyfn secret set MY_API_KEY --identifier alice --store ssm"
     )
-    synth = run_skyfn("synth", "--branch", "main", *ssm, cwd=root)
+    synth = run_skyfn("synth", "--branch", "main", cwd=root)  # a branch reads ssm by default
     assert synth.code == 0
     assert synth.err.startswith("warning: secret MY_API_KEY (environment API_KEY of function")
-    assert "skyfn secret set MY_API_KEY --branch main --store ssm" in synth.err
+    assert "Set it with: skyfn secret set MY_API_KEY --branch main\n" in synth.err
+    artifact = json.loads((root / ".skyfn/artifacts/branch-main/say-hello.json").read_text())
+    assert artifact["environment"]["SKYFN_SECRET_STORE"] == "ssm"  # as the template says
 
     shared = run_skyfn("secret", "set", "MY_API_KEY", "--shared", *ssm, cwd=root, stdin="s\n")
     assert shared.out == "Set MY_API_KEY (version 1) for shared\n"
@@ -151,7 +154,7 @@ def test_an_unreachable_endpoint_is_a_clear_error(tmp_path: Path) -> None:
     )
     result = run_clean("secret", "get", "X", "--store", "ssm", cwd=root, env=env)
     assert result.code == 1 and "Traceback" not in result.err
-    assert "the SSM endpoint is unreachable" in result.err
+    assert "cannot read secrets from SSM: the AWS endpoint is unreachable" in result.err
 
 
 def test_access_denied_is_a_clear_error(tmp_path: Path) -> None:

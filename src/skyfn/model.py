@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from skyfn.runtime.contract import secret_placeholder
+from skyfn.runtime.contract import scope_ref, secret_placeholder
 
 ScalarValue = str | int | float | bool
 ScopeKind = Literal["sandbox", "branch"]
@@ -26,6 +26,11 @@ class Scope:
     def label(self) -> str:
         """Human form, e.g. ``sandbox alice`` or ``branch staging``."""
         return f"{self.kind} {self.name}"
+
+    @property
+    def ref(self) -> str:
+        """The runtime contract's form (``SKYFN_SCOPE``), e.g. ``branch:staging``."""
+        return scope_ref(self.kind, self.name)
 
     @property
     def slug(self) -> str:

@@ -23,8 +23,9 @@ class FunctionFailed(AssertionError):
     """The function returned Lambda's error shape; ``error`` holds it, ``logs`` its logs."""
 
     def __init__(self, name: str, error: Any, logs: str) -> None:
-        kind = error.get("errorType", "Error") if isinstance(error, dict) else "Error"
-        message = error.get("errorMessage", "") if isinstance(error, dict) else str(error)
+        from skyfn.runtime import error_shape
+
+        kind, message = error_shape.parse(error)
         super().__init__(f"function {name} failed: {kind}: {message}\n{logs}")
         self.error = error
         self.logs = logs

@@ -11,11 +11,11 @@ A function's secret is looked up in its own scope first, then in ``shared``.
 
 from __future__ import annotations
 
-import getpass
 import re
 
 from skyfn.errors import SkyfnError
 from skyfn.model import Scope
+from skyfn.runtime import hints
 
 ROOT = "skyfn"
 SHARED_SEGMENT = "shared"
@@ -48,7 +48,7 @@ def branch(name: str) -> Scope:
 def sandbox(identifier: str | None = None) -> Scope:
     """The developer's sandbox; the identifier defaults to the OS user name, normalised."""
     if identifier is None:
-        identifier = re.sub(r"[^A-Za-z0-9_.-]+", "-", getpass.getuser()).strip("-.") or "dev"
+        identifier = hints.default_identifier()
     if not _SEGMENT.fullmatch(identifier) or ".." in identifier:
         raise SkyfnError(
             f"sandbox identifier {identifier!r} is not valid: use letters, digits, "
@@ -92,4 +92,4 @@ def lookup_paths(app_id: str, scope: Scope, name: str) -> tuple[str, ...]:
 
 
 def describe(scope: Scope | None) -> str:
-    return "shared" if scope is None else scope.label
+    return hints.describe_scope(None if scope is None else scope.ref)

@@ -9,10 +9,13 @@ import click
 from skyfn.cli.common import choose_scope, current_project, relative, scope_options
 from skyfn.errors import SkyfnError
 from skyfn.model import Model
-from skyfn.project import STORES, Project, choose_secret_store
+from skyfn.outputs import write
+from skyfn.project import Project
+from skyfn.runtime.stores import USER_STORES
 from skyfn.scaffold import scaffold
 from skyfn.secrets.check import check_model
-from skyfn.synth.run import SynthResult, generate_env, load_model, write_synth
+from skyfn.secrets.choice import choose_secret_store
+from skyfn.synth.run import SynthResult, generate_env, load_model
 
 
 @click.command()
@@ -27,14 +30,15 @@ def init(directory: Path) -> None:
 
 @click.command(name="synth")
 @scope_options
-@click.option("--store", type=click.Choice(STORES), help="Secret store to read.")
+@click.option("--store", type=click.Choice(USER_STORES), help="Secret store to read.")
 def synth_command(branch: str | None, identifier: str | None, store: str | None) -> None:
     """Validate the backend and write artifacts and typed env modules."""
     project = current_project()
-    chosen_store = choose_secret_store(project, store)
-    model = load_model(project, choose_scope(branch, identifier), chosen_store)
+    scope = choose_scope(branch, identifier)
+    chosen_store = choose_secret_store(project, scope, store)
+    model = load_model(project, scope, chosen_store)
     warn_missing_secrets(model, chosen_store)  # before anything else; synth still succeeds
-    _print_summary(project, write_synth(project, model))
+    _print_summary(project, write(project, model))
 
 
 @click.group()
@@ -47,7 +51,8 @@ def generate() -> None:
 def generate_env_command(branch: str | None, identifier: str | None) -> None:
     """Regenerate the typed env modules (.skyfn/generated/skyfn_env)."""
     project = current_project()
-    result = generate_env(project, choose_scope(branch, identifier), choose_secret_store(project))
+    scope = choose_scope(branch, identifier)
+    result = generate_env(project, scope, choose_secret_store(project, scope))
     _print_written(project, result)
 
 

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 import click
 
 from skyfn.cli.common import choose_scope, current_project, scope_options
-from skyfn.project import STORES, choose_secret_store
+from skyfn.runtime.stores import USER_STORES
+from skyfn.secrets.choice import choose_secret_store
 
 if TYPE_CHECKING:
     from skyfn.host.environment import HostOptions
@@ -43,7 +44,7 @@ def _options(inherit: tuple[str, ...]) -> HostOptions:
     help="Read the event from this JSON file.",
 )
 @scope_options
-@click.option("--store", type=click.Choice(STORES), help="Secret store to read.")
+@click.option("--store", type=click.Choice(USER_STORES), help="Secret store to read.")
 @inherit_option
 def invoke(
     function: str,
@@ -62,20 +63,22 @@ def invoke(
 
     project = current_project()
     payload = read_event(event, event_file)
+    scope = choose_scope(branch, identifier)
     outcome = invoke_once(
         project,
-        choose_scope(branch, identifier),
-        choose_secret_store(project, store),
+        scope,
+        choose_secret_store(project, scope, store),
         function,
         payload,
         _options(inherit),
     )
     click.echo(json.dumps(outcome.result, indent=2))
     if outcome.error:
-        shape = outcome.result
-        kind = shape.get("errorType", "Error") if isinstance(shape, dict) else "Error"
-        message = shape.get("errorMessage", "") if isinstance(shape, dict) else ""
-        click.echo(f"error: function {function} failed: {kind}: {message}", err=True)
+        failure = outcome.failure()
+        click.echo(
+            f"error: function {function} failed: {failure.error_type}: {failure.message}",
+            err=True,
+        )
         sys.exit(1)
 
 
@@ -89,7 +92,7 @@ def invoke(
     help="Address to listen on. Only change it if other machines must reach the sandbox.",
 )
 @click.option("--identifier", metavar="ID", help="Sandbox identifier (default: OS user name).")
-@click.option("--store", type=click.Choice(STORES), help="Secret store to read.")
+@click.option("--store", type=click.Choice(USER_STORES), help="Secret store to read.")
 @click.option(
     "--request-timeout",
     type=click.FloatRange(min=0.1, max=3600),
@@ -111,10 +114,11 @@ def sandbox(
     from skyfn.host.sandbox import run as run_sandbox
 
     project = current_project()
+    scope = choose_scope(None, identifier)
     run_sandbox(
         project,
-        choose_scope(None, identifier),
-        choose_secret_store(project, store),
+        scope,
+        choose_secret_store(project, scope, store),
         _options(inherit),
         address,
         port,

@@ -14,8 +14,9 @@ import click
 from skyfn import scope as scopes
 from skyfn.cli.common import choose_target, current_project, scope_options
 from skyfn.errors import SkyfnError
-from skyfn.project import STORES, choose_secret_store
+from skyfn.runtime.stores import USER_STORES
 from skyfn.secrets import manage
+from skyfn.secrets.choice import choose_secret_store
 from skyfn.secrets.registry import open_store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -24,7 +25,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 def target_options(func: F) -> F:
     """``--branch B | --shared``, ``--identifier ID``, ``--store``."""
     func = click.option(
-        "--store", type=click.Choice(STORES), help="Secret store (default: local)."
+        "--store",
+        type=click.Choice(USER_STORES),
+        help="Secret store (default: ssm for --branch, else [tool.skyfn] secret_store or local).",
     )(func)
     func = click.option("--shared", is_flag=True, help="The app's shared secrets (every scope).")(
         func
@@ -37,7 +40,9 @@ def open_target(
 ) -> manage.Target:
     location = choose_target(branch, identifier, shared)
     project = current_project()
-    return manage.Target(project.app_id, location, open_store(choose_secret_store(project, store)))
+    return manage.Target(
+        project.app_id, location, open_store(choose_secret_store(project, location, store))
+    )
 
 
 def stamp(when: datetime) -> str:

@@ -23,20 +23,21 @@ from pathlib import Path
 import skyfn.runtime
 from skyfn.errors import SkyfnError
 from skyfn.model import Function
+from skyfn.runtime.lambda_platform import PYTHON_VERSION, WHEEL_PLATFORM
 from skyfn.synth.envgen import PACKAGE, PACKAGE_INIT, render_env_module
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold
 FILE_MODE = 0o644
 REQUIREMENTS = "requirements.txt"
 SKYFN_INIT = '"""The part of skyfn a deployed function needs: skyfn.runtime."""\n'
-# What Lambda's Python 3.12 (x86_64) runs; wheels only, so nothing compiles on this machine.
+# What Lambda's runtime runs; wheels only, so nothing compiles on this machine.
 PIP_PLATFORM = (
     "--platform",
-    "manylinux2014_x86_64",
+    WHEEL_PLATFORM,
     "--implementation",
     "cp",
     "--python-version",
-    "3.12",
+    PYTHON_VERSION,
     "--only-binary=:all:",
 )
 
@@ -141,6 +142,6 @@ def _pip_install(function: Function, requirements: Path, target: Path) -> None:
         detail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-8:])
         raise SkyfnError(
             f"function {function.name}: installing {requirements} for Lambda "
-            f"(python 3.12, manylinux2014_x86_64, wheels only) failed:\n{detail}\n"
+            f"(python {PYTHON_VERSION}, {WHEEL_PLATFORM}, wheels only) failed:\n{detail}\n"
             "pin versions that publish such wheels, or remove the package"
         )

@@ -13,9 +13,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
 import botocore.exceptions
 
+from skyfn import aws
 from skyfn.deploy import names
 from skyfn.deploy.template import BUCKET_PARAMETER
 from skyfn.errors import SkyfnError
@@ -73,7 +73,7 @@ class DeployResult:
 class Deployer:
     def __init__(self, say: Say, session: Any = None) -> None:
         self.say = say
-        self.session = session or boto3.session.Session()
+        self.session = session or aws.session()
         self.region: str | None = self.session.region_name
         if not self.region:
             raise SkyfnError(
@@ -83,13 +83,7 @@ class Deployer:
         self.cfn = self.session.client("cloudformation")
 
     def account_id(self) -> str:
-        try:
-            account: str = self.session.client("sts").get_caller_identity()["Account"]
-        except botocore.exceptions.NoCredentialsError:
-            raise SkyfnError(
-                "no AWS credentials found; configure them as for the AWS CLI "
-                "(AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or SSO)"
-            ) from None
+        account: str = self.session.client("sts").get_caller_identity()["Account"]
         return account
 
     # -- plan: read-only ----------------------------------------------------------------
@@ -124,7 +118,7 @@ class Deployer:
         try:
             self.s3.head_bucket(Bucket=bucket)
         except botocore.exceptions.ClientError as exc:
-            code = _code(exc)
+            code = aws.error_code(exc)
             if code in {"404", "NoSuchBucket", "NotFound"}:
                 return False
             if code in {"403", "AccessDenied"}:
@@ -139,7 +133,7 @@ class Deployer:
         try:
             self.s3.head_object(Bucket=bucket, Key=key)
         except botocore.exceptions.ClientError as exc:
-            if _code(exc) in {"404", "NoSuchKey", "NotFound"}:
+            if aws.error_code(exc) in {"404", "NoSuchKey", "NotFound"}:
                 return False
             raise
         return True
@@ -275,7 +269,3 @@ def failure_message(stack_name: str, error: str, events: Sequence[Mapping[str, A
         f"all events: aws cloudformation describe-stack-events --stack-name {stack_name}"
     )
     return "\n".join(lines)
-
-
-def _code(exc: botocore.exceptions.ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))

@@ -9,25 +9,30 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import botocore.exceptions
-
 from skyfn import scope as scopes
+from skyfn.aws import aws_errors
 from skyfn.deploy import names
 from skyfn.deploy.bundle import build_bundle
 from skyfn.deploy.deployer import Deployer, DeployResult, Say, StackRequest, Upload
 from skyfn.deploy.template import (
-    DEPLOY_STORE,
     arn_output,
     dumps,
     key_parameter,
     render_template,
     tags,
+    template_outputs,
 )
 from skyfn.errors import SkyfnError
 from skyfn.model import Model
 from skyfn.project import Project
+from skyfn.runtime.stores import DEPLOY_STORE
 from skyfn.secrets.check import check_model
 from skyfn.synth.run import synth
+
+DEPLOY_PERMISSIONS = (
+    "sts:GetCallerIdentity, s3 (on the staging bucket), cloudformation:*, iam:*Role*, "
+    "lambda:* and ssm:DescribeParameters"
+)
 
 
 def bundle_dir(project: Project, model: Model) -> Path:
@@ -37,8 +42,8 @@ def bundle_dir(project: Project, model: Model) -> Path:
 def deploy_branch(project: Project, branch: str, app_id: str | None, say: Say) -> DeployResult:
     if app_id is not None:
         project = dataclasses.replace(project, app_id=scopes.check_app_id(app_id))
-    model = synth(project, scopes.branch(branch), DEPLOY_STORE).model
-    try:
+    model = synth(project, scopes.branch(branch), DEPLOY_STORE, template_outputs).model
+    with aws_errors(f"deploy {model.scope.label}", DEPLOY_PERMISSIONS):
         missing = check_model(model, DEPLOY_STORE)
         if missing:
             lines = [f"{len(missing)} secret(s) missing; nothing was deployed. Set them first:"]
@@ -48,12 +53,6 @@ def deploy_branch(project: Project, branch: str, app_id: str | None, say: Say) -
         request = stack_request(project, model)
         deployer = Deployer(say)
         return deployer.execute(request, deployer.plan(request))
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
-        # No region, no credentials, unreachable endpoint, access denied: say which, briefly.
-        raise SkyfnError(
-            f"AWS refused or could not be reached: {exc}. Check AWS_REGION, your "
-            "credentials (AWS_PROFILE or AWS_ACCESS_KEY_ID) and AWS_ENDPOINT_URL"
-        ) from None
 
 
 def stack_request(project: Project, model: Model) -> StackRequest:

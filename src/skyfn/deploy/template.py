@@ -8,15 +8,19 @@ template that ``skyfn pipeline-deploy --branch B`` deploys, without building or 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from skyfn import __version__
 from skyfn.deploy import names
 from skyfn.model import Function, Model
+from skyfn.project import Project
 from skyfn.runtime import contract
-from skyfn.synth import rules
+from skyfn.runtime.lambda_platform import RUNTIME
+from skyfn.runtime.stores import DEPLOY_STORE
+from skyfn.synth.run import artifact_dir
 
-DEPLOY_STORE = "ssm"
+TEMPLATE_FILE = "template.json"
 BUCKET_PARAMETER = "CodeBucket"
 BASIC_LOGGING = "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 SSM_KEY_ALIAS = "alias/aws/ssm"
@@ -85,6 +89,14 @@ def render_template(model: Model) -> Json:
     }
 
 
+def template_outputs(project: Project, model: Model) -> dict[Path, str]:
+    """A branch's template file beside its artifacts (what ``skyfn synth --branch`` writes,
+    exactly what ``pipeline-deploy`` deploys); nothing for a sandbox."""
+    if model.scope.kind != "branch":
+        return {}
+    return {artifact_dir(project, model.scope) / TEMPLATE_FILE: dumps(render_template(model))}
+
+
 def dumps(template: Json) -> str:
     """The deterministic JSON text of a template (written to template.json and deployed)."""
     return json.dumps(template, indent=2, sort_keys=True) + "\n"
@@ -109,7 +121,7 @@ def _function(function: Function, base: str, tag_list: list[Json]) -> Json:
         "Type": "AWS::Lambda::Function",
         "Properties": {
             "Description": f"skyfn function {function.name}",
-            "Runtime": rules.RUNTIME,
+            "Runtime": RUNTIME,
             "Handler": contract.BOOTSTRAP_HANDLER,
             "Role": {"Fn::GetAtt": [role_logical_id(base), "Arn"]},
             "Timeout": function.timeout_seconds,

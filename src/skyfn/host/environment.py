@@ -38,10 +38,9 @@ import skyfn
 from skyfn.errors import SkyfnError
 from skyfn.model import Function, Model
 from skyfn.project import backend_dir, generated_dir
-from skyfn.runtime import contract
+from skyfn.runtime import contract, lambda_platform
 from skyfn.synth import rules
 
-ACCOUNT_ID = "000000000000"  # the account of local ARNs
 BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
 
 LOCAL_ACCESS = ("SKYFN_HOME", "SKYFN_MASTER_KEY")
@@ -83,10 +82,6 @@ def check_inherit(names: Sequence[str], environ: Mapping[str, str]) -> tuple[str
     return tuple(names)
 
 
-def function_arn(region: str, function: Function) -> str:
-    return f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{function.name}"
-
-
 def python_path(model: Model, function: Function) -> str:
     package_root = Path(skyfn.__file__).resolve().parent.parent
     folders = [
@@ -104,10 +99,10 @@ def lambda_variables(function: Function, region: str) -> dict[str, str]:
         "_HANDLER": contract.BOOTSTRAP_HANDLER,
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
-        "AWS_EXECUTION_ENV": f"AWS_Lambda_{rules.RUNTIME}",
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{lambda_platform.RUNTIME}",
         "AWS_LAMBDA_FUNCTION_NAME": function.name,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_VERSION": lambda_platform.LATEST,
         "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
         "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function.name}",
         "AWS_LAMBDA_LOG_STREAM_NAME": stream,
@@ -173,9 +168,9 @@ def aws_credentials(environ: Mapping[str, str]) -> dict[str, str]:
 
 @functools.cache
 def _boto3_session() -> Any:
-    import boto3  # only for a sandbox on the ssm store without credential variables
+    from skyfn import aws  # boto3: only for a sandbox on ssm without credential variables
 
-    return boto3.Session()
+    return aws.session()
 
 
 def apply_overrides(variables: dict[str, str], function: Function, overrides: Overrides) -> None:

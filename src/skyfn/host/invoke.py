@@ -16,8 +16,8 @@ from skyfn.host.logs import LogSink
 from skyfn.host.outcome import Outcome
 from skyfn.host.supervisor import Host, UnknownFunction
 from skyfn.model import Scope
+from skyfn.outputs import synth
 from skyfn.project import Project
-from skyfn.synth.run import synth
 
 
 def read_event(event: str | None, event_file: Path | None) -> Any:

@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from skyfn.runtime import error_shape
+
 TAIL_BYTES = 4096  # X-Amz-Log-Type: Tail returns the last 4 KB of the invocation's logs
 
 
@@ -16,34 +18,39 @@ class Outcome:
     error: bool  # a function error (X-Amz-Function-Error: Unhandled)
     logs: str  # this invocation's log lines, START..REPORT as Lambda writes them
 
+    @classmethod
+    def failed(cls, shape: error_shape.Shape, logs: str, request_id: str | None = None) -> Outcome:
+        """A function error; ``request_id`` defaults to the shape's own."""
+        rid = request_id if request_id is not None else str(shape.get("requestId", ""))
+        return cls(rid, error_shape.encode(shape), True, logs)
+
     @property
     def result(self) -> Any:
         return json.loads(self.payload)
+
+    def failure(self) -> error_shape.LambdaError:
+        """The error's type and message (for an outcome with ``error`` set)."""
+        return error_shape.parse(self.payload)
 
     def tail(self) -> bytes:
         return self.logs.encode("utf-8")[-TAIL_BYTES:]
 
 
-def error_payload(error_type: str, message: str, request_id: str) -> bytes:
-    shape = {"errorMessage": message, "errorType": error_type, "requestId": request_id}
-    return json.dumps(shape).encode()
-
-
-def timed_out(request_id: str, seconds: float) -> bytes:
-    return error_payload(
-        "Sandbox.Timedout",
+def timed_out(request_id: str, seconds: float) -> error_shape.Shape:
+    return error_shape.build(
         f"RequestId: {request_id} Error: Task timed out after {seconds:.2f} seconds",
+        error_shape.TIMED_OUT,
         request_id,
     )
 
 
-def runtime_exited(request_id: str, returncode: int | None) -> bytes:
+def runtime_exited(request_id: str | None, returncode: int | None) -> error_shape.Shape:
+    """The instance's process ended without answering (``request_id`` None: at init)."""
     if returncode is None or returncode == 0:
         reason = "Runtime exited without providing a reason"
     elif returncode < 0:
         reason = f"Runtime exited with error: signal {-returncode}"
     else:
         reason = f"Runtime exited with error: exit status {returncode}"
-    return error_payload(
-        "Runtime.ExitError", f"RequestId: {request_id} Error: {reason}", request_id
-    )
+    prefix = f"RequestId: {request_id} " if request_id else ""
+    return error_shape.build(f"{prefix}Error: {reason}", error_shape.EXIT_ERROR, request_id)

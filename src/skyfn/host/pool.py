@@ -3,7 +3,6 @@ workers at once, idle ones kept warm and reused, all of them replaced on ``recyc
 
 from __future__ import annotations
 
-import json
 import threading
 import uuid
 from collections.abc import Callable
@@ -15,6 +14,7 @@ from skyfn.host.logs import LogBuffer, LogSink
 from skyfn.host.outcome import Outcome
 from skyfn.host.process import WorkerProcess
 from skyfn.model import Function
+from skyfn.runtime.lambda_platform import LATEST
 
 
 class HostClosed(RuntimeError):
@@ -58,9 +58,11 @@ class FunctionPool:
                 for line in worker.init_logs.text().splitlines():
                     buffer.add(line)
                 if error is not None:
-                    error["requestId"] = request_id
-                    return Outcome(request_id, json.dumps(error).encode(), True, buffer.text())
-            self._lambda_line(buffer, request_id, f"START RequestId: {request_id} Version: $LATEST")
+                    shape = {**error, "requestId": request_id}
+                    return Outcome.failed(shape, buffer.text(), request_id)
+            self._lambda_line(
+                buffer, request_id, f"START RequestId: {request_id} Version: {LATEST}"
+            )
             outcome = worker.invoke(
                 request_id, event, float(self.function.timeout_seconds), self._arn, buffer
             )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import select
 import signal
@@ -17,15 +16,15 @@ from typing import IO, Any
 from skyfn.host.environment import WorkerEnvironment
 from skyfn.host.limits import ProcessLimit
 from skyfn.host.logs import LogBuffer, LogSink
-from skyfn.host.outcome import Outcome, error_payload, runtime_exited, timed_out
-from skyfn.runtime.worker import MAX_RESPONSE, log_marker
+from skyfn.host.outcome import Outcome, runtime_exited, timed_out
+from skyfn.runtime import error_shape, protocol
+from skyfn.runtime.lambda_platform import INIT_TIMEOUT, MAX_PAYLOAD
 
-INIT_TIMEOUT = 10.0  # seconds; Lambda also gives the init phase 10 s of its own
 LOG_DRAIN = 2.0  # seconds to wait for the last log lines of an invocation
 LINE_LIMIT = 64 * 1024  # a longer log line is passed on in pieces of this size
 STREAM_LIMIT = 1024 * 1024  # log bytes of one invocation shown on the terminal; the rest dropped
 # An answer line carries the result JSON-escaped once more; past this the worker is broken.
-ANSWER_LIMIT = 3 * MAX_RESPONSE
+ANSWER_LIMIT = 3 * MAX_PAYLOAD
 _MARKER_ROOM = 64  # a marker is shorter: never split one between two pieces
 
 
@@ -35,13 +34,13 @@ class WorkerProcess:
         self._sink = sink
         self._lock = threading.Lock()
         self._buffer: LogBuffer | None = None
-        self._request_id = "init"
+        self._request_id = protocol.INIT_ID
         self._ended: _Countdown | None = None
         self._buffered = b""
         self._shown = 0  # log bytes of the current invocation shown so far
         self.ready = False
         self.init_logs = LogBuffer()  # what the cold start printed
-        self._init_ended = self._begin("init", self.init_logs)
+        self._init_ended = self._begin(protocol.INIT_ID, self.init_logs)
         requests_read, self._requests = os.pipe()
         self._answers, answers_write = os.pipe()
         self.limit = ProcessLimit.create()
@@ -95,7 +94,7 @@ class WorkerProcess:
             text = raw.decode("utf-8", "replace").rstrip("\r\n")
             with self._lock:
                 request_id, buffer, ended = self._request_id, self._buffer, self._ended
-            marker = log_marker(request_id)
+            marker = protocol.log_marker(request_id)
             if text.endswith(marker):
                 text = text[: -len(marker)]
                 if text:
@@ -135,7 +134,7 @@ class WorkerProcess:
     # -- control channel -------------------------------------------------------------------
 
     def _send(self, message: dict[str, Any]) -> bool:
-        data = json.dumps(message, separators=(",", ":")).encode() + b"\n"
+        data = protocol.encode(message)
         try:
             view = memoryview(data)
             while view:
@@ -145,7 +144,7 @@ class WorkerProcess:
             return False
         return True
 
-    def _receive(self, deadline: float) -> dict[str, Any] | None:
+    def _receive(self, deadline: float) -> protocol.Answer | None:
         """The next answer; ``None`` at EOF (the process exited); TimeoutError at ``deadline``;
         AnswerTooLarge past ``ANSWER_LIMIT`` bytes (never buffered further)."""
         chunks = [self._buffered]
@@ -165,8 +164,7 @@ class WorkerProcess:
             chunks.append(chunk)
             size += len(chunk)
         line, _, self._buffered = b"".join(chunks).partition(b"\n")
-        answer: dict[str, Any] = json.loads(line)
-        return answer
+        return protocol.decode_answer(line)
 
     def start(self) -> dict[str, Any] | None:
         """Wait for the cold start; ``None`` when ready, else Lambda's error shape."""
@@ -175,20 +173,15 @@ class WorkerProcess:
             answer = self._receive(time.monotonic() + INIT_TIMEOUT)
         except TimeoutError:
             self.kill()
-            return {
-                "errorMessage": f"Init timed out after {INIT_TIMEOUT:.2f} seconds",
-                "errorType": "Runtime.InitTimeout",
-            }
+            return error_shape.build(
+                f"Init timed out after {INIT_TIMEOUT:.2f} seconds", error_shape.INIT_TIMEOUT
+            )
         if answer is None:
-            code = self._wait_exit()
-            shape: dict[str, Any] = json.loads(runtime_exited("init", code))
-            shape.pop("requestId", None)
-            return shape
+            return runtime_exited(None, self._wait_exit())
         ended.wait(LOG_DRAIN)
-        if "init_error" in answer:
+        if answer.kind == protocol.INIT_ERROR:
             self.kill()
-            error: dict[str, Any] = answer["init_error"]
-            return error
+            return answer.error or {}
         self.ready = True
         return None
 
@@ -198,34 +191,29 @@ class WorkerProcess:
         ended = self._begin(request_id, buffer)
         started = time.monotonic()
         deadline_ms = int(time.time() * 1000 + timeout * 1000)
-        message = {"id": request_id, "event": event, "deadline_ms": deadline_ms, "arn": arn}
-        answer: dict[str, Any] | None = None
+        answer: protocol.Answer | None = None
         try:
-            if self._send(message):
+            if self._send(protocol.request(request_id, event, deadline_ms, arn)):
                 answer = self._receive(started + timeout)
         except TimeoutError:
             self.kill()
             self._drain()
-            return Outcome(request_id, timed_out(request_id, timeout), True, buffer.text())
+            return Outcome.failed(timed_out(request_id, timeout), buffer.text())
         except AnswerTooLarge as exc:
             self.kill()
             self._drain()
-            message_text = (
-                f"Response payload size (more than {exc.size} bytes) exceeded maximum allowed "
-                f"payload size ({MAX_RESPONSE} bytes)."
-            )
-            payload = error_payload("Function.ResponseSizeTooLarge", message_text, request_id)
-            return Outcome(request_id, payload, True, buffer.text())
+            shape = error_shape.response_too_large(f"more than {exc.size}", request_id, MAX_PAYLOAD)
+            return Outcome.failed(shape, buffer.text())
         if answer is None:
             code = self._wait_exit()
             self._drain()
-            return Outcome(request_id, runtime_exited(request_id, code), True, buffer.text())
+            return Outcome.failed(runtime_exited(request_id, code), buffer.text())
         ended.wait(LOG_DRAIN)
-        if answer.get("fatal"):  # out of memory: the worker exits, as Lambda's instance would
+        if answer.fatal:  # out of memory: the worker exits, as Lambda's instance would
             self.kill()
-        if "error" in answer:
-            return Outcome(request_id, json.dumps(answer["error"]).encode(), True, buffer.text())
-        return Outcome(request_id, str(answer["result"]).encode(), False, buffer.text())
+        if answer.kind == protocol.ERROR:
+            return Outcome.failed(answer.error or {}, buffer.text(), request_id)
+        return Outcome(request_id, answer.payload.encode(), False, buffer.text())
 
     # -- ending ----------------------------------------------------------------------------
 

@@ -19,9 +19,9 @@ from skyfn.host.server import REQUEST_TIMEOUT, InvokeServer
 from skyfn.host.supervisor import Host
 from skyfn.host.watcher import Watcher
 from skyfn.model import Model, Scope
+from skyfn.outputs import synth
 from skyfn.project import BACKEND_FILE, Project
 from skyfn.runtime import local_reader
-from skyfn.synth.run import synth
 
 if TYPE_CHECKING:
     from skyfn.secrets.local import CommitWatch

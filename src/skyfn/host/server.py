@@ -25,8 +25,9 @@ from skyfn.host.outcome import Outcome
 from skyfn.host.pool import HostClosed
 from skyfn.host.request_body import BadRequest, DeadlineSocket, read_body
 from skyfn.host.supervisor import Host, UnknownFunction
+from skyfn.runtime import error_shape
+from skyfn.runtime.lambda_platform import LATEST, MAX_PAYLOAD, function_arn
 
-MAX_PAYLOAD = 6 * 1024 * 1024  # 6 MB, synchronous invocation request and response
 DISCARD_LIMIT = 64 * 1024 * 1024  # read (and drop) an oversized body up to this, then hang up
 LINGER = 2.0  # seconds to read what a client still sends after we answered and hang up
 REQUEST_TIMEOUT = 30.0  # seconds to receive one whole request (line, headers and body)
@@ -200,8 +201,7 @@ class InvokeHandler(BaseHTTPRequestHandler):
             self._error(
                 404,
                 "ResourceNotFoundException",
-                f"Function not found: arn:aws:lambda:{self.server.host.options.region}:"
-                f"000000000000:function:{name}",
+                f"Function not found: {function_arn(self.server.host.options.region, name)}",
             )
             return
         try:
@@ -234,17 +234,12 @@ class InvokeHandler(BaseHTTPRequestHandler):
             )
 
     def _answer(self, outcome: Outcome) -> None:
-        headers = {"x-amzn-RequestId": outcome.request_id, "X-Amz-Executed-Version": "$LATEST"}
+        headers = {"x-amzn-RequestId": outcome.request_id, "X-Amz-Executed-Version": LATEST}
         payload = outcome.payload
         error = outcome.error
         if len(payload) > MAX_PAYLOAD:
-            payload = json.dumps(
-                {
-                    "errorMessage": f"Response payload size ({len(payload)} bytes) exceeded "
-                    f"maximum allowed payload size ({MAX_PAYLOAD} bytes).",
-                    "errorType": "Function.ResponseSizeTooLarge",
-                }
-            ).encode()
+            shape = error_shape.response_too_large(len(payload), None, MAX_PAYLOAD)
+            payload = error_shape.encode(shape)
             error = True
         if error:
             headers["X-Amz-Function-Error"] = "Unhandled"

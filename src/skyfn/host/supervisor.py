@@ -16,6 +16,7 @@ from skyfn.host.outcome import Outcome
 from skyfn.host.pool import FunctionPool
 from skyfn.host.process import WorkerProcess
 from skyfn.model import Function, Model
+from skyfn.runtime.lambda_platform import function_arn
 
 
 class UnknownFunction(SkyfnError):
@@ -45,7 +46,7 @@ class Host:
         return FunctionPool(
             function,
             self._environment,
-            environment.function_arn(self.options.region, function),
+            function_arn(self.options.region, function.name),
             self.sink,
             self.options.max_workers,
         )
@@ -96,7 +97,7 @@ class Host:
         single = FunctionPool(
             function,
             lambda f: self._environment(f, overrides),
-            environment.function_arn(self.options.region, function),
+            function_arn(self.options.region, function.name),
             self.sink,
             max_workers=1,
         )

@@ -2,41 +2,45 @@
 
 Lambda imports this module (its handler is ``skyfn.runtime.bootstrap.handler``); the
 import resolves the function's secrets into ``os.environ`` and only then imports the
-user's handler module, so no placeholder ever reaches user code.
+user's handler module, so no placeholder ever reaches user code. The local worker calls
+``cold_start`` itself, with a hook that runs between the two steps.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from skyfn.runtime import contract
+from skyfn.runtime.errors import ColdStartError, SecretNotFound, SecretStoreError
 
 Handler = Callable[[Any, Any], Any]
+Resolved = Callable[[Mapping[str, str]], None]
 
 
-class ColdStartError(RuntimeError):
-    """The function cannot start; the message says which secret or handler and how to fix it."""
-
-
-def resolve_secrets() -> None:
+def resolve_secrets() -> dict[str, str]:
+    """Read the function's secrets (``SKYFN_SECRETS``) into ``os.environ``; return them."""
     raw = os.environ.get(contract.SECRETS_VAR)
     if not raw:
-        return
+        return {}
     from skyfn.runtime import secrets  # json/importlib only when there are secrets
 
     store = os.environ.get(contract.STORE_VAR, "local")
-    function = os.environ.get(contract.FUNCTION_VAR, "?")
     try:
         spec = secrets.parse_spec(raw)
-        values = secrets.resolve(spec, secrets.open_reader(store), function, store)
-    except (secrets.SecretNotFound, secrets.SecretStoreError) as exc:
+        wanted = secrets.Wanted(
+            function=os.environ.get(contract.FUNCTION_VAR, "?"),
+            store=store,
+            scope=os.environ.get(contract.SCOPE_VAR) or None,
+            names={key: contract.placeholder_name(os.environ.get(key)) or key for key in spec},
+        )
+        values = secrets.resolve(spec, secrets.open_reader(store), wanted)
+    except (SecretNotFound, SecretStoreError) as exc:
         raise ColdStartError(str(exc)) from None
-    for listener in secrets.ON_RESOLVED:
-        listener(values)
     os.environ.update(values)
+    return values
 
 
 def load_user_handler() -> Handler:
@@ -51,8 +55,12 @@ def load_user_handler() -> Handler:
     return function
 
 
-def cold_start() -> Handler:
-    resolve_secrets()
+def cold_start(on_resolved: Resolved | None = None) -> Handler:
+    """Secrets into ``os.environ``, then ``on_resolved(values)`` (the local worker's: teach
+    its log masker, drop the store's variables), then the user's module."""
+    values = resolve_secrets()
+    if on_resolved is not None:
+        on_resolved(values)
     return load_user_handler()
 
 

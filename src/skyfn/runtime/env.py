@@ -9,37 +9,14 @@ from __future__ import annotations
 import os
 
 from skyfn.runtime.contract import PLACEHOLDER_PREFIX
+from skyfn.runtime.errors import (
+    InvalidEnvironmentValue,
+    MissingEnvironmentVariable,
+    UnresolvedSecret,
+)
 
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off", ""})
-
-
-class MissingEnvironmentVariable(LookupError):
-    """A variable the function declares (or Lambda provides) is absent in this process."""
-
-    def __init__(self, key: str, function: str) -> None:
-        super().__init__(
-            f"environment variable {key} of function {function} is not set in this process; "
-            "run the function through skyfn (skyfn invoke / skyfn sandbox) or set it"
-        )
-        self.key = key
-        self.function = function
-
-
-class InvalidEnvironmentValue(ValueError):
-    def __init__(self, key: str, function: str, expected: str, raw: str) -> None:
-        super().__init__(
-            f"environment variable {key} of function {function} should be {expected}, "
-            f"got {raw!r}; run skyfn synth again if the definition changed"
-        )
-
-
-class UnresolvedSecret(LookupError):
-    def __init__(self, key: str, function: str, secret_name: str) -> None:
-        super().__init__(
-            f"secret {secret_name} (environment {key} of function {function}) was not "
-            "resolved: the process did not start through skyfn.runtime.bootstrap"
-        )
 
 
 class EnvReader:

@@ -25,7 +25,7 @@ def open_reader() -> InlineReader:
     if not isinstance(data, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in data.items()
     ):
-        from skyfn.runtime.secrets import SecretStoreError
+        from skyfn.runtime.errors import SecretStoreError
 
         raise SecretStoreError(f"{INLINE_VAR} must be a JSON object of path -> string value")
     return InlineReader(data)

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from skyfn.runtime.secrets import SecretStoreError
+from skyfn.runtime.errors import SecretStoreError
 
 HOME_VAR = "SKYFN_HOME"
 KEY_VAR = "SKYFN_MASTER_KEY"

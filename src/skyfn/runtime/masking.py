@@ -17,15 +17,15 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import select
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
+
+from skyfn.runtime.protocol import MARKER_PATTERN  # the worker's markers, never masked
 
 MASK = b"****"
 MIN_LENGTH = 4
 FLUSH_AT = 64 * 1024  # pass on a line without an end once this much is waiting
-_MARKER = re.compile(rb"\x1eskyfn-end:[^\x1e\n]{0,80}\x1e")  # the worker's, never masked
 
 
 class Masker:
@@ -74,7 +74,7 @@ class Masker:
         if b"\x1e" not in data:
             return self.mask(data)
         out, position = [], 0
-        for found in _MARKER.finditer(data):
+        for found in MARKER_PATTERN.finditer(data):
             out.append(self.mask(data[position : found.start()]))
             out.append(found.group())
             position = found.end()
@@ -123,18 +123,21 @@ class MaskedStream:
         return self._masker.lines(rest)
 
 
-class LogHelper:
-    """The worker's side of the log helper: ``learn`` hands it the values to mask."""
+class HelperMasker(Masker):
+    """The worker's masker: what it learns, the log helper process learns too."""
 
-    def __init__(self, control: int, ack: int, masker: Masker) -> None:
+    def __init__(self, control: int, ack: int) -> None:
         self._control = control
         self._ack = ack
-        self.masker = masker
+        super().__init__()
 
-    def learn(self, values: Mapping[str, str]) -> None:
+    def learn(self, values: Iterable[str]) -> None:
         """Tell the helper (and wait until it knows) before any user code runs."""
-        self.masker.learn(values.values())
-        data = json.dumps(list(values.values())).encode() + b"\n"
+        values = list(values)
+        super().learn(values)
+        if not values:
+            return
+        data = json.dumps(values).encode() + b"\n"
         try:
             os.write(self._control, data)
             os.read(self._ack, 1)
@@ -142,7 +145,7 @@ class LogHelper:
             pass
 
 
-def start_helper() -> LogHelper:
+def start_helper() -> HelperMasker:
     """Fork the log helper and point this process's fd 1 and 2 at it."""
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
@@ -166,7 +169,7 @@ def start_helper() -> LogHelper:
     os.dup2(err_w, 2)
     os.close(out_w)
     os.close(err_w)
-    return LogHelper(control_w, ack_r, Masker())
+    return HelperMasker(control_w, ack_r)
 
 
 def _open_fds() -> list[int]:

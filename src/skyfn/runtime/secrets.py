@@ -10,20 +10,12 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Callable, Mapping, Sequence
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple, Protocol
 
-# store name -> "module:attribute" of a zero-argument factory returning a SecretReader.
-# Imported lazily so a process loads only the reader it uses.
-READERS: dict[str, str] = {
-    "local": "skyfn.runtime.local_reader:open_reader",
-    "ssm": "skyfn.runtime.ssm_reader:open_reader",
-    "inline": "skyfn.runtime.inline_reader:open_reader",
-}
-
-# Called with the resolved values (env name -> value) before the user's module is imported.
-# Empty on Lambda; the local worker registers its log masker here.
-ON_RESOLVED: list[Callable[[Mapping[str, str]], None]] = []
+from skyfn.runtime import hints
+from skyfn.runtime.errors import SecretNotFound, SecretStoreError
+from skyfn.runtime.stores import READERS
 
 
 class SecretReader(Protocol):
@@ -32,12 +24,13 @@ class SecretReader(Protocol):
         ...
 
 
-class SecretNotFound(LookupError):
-    """A referenced secret exists at none of its paths."""
+class Wanted(NamedTuple):
+    """What the contract says about one function's secrets, for messages."""
 
-
-class SecretStoreError(RuntimeError):
-    """The store could not be read (denied, unreachable, corrupted): names what failed."""
+    function: str
+    store: str
+    scope: str | None = None  # the contract's SKYFN_SCOPE, e.g. "branch:main"
+    names: Mapping[str, str] = {}  # env name -> secret name (default: the env name)
 
 
 def open_reader(store: str) -> SecretReader:
@@ -73,7 +66,7 @@ def parse_spec(raw: str) -> dict[str, list[str]]:
 
 
 def resolve(
-    spec: Mapping[str, Sequence[str]], reader: SecretReader, function: str, store: str
+    spec: Mapping[str, Sequence[str]], reader: SecretReader, wanted: Wanted
 ) -> dict[str, str]:
     """Env name → value for every secret in ``spec``; raise naming every one missing."""
     values: dict[str, str] = {}
@@ -85,63 +78,39 @@ def resolve(
             if hit is not None:
                 values[key] = found[hit]
                 del pending[key]
-        return _finish(values, pending, spec, function, store)
+        return _finish(values, pending, spec, wanted)
     depth = 0
     while pending:
-        wanted = {key: paths[depth] for key, paths in pending.items() if depth < len(paths)}
-        if not wanted:
+        batch = {key: paths[depth] for key, paths in pending.items() if depth < len(paths)}
+        if not batch:
             break
-        found = reader.read_many(sorted(set(wanted.values())))
-        for key, path in wanted.items():
+        found = reader.read_many(sorted(set(batch.values())))
+        for key, path in batch.items():
             if path in found:
                 values[key] = found[path]
                 del pending[key]
         depth += 1
-    return _finish(values, pending, spec, function, store)
+    return _finish(values, pending, spec, wanted)
 
 
 def _finish(
     values: dict[str, str],
     pending: Mapping[str, object],
     spec: Mapping[str, Sequence[str]],
-    function: str,
-    store: str,
+    wanted: Wanted,
 ) -> dict[str, str]:
     if pending:
         raise SecretNotFound(
-            "\n".join(missing_message(key, spec[key], function, store) for key in sorted(pending))
+            "\n".join(
+                hints.missing_secret(
+                    wanted.names.get(key, key),
+                    wanted.scope,
+                    spec[key],
+                    wanted.store,
+                    key=key,
+                    function=wanted.function,
+                )
+                for key in sorted(pending)
+            )
         )
     return values
-
-
-def missing_message(key: str, paths: Sequence[str], function: str, store: str) -> str:
-    name = paths[0].rsplit("/", 1)[-1] if paths else key
-    segment = _scope_segment(paths)
-    scope = f"for {segment.replace('-', ' ', 1)} " if segment else ""
-    if store == "inline":  # the pytest plugin's store: values come from the test itself
-        fix = f"Give it to skyfn_invoke: secrets={{{name!r}: '...'}}"
-    else:
-        fix = f"Set it with: {set_command(name, paths, store)}"
-    return (
-        f"secret {name} (environment {key} of function {function}) is not set "
-        f"{scope}in the {store} store (looked in: {', '.join(paths)}). {fix}"
-    )
-
-
-def set_command(name: str, paths: Sequence[str], store: str) -> str:
-    """The ``skyfn secret set`` command that fills the first (scoped) path."""
-    command = f"skyfn secret set {name}"
-    segment = _scope_segment(paths)
-    if segment.startswith("branch-"):
-        command += f" --branch {segment[len('branch-') :]}"
-    elif segment.startswith("sandbox-"):
-        command += f" --identifier {segment[len('sandbox-') :]}"
-    if store != "local":
-        command += f" --store {store}"
-    return command
-
-
-def _scope_segment(paths: Sequence[str]) -> str:
-    """``sandbox-alice`` / ``branch-main`` from ``/skyfn/<app>/<segment>/<NAME>``."""
-    parts = paths[0].split("/") if paths else []
-    return parts[3] if len(parts) == 5 and parts[3] != "shared" else ""

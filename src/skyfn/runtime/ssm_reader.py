@@ -15,8 +15,8 @@ import time
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from skyfn.runtime.errors import SecretStoreError
 from skyfn.runtime.http1 import CertificateError, Connection
-from skyfn.runtime.secrets import SecretStoreError
 from skyfn.runtime.sigv4 import Credentials, amz_date, sign
 
 BATCH = 10  # GetParameters accepts at most 10 names

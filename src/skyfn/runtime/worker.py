@@ -20,19 +20,13 @@ import json
 import os
 import sys
 import traceback
+from collections.abc import Mapping
 from typing import Any, BinaryIO
 
-from skyfn.runtime import contract
+from skyfn.runtime import contract, error_shape, protocol
 from skyfn.runtime.context import Context
+from skyfn.runtime.lambda_platform import LATEST, MAX_PAYLOAD
 from skyfn.runtime.masking import Masker
-
-MAX_RESPONSE = 6 * 1024 * 1024  # Lambda's synchronous response limit, in bytes
-
-
-def log_marker(request_id: str) -> str:
-    """Ends the log lines of one invocation (or of the cold start, ``init``)."""
-    return f"\x1eskyfn-end:{request_id}\x1e"
-
 
 _RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -44,28 +38,22 @@ def user_frames(exc: BaseException) -> list[str]:
     return traceback.format_list(own)
 
 
-def error_shape(exc: BaseException, request_id: str | None) -> dict[str, Any]:
-    """Lambda's error payload."""
-    shape: dict[str, Any] = {"errorMessage": str(exc), "errorType": type(exc).__name__}
-    if request_id is not None:
-        shape["requestId"] = request_id
-    shape["stackTrace"] = user_frames(exc)
-    return shape
+def exception_shape(exc: BaseException, request_id: str | None) -> dict[str, Any]:
+    """Lambda's error payload for an exception the function raised."""
+    return error_shape.build(str(exc), type(exc).__name__, request_id, user_frames(exc))
 
 
 def out_of_memory_error(request_id: str | None) -> dict[str, Any]:
     """Lambda's answer when a function exceeds its memory (the instance is then replaced)."""
     memory = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "?")
     prefix = f"RequestId: {request_id} " if request_id else ""
-    shape: dict[str, Any] = {
-        "errorMessage": f"{prefix}Error: Runtime exited with error: out of memory "
+    return error_shape.build(
+        f"{prefix}Error: Runtime exited with error: out of memory "
         f"(the function's memory_mb of {memory} MB was exceeded)",
-        "errorType": "Runtime.OutOfMemory",
-    }
-    if request_id is not None:
-        shape["requestId"] = request_id
-    shape["stackTrace"] = []
-    return shape
+        error_shape.OUT_OF_MEMORY,
+        request_id,
+        [],
+    )
 
 
 def _log_error(exc: BaseException) -> None:
@@ -78,7 +66,7 @@ def _log_error(exc: BaseException) -> None:
 
 
 def _end_logs(request_id: str) -> None:
-    marker = log_marker(request_id)
+    marker = protocol.log_marker(request_id)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.write(f"{marker}\n")
@@ -88,21 +76,21 @@ def _end_logs(request_id: str) -> None:
 
 
 def _send(out: BinaryIO, message: dict[str, Any]) -> None:
-    out.write(json.dumps(message, separators=(",", ":")).encode() + b"\n")
+    out.write(protocol.encode(message))
     out.flush()
 
 
-def _context(request: dict[str, Any]) -> Context:
+def _context(request: protocol.Request) -> Context:
     env = os.environ
     return Context(
         function_name=env.get("AWS_LAMBDA_FUNCTION_NAME", ""),
-        function_version=env.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
-        invoked_function_arn=str(request["arn"]),
+        function_version=env.get("AWS_LAMBDA_FUNCTION_VERSION", LATEST),
+        invoked_function_arn=request.arn,
         memory_limit_in_mb=env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", ""),
-        aws_request_id=str(request["id"]),
+        aws_request_id=request.id,
         log_group_name=env.get("AWS_LAMBDA_LOG_GROUP_NAME", ""),
         log_stream_name=env.get("AWS_LAMBDA_LOG_STREAM_NAME", ""),
-        deadline_ms=int(request["deadline_ms"]),
+        deadline_ms=request.deadline_ms,
     )
 
 
@@ -110,56 +98,57 @@ def serve(
     requests: BinaryIO, answers: BinaryIO, forget: list[str], masker: Masker | None = None
 ) -> int:
     masker = masker if masker is not None else Masker()
-    try:
-        # The cold start of bootstrap.handler (secrets, then the user's module), with the
-        # variables that opened the store dropped in between: the user's module never
-        # sees them, not even while it is imported.
-        from skyfn.runtime import bootstrap
 
-        bootstrap.resolve_secrets()
+    def resolved(values: Mapping[str, str]) -> None:
+        # Between the secrets and the user's module: the masker learns the values, and the
+        # variables that opened the store are dropped, so the user's module never sees them,
+        # not even while it is imported.
+        masker.learn(values.values())
         for name in forget:
             os.environ.pop(name, None)
-        bootstrap._user_handler = bootstrap.load_user_handler()
-        handler = bootstrap.handler
+
+    try:
+        from skyfn.runtime import bootstrap
+
+        handler = bootstrap.cold_start(resolved)
     except MemoryError:
-        _end_logs("init")
-        _send(answers, {"init_error": out_of_memory_error(None)})
+        _end_logs(protocol.INIT_ID)
+        _send(answers, protocol.init_error(out_of_memory_error(None)))
         return 1
     except Exception as exc:
         _log_error(exc)
-        _end_logs("init")
-        _send(answers, {"init_error": masker.value(error_shape(exc, None))})
+        _end_logs(protocol.INIT_ID)
+        _send(answers, protocol.init_error(masker.value(exception_shape(exc, None))))
         return 1
     finally:
         for name in forget:
             os.environ.pop(name, None)
-    _end_logs("init")
-    _send(answers, {"ready": True})
+    _end_logs(protocol.INIT_ID)
+    _send(answers, protocol.ready())
     for line in requests:  # EOF: the host is gone or done with this instance
-        request = json.loads(line)
-        request_id = str(request["id"])
+        request = protocol.decode_request(line)
         answer = _invoke(handler, request, masker)
-        _end_logs(request_id)
-        _send(answers, {"id": request_id, **answer})
+        _end_logs(request.id)
+        _send(answers, answer)
         if answer.get("fatal"):
             return 1  # out of memory: this instance is done, as on Lambda
     return 0
 
 
-def _invoke(handler: Any, request: dict[str, Any], masker: Masker) -> dict[str, Any]:
+def _invoke(handler: Any, request: protocol.Request, masker: Masker) -> dict[str, Any]:
     """Run one invocation: the handler's result (never masked: it is the function's answer),
     or Lambda's error shape (masked: skyfn shows it)."""
-    request_id = str(request["id"])
+    request_id = request.id
     # On MemoryError, answer only after the except block: it lets go of the traceback and
     # with it of the frames holding what the handler allocated.
     out_of_memory = False
     try:
-        result = handler(request["event"], _context(request))
+        result = handler(request.event, _context(request))
     except MemoryError:
         out_of_memory = True
     except Exception as exc:  # SystemExit ends the process: the host reports the exit
         _log_error(exc)
-        return {"error": masker.value(error_shape(exc, request_id))}
+        return protocol.error(request_id, masker.value(exception_shape(exc, request_id)))
     if out_of_memory:
         return _out_of_memory(request_id)
     try:
@@ -168,25 +157,19 @@ def _invoke(handler: Any, request: dict[str, Any], masker: Masker) -> dict[str, 
         out_of_memory = True
     except Exception as exc:  # not JSON: a set, an object, a circular or too deep structure
         message = masker.text(f"Unable to marshal response: {exc}")
-        return {"error": _error(message, "Runtime.MarshalError", request_id)}
+        shape = error_shape.build(message, error_shape.MARSHAL_ERROR, request_id, [])
+        return protocol.error(request_id, shape)
     if out_of_memory:
         return _out_of_memory(request_id)
-    if len(payload) > MAX_RESPONSE:
-        message = (
-            f"Response payload size ({len(payload)} bytes) exceeded maximum allowed payload "
-            f"size ({MAX_RESPONSE} bytes)."
-        )
-        return {"error": _error(message, "Function.ResponseSizeTooLarge", request_id)}
-    return {"result": payload}
+    if len(payload) > MAX_PAYLOAD:
+        shape = error_shape.response_too_large(len(payload), request_id, MAX_PAYLOAD)
+        return protocol.error(request_id, shape)
+    return protocol.result(request_id, payload)
 
 
 def _out_of_memory(request_id: str) -> dict[str, Any]:
     print("[ERROR] MemoryError: the function ran out of memory", file=sys.stderr)
-    return {"error": out_of_memory_error(request_id), "fatal": True}
-
-
-def _error(message: str, kind: str, request_id: str) -> dict[str, Any]:
-    return {"errorMessage": message, "errorType": kind, "requestId": request_id, "stackTrace": []}
+    return protocol.error(request_id, out_of_memory_error(request_id), fatal=True)
 
 
 def limit_processes(cgroup: str) -> None:
@@ -236,11 +219,9 @@ def main(argv: list[str]) -> int:
         limit_processes(argv[4])
     masker = None
     if os.environ.get(contract.SECRETS_VAR):
-        from skyfn.runtime import masking, secrets
+        from skyfn.runtime import masking
 
-        helper = masking.start_helper()
-        secrets.ON_RESOLVED.append(helper.learn)
-        masker = helper.masker
+        masker = masking.start_helper()
     limit_memory()
     for stream in (sys.stdout, sys.stderr):
         stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]

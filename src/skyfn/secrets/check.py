@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from skyfn import scope as scopes
 from skyfn.model import Model, Scope
+from skyfn.runtime import hints
 from skyfn.secrets.store import SecretStore
 
 
@@ -17,39 +17,32 @@ from skyfn.secrets.store import SecretStore
 class MissingSecret:
     function: str
     key: str  # the environment variable
-    scope: str  # e.g. "sandbox alice", "branch main"
+    scope_ref: str  # the scope in the contract's form, e.g. "branch:main"
     secret_name: str
     paths: tuple[str, ...]  # in lookup order
     command: str  # the exact ``skyfn secret set`` that fixes it
 
+    store: str
+
     @property
     def message(self) -> str:
-        return (
-            f"secret {self.secret_name} (environment {self.key} of function {self.function}) "
-            f"is not set for {self.scope} (looked in: {', '.join(self.paths)}). Set it with: {self.command}"
+        return hints.missing_secret(
+            self.secret_name,
+            self.scope_ref,
+            self.paths,
+            self.store,
+            key=self.key,
+            function=self.function,
         )
 
 
 def set_command(name: str, scope: Scope | None, store: str) -> str:
-    """``skyfn secret set NAME`` plus only the options this scope and store need."""
-    command = f"skyfn secret set {name}"
-    if scope is None:
-        command += " --shared"
-    elif scope.kind == "branch":
-        command += f" --branch {scope.name}"
-    elif scope != scopes.sandbox():  # not the developer's own (default) sandbox
-        command += f" --identifier {scope.name}"
-    if store != "local":
-        command += f" --store {store}"
-    return command
+    return hints.set_command(name, None if scope is None else scope.ref, store)
 
 
 def missing_message(name: str, scope: Scope | None, paths: Sequence[str], store: str) -> str:
     """The message for a secret found at none of ``paths`` (e.g. ``skyfn secret get``)."""
-    return (
-        f"secret {name} is not set for {scopes.describe(scope)} "
-        f"(looked in: {', '.join(paths)}). Set it with: {set_command(name, scope, store)}"
-    )
+    return hints.missing_secret(name, None if scope is None else scope.ref, paths, store)
 
 
 def versions(store: SecretStore, paths: Collection[str]) -> dict[str, int]:
@@ -75,10 +68,11 @@ def missing_secrets(model: Model, store: SecretStore) -> list[MissingSecret]:
         MissingSecret(
             function=function,
             key=ref.key,
-            scope=model.scope.label,
+            scope_ref=model.scope.ref,
             secret_name=ref.secret_name,
             paths=ref.paths,
             command=set_command(ref.secret_name, model.scope, store.name),
+            store=store.name,
         )
         for function, ref in refs
         if not any(p in present for p in ref.paths)

@@ -20,7 +20,7 @@ from typing import Any
 
 from skyfn.errors import SkyfnError
 from skyfn.runtime import local_reader as fmt
-from skyfn.runtime.secrets import SecretStoreError
+from skyfn.runtime.errors import SecretStoreError
 from skyfn.secrets.store import SecretInfo, SecretValue
 
 

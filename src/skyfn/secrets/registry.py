@@ -1,19 +1,19 @@
-"""Store name → the management store. Each store's module is imported only when chosen."""
+"""Store name → the management store (``skyfn.runtime.stores.MANAGERS``), imported only
+when chosen."""
 
 from __future__ import annotations
 
+import importlib
+
 from skyfn.errors import SkyfnError
-from skyfn.project import STORES
+from skyfn.runtime.stores import MANAGERS
 from skyfn.secrets.store import SecretStore
 
 
 def open_store(name: str) -> SecretStore:
-    if name == "local":
-        from skyfn.secrets.local import LocalStore
-
-        return LocalStore()
-    if name == "ssm":
-        from skyfn.secrets.ssm import SsmStore
-
-        return SsmStore()
-    raise SkyfnError(f"unknown secret store {name!r}; choose one of: {', '.join(STORES)}")
+    target = MANAGERS.get(name)
+    if target is None:
+        raise SkyfnError(f"unknown secret store {name!r}; choose one of: {', '.join(MANAGERS)}")
+    module_name, _, attribute = target.partition(":")
+    store: SecretStore = getattr(importlib.import_module(module_name), attribute)()
+    return store

@@ -5,17 +5,28 @@ from __future__ import annotations
 import ast
 import json
 import keyword
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from skyfn import scope as scopes
 from skyfn.definition import BackendDefinition, FunctionDefinition, Secret
 from skyfn.errors import DefinitionError, SkyfnError
 from skyfn.model import EnvValue, Function, Model, Scope, SecretRef
-from skyfn.runtime import contract
+from skyfn.runtime import contract, lambda_platform
 from skyfn.synth import rules
 
-_Problem = Callable[[str], None]  # reports one problem of the function being built
+
+class _Problems:
+    """Collects the problems of one function, each line naming it."""
+
+    def __init__(self, problems: list[str], where: str) -> None:
+        self._problems = problems
+        self._where = where
+        self.count = 0
+
+    def __call__(self, text: str) -> None:
+        self._problems.append(f"{self._where}: {text}")
+        self.count += 1
 
 
 def build_model(
@@ -50,74 +61,32 @@ def _build_function(
     d: FunctionDefinition, app_id: str, scope: Scope, store: str, problems: list[str]
 ) -> Function | None:
     name = d.name if d.name is not None else d.resource_file.parent.name
-    where = f"function {name}"
-    before = len(problems)
-
-    def problem(text: str) -> None:
-        problems.append(f"{where}: {text}")
-
-    if not isinstance(name, str) or not rules.FUNCTION_NAME.fullmatch(name):
-        problem(
-            "name must start with a letter and hold only letters, digits, '-' and '_' "
-            "(at most 64 characters)"
-        )
+    problem = _Problems(problems, f"function {name}")
+    if not _check_name(name, problem):
         return None
-    module_name = name.replace("-", "_")
-    if keyword.iskeyword(module_name):
-        problem(f"name {name!r} is a Python keyword; pick another name")
-
+    assert isinstance(name, str)
     handler = _check_entry(d, problem)
-    _check_int(d.timeout_seconds, "timeout_seconds", rules.TIMEOUT_RANGE, "seconds", problem)
-    _check_int(d.memory_mb, "memory_mb", rules.MEMORY_RANGE, "MB", problem)
-
+    _check_int(
+        d.timeout_seconds, "timeout_seconds", lambda_platform.TIMEOUT_RANGE, "seconds", problem
+    )
+    _check_int(d.memory_mb, "memory_mb", lambda_platform.MEMORY_RANGE, "MB", problem)
     environment: list[EnvValue] = []
     secrets: list[SecretRef] = []
     for key, value in d.environment.items():
-        if not _check_key(key, problem):
-            continue
-        assert isinstance(key, str)
-        if isinstance(value, Secret):
-            try:
-                scopes.check_secret_name(value.name)
-            except SkyfnError as exc:
-                problem(f"environment {key}: {exc}")
-                continue
-            paths = scopes.lookup_paths(app_id, scope, value.name)
-            secrets.append(SecretRef(key=key, secret_name=value.name, paths=paths))
-        elif value is None:
-            problem(
-                f"environment {key} is not set (synth for {scope.label}); "
-                "export it before synth or give a default"
-            )
-        elif isinstance(value, str | int | float | bool):
-            if isinstance(value, str) and not _is_environment_safe(value):
-                problem(
-                    f"environment {key} contains a NUL character or text that is not valid "
-                    "UTF-8, which no process environment accepts"
-                )
-                continue
-            environment.append(EnvValue(key=key, value=value))
-        else:
-            problem(
-                f"environment {key} is a {type(value).__name__}; values must be str, int, "
-                "float or bool (use json.dumps(...) for structured data, secret(...) for secrets)"
-            )
-    if len(problems) > before or handler is None:
+        item = _environment_item(key, value, app_id, scope, problem)
+        if isinstance(item, SecretRef):
+            secrets.append(item)
+        elif item is not None:
+            environment.append(item)
+    if problem.count or handler is None:
         return None
-
     assert isinstance(d.timeout_seconds, int) and isinstance(d.memory_mb, int)
-    deployed = _deployed_environment(name, handler, environment, secrets, store)
-    size = sum(len(k.encode()) + len(v.encode()) for k, v in deployed)
-    if size > rules.ENV_SIZE_LIMIT:
-        problem(
-            f"environment is {size} bytes as deployed (keys and values, secret placeholders "
-            f"and skyfn's own variables included); Lambda's limit is {rules.ENV_SIZE_LIMIT} "
-            "bytes. Move large values into secrets, files or fewer variables"
-        )
+    deployed = _deployed_environment(name, handler, environment, secrets, store, scope)
+    if not _check_size(deployed, problem):
         return None
     return Function(
         name=name,
-        module_name=module_name,
+        module_name=name.replace("-", "_"),
         directory=d.resource_file.parent,
         handler=handler,
         timeout_seconds=d.timeout_seconds,
@@ -128,12 +97,87 @@ def _build_function(
     )
 
 
+def _check_name(name: object, problem: _Problems) -> bool:
+    if not isinstance(name, str) or not lambda_platform.FUNCTION_NAME.fullmatch(name):
+        problem(
+            "name must start with a letter and hold only letters, digits, '-' and '_' "
+            "(at most 64 characters)"
+        )
+        return False
+    if keyword.iskeyword(name.replace("-", "_")):
+        problem(f"name {name!r} is a Python keyword; pick another name")
+        return False
+    return True
+
+
+def _environment_item(
+    key: object, value: object, app_id: str, scope: Scope, problem: _Problems
+) -> EnvValue | SecretRef | None:
+    """One entry of ``environment=``: a secret reference, a plain value, or a problem."""
+    wrong = rules.env_key_problem(key)
+    if wrong is not None:
+        problem(wrong)
+        return None
+    assert isinstance(key, str)
+    if isinstance(value, Secret):
+        return _secret_ref(key, value, app_id, scope, problem)
+    return _plain_value(key, value, scope, problem)
+
+
+def _secret_ref(
+    key: str, value: Secret, app_id: str, scope: Scope, problem: _Problems
+) -> SecretRef | None:
+    try:
+        scopes.check_secret_name(value.name)
+    except SkyfnError as exc:
+        problem(f"environment {key}: {exc}")
+        return None
+    paths = scopes.lookup_paths(app_id, scope, value.name)
+    return SecretRef(key=key, secret_name=value.name, paths=paths)
+
+
+def _plain_value(key: str, value: object, scope: Scope, problem: _Problems) -> EnvValue | None:
+    if value is None:
+        problem(
+            f"environment {key} is not set (synth for {scope.label}); "
+            "export it before synth or give a default"
+        )
+        return None
+    if not isinstance(value, str | int | float | bool):
+        problem(
+            f"environment {key} is a {type(value).__name__}; values must be str, int, "
+            "float or bool (use json.dumps(...) for structured data, secret(...) for secrets)"
+        )
+        return None
+    if isinstance(value, str) and not _is_environment_safe(value):
+        problem(
+            f"environment {key} contains a NUL character or text that is not valid "
+            "UTF-8, which no process environment accepts"
+        )
+        return None
+    return EnvValue(key=key, value=value)
+
+
+def _check_size(deployed: Sequence[tuple[str, str]], problem: _Problems) -> bool:
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in deployed)
+    limit = lambda_platform.ENV_SIZE_LIMIT
+    if size > limit:
+        problem(
+            f"environment is {size} bytes as deployed (keys and values, secret placeholders "
+            f"and skyfn's own variables included); Lambda's limit is {limit} "
+            "bytes. Move large values into secrets, files or fewer variables"
+        )
+        return False
+    return True
+
+
 def _deployed_environment(
     name: str,
     handler: str,
     environment: Sequence[EnvValue],
     secrets: Sequence[SecretRef],
     store: str,
+    scope: Scope,
 ) -> tuple[tuple[str, str], ...]:
     """Exactly the variables a deployed function is configured with: never a secret value."""
     values = {e.key: e.deployed for e in environment}
@@ -144,6 +188,7 @@ def _deployed_environment(
         spec = {s.key: list(s.paths) for s in sorted(secrets, key=lambda s: s.key)}
         values[contract.SECRETS_VAR] = json.dumps(spec, separators=(",", ":"))
         values[contract.STORE_VAR] = store
+        values[contract.SCOPE_VAR] = scope.ref
     return tuple(sorted(values.items()))
 
 
@@ -157,15 +202,8 @@ def _is_environment_safe(value: str) -> bool:
     return True
 
 
-def _check_key(key: object, problem: _Problem) -> bool:
-    wrong = rules.env_key_problem(key)
-    if wrong is not None:
-        problem(wrong)
-    return wrong is None
-
-
 def _check_int(
-    value: object, field: str, bounds: tuple[int, int], unit: str, problem: _Problem
+    value: object, field: str, bounds: tuple[int, int], unit: str, problem: _Problems
 ) -> None:
     low, high = bounds
     if isinstance(value, bool) or not isinstance(value, int):
@@ -174,7 +212,7 @@ def _check_int(
         problem(f"{field} is {value}; it must be from {low} to {high} {unit}")
 
 
-def _check_entry(d: FunctionDefinition, problem: _Problem) -> str | None:
+def _check_entry(d: FunctionDefinition, problem: _Problems) -> str | None:
     """Check the handler file statically (it is not imported at synth: it may read secrets)."""
     folder = d.resource_file.parent
     if not isinstance(d.entry, str) or not d.entry.endswith(".py"):

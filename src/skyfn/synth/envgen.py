@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from skyfn.model import Function
-from skyfn.synth.lambda_env import LAMBDA_VARIABLES
+from skyfn.runtime.lambda_platform import LAMBDA_VARIABLES
 
 PACKAGE = "skyfn_env"
 

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from skyfn.deploy import template
+from skyfn.backend_loader import load_backend
 from skyfn.errors import SkyfnError
 from skyfn.model import Model, Scope
-from skyfn.project import Project, load_backend
+from skyfn.project import Project
 from skyfn.synth.artifacts import render_artifact
 from skyfn.synth.build import build_model
 from skyfn.synth.envgen import PACKAGE, PACKAGE_INIT, render_env_module
 from skyfn.synth.writer import WriteReport, write_outputs
 
-TEMPLATE_FILE = "template.json"
+# Emits more outputs from a model, beside the artifacts (the outputs layer passes deploy's).
+Emitter = Callable[[Project, Model], Mapping[Path, str]]
 
 
 @dataclass(frozen=True)
@@ -50,30 +52,32 @@ def env_outputs(project: Project, model: Model) -> dict[Path, str]:
 
 
 def artifact_outputs(project: Project, model: Model) -> dict[Path, str]:
-    """Each function's artifact; a branch also gets the CloudFormation template it deploys."""
+    """Each function's artifact (``.skyfn/artifacts/<scope>/<function>.json``)."""
     folder = artifact_dir(project, model.scope)
-    outputs = {folder / f"{f.name}.json": render_artifact(model, f) for f in model.functions}
-    if model.scope.kind == "branch":
-        if folder / TEMPLATE_FILE in outputs:
-            raise SkyfnError(
-                f"function {TEMPLATE_FILE.removesuffix('.json')}: its artifact would overwrite "
-                f"the branch's {TEMPLATE_FILE}; give the function another name="
-            )
-        outputs[folder / TEMPLATE_FILE] = template.dumps(template.render_template(model))
-    return outputs
+    return {folder / f"{f.name}.json": render_artifact(model, f) for f in model.functions}
 
 
-def synth(project: Project, scope: Scope, secret_store: str) -> SynthResult:
+def synth(
+    project: Project, scope: Scope, secret_store: str, extra: Emitter | None = None
+) -> SynthResult:
     """Write env modules and artifacts for ``scope``; unchanged files are left alone."""
-    return write_synth(project, load_model(project, scope, secret_store))
+    return write_synth(project, load_model(project, scope, secret_store), extra)
 
 
-def write_synth(project: Project, model: Model) -> SynthResult:
-    """Write the outputs of an already built model (so callers can check it first)."""
-    scope = model.scope
+def write_synth(project: Project, model: Model, extra: Emitter | None = None) -> SynthResult:
+    """Write the outputs of an already built model (so callers can check it first), and
+    what ``extra`` emits from it (a branch's template: deploy's output, written beside the
+    artifacts). An output claimed twice is refused, naming the function at fault."""
     outputs = env_outputs(project, model) | artifact_outputs(project, model)
-    report = write_outputs(outputs, [env_package_dir(project), artifact_dir(project, scope)])
-    return SynthResult(model, report)
+    for path, content in (extra(project, model) if extra else {}).items():
+        if path in outputs:
+            raise SkyfnError(
+                f"function {path.stem}: its artifact would overwrite {path.name}, which skyfn "
+                "writes beside it; give the function another name="
+            )
+        outputs[path] = content
+    owned = [env_package_dir(project), artifact_dir(project, model.scope)]
+    return SynthResult(model, write_outputs(outputs, owned))
 
 
 def generate_env(project: Project, scope: Scope, secret_store: str) -> SynthResult:

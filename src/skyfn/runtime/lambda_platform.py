@@ -1,15 +1,35 @@
-"""The variables AWS Lambda provides to every function, with their documented meaning.
+"""AWS Lambda's platform facts and limits, in one place (standard library only).
 
-The generated env modules expose these typed, beside the function's own values.
+Everything else imports these: synth's validation, the generated env modules, the local
+host, the worker, the template and the bundle. When Lambda changes, this file changes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from typing import NamedTuple
+
+RUNTIME = "python3.12"  # the runtime functions are deployed on (template, execution env)
+PYTHON_VERSION = RUNTIME.removeprefix("python")  # the bundle's wheels are chosen for it
+WHEEL_PLATFORM = "manylinux2014_x86_64"  # Lambda's default architecture, x86_64
+
+ENV_SIZE_LIMIT = 4096  # bytes, all keys and values together
+ENV_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]+")  # Lambda's own pattern: two characters at least
+FUNCTION_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
+TIMEOUT_RANGE = (1, 900)  # seconds
+MEMORY_RANGE = (128, 10240)  # MB
+MAX_PAYLOAD = 6 * 1024 * 1024  # bytes: a synchronous invocation's request, and its response
+INIT_TIMEOUT = 10.0  # seconds Lambda gives the init phase of its own
+
+LOCAL_ACCOUNT_ID = "000000000000"  # the account of the local host's ARNs
+LATEST = "$LATEST"
 
 
-@dataclass(frozen=True)
-class LambdaVariable:
+def function_arn(region: str, name: str, account: str = LOCAL_ACCOUNT_ID) -> str:
+    return f"arn:aws:lambda:{region}:{account}:function:{name}"
+
+
+class LambdaVariable(NamedTuple):  # not a dataclass: ``dataclasses`` costs ~12 ms to import
     key: str
     type_name: str  # "str" or "int"
     doc: str
@@ -83,3 +103,7 @@ LAMBDA_VARIABLES: tuple[LambdaVariable, ...] = (
     ),
     LambdaVariable("TZ", "str", "The environment's time zone (UTC)."),
 )
+
+
+# Keys Lambda sets itself; a function may not set them. Every variable above, and one more.
+RESERVED_KEYS = frozenset({v.key for v in LAMBDA_VARIABLES} | {"AWS_ACCESS_KEY"})

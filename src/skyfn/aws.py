@@ -1,0 +1,99 @@
+"""AWS access for the tooling, in one place: the boto3 session every command uses, and the
+translation of botocore's failures into one ``SkyfnError`` line that says what to fix.
+
+boto3 is imported only when a command needs AWS (it costs ~0.2 s at start-up).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from skyfn.errors import SkyfnError
+
+_DENIED = {
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "ExpiredTokenException",
+    "InvalidSignatureException",
+    "AuthFailure",
+}
+
+
+def region_from_env() -> str | None:
+    """``AWS_REGION`` (what Lambda and the docs say), else ``AWS_DEFAULT_REGION`` (what boto3
+    reads); empty values count as unset. ``None``: let boto3 ask the profile."""
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
+
+
+def session() -> Any:
+    """A boto3 session with the region resolved as ``region_from_env`` says."""
+    import boto3
+
+    return boto3.session.Session(region_name=region_from_env())
+
+
+def client(service: str, action: str) -> Any:
+    """A client of ``service``; refused with a clear message when no region is configured."""
+    with aws_errors(action):
+        chosen = session()
+        if not chosen.region_name:  # also an empty AWS_DEFAULT_REGION, which boto3 takes as is
+            from botocore.exceptions import NoRegionError
+
+            raise NoRegionError()
+        return chosen.client(service)
+
+
+@contextmanager
+def aws_errors(action: str, permissions: str = "") -> Iterator[None]:
+    """Turn boto3's failures into one line: what could not be done, why, and what to fix.
+    ``permissions`` names the IAM actions the caller needs, for an access-denied answer."""
+    from botocore import exceptions as bx
+
+    try:
+        yield
+    except bx.NoCredentialsError:
+        raise SkyfnError(
+            f"cannot {action}: no AWS credentials found; configure them (aws configure, "
+            "AWS_PROFILE, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)"
+        ) from None
+    except bx.NoRegionError:
+        raise SkyfnError(
+            f"cannot {action}: no AWS region configured; set AWS_REGION (or AWS_PROFILE)"
+        ) from None
+    except (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError) as exc:
+        raise SkyfnError(
+            f"cannot {action}: the AWS endpoint is unreachable ({exc}); check your network "
+            "and AWS_ENDPOINT_URL / AWS_REGION"
+        ) from None
+    except bx.ClientError as exc:
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", "?"))
+        message = _plain(str(error.get("Message", "")))
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code in _DENIED or status == 403:
+            needs = f" and allow {permissions}" if permissions else ""
+            raise SkyfnError(
+                f"cannot {action}: AWS refused access ({code}: {message}); check that your "
+                f"credentials are valid{needs}"
+            ) from None
+        raise SkyfnError(f"cannot {action}: AWS said {code}: {message}") from None
+    except bx.BotoCoreError as exc:
+        raise SkyfnError(f"cannot {action}: {exc}") from None
+
+
+def error_code(exc: Exception) -> str:
+    """The error code of a botocore ``ClientError`` (``""`` for anything else)."""
+    response = getattr(exc, "response", None)
+    return str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
+
+
+def _plain(message: str) -> str:
+    """Some endpoints answer errors in XML; keep the human part."""
+    found = re.search(r"<Message>(.*?)</Message>", message, re.S)
+    return (found.group(1) if found else message).strip()

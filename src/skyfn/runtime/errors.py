@@ -1,0 +1,64 @@
+"""The runtime's exceptions (standard library only; the runtime imports nothing else of skyfn).
+
+    SkyfnRuntimeError
+    ├── ColdStartError            the function cannot start: a secret or the handler is missing
+    ├── SecretStoreError          a store could not be read (denied, unreachable, damaged)
+    ├── SecretNotFound            a referenced secret exists at none of its paths (LookupError)
+    └── EnvironmentProblem        reading a variable through a generated ``env`` module
+        ├── MissingEnvironmentVariable   absent in this process (LookupError)
+        ├── InvalidEnvironmentValue      not of its declared type (ValueError)
+        └── UnresolvedSecret             still its placeholder (LookupError)
+
+The tooling's exceptions (``skyfn.errors.SkyfnError`` and below) are a separate tree.
+Every message names what failed and how to fix it, and never holds a secret value.
+"""
+
+from __future__ import annotations
+
+
+class SkyfnRuntimeError(Exception):
+    """Root of every error the runtime raises."""
+
+
+class ColdStartError(SkyfnRuntimeError, RuntimeError):
+    """The function cannot start; the message says which secret or handler and how to fix it."""
+
+
+class SecretStoreError(SkyfnRuntimeError, RuntimeError):
+    """The store could not be read (denied, unreachable, corrupted): names what failed."""
+
+
+class SecretNotFound(SkyfnRuntimeError, LookupError):
+    """A referenced secret exists at none of its paths."""
+
+
+class EnvironmentProblem(SkyfnRuntimeError):
+    """A variable of a generated env module cannot be read as declared."""
+
+
+class MissingEnvironmentVariable(EnvironmentProblem, LookupError):
+    """A variable the function declares (or Lambda provides) is absent in this process."""
+
+    def __init__(self, key: str, function: str) -> None:
+        super().__init__(
+            f"environment variable {key} of function {function} is not set in this process; "
+            "run the function through skyfn (skyfn invoke / skyfn sandbox) or set it"
+        )
+        self.key = key
+        self.function = function
+
+
+class InvalidEnvironmentValue(EnvironmentProblem, ValueError):
+    def __init__(self, key: str, function: str, expected: str, raw: str) -> None:
+        super().__init__(
+            f"environment variable {key} of function {function} should be {expected}, "
+            f"got {raw!r}; run skyfn synth again if the definition changed"
+        )
+
+
+class UnresolvedSecret(EnvironmentProblem, LookupError):
+    def __init__(self, key: str, function: str, secret_name: str) -> None:
+        super().__init__(
+            f"secret {secret_name} (environment {key} of function {function}) was not "
+            "resolved: the process did not start through skyfn.runtime.bootstrap"
+        )

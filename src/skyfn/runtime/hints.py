@@ -1,0 +1,63 @@
+"""What to tell a user whose secret is missing: the one place that builds the
+``skyfn secret set`` command and the missing-secret message, for the runtime (cold start)
+and for the tooling (synth's warnings, ``secret get``, deploy's check) alike.
+
+A scope is given in the contract's form (``branch:main``, ``sandbox:alice``; ``None`` for
+the app's shared secrets). Standard library only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from skyfn.runtime.stores import default_store
+
+
+def default_identifier() -> str:
+    """The developer's sandbox identifier: the OS user name, made safe for store paths."""
+    import getpass
+
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", getpass.getuser()).strip("-.") or "dev"
+
+
+def describe_scope(scope: str | None) -> str:
+    """``branch main``, ``sandbox alice`` or ``shared``."""
+    return "shared" if scope is None else scope.replace(":", " ", 1)
+
+
+def set_command(name: str, scope: str | None, store: str) -> str:
+    """``skyfn secret set NAME`` plus only the options this scope and store need."""
+    kind, _, scope_name = (scope or "").partition(":")
+    command = f"skyfn secret set {name}"
+    if scope is None:
+        command += " --shared"
+    elif kind == "branch":
+        command += f" --branch {scope_name}"
+    elif scope_name != default_identifier():  # not the developer's own (default) sandbox
+        command += f" --identifier {scope_name}"
+    if store != default_store(kind or "sandbox"):
+        command += f" --store {store}"
+    return command
+
+
+def missing_secret(
+    name: str,
+    scope: str | None,
+    paths: Sequence[str],
+    store: str,
+    *,
+    key: str | None = None,
+    function: str | None = None,
+) -> str:
+    """One line: which secret (and which variable of which function), where it was looked
+    for, and the command that sets it."""
+    used_by = f" (environment {key} of function {function})" if key and function else ""
+    if store == "inline":  # the pytest plugin's store: values come from the test itself
+        fix = f"Give it to skyfn_invoke: secrets={{{name!r}: '...'}}"
+    else:
+        fix = f"Set it with: {set_command(name, scope, store)}"
+    return (
+        f"secret {name}{used_by} is not set for {describe_scope(scope)} in the {store} store "
+        f"(looked in: {', '.join(paths)}). {fix}"
+    )

@@ -1,0 +1,99 @@
+"""The host-worker protocol of a local function instance. Standard library only.
+
+Over two inherited pipes, one JSON object per line:
+
+    host → worker   request   {"id", "event", "deadline_ms", "arn"}
+    worker → host   ready     {"kind": "ready"}                       cold start done
+                    init_error{"kind": "init_error", "error": shape}  cold start failed
+                    result    {"kind": "result", "id", "payload"}     the handler's JSON
+                    error     {"kind": "error", "id", "error": shape, "fatal": bool}
+
+``shape`` is Lambda's error shape (``skyfn.runtime.error_shape``); ``fatal`` means the
+instance is done (out of memory), as on Lambda. The function's stdout and stderr are its
+logs; after each invocation (and after the cold start, id ``init``) the worker writes
+``log_marker(id)`` on both, so the host knows it has every line of that invocation.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, NamedTuple
+
+READY = "ready"
+INIT_ERROR = "init_error"
+RESULT = "result"
+ERROR = "error"
+INIT_ID = "init"  # the request id of the cold start's logs
+
+MARKER_PATTERN = re.compile(rb"\x1eskyfn-end:[^\x1e\n]{0,80}\x1e")
+
+
+def log_marker(request_id: str) -> str:
+    """Ends the log lines of one invocation (or of the cold start, ``INIT_ID``)."""
+    return f"\x1eskyfn-end:{request_id}\x1e"
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    return json.dumps(message, separators=(",", ":")).encode() + b"\n"
+
+
+# -- host → worker ---------------------------------------------------------------------------
+
+
+class Request(NamedTuple):
+    id: str
+    event: Any
+    deadline_ms: int
+    arn: str
+
+
+def request(request_id: str, event: Any, deadline_ms: int, arn: str) -> dict[str, Any]:
+    return {"id": request_id, "event": event, "deadline_ms": deadline_ms, "arn": arn}
+
+
+def decode_request(line: bytes) -> Request:
+    data = json.loads(line)
+    return Request(str(data["id"]), data["event"], int(data["deadline_ms"]), str(data["arn"]))
+
+
+# -- worker → host ---------------------------------------------------------------------------
+
+
+class Answer(NamedTuple):
+    kind: str  # READY, INIT_ERROR, RESULT or ERROR
+    request_id: str | None = None
+    payload: str = ""  # RESULT: the handler's result as JSON text
+    error: dict[str, Any] | None = None  # INIT_ERROR, ERROR: Lambda's error shape
+    fatal: bool = False  # ERROR: the instance cannot serve another invocation
+
+
+def ready() -> dict[str, Any]:
+    return {"kind": READY}
+
+
+def init_error(shape: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": INIT_ERROR, "error": shape}
+
+
+def result(request_id: str, payload: str) -> dict[str, Any]:
+    return {"kind": RESULT, "id": request_id, "payload": payload}
+
+
+def error(request_id: str, shape: dict[str, Any], fatal: bool = False) -> dict[str, Any]:
+    return {"kind": ERROR, "id": request_id, "error": shape, "fatal": fatal}
+
+
+def decode_answer(line: bytes) -> Answer:
+    data = json.loads(line)
+    kind = data.get("kind")
+    if kind not in (READY, INIT_ERROR, RESULT, ERROR):
+        raise ValueError(f"unknown worker message kind {kind!r}")
+    request_id = data.get("id")
+    return Answer(
+        kind=kind,
+        request_id=None if request_id is None else str(request_id),
+        payload=str(data.get("payload", "")),
+        error=data.get("error"),
+        fatal=bool(data.get("fatal", False)),
+    )

@@ -1,0 +1,38 @@
+"""The secret stores skyfn knows: the one registry to touch when adding a store.
+
+Each store has a cold-start reader (standard library, in ``skyfn.runtime``) and, for the
+stores users manage, a management store (``skyfn.secrets``). Both are named here as
+``module:attribute`` strings and imported lazily, so a process loads only what it uses.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+StoreName = Literal["local", "ssm", "inline"]
+
+# What a function process reads its secrets with: a zero-argument factory of a SecretReader.
+READERS: dict[str, str] = {
+    "local": "skyfn.runtime.local_reader:open_reader",
+    "ssm": "skyfn.runtime.ssm_reader:open_reader",
+    "inline": "skyfn.runtime.inline_reader:open_reader",  # the pytest plugin's values
+}
+
+# What ``skyfn secret ...`` manages with: a zero-argument SecretStore class.
+MANAGERS: dict[str, str] = {
+    "local": "skyfn.secrets.local:LocalStore",
+    "ssm": "skyfn.secrets.ssm:SsmStore",
+}
+
+USER_STORES: tuple[StoreName, ...] = ("local", "ssm")  # what --store and settings accept
+DEPLOY_STORE: StoreName = "ssm"  # what a deployed branch reads
+SANDBOX_STORE: StoreName = "local"  # a sandbox's default unless [tool.skyfn] secret_store
+
+
+def default_store(scope_kind: str) -> StoreName:
+    """The store a scope reads unless told otherwise: a branch reads what it deploys from."""
+    return DEPLOY_STORE if scope_kind == "branch" else SANDBOX_STORE
+
+
+def is_store(value: object) -> bool:
+    return value in READERS
