@@ -1,11 +1,26 @@
-"""skyfn: Python cloud functions with environment variables and secrets done right."""
+"""skyfn: Python cloud functions with environment variables and secrets done right.
+
+Public: the names in ``__all__`` here (for ``backend/`` definitions), ``skyfn.runtime``'s
+``__all__`` (for handlers and the generated env modules) and the pytest plugin's fixtures.
+Every other module (``skyfn.synth``, ``skyfn.host``, ``skyfn.deploy``, ``skyfn.secrets``,
+``skyfn.cli`` and the rest) is internal and may change without notice.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from skyfn.errors import DefinitionError, SkyfnError
+
 __version__ = "0.1.0"
-__all__ = ["__version__", "define_backend", "define_function", "secret"]
+__all__ = [
+    "DefinitionError",
+    "SkyfnError",
+    "__version__",
+    "define_backend",
+    "define_function",
+    "secret",
+]
 
 if TYPE_CHECKING:
     from skyfn.definition import define_backend, define_function, secret

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 from skyfn.runtime.contract import scope_ref, secret_placeholder
+from skyfn.runtime.stores import StoreName
 
 ScalarValue = str | int | float | bool
 ScopeKind = Literal["sandbox", "branch"]
@@ -99,6 +100,7 @@ class Model:
     scope: Scope
     project_root: Path
     functions: tuple[Function, ...]
+    secret_store: StoreName  # where this scope's functions read their secrets
 
     def function(self, name: str) -> Function | None:
         return next((f for f in self.functions if f.name == name), None)

@@ -10,11 +10,12 @@ from __future__ import annotations
 from skyfn.deploy.template import template_outputs
 from skyfn.model import Model, Scope
 from skyfn.project import Project
+from skyfn.runtime.stores import StoreName
 from skyfn.synth import run
 from skyfn.synth.run import SynthResult
 
 
-def synth(project: Project, scope: Scope, secret_store: str) -> SynthResult:
+def synth(project: Project, scope: Scope, secret_store: StoreName) -> SynthResult:
     return run.synth(project, scope, secret_store, template_outputs)
 
 

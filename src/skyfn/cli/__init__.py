@@ -1,4 +1,4 @@
-"""The ``skyfn`` command: parses arguments and calls the modules that do the work."""
+"""Internal (not a public API): The ``skyfn`` command: parses arguments and calls the modules that do the work."""
 
 from __future__ import annotations
 

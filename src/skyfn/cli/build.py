@@ -11,7 +11,7 @@ from skyfn.errors import SkyfnError
 from skyfn.model import Model
 from skyfn.outputs import write
 from skyfn.project import Project
-from skyfn.runtime.stores import USER_STORES
+from skyfn.runtime.stores import USER_STORES, StoreName
 from skyfn.scaffold import scaffold
 from skyfn.secrets.check import check_model
 from skyfn.secrets.choice import choose_secret_store
@@ -56,7 +56,7 @@ def generate_env_command(branch: str | None, identifier: str | None) -> None:
     _print_written(project, result)
 
 
-def warn_missing_secrets(model: Model, store: str) -> None:
+def warn_missing_secrets(model: Model, store: StoreName) -> None:
     try:
         missing = check_model(model, store)
     except SkyfnError as exc:

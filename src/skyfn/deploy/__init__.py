@@ -1,1 +1,1 @@
-"""Branch deploys to AWS Lambda through CloudFormation: bundle, template, deployer."""
+"""Internal (not a public API): Branch deploys to AWS Lambda through CloudFormation: bundle, template, deployer."""

@@ -39,6 +39,7 @@ from skyfn.errors import SkyfnError
 from skyfn.model import Function, Model
 from skyfn.project import backend_dir, generated_dir
 from skyfn.runtime import contract, lambda_platform
+from skyfn.runtime.stores import StoreName
 from skyfn.synth import rules
 
 BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -127,7 +128,7 @@ def build(
     variables.update(lambda_variables(function, options.region))
     forget: list[str] = []
     if function.secrets:
-        access, forget = store_access(variables.get(contract.STORE_VAR, "local"), environ)
+        access, forget = store_access(model.secret_store, environ)
         variables.update(access)
     for name in options.inherit:
         if name in environ:
@@ -139,7 +140,7 @@ def build(
     return WorkerEnvironment(variables, tuple(forget))
 
 
-def store_access(store: str, environ: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+def store_access(store: StoreName, environ: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
     """What the worker's store reader needs, and which of it to drop after the cold start."""
     if store == "local":
         names = [*LOCAL_ACCESS, *(() if "SKYFN_HOME" in environ else ("HOME",))]

@@ -18,6 +18,7 @@ from skyfn.host.supervisor import Host, UnknownFunction
 from skyfn.model import Scope
 from skyfn.outputs import synth
 from skyfn.project import Project
+from skyfn.runtime.stores import StoreName
 
 
 def read_event(event: str | None, event_file: Path | None) -> Any:
@@ -40,7 +41,7 @@ def read_event(event: str | None, event_file: Path | None) -> Any:
 
 
 def invoke_once(
-    project: Project, scope: Scope, store: str, name: str, event: Any, options: HostOptions
+    project: Project, scope: Scope, store: StoreName, name: str, event: Any, options: HostOptions
 ) -> Outcome:
     model = synth(project, scope, store).model
     if model.function(name) is None:

@@ -22,6 +22,7 @@ from skyfn.model import Model, Scope
 from skyfn.outputs import synth
 from skyfn.project import BACKEND_FILE, Project
 from skyfn.runtime import local_reader
+from skyfn.runtime.stores import StoreName
 
 if TYPE_CHECKING:
     from skyfn.secrets.local import CommitWatch
@@ -30,14 +31,14 @@ LOOPBACK = "127.0.0.1"
 SECRET_POLL_SECONDS = 1.0  # a remote store's secrets reach the next call within ~2 s
 
 
-def store_dir(store: str) -> Path | None:
+def store_dir(store: StoreName) -> Path | None:
     """Where the local store keeps its files (watched for secret changes)."""
     return local_reader.home() if store == "local" else None
 
 
 class Sandbox:
     def __init__(
-        self, project: Project, scope: Scope, store: str, options: HostOptions, sink: LogSink
+        self, project: Project, scope: Scope, store: StoreName, options: HostOptions, sink: LogSink
     ) -> None:
         self.project, self.scope, self.store, self.sink = project, scope, store, sink
         self.host = Host(synth(project, scope, store).model, options, sink)
@@ -47,7 +48,7 @@ class Sandbox:
         self._changed_functions()  # remember the versions the first workers will read
 
     @staticmethod
-    def _commit_watch(store: str) -> CommitWatch | None:
+    def _commit_watch(store: StoreName) -> CommitWatch | None:
         if store != "local":
             return None
         from skyfn.secrets.local import CommitWatch
@@ -124,7 +125,7 @@ def table(model: Model, url: str) -> list[str]:
 def run(
     project: Project,
     scope: Scope,
-    store: str,
+    store: StoreName,
     options: HostOptions,
     address: str,
     port: int,

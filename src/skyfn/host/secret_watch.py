@@ -7,13 +7,14 @@ listing, never a value), so a change restarts only the functions that read it.
 from __future__ import annotations
 
 from skyfn.model import Model
+from skyfn.runtime.stores import StoreName
 from skyfn.secrets.check import versions
 from skyfn.secrets.registry import open_store
 from skyfn.secrets.store import SecretStore
 
 
 class SecretVersions:
-    def __init__(self, store_name: str) -> None:
+    def __init__(self, store_name: StoreName) -> None:
         self._store_name = store_name
         self._store: SecretStore | None = None  # opened when a function first has secrets
         self._seen: dict[str, int] = {}

@@ -1,1 +1,1 @@
-"""Secret stores behind one small protocol (see ``store.py``)."""
+"""Internal (not a public API): Secret stores behind one small protocol (see ``store.py``)."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from skyfn.model import Model, Scope
 from skyfn.runtime import hints
+from skyfn.runtime.stores import StoreName
 from skyfn.secrets.store import SecretStore
 
 
@@ -22,7 +23,7 @@ class MissingSecret:
     paths: tuple[str, ...]  # in lookup order
     command: str  # the exact ``skyfn secret set`` that fixes it
 
-    store: str
+    store: StoreName
 
     @property
     def message(self) -> str:
@@ -36,11 +37,11 @@ class MissingSecret:
         )
 
 
-def set_command(name: str, scope: Scope | None, store: str) -> str:
+def set_command(name: str, scope: Scope | None, store: StoreName) -> str:
     return hints.set_command(name, None if scope is None else scope.ref, store)
 
 
-def missing_message(name: str, scope: Scope | None, paths: Sequence[str], store: str) -> str:
+def missing_message(name: str, scope: Scope | None, paths: Sequence[str], store: StoreName) -> str:
     """The message for a secret found at none of ``paths`` (e.g. ``skyfn secret get``)."""
     return hints.missing_secret(name, None if scope is None else scope.ref, paths, store)
 
@@ -79,7 +80,7 @@ def missing_secrets(model: Model, store: SecretStore) -> list[MissingSecret]:
     ]
 
 
-def check_model(model: Model, store_name: str) -> list[MissingSecret]:
+def check_model(model: Model, store_name: StoreName) -> list[MissingSecret]:
     """``missing_secrets`` with the store opened by name; a backend without secrets opens
     no store (and reaches no AWS endpoint)."""
     if not any(f.secrets for f in model.functions):

@@ -21,6 +21,7 @@ from typing import Any
 from skyfn.errors import SkyfnError
 from skyfn.runtime import local_reader as fmt
 from skyfn.runtime.errors import SecretStoreError
+from skyfn.runtime.stores import StoreName
 from skyfn.secrets.store import SecretInfo, SecretValue
 
 
@@ -34,7 +35,7 @@ def _store_errors() -> Iterator[None]:
 
 
 class LocalStore:
-    name = "local"
+    name: StoreName = "local"
 
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = folder if folder is not None else fmt.home()

@@ -16,6 +16,7 @@ from skyfn import aws
 from skyfn.aws import aws_errors
 from skyfn.errors import SkyfnError
 from skyfn.runtime.ssm_reader import BATCH, MAX_WORKERS
+from skyfn.runtime.stores import StoreName
 from skyfn.secrets.store import SecretInfo, SecretValue
 
 MAX_VALUE_BYTES = 4096  # the standard tier's limit
@@ -30,7 +31,7 @@ def ssm_errors(action: str) -> Iterator[None]:
 
 
 class SsmStore:
-    name = "ssm"
+    name: StoreName = "ssm"
 
     def __init__(self, client: Any = None) -> None:
         self.client = client if client is not None else aws.client("ssm", "connect to SSM")

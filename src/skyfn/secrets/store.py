@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from skyfn.runtime.stores import StoreName
+
 
 @dataclass(frozen=True)
 class SecretInfo:
@@ -29,7 +31,7 @@ class SecretValue:
 
 
 class SecretStore(Protocol):
-    name: str
+    name: StoreName
 
     def read_many(self, paths: Sequence[str]) -> dict[str, SecretValue]:
         """The newest version of each path that exists; absent paths are left out."""

@@ -1,1 +1,1 @@
-"""Synth: definitions + scope → model → outputs (artifacts, env modules)."""
+"""Internal (not a public API): Synth: definitions + scope → model → outputs (artifacts, env modules)."""

@@ -13,6 +13,7 @@ from skyfn.definition import BackendDefinition, FunctionDefinition, Secret
 from skyfn.errors import DefinitionError, SkyfnError
 from skyfn.model import EnvValue, Function, Model, Scope, SecretRef
 from skyfn.runtime import contract, lambda_platform
+from skyfn.runtime.stores import StoreName
 from skyfn.synth import rules
 
 
@@ -35,7 +36,7 @@ def build_model(
     app_id: str,
     scope: Scope,
     project_root: Path,
-    secret_store: str,
+    secret_store: StoreName,
 ) -> Model:
     """Validate every function and return the model; all problems are raised together."""
     problems: list[str] = []
@@ -54,11 +55,11 @@ def build_model(
     if problems:
         raise DefinitionError("\n".join(problems))
     functions.sort(key=lambda f: f.name)
-    return Model(app_id=app_id, scope=scope, project_root=project_root, functions=tuple(functions))
+    return Model(app_id, scope, project_root, tuple(functions), secret_store)
 
 
 def _build_function(
-    d: FunctionDefinition, app_id: str, scope: Scope, store: str, problems: list[str]
+    d: FunctionDefinition, app_id: str, scope: Scope, store: StoreName, problems: list[str]
 ) -> Function | None:
     name = d.name if d.name is not None else d.resource_file.parent.name
     problem = _Problems(problems, f"function {name}")
@@ -176,7 +177,7 @@ def _deployed_environment(
     handler: str,
     environment: Sequence[EnvValue],
     secrets: Sequence[SecretRef],
-    store: str,
+    store: StoreName,
     scope: Scope,
 ) -> tuple[tuple[str, str], ...]:
     """Exactly the variables a deployed function is configured with: never a secret value."""

@@ -10,6 +10,7 @@ from skyfn.backend_loader import load_backend
 from skyfn.errors import SkyfnError
 from skyfn.model import Model, Scope
 from skyfn.project import Project
+from skyfn.runtime.stores import StoreName
 from skyfn.synth.artifacts import render_artifact
 from skyfn.synth.build import build_model
 from skyfn.synth.envgen import PACKAGE, PACKAGE_INIT, render_env_module
@@ -25,7 +26,7 @@ class SynthResult:
     report: WriteReport
 
 
-def load_model(project: Project, scope: Scope, secret_store: str) -> Model:
+def load_model(project: Project, scope: Scope, secret_store: StoreName) -> Model:
     return build_model(
         load_backend(project),
         app_id=project.app_id,
@@ -58,7 +59,7 @@ def artifact_outputs(project: Project, model: Model) -> dict[Path, str]:
 
 
 def synth(
-    project: Project, scope: Scope, secret_store: str, extra: Emitter | None = None
+    project: Project, scope: Scope, secret_store: StoreName, extra: Emitter | None = None
 ) -> SynthResult:
     """Write env modules and artifacts for ``scope``; unchanged files are left alone."""
     return write_synth(project, load_model(project, scope, secret_store), extra)
@@ -80,7 +81,7 @@ def write_synth(project: Project, model: Model, extra: Emitter | None = None) ->
     return SynthResult(model, write_outputs(outputs, owned))
 
 
-def generate_env(project: Project, scope: Scope, secret_store: str) -> SynthResult:
+def generate_env(project: Project, scope: Scope, secret_store: StoreName) -> SynthResult:
     """Regenerate only the typed env modules."""
     model = load_model(project, scope, secret_store)
     report = write_outputs(env_outputs(project, model), [env_package_dir(project)])
