@@ -32,7 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the server helpers the tests use too
 
-from tests.servers import free_port, moto_process  # noqa: E402
+from tests.support.servers import free_port, moto_process  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "latest.json"  # and latest.md beside it
 PY = sys.executable

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import boto3
 
-from tests.aws import Aws
+from tests.support.aws import Aws
 
 
 def test_boto3_reaches_moto_through_the_standard_endpoint_variable(aws: Aws) -> None:

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests import report
-from tests.helpers import HANDLER, resource, run_skyfn
+from tests.support import report
+from tests.support.cli import run_skyfn
+from tests.support.projects import HANDLER, resource
 
 FN = "backend/functions/hello"
 BACKEND = (

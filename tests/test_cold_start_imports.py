@@ -14,8 +14,8 @@ from pathlib import Path
 
 import boto3
 
-from tests.aws import Aws
-from tests.helpers import write
+from tests.support.aws import Aws
+from tests.support.projects import write
 
 # The SDK, crypto, and the stdlib HTTP stacks (http.client alone costs ~40 ms via email).
 HEAVY = ("boto3", "botocore", "cryptography", "urllib", "concurrent", "http", "email")

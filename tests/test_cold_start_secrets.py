@@ -13,7 +13,8 @@ from pathlib import Path
 
 from skyfn.runtime import secrets as runtime
 from skyfn.runtime.local_reader import LocalReader
-from tests.helpers import make_project, resource, run_skyfn
+from tests.support.cli import run_skyfn
+from tests.support.projects import make_project, resource
 
 HANDLER = """\
 import os

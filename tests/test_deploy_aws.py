@@ -17,9 +17,10 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.aws import Aws
-from tests.deploy_helpers import SECRET_VALUE, copy_example
-from tests.helpers import Result, make_project, resource, run_skyfn
+from tests.support.aws import Aws
+from tests.support.cli import Result, run_skyfn
+from tests.support.deploy import SECRET_VALUE, copy_example
+from tests.support.projects import make_project, resource
 
 STACK = "skyfn-say-hello-main"
 

@@ -15,8 +15,8 @@ from skyfn.errors import SkyfnError
 from skyfn.model import Function
 from skyfn.project import open_project
 from skyfn.synth.run import load_model
-from tests.deploy_helpers import copy_example, make_wheel
-from tests.helpers import write
+from tests.support.deploy import copy_example, make_wheel
+from tests.support.projects import write
 
 
 def say_hello(root: Path) -> Function:

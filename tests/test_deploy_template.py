@@ -14,8 +14,9 @@ from skyfn.deploy import names
 from skyfn.deploy.template import dumps, render_template
 from skyfn.project import open_project
 from skyfn.synth.run import load_model
-from tests.deploy_helpers import copy_example
-from tests.helpers import make_project, resource, run_skyfn
+from tests.support.cli import run_skyfn
+from tests.support.deploy import copy_example
+from tests.support.projects import make_project, resource
 
 
 def two_functions(root: Path) -> Path:

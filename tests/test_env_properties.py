@@ -17,7 +17,7 @@ from skyfn.errors import DefinitionError
 from skyfn.model import Function
 from skyfn.synth.build import build_model
 from skyfn.synth.envgen import render_env_module
-from tests import report
+from tests.support import report
 
 valid_keys = st.from_regex(r"[A-Za-z][A-Za-z0-9_]{1,20}", fullmatch=True)
 any_keys = st.one_of(

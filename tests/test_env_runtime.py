@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import EXAMPLE, run_skyfn
+from tests.support.cli import run_skyfn
+from tests.support.projects import EXAMPLE
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,9 @@ from typing import Any
 
 import boto3
 
-from tests.aws import Aws
-from tests.helpers import make_project, resource
-from tests.sandbox import running_sandbox
+from tests.support.aws import Aws
+from tests.support.projects import make_project, resource
+from tests.support.sandbox import running_sandbox
 
 HANDLER = """\
 import os

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import make_project, resource, run_skyfn, write
+from tests.support.cli import run_skyfn
+from tests.support.projects import make_project, resource, write
 
 HANDLER = """\
 import os

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests import report
-from tests.helpers import make_project, resource
-from tests.sandbox import Sandbox, running_sandbox
+from tests.support import report
+from tests.support.projects import make_project, resource
+from tests.support.sandbox import Sandbox, running_sandbox
 
 SEED = 20240611
 BAD_REQUESTS = 2000

@@ -23,10 +23,11 @@ import click
 import pytest
 
 from skyfn.cli import main as cli_main
-from tests import report
-from tests.aws import Aws
-from tests.helpers import Result, make_project, resource, run_skyfn
-from tests.sandbox import Sandbox, running_sandbox
+from tests.support import report
+from tests.support.aws import Aws
+from tests.support.cli import Result, run_skyfn
+from tests.support.projects import make_project, resource
+from tests.support.sandbox import Sandbox, running_sandbox
 
 HANDLER = """\
 import os

@@ -16,7 +16,7 @@ from skyfn.errors import SkyfnError
 from skyfn.runtime.local_reader import LocalReader
 from skyfn.runtime.secrets import SecretStoreError
 from skyfn.secrets.local import LocalStore
-from tests.helpers import make_project, resource
+from tests.support.projects import make_project, resource
 
 P = "/skyfn/app/sandbox-alice/MY_API_KEY"
 SHARED = "/skyfn/app/shared/MY_API_KEY"

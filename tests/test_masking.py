@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from skyfn.runtime.masking import FLUSH_AT, MaskedStream, Masker
 from skyfn.runtime.worker import log_marker
-from tests.helpers import make_project, resource, run_skyfn
-from tests.sandbox import Sandbox, running_sandbox
+from tests.support.cli import run_skyfn
+from tests.support.projects import make_project, resource
+from tests.support.sandbox import Sandbox, running_sandbox
 
 KEY = "canary-Kx81-secret-VALUE"  # the function's own secret
 PIN = "abc"  # shorter than 4 characters: not masked (documented)

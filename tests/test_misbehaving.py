@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from skyfn.host import limits
-from tests import report
-from tests.helpers import make_project, resource
-from tests.sandbox import Sandbox, running_sandbox
+from tests.support import report
+from tests.support.projects import make_project, resource
+from tests.support.sandbox import Sandbox, running_sandbox
 
 LOOP = """\
 def handler(event, context):

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.helpers import EXAMPLE, make_project, resource, write
+from tests.support.projects import EXAMPLE, make_project, resource, write
 
 HANDLER = """\
 import os

@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import make_project, resource, run_skyfn, write
-from tests.sandbox import Sandbox, running_sandbox
+from tests.support.cli import run_skyfn
+from tests.support.projects import make_project, resource, write
+from tests.support.sandbox import Sandbox, running_sandbox
 
 ECHO = """\
 import json, os, sys, time

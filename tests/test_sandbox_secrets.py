@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import make_project, resource, run_skyfn
-from tests.sandbox import Sandbox, running_sandbox
+from tests.support.cli import run_skyfn
+from tests.support.projects import make_project, resource
+from tests.support.sandbox import Sandbox, running_sandbox
 
 HANDLER = """\
 import os

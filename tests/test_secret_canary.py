@@ -5,7 +5,8 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from tests.helpers import Result, make_project, resource, run_skyfn, write
+from tests.support.cli import Result, run_skyfn
+from tests.support.projects import make_project, resource, write
 
 
 def test_a_secret_value_leaks_into_no_file_and_no_output(

@@ -12,7 +12,8 @@ from skyfn.project import open_project
 from skyfn.secrets.check import MissingSecret, missing_secrets
 from skyfn.secrets.local import LocalStore
 from skyfn.synth.run import load_model
-from tests.helpers import make_project, resource, run_skyfn
+from tests.support.cli import run_skyfn
+from tests.support.projects import make_project, resource
 
 A = '{"API_KEY": secret("MY_API_KEY"), "DB": secret("DB_PASSWORD")}'
 B = '{"API_KEY": secret("MY_API_KEY")}'

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from skyfn import scope
-from tests.helpers import Result, make_project, resource, run_skyfn, write
+from tests.support.cli import Result, run_skyfn
+from tests.support.projects import make_project, resource, write
 
 ME = scope.sandbox().name  # the default sandbox identifier (the OS user name)
 

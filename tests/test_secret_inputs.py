@@ -16,9 +16,10 @@ from skyfn.runtime.local_reader import LocalReader
 from skyfn.secrets import manage
 from skyfn.secrets.local import LocalStore
 from skyfn.secrets.ssm import SsmStore
-from tests import report
-from tests.aws import Aws
-from tests.helpers import Result, make_project, resource, run_skyfn
+from tests.support import report
+from tests.support.aws import Aws
+from tests.support.cli import Result, run_skyfn
+from tests.support.projects import make_project, resource
 
 ECHO = """\
 import os

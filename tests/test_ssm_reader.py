@@ -16,7 +16,7 @@ import pytest
 
 from skyfn.runtime import secrets, ssm_reader
 from skyfn.runtime.secrets import SecretNotFound, SecretStoreError
-from tests.aws import Aws
+from tests.support.aws import Aws
 
 APP = "/skyfn/benchapp"
 
@@ -303,7 +303,7 @@ def test_retries_stop_within_the_time_budget(
 def test_unreachable_endpoint_is_a_clear_error(
     fake_ssm: Callable[[list[Reply]], FakeSsm], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.aws import free_port
+    from tests.support.aws import free_port
 
     monkeypatch.setenv("AWS_ENDPOINT_URL_SSM", f"http://127.0.0.1:{free_port()}")
     with pytest.raises(SecretStoreError, match="could not read secrets from SSM"):

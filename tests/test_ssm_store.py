@@ -15,8 +15,9 @@ import pytest
 
 from skyfn.errors import SkyfnError
 from skyfn.secrets.ssm import SsmStore
-from tests.aws import Aws, free_port
-from tests.helpers import Result, make_project, resource, run_skyfn
+from tests.support.aws import Aws, free_port
+from tests.support.cli import Result, run_skyfn
+from tests.support.projects import make_project, resource
 
 APP = "/skyfn/testapp"
 

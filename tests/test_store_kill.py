@@ -25,7 +25,7 @@ import pytest
 
 from skyfn.runtime import local_reader as fmt
 from skyfn.secrets.local import LocalStore
-from tests import report
+from tests.support import report
 
 WRITERS = 8
 WRITES = 200  # per writer

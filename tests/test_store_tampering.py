@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import Result, make_project, resource, run_skyfn
+from tests.support.cli import Result, run_skyfn
+from tests.support.projects import make_project, resource
 
 VALUE = "tamper-canary-51f0c2d9"
 HANDLER = """\

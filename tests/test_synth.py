@@ -13,7 +13,8 @@ from skyfn import scope
 from skyfn.project import open_project
 from skyfn.synth.envgen import render_env_module
 from skyfn.synth.run import load_model
-from tests.helpers import EXAMPLE, REPO, make_project, resource, run_skyfn
+from tests.support.cli import run_skyfn
+from tests.support.projects import EXAMPLE, REPO, make_project, resource
 
 GOLDEN = REPO / "tests" / "golden" / "say_hello_env.py"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import run_skyfn
+from tests.support.cli import run_skyfn
 
 BIN = Path(sys.executable).parent
 

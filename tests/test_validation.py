@@ -11,7 +11,8 @@ from skyfn.errors import DefinitionError, SkyfnError
 from skyfn.model import Model
 from skyfn.project import find_project, open_project
 from skyfn.synth.run import load_model
-from tests.helpers import make_project, resource, run_skyfn, write
+from tests.support.cli import run_skyfn
+from tests.support.projects import make_project, resource, write
 
 
 def synth_model(root: Path, branch: str | None = None) -> Model:

@@ -8,7 +8,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from tests.helpers import EXAMPLE
+from tests.support.projects import EXAMPLE
 
 SECRET_VALUE = "s3cr3t-value-7f1d0c"
 

@@ -1,44 +1,12 @@
-"""Shared test helpers: run the real CLI in a subprocess, write small projects."""
+"""Small skyfn projects on disk, for the tests and the benchmarks."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
-from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "say-hello"
-
-
-@dataclass(frozen=True)
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-def run_skyfn(
-    *args: str,
-    cwd: Path,
-    env: dict[str, str] | None = None,
-    stdin: str | bytes | None = None,
-    timeout: float = 120,
-) -> Result:
-    """Run ``python -m skyfn ARGS`` as a user would, in ``cwd``."""
-    full_env = {**os.environ, **(env or {})}
-    data = stdin.encode() if isinstance(stdin, str) else stdin
-    proc = subprocess.run(
-        [sys.executable, "-m", "skyfn", *args],
-        cwd=cwd,
-        env=full_env,
-        input=data,
-        capture_output=True,
-        timeout=timeout,
-    )
-    return Result(proc.returncode, proc.stdout.decode(), proc.stderr.decode())
 
 
 def write(path: Path, text: str) -> Path:
@@ -92,4 +60,51 @@ def resource(environment: str = "{}", **options: object) -> str:
         f"{extra}"
         f"    environment={environment},\n"
         ")\n"
+    )
+
+
+# --- the benchmarks' projects (app id ``bench``) ------------------------------------------
+
+PING_HANDLER = "def handler(event, context):\n    return {reply!r}\n"
+
+
+def make_ping_project(project: Path) -> Path:
+    """A project (app id ``bench``) with one function, ``ping``; returns its folder."""
+    make_project(
+        project,
+        {"ping": 'from skyfn import define_function\nfn = define_function(name="ping")\n'},
+        handlers={"ping": PING_HANDLER.format(reply="pong")},
+        app_id="bench",
+    )
+    return project / "backend" / "functions" / "ping"
+
+
+BIG_RESOURCE = """\
+from skyfn import define_function
+fn = define_function(
+    environment={{
+        "NAME": "fn-{i}",
+        "ENDPOINT": "https://api.example.com/{i}",
+        "MAX_ITEMS": {i},
+        "RATIO": 0.5,
+        "ENABLED": True,
+        "REGION_NAME": "eu-west-1",
+        "TABLE": "table-{i}",
+        "RETRIES": 3,
+        "DEBUG": False,
+        "QUEUE_URL": "https://sqs.example.com/{i}",
+    }},
+)
+"""
+
+
+def make_big_project(root: Path, functions: int) -> Path:
+    """``functions`` functions (``fn_000``...) of 10 plain variables each, app id ``bench``."""
+    return make_project(
+        root,
+        {f"fn_{i:03}": BIG_RESOURCE.format(i=i) for i in range(functions)},
+        handlers={
+            f"fn_{i:03}": "def handler(event, context):\n    return 1\n" for i in range(functions)
+        },
+        app_id="bench",
     )

@@ -1,7 +1,10 @@
-"""A real ``skyfn sandbox`` subprocess on a free port, and a boto3 Lambda client for it."""
+"""A real ``skyfn sandbox`` subprocess on a free port, a boto3 Lambda client for it, and a
+light kept-alive HTTP client (``Invoker``) for the benchmarks."""
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import re
 import signal
@@ -36,6 +39,10 @@ class Sandbox:
             config=Config(retries={"max_attempts": 1}, read_timeout=60),
         )
 
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
     def logs(self) -> str:
         return "\n".join(self.err)
 
@@ -54,12 +61,14 @@ def _collect(stream: Any, into: list[str]) -> None:
 
 @contextmanager
 def running_sandbox(
-    project: Path, *args: str, env: dict[str, str] | None = None
+    project: Path, *args: str, env: dict[str, str] | None = None, inherit_env: bool = True
 ) -> Iterator[Sandbox]:
+    """``skyfn sandbox --port 0 ARGS`` in ``project`` until the block ends, with this
+    process's environment plus ``env`` (or exactly ``env`` when ``inherit_env`` is false)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "skyfn", "sandbox", "--port", "0", *args],
         cwd=project,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, **(env or {})} if inherit_env else dict(env or {}),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -91,3 +100,23 @@ def running_sandbox(
                 proc.wait()
         for reader in readers:
             reader.join(5)
+
+
+class Invoker:
+    """A kept-alive HTTP connection to a sandbox's Invoke API; calling it invokes
+    ``function`` with ``{}`` and returns the decoded result."""
+
+    def __init__(self, port: int, function: str) -> None:
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.path = f"/2015-03-31/functions/{function}/invocations"
+
+    def __call__(self) -> Any:
+        self.connection.request("POST", self.path, b"{}", {"Content-Type": "application/json"})
+        response = self.connection.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"invoke returned {response.status}: {body[:300]!r}")
+        return json.loads(body)
+
+    def close(self) -> None:
+        self.connection.close()

@@ -20,7 +20,7 @@ _counts: dict[str, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int)
 def add(area: str, **counts: int) -> None:
     """Add to an area's counters (areas and their fields are the keys of ``LINES``)."""
     if area not in LINES:
-        raise KeyError(f"unknown report area {area!r}; add it to tests/report.py LINES")
+        raise KeyError(f"unknown report area {area!r}; add it to tests/support/report.py LINES")
     for name, value in counts.items():
         _counts[area][name] += value
 

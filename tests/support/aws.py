@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.servers import free_port, moto_process
+from tests.support.env import aws_env
+from tests.support.servers import free_port, moto_process
 
 
 @dataclass(frozen=True)
@@ -32,14 +33,7 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def aws(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Aws:
     request = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
     urllib.request.urlopen(request, timeout=10).close()
-    env = {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing-session",
-        "AWS_REGION": "us-east-1",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ENDPOINT_URL": moto_server,
-    }
+    env = aws_env(moto_server)
     for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL_SSM", "AWS_CONFIG_FILE"):
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
