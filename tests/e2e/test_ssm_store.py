@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +12,9 @@ import pytest
 from skyfn.errors import SkyfnError
 from skyfn.secrets.ssm import SsmStore
 from tests.support.aws import Aws, free_port
-from tests.support.cli import Result, run_skyfn
+from tests.support.cli import run_skyfn
 from tests.support.projects import make_project, resource
+from tests.support.servers import moto_process
 
 APP = "/skyfn/testapp"
 
@@ -109,19 +106,6 @@ def test_cli_against_ssm_with_shared_fallback_and_missing_secret(aws: Aws, tmp_p
     ]
 
 
-def run_clean(*args: str, cwd: Path, env: dict[str, str], stdin: str = "") -> Result:
-    """The CLI with exactly ``env`` (no AWS settings inherited from this process)."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "skyfn", *args],
-        cwd=cwd,
-        env=env,
-        input=stdin.encode(),
-        capture_output=True,
-        timeout=120,
-    )
-    return Result(proc.returncode, proc.stdout.decode(), proc.stderr.decode())
-
-
 def no_aws_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(
@@ -138,7 +122,9 @@ def no_aws_env(**extra: str) -> dict[str, str]:
 
 def test_no_credentials_is_a_clear_error(tmp_path: Path) -> None:
     root = project(tmp_path)
-    result = run_clean("secret", "list", "--store", "ssm", cwd=root, env=no_aws_env())
+    result = run_skyfn(
+        "secret", "list", "--store", "ssm", cwd=root, env=no_aws_env(), inherit_env=False
+    )
     assert result.code == 1 and "Traceback" not in result.err
     assert result.err.startswith("error: cannot list secrets in SSM: no AWS credentials found")
 
@@ -150,30 +136,15 @@ def test_an_unreachable_endpoint_is_a_clear_error(tmp_path: Path) -> None:
         AWS_SECRET_ACCESS_KEY="y",
         AWS_ENDPOINT_URL=f"http://127.0.0.1:{free_port()}",
     )
-    result = run_clean("secret", "get", "X", "--store", "ssm", cwd=root, env=env)
+    result = run_skyfn("secret", "get", "X", "--store", "ssm", cwd=root, env=env, inherit_env=False)
     assert result.code == 1 and "Traceback" not in result.err
     assert "the SSM endpoint is unreachable" in result.err
 
 
 def test_access_denied_is_a_clear_error(tmp_path: Path) -> None:
     """A moto_server that checks credentials (unknown keys are refused, as by AWS)."""
-    port = free_port()
-    binary = Path(sys.executable).parent / "moto_server"
-    server_env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "0"}
-    proc = subprocess.Popen(
-        [str(binary), "-H", "127.0.0.1", "-p", str(port)],
-        env=server_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        endpoint = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+    checking = {"INITIAL_NO_AUTH_ACTION_COUNT": "0"}
+    with moto_process(tmp_path / "moto-auth.log", env=checking) as endpoint:
         env = no_aws_env(
             AWS_ACCESS_KEY_ID="AKIAUNKNOWN", AWS_SECRET_ACCESS_KEY="y", AWS_ENDPOINT_URL=endpoint
         )
@@ -182,9 +153,6 @@ def test_access_denied_is_a_clear_error(tmp_path: Path) -> None:
         assert result.code == 1 and "Traceback" not in result.err
         assert result.err.startswith(f"error: cannot write {APP}/sandbox-")
         assert "AWS refused access" in result.err
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_store_errors_raise_skyfn_error_in_process(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -20,13 +21,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def moto_process(log_path: Path) -> Iterator[str]:
-    """A ``moto_server`` on a free loopback port, until the block ends; yields its URL."""
+def moto_process(log_path: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """A ``moto_server`` on a free loopback port, until the block ends; yields its URL.
+    ``env`` adds to its environment (``INITIAL_NO_AUTH_ACTION_COUNT=0`` makes it check keys)."""
     port = free_port()
     binary = Path(sys.executable).parent / "moto_server"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [str(binary), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT
+            [str(binary), "-H", "127.0.0.1", "-p", str(port)],
+            env={**os.environ, **env} if env else None,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         endpoint = f"http://127.0.0.1:{port}"
         try:
