@@ -1,6 +1,6 @@
 """How a failed stack operation is reported, from events shaped as DescribeStackEvents
 returns them (newest first). moto never fails a resource asynchronously, so the events
-path is checked here; tests/test_deploy_aws.py checks a real failure through moto."""
+path is checked here; tests/e2e/test_deploy_aws.py checks a real failure through moto."""
 
 from __future__ import annotations
 
