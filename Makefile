@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-dev
 BENCH_STAMP := $(VENV)/.installed-bench
 DEMO   := examples/say-hello
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit unit-fast bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# The benchmarks also need the competitors (Powertools); see bench/run.py.
+# The benchmarks also need the competitors (Powertools); see bench/run.py (or python -m bench).
 $(BENCH_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $(BENCH_STAMP)
@@ -38,8 +38,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src tests bench
 
+# Every test: tests/unit, tests/e2e (CLI, subprocesses, moto), tests/robustness (minutes).
 unit: $(STAMP)
 	$(BIN)/pytest
+
+# Only tests/unit (mirrors src/skyfn: tests/unit/host/test_process.py tests host/process.py): seconds.
+unit-fast: $(STAMP)
+	$(BIN)/pytest tests/unit
 
 test: lint typecheck unit
 

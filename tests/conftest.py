@@ -20,14 +20,14 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ["SKYFN_HOME"] = old
 
 
-from tests.aws import aws, moto_server  # noqa: E402  (fixtures shared by every AWS test)
+from tests.support.aws import aws, moto_server  # noqa: E402  (fixtures shared by every AWS test)
 
 __all__ = ["aws", "moto_server"]
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Print the robustness counts (tests/report.py) at the end of the run."""
-    from tests import report
+    """Print the robustness counts (tests/support/report.py) at the end of the run."""
+    from tests.support import report
 
     found = report.lines()
     if found:

@@ -24,6 +24,7 @@ def test_parse_reads_text_bytes_and_dicts_and_survives_anything_else() -> None:
 def test_response_too_large_says_both_sizes() -> None:
     shape = error_shape.response_too_large(7_000_000, "r1", 6_291_456)
     assert shape["errorType"] == "Function.ResponseSizeTooLarge"
-    assert "(7000000 bytes) exceeded maximum allowed payload size (6291456 bytes)" in (
-        shape["errorMessage"]
+    assert (
+        "(7000000 bytes) exceeded maximum allowed payload size (6291456 bytes)"
+        in (shape["errorMessage"])
     )

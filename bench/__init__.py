@@ -1,0 +1,1 @@
+"""skyfn benchmarks: one module per benchmark; run them with ``make bench``."""

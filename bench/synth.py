@@ -1,0 +1,73 @@
+"""Synth + env generation at scale (500 functions x 10 variables): cold, and a no-op re-synth
+that must rewrite no file."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from bench.common import PY, Goal, Row, alternate, find, run_timed
+from tests.support.env import clean_env
+from tests.support.projects import make_big_project
+
+BENCH_ID = "synth_500"
+TITLE = "synth + env generation, 500 functions x 10 variables"
+CONTENDERS = {"cold": "cold (no outputs, no bytecode)", "noop": "no-op re-synth"}
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    """path → (inode, mtime): a rewrite (even atomic, same bytes) changes one of them."""
+    return {
+        str(p.relative_to(folder)): (p.stat().st_ino, p.stat().st_mtime_ns)
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
+
+
+def rows(work: Path, repeat: int, functions: int = 500) -> list[Row]:
+    project = work / "big"
+    make_big_project(project, functions)
+    env = clean_env(SKYFN_HOME=str(work / "home-synth"))
+    synth = [PY, "-m", "skyfn", "synth"]
+    output = project / ".skyfn"
+    rewritten: list[int] = []
+
+    def cold() -> float:
+        # Nothing cached: no outputs and no bytecode of the resource files.
+        shutil.rmtree(output, ignore_errors=True)
+        for cache in (project / "backend").rglob("__pycache__"):
+            shutil.rmtree(cache)
+        return run_timed(synth, env, project)
+
+    def noop() -> float:
+        if not output.exists():
+            run_timed(synth, env, project)
+        before = snapshot(output)
+        elapsed = run_timed(synth, env, project)
+        after = snapshot(output)
+        rewritten.append(sum(1 for k, v in after.items() if before.get(k) != v))
+        return elapsed
+
+    samples = alternate({"cold": cold, "noop": noop}, repeat)
+    extra = {"noop": {"files": len(snapshot(output)), "files_rewritten": max(rewritten)}}
+    return [
+        Row(BENCH_ID, cid, TITLE, label, samples=samples[cid], extra=extra.get(cid, {}))
+        for cid, label in CONTENDERS.items()
+    ]
+
+
+def goals(rows: list[Row]) -> list[Goal]:
+    cold, noop = find(rows, BENCH_ID, "cold"), find(rows, BENCH_ID, "noop")
+    if not (cold and noop):
+        return []
+    rewritten = noop.extra["files_rewritten"]
+    return [
+        Goal(BENCH_ID, TITLE, "cold ≤ 2 s", f"{cold.median / 1000:.2f} s", cold.median <= 2000),
+        Goal(
+            BENCH_ID,
+            TITLE,
+            "no-op ≤ 0.5 s, no file rewritten",
+            f"{noop.median / 1000:.2f} s, {rewritten} of {noop.extra['files']} rewritten",
+            noop.median <= 500 and rewritten == 0,
+        ),
+    ]
