@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from skyfn.errors import DefinitionError, SkyfnError
-
 __version__ = "0.1.0"
 __all__ = [
     "DefinitionError",
@@ -24,6 +22,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from skyfn.definition import define_backend, define_function, secret
+    from skyfn.errors import DefinitionError, SkyfnError
 
 
 def __getattr__(name: str) -> Any:
@@ -33,4 +32,8 @@ def __getattr__(name: str) -> Any:
         from skyfn import definition
 
         return getattr(definition, name)
+    if name in ("DefinitionError", "SkyfnError"):
+        from skyfn import errors
+
+        return getattr(errors, name)
     raise AttributeError(f"module 'skyfn' has no attribute {name!r}")
