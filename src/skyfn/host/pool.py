@@ -22,6 +22,27 @@ class HostClosed(RuntimeError):
 
 
 class FunctionPool:
+    """The instances (worker processes) of one function, as Lambda's concurrency gives them.
+
+    Each worker serves one invocation at a time and at most ``max_workers`` are busy at once
+    (an invocation past that waits for one to be released); an idle worker is reused warm.
+    The thread that acquires a worker owns it until it releases it: only that thread starts,
+    invokes or disposes it (``close`` may ``kill`` it from another thread; the owner then
+    sees the exit). ``recycle`` retires every worker of the current generation (idle ones at
+    once, busy ones when released); ``close`` refuses further invocations (``HostClosed``)
+    and kills every worker, busy ones included.
+
+    ``_cond`` (a condition on its own lock) guards ``_idle``, ``_busy`` (worker -> the
+    generation it was acquired in), ``_generation``, ``_closed``, ``started`` and writes of
+    ``function``; it is notified when a worker is released or the pool closes, which is what
+    a waiting ``_acquire`` waits for. ``function`` is read under ``_cond`` once per
+    invocation, in ``_acquire``, so an invocation and the worker it starts use one definition
+    even while ``recycle`` installs a new one; ``function.name`` is read unlocked (a pool's
+    name never changes). A new worker's environment is built and its process spawned under
+    ``_cond`` (``Popen`` returns at once); waiting for its cold start, invoking, disposing and
+    killing happen outside it. ``started`` may be read unlocked (a counter, for tests).
+    """
+
     def __init__(
         self,
         function: Function,
@@ -48,7 +69,7 @@ class FunctionPool:
 
     def invoke(self, event: Any, request_id: str | None = None) -> Outcome:
         request_id = request_id or str(uuid.uuid4())
-        worker, fresh = self._acquire()
+        worker, fresh, function = self._acquire()
         keep = False
         try:
             buffer = LogBuffer()
@@ -64,7 +85,7 @@ class FunctionPool:
                 buffer, request_id, f"START RequestId: {request_id} Version: {LATEST}"
             )
             outcome = worker.invoke(
-                request_id, event, float(self.function.timeout_seconds), self._arn, buffer
+                request_id, event, float(function.timeout_seconds), self._arn, buffer
             )
             took = (datetime.now(UTC) - started).total_seconds() * 1000
             self._lambda_line(buffer, request_id, f"END RequestId: {request_id}")
@@ -72,7 +93,7 @@ class FunctionPool:
                 buffer,
                 request_id,
                 f"REPORT RequestId: {request_id}\tDuration: {took:.2f} ms\t"
-                f"Memory Size: {self.function.memory_mb} MB",
+                f"Memory Size: {function.memory_mb} MB",
             )
             keep = worker.alive()
             return Outcome(outcome.request_id, outcome.payload, outcome.error, buffer.text())
@@ -83,7 +104,9 @@ class FunctionPool:
         buffer.add(text)
         self._sink.line(self.function.name, request_id, text)
 
-    def _acquire(self) -> tuple[WorkerProcess, bool]:
+    def _acquire(self) -> tuple[WorkerProcess, bool, Function]:
+        """A worker to own (and whether it is new, so not started yet), and the definition
+        it runs; waits while ``max_workers`` are busy; ``HostClosed`` once closed."""
         stale: list[WorkerProcess] = []
         try:
             with self._cond:
@@ -94,7 +117,7 @@ class FunctionPool:
                         worker = self._idle.pop()
                         if worker.alive():
                             self._busy[worker] = self._generation
-                            return worker, False
+                            return worker, False, self.function
                         stale.append(worker)
                     if len(self._busy) < self._max:
                         worker = WorkerProcess(
@@ -105,7 +128,7 @@ class FunctionPool:
                         )
                         self.started += 1
                         self._busy[worker] = self._generation
-                        return worker, True
+                        return worker, True, self.function
                     self._cond.wait()
         finally:
             for worker in stale:

@@ -29,6 +29,26 @@ _MARKER_ROOM = 64  # a marker is shorter: never split one between two pieces
 
 
 class WorkerProcess:
+    """One function instance: a ``skyfn.runtime.worker`` process in its own process group
+    (and, where available, its own cgroup with a process limit), with a control channel of
+    two pipes (requests in, answers out) and two pump threads that route its stdout and
+    stderr, line by line, to the current invocation's ``LogBuffer`` and the ``LogSink``.
+
+    One thread owns the worker at a time (the one that acquired it from its pool) and alone
+    calls ``start``, ``invoke`` and ``dispose``; so ``_buffered`` (answer bytes read past
+    the last line), ``ready`` and the pipe descriptors need no lock. ``kill`` may come from
+    any thread (``FunctionPool.close``): it only signals and reaps.
+
+    ``_lock`` guards what the owner and the two pumps share: the current invocation's log
+    routing, ``_request_id``, ``_buffer`` and ``_ended`` (set together by ``_begin``, read
+    together by a pump for each line), and ``_shown`` (log bytes of this invocation passed
+    to the terminal, reset by ``_begin``, counted up by both pumps). ``LogBuffer`` and
+    ``LogSink`` lock themselves, so lines are added and written outside ``_lock``. Each
+    stream ends an invocation's lines with a marker and ``invoke`` waits for both markers
+    (up to ``LOG_DRAIN``) before the next ``_begin``, so a line reaches the invocation that
+    printed it unless that wait timed out.
+    """
+
     def __init__(self, name: str, environment: WorkerEnvironment, cwd: str, sink: LogSink):
         self.name = name
         self._sink = sink

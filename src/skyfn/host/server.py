@@ -1,5 +1,6 @@
-"""The AWS Lambda Invoke API on 127.0.0.1, so boto3, the AWS CLI and curl work unchanged:
-``POST /2015-03-31/functions/{name}/invocations``.
+"""The AWS Lambda Invoke API's HTTP side on 127.0.0.1, so boto3, the AWS CLI and curl work
+unchanged: reading a request (line, headers, body) within a deadline, framing errors,
+keep-alive, and writing the answer that ``gateway.LocalGateway`` gives.
 
 Every request gets an answer in the API's error shape when it is wrong (a bad method, path,
 function name, header, framing or JSON; too large; too slow), and a thread that failed on one
@@ -8,35 +9,24 @@ request never takes the server with it.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import io
-import json
-import re
 import socket
 import time
-import uuid
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import unquote
 
-from skyfn.host.outcome import Outcome
-from skyfn.host.pool import HostClosed
+from skyfn.host import gateway
+from skyfn.host.gateway import LocalGateway, Response
 from skyfn.host.request_body import BadRequest, DeadlineSocket, read_body
-from skyfn.host.supervisor import Host, UnknownFunction
-from skyfn.runtime import error_shape
-from skyfn.runtime.lambda_platform import LATEST, MAX_PAYLOAD, function_arn
+from skyfn.host.supervisor import Host
+from skyfn.runtime.lambda_platform import MAX_PAYLOAD
 
 DISCARD_LIMIT = 64 * 1024 * 1024  # read (and drop) an oversized body up to this, then hang up
 LINGER = 2.0  # seconds to read what a client still sends after we answered and hang up
 REQUEST_TIMEOUT = 30.0  # seconds to receive one whole request (line, headers and body)
-_PATH = re.compile(r"^/2015-03-31/functions/([^/?]+)/invocations/?(?:\?.*)?$")
-# Lambda's rule: a name, a partial ARN (account:function:name) or a full ARN, then a qualifier.
-_NAME = re.compile(
-    r"^(?:arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:|\d{12}:function:)?"
-    r"([a-zA-Z0-9_-]{1,64})(?::(?:\$LATEST|[a-zA-Z0-9_-]{1,128}))?$"
-)
+# http.server's own errors (request line, headers, version) as the API's error types
 _KINDS = {
     HTTPStatus.BAD_REQUEST: "BadRequestException",
     HTTPStatus.NOT_FOUND: "UnknownOperationException",
@@ -45,24 +35,6 @@ _KINDS = {
     HTTPStatus.REQUEST_URI_TOO_LONG: "RequestURITooLongException",
     HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE: "RequestHeaderFieldsTooLargeException",
 }
-
-
-class InvalidName(ValueError):
-    pass
-
-
-def function_name(raw: str) -> str:
-    """``name``, ``name:qualifier`` or a (partial) ARN → the function's name."""
-    name = unquote(raw, errors="replace")
-    found = _NAME.match(name)
-    if found is None:
-        shown = name if len(name) <= 140 else name[:140] + "..."
-        raise InvalidName(
-            f"1 validation error detected: Value {shown!r} at 'functionName' failed to satisfy "
-            "constraint: a function name (letters, digits, - and _; at most 64), optionally "
-            "with a qualifier or as an ARN"
-        )
-    return found.group(1)
 
 
 class InvokeServer(ThreadingHTTPServer):
@@ -75,6 +47,7 @@ class InvokeServer(ThreadingHTTPServer):
     ) -> None:
         super().__init__(address, InvokeHandler)
         self.host = host
+        self.gateway = LocalGateway(host)
         self.request_timeout = request_timeout
 
     def shutdown_request(self, request: Any) -> None:
@@ -141,10 +114,9 @@ class InvokeHandler(BaseHTTPRequestHandler):
                 if not self._replied:  # a request line of blanks only
                     self.send_error(HTTPStatus.BAD_REQUEST, "the request line is empty")
                 return
-            if self.command == "POST":
-                self.do_POST()
-            else:
-                self._unknown_operation()
+            body = read_body(self.rfile, self.headers, MAX_PAYLOAD, DISCARD_LIMIT)
+            fields = gateway.header_fields(self.headers.items())
+            self._reply(self.server.gateway.handle_request(self.command, self.path, fields, body))
             self.wfile.flush()
         except TimeoutError:
             self.close_connection = True
@@ -174,93 +146,19 @@ class InvokeHandler(BaseHTTPRequestHandler):
         kind = _KINDS.get(status, "ServiceException" if code >= 500 else "BadRequestException")
         self._error(code, kind, message or explain or status.phrase)
 
-    def _unknown_operation(self) -> None:
-        read_body(self.rfile, self.headers, MAX_PAYLOAD, DISCARD_LIMIT)
-        self._error(
-            HTTPStatus.NOT_FOUND,
-            "UnknownOperationException",
-            f"no such operation: {self.command} {self.path[:200]}; the Invoke API is "
-            "POST /2015-03-31/functions/{name}/invocations",
-        )
-
-    def do_POST(self) -> None:
-        match = _PATH.match(self.path)
-        request_id = str(uuid.uuid4())
-        if match is None:
-            self._unknown_operation()
-            return
-        body = read_body(self.rfile, self.headers, MAX_PAYLOAD, DISCARD_LIMIT)
-        try:
-            name = function_name(match.group(1))
-        except InvalidName as exc:
-            self._error(400, "ValidationException", str(exc))
-            return
-        try:
-            pool = self.server.host.pool(name)
-        except UnknownFunction:
-            self._error(
-                404,
-                "ResourceNotFoundException",
-                f"Function not found: {function_arn(self.server.host.options.region, name)}",
-            )
-            return
-        try:
-            event = json.loads(body) if body.strip() else {}
-        except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError
-            self._error(
-                400,
-                "InvalidRequestContentException",
-                f"Could not parse request body into json: {str(exc)[:200]}",
-            )
-            return
-        kind = self.headers.get("X-Amz-Invocation-Type", "RequestResponse")
-        if kind == "DryRun":
-            self._reply(204, b"", {"x-amzn-RequestId": request_id})
-        elif kind == "Event":
-            self.server.host.invoke_in_background(pool.function.name, event, request_id)
-            self._reply(202, b"", {"x-amzn-RequestId": request_id})
-        elif kind == "RequestResponse":
-            try:
-                outcome = pool.invoke(event, request_id)
-            except HostClosed as exc:
-                self._error(503, "ServiceException", str(exc))
-                return
-            self._answer(outcome)
-        else:
-            self._error(
-                400,
-                "InvalidParameterValueException",
-                f"X-Amz-Invocation-Type {kind[:40]!r} is not one of RequestResponse, Event, DryRun",
-            )
-
-    def _answer(self, outcome: Outcome) -> None:
-        headers = {"x-amzn-RequestId": outcome.request_id, "X-Amz-Executed-Version": LATEST}
-        payload = outcome.payload
-        error = outcome.error
-        if len(payload) > MAX_PAYLOAD:
-            shape = error_shape.response_too_large(len(payload), None, MAX_PAYLOAD)
-            payload = error_shape.encode(shape)
-            error = True
-        if error:
-            headers["X-Amz-Function-Error"] = "Unhandled"
-        if self.headers.get("X-Amz-Log-Type") == "Tail":
-            headers["X-Amz-Log-Result"] = base64.b64encode(outcome.tail()).decode()
-        self._reply(200, payload, headers)
-
     def _error(self, status: int, kind: str, message: str) -> None:
-        error_type = "Service" if status >= 500 else "User"
-        body = json.dumps({"Type": error_type, "Message": message, "__type": kind}).encode()
-        self._reply(status, body, {"x-amzn-ErrorType": kind})
+        self._reply(gateway.error(status, kind, message))
 
-    def _reply(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+    def _reply(self, response: Response) -> None:
         self._replied = True
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
+        self.send_response(response.status)
+        headers = dict(response.headers)
+        self.send_header("Content-Type", headers.pop("Content-Type", gateway.CONTENT_TYPE))
+        self.send_header("Content-Length", str(len(response.body)))
         for key, value in headers.items():
             self.send_header(key, value)
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
-        if body and self.command != "HEAD":
-            self.wfile.write(body)
+        if response.body and self.command != "HEAD":
+            self.wfile.write(response.body)

@@ -27,6 +27,20 @@ class UnknownFunction(SkyfnError):
 
 
 class Host:
+    """Serves a model's functions: one ``FunctionPool`` per function, kept in step with the
+    model by ``update`` (a reload), plus ``Event`` invocations run on background threads.
+
+    ``_lock`` guards ``_pools`` (replaced as a whole by ``update``), writes of ``model``
+    (made together with ``_pools``, so a name found in ``_pools`` is one of ``model``'s) and
+    ``_background`` (the running ``Event`` threads, joined by ``close``). ``model`` is a frozen
+    value replaced atomically, so ``_environment`` reads it unlocked: a worker started during
+    a reload gets the old model's or the new one's environment, each consistent (restarted
+    functions are recycled after the swap, so they start again on the new one). No pool
+    method is called under ``_lock``: recycling, closing and invoking block, and a pool's own
+    condition is never taken while ``_lock`` is held (``_environment`` runs under a pool's
+    condition and takes no lock). ``update`` assumes one caller at a time (the watcher).
+    """
+
     def __init__(
         self,
         model: Model,
@@ -59,8 +73,9 @@ class Host:
     def pool(self, name: str) -> FunctionPool:
         with self._lock:
             pool = self._pools.get(name)
+            model = self.model
         if pool is None:
-            raise UnknownFunction(name, self.model)
+            raise UnknownFunction(name, model)
         return pool
 
     def invoke(self, name: str, event: Any, request_id: str | None = None) -> Outcome:
