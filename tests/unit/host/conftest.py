@@ -13,7 +13,7 @@ from skyfn.host.logs import LogSink
 from skyfn.model import Model
 from skyfn.project import find_project
 from skyfn.synth.run import generate_env
-from tests.helpers import make_project, resource
+from tests.support.projects import make_project, resource
 
 # One handler that does what its event asks: sleep, print, exit, raise; it answers with its
 # process id (to tell warm from cold instances), the event and GREETING.
