@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -36,6 +36,44 @@ def signing_key(secret_key: str, date: str, region: str, service: str) -> bytes:
     return _hmac(key, "aws4_request")
 
 
+def canonical_request(
+    method: str,
+    path: str,
+    query: str,
+    headers: Sequence[tuple[str, str]],
+    payload_hash: str,
+) -> tuple[str, str]:
+    """The canonical request and its signed-header list. ``path`` and ``query`` are already
+    canonical (URI-encoded, the query's pairs sorted); ``headers`` are the signed ones."""
+    canonical = sorted((k.lower(), " ".join(v.split())) for k, v in headers)
+    signed_names = ";".join(name for name, _ in canonical)
+    text = "\n".join(
+        [
+            method,
+            path,
+            query,
+            "".join(f"{name}:{value}\n" for name, value in canonical),
+            signed_names,
+            payload_hash,
+        ]
+    )
+    return text, signed_names
+
+
+def credential_scope(timestamp: str, region: str, service: str) -> str:
+    return f"{timestamp[:8]}/{region}/{service}/aws4_request"
+
+
+def signature(secret_key: str, timestamp: str, region: str, service: str, canonical: str) -> str:
+    """The hex signature of a canonical request (the recipe botocore and AWS follow)."""
+    scope = credential_scope(timestamp, region, service)
+    string_to_sign = "\n".join(
+        [ALGORITHM, timestamp, scope, hashlib.sha256(canonical.encode()).hexdigest()]
+    )
+    key = signing_key(secret_key, timestamp[:8], region, service)
+    return hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
+
+
 def sign(
     *,
     method: str,
@@ -56,27 +94,14 @@ def sign(
     signed = {**headers, "Host": host, "X-Amz-Date": timestamp}
     if credentials.token:
         signed["X-Amz-Security-Token"] = credentials.token
-    canonical = sorted((k.lower(), " ".join(v.split())) for k, v in signed.items())
-    signed_names = ";".join(name for name, _ in canonical)
-    canonical_request = "\n".join(
-        [
-            method,
-            path,
-            "",  # no query string: every SSM call is a POST to /
-            "".join(f"{name}:{value}\n" for name, value in canonical),
-            signed_names,
-            hashlib.sha256(body).hexdigest(),
-        ]
+    # no query string: every SSM call is a POST to /
+    canonical, signed_names = canonical_request(
+        method, path, "", list(signed.items()), hashlib.sha256(body).hexdigest()
     )
-    date = timestamp[:8]
-    scope = f"{date}/{region}/{service}/aws4_request"
-    string_to_sign = "\n".join(
-        [ALGORITHM, timestamp, scope, hashlib.sha256(canonical_request.encode()).hexdigest()]
-    )
-    key = signing_key(credentials.secret_key, date, region, service)
-    signature = hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
+    hex_signature = signature(credentials.secret_key, timestamp, region, service, canonical)
+    scope = credential_scope(timestamp, region, service)
     signed["Authorization"] = (
         f"{ALGORITHM} Credential={credentials.access_key}/{scope}, "
-        f"SignedHeaders={signed_names}, Signature={signature}"
+        f"SignedHeaders={signed_names}, Signature={hex_signature}"
     )
     return signed

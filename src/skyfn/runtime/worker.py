@@ -9,9 +9,11 @@ line to both, so the host knows it has every log line of that invocation. FORGET
 comma-separated list of variables the store reader needed and the handler must not see.
 
 Before the cold start the worker limits itself: it joins CGROUP (a pids cgroup the host made,
-which bounds its processes, fork bombs included), starts its log masker when the function has
-secrets (``skyfn.runtime.masking``), and caps its writable memory at the function's
-``memory_mb`` (``RLIMIT_DATA``), so a blow-up raises ``MemoryError`` in the worker alone.
+which bounds its processes, fork bombs included), turns off core dumps (a core file would
+hold the function's secrets in plain text, next to its code: ``RLIMIT_CORE`` 0 and, on Linux,
+non-dumpable), starts its log masker when the function has secrets
+(``skyfn.runtime.masking``), and caps its writable memory at the function's ``memory_mb``
+(``RLIMIT_DATA``), so a blow-up raises ``MemoryError`` in the worker alone.
 """
 
 from __future__ import annotations
@@ -192,9 +194,38 @@ def limit_memory() -> None:
         print(f"skyfn: memory limit not applied ({exc})", file=sys.stderr)
 
 
+PR_SET_DUMPABLE = 4  # <linux/prctl.h>
+
+
+def no_core_dumps() -> None:
+    """No core file, ever: ``RLIMIT_CORE`` 0 (soft and hard, so the handler cannot raise it
+    back) and, on Linux, not dumpable (which also keeps other processes of this user from
+    attaching to it or reading its memory through /proc, and covers a core pattern that pipes
+    dumps to a helper, where the limit does not apply). Best effort elsewhere."""
+    try:
+        resource = _stdlib_module("resource")
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ImportError, ValueError, OSError) as exc:
+        print(f"skyfn: core dumps not disabled ({exc})", file=sys.stderr)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+                raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE) failed")
+        except (OSError, AttributeError) as exc:
+            print(f"skyfn: process not marked non-dumpable ({exc})", file=sys.stderr)
+
+
+_loaded: dict[str, Any] = {}
+
+
 def _stdlib_module(name: str) -> Any:
     """The standard library's ``name``, not the function's own ``resource.py`` (its folder is
     on the path), and without leaving it in ``sys.modules`` for the handler to stumble on."""
+    if name in _loaded:
+        return _loaded[name]
     import importlib.machinery
     import importlib.util
 
@@ -204,6 +235,7 @@ def _stdlib_module(name: str) -> Any:
         raise ImportError(f"no standard module {name}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    _loaded[name] = module
     return module
 
 
@@ -215,6 +247,7 @@ def main(argv: list[str]) -> int:
         )
         return 2
     forget = [name for name in (argv[3] if len(argv) > 3 else "").split(",") if name]
+    no_core_dumps()
     if len(argv) > 4 and argv[4]:
         limit_processes(argv[4])
     masker = None
