@@ -83,7 +83,9 @@ def running_sandbox(
     try:
         deadline = time.monotonic() + 60
         while not box.url:
-            found = [m for line in box.out if (m := re.search(r"(http://[\d.:]+)/2015", line))]
+            found = [
+                m for line in box.out if (m := re.search(r"(http://[\d.:\[\]a-f]+)/2015", line))
+            ]
             if found:
                 box.url = found[0].group(1)
             elif proc.poll() is not None or time.monotonic() > deadline:

@@ -101,6 +101,20 @@ def invoke(
     metavar="SECONDS",
     help="Time a client has to send one whole request; a slower one gets 408.",
 )
+@click.option(
+    "--auth",
+    is_flag=True,
+    help="Require requests signed with credentials the sandbox makes and prints (always on "
+    "when --host is not a loopback address). Without it, any local user can call functions.",
+)
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    metavar="NAME",
+    multiple=True,
+    help="Also accept requests whose Host header names NAME (repeatable); without --auth "
+    "only the sandbox's own address is accepted, against DNS rebinding.",
+)
 @inherit_option
 def sandbox(
     port: int,
@@ -108,9 +122,12 @@ def sandbox(
     identifier: str | None,
     store: str | None,
     request_timeout: float,
+    auth: bool,
+    allowed_hosts: tuple[str, ...],
     inherit: tuple[str, ...],
 ) -> None:
     """Serve every function on the AWS Lambda Invoke API; reload on change; Ctrl-C stops."""
+    from skyfn.host.access import AccessPolicy
     from skyfn.host.sandbox import run as run_sandbox
 
     project = current_project()
@@ -124,4 +141,5 @@ def sandbox(
         port,
         lambda line: click.echo(line),
         request_timeout,
+        AccessPolicy.for_address(address, allowed_hosts, auth),
     )

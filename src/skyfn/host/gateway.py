@@ -20,6 +20,7 @@ from http import HTTPStatus
 from typing import Any, Protocol
 from urllib.parse import unquote
 
+from skyfn.host.access import AccessPolicy, Refused
 from skyfn.host.environment import HostOptions
 from skyfn.host.outcome import Outcome
 from skyfn.host.pool import HostClosed
@@ -106,18 +107,27 @@ class LocalGateway:
     """The Invoke API over a host's functions; one instance serves every request, from any
     number of threads (it keeps no state of its own)."""
 
-    def __init__(self, host: Functions) -> None:
+    def __init__(self, host: Functions, access: AccessPolicy | None = None, port: int = 0):
+        """``access``: who may call (``None``: anyone, for tests without HTTP); ``port``: the
+        port the server listens on, which a ``Host`` header must name."""
         self.host = host
+        self.access = access
+        self.port = port
 
     def handle_request(
         self, method: str, path: str, headers: Mapping[str, str], body: bytes
     ) -> Response:
         """The answer to one request. ``headers`` match case-insensitively (the first of
         repeated ones counts); ``body`` is the whole body, already within ``MAX_PAYLOAD``."""
+        fields = header_fields(headers.items())
+        if self.access is not None:
+            try:
+                self.access.check(method, path, fields, body, self.port)
+            except Refused as exc:
+                return error(HTTPStatus.FORBIDDEN, exc.kind, exc.message)
         match = _PATH.match(path)
         if method != "POST" or match is None:
             return unknown_operation(method, path)
-        fields = header_fields(headers.items())
         request_id = str(uuid.uuid4())
         try:
             name = function_name(match.group(1))

@@ -12,6 +12,8 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from skyfn.errors import SkyfnError
+from skyfn.host import addresses
+from skyfn.host.access import AccessPolicy
 from skyfn.host.environment import HostOptions
 from skyfn.host.logs import LogSink
 from skyfn.host.secret_watch import SecretVersions
@@ -27,7 +29,6 @@ from skyfn.runtime.stores import StoreName
 if TYPE_CHECKING:
     from skyfn.secrets.local import CommitWatch
 
-LOOPBACK = "127.0.0.1"
 SECRET_POLL_SECONDS = 1.0  # a remote store's secrets reach the next call within ~2 s
 
 
@@ -102,10 +103,14 @@ def poll(check: Callable[[], None], stop: threading.Event) -> None:
 
 
 def bind(
-    address: str, port: int, host: Host, request_timeout: float = REQUEST_TIMEOUT
+    address: str,
+    port: int,
+    host: Host,
+    request_timeout: float = REQUEST_TIMEOUT,
+    access: AccessPolicy | None = None,
 ) -> InvokeServer:
     try:
-        return InvokeServer((address, port), host, request_timeout)
+        return InvokeServer((address, port), host, request_timeout, access)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise SkyfnError(
@@ -122,6 +127,27 @@ def table(model: Model, url: str) -> list[str]:
     return lines
 
 
+def access_lines(access: AccessPolicy, url: str, model: Model, region: str) -> list[str]:
+    """How to call the sandbox: a curl line, and with authentication the session's
+    credentials (printed once, on the developer's own terminal; valid until it stops)."""
+    first = model.functions[0].name if model.functions else "FUNCTION"
+    target = f"{url}/2015-03-31/functions/{first}/invocations"
+    credentials = access.credentials
+    if credentials is None:
+        if not model.functions:
+            return []
+        return [f"try: curl -X POST {target} -d '{{}}'"]
+    return [
+        "authentication on: every request must be signed (SigV4) with this session's credentials:",
+        f"  aws_access_key_id={credentials.access_key}",
+        f"  aws_secret_access_key={credentials.secret_key}",
+        f"  boto3: boto3.client('lambda', endpoint_url='{url}', region_name='{region}', "
+        "aws_access_key_id=..., aws_secret_access_key=...)",
+        f"  curl: curl -X POST {target} -d '{{}}' --aws-sigv4 'aws:amz:{region}:lambda' "
+        f"--user '{credentials.access_key}:{credentials.secret_key}'",
+    ]
+
+
 def run(
     project: Project,
     scope: Scope,
@@ -131,11 +157,13 @@ def run(
     port: int,
     echo: Callable[[str], None],
     request_timeout: float = REQUEST_TIMEOUT,
+    access: AccessPolicy | None = None,
 ) -> None:
     sink = LogSink()
+    access = access if access is not None else AccessPolicy.for_address(address)
     sandbox = Sandbox(project, scope, store, options, sink)
     try:
-        server = bind(address, port, sandbox.host, request_timeout)
+        server = bind(address, port, sandbox.host, request_timeout, access)
     except BaseException:
         sandbox.host.close()
         raise
@@ -158,15 +186,12 @@ def run(
         watcher.start()
         serving.start()
         echo(f"skyfn sandbox: {scope.label}, app {project.app_id}, secrets from the {store} store")
-        if address != LOOPBACK:
+        if not addresses.is_loopback(address):
             echo(f"warning: listening on {address}, reachable from other machines")
         for line in table(sandbox.model, server.url):
             echo(line)
-        if sandbox.model.functions:
-            first = sandbox.model.functions[0].name
-            echo(
-                f"try: curl -X POST {server.url}/2015-03-31/functions/{first}/invocations -d '{{}}'"
-            )
+        for line in access_lines(access, server.url, sandbox.model, options.region):
+            echo(line)
         echo(f"watching {project.backend_dir}; Ctrl-C to stop")
         while not stop.wait(0.5):
             pass

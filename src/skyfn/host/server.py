@@ -17,7 +17,8 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from skyfn.host import gateway
+from skyfn.host import addresses, gateway
+from skyfn.host.access import AccessPolicy
 from skyfn.host.gateway import LocalGateway, Response
 from skyfn.host.request_body import BadRequest, DeadlineSocket, read_body
 from skyfn.host.supervisor import Host
@@ -43,11 +44,19 @@ class InvokeServer(ThreadingHTTPServer):
     request_queue_size = 64
 
     def __init__(
-        self, address: tuple[str, int], host: Host, request_timeout: float = REQUEST_TIMEOUT
+        self,
+        address: tuple[str, int],
+        host: Host,
+        request_timeout: float = REQUEST_TIMEOUT,
+        access: AccessPolicy | None = None,
     ) -> None:
-        super().__init__(address, InvokeHandler)
+        """``access``: who may call (default: the policy of ``address``, which on loopback
+        accepts requests naming the sandbox's own address)."""
+        self.address_family = addresses.family(address[0])  # ::1 needs an IPv6 socket
+        super().__init__((addresses.bare(address[0]), address[1]), InvokeHandler)
         self.host = host
-        self.gateway = LocalGateway(host)
+        self.access = access if access is not None else AccessPolicy.for_address(address[0])
+        self.gateway = LocalGateway(host, self.access, int(self.server_address[1]))
         self.request_timeout = request_timeout
 
     def shutdown_request(self, request: Any) -> None:
@@ -68,7 +77,7 @@ class InvokeServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         address, port = self.server_address[:2]
-        return f"http://{address!s}:{port}"
+        return addresses.url(str(address), int(port))
 
 
 class InvokeHandler(BaseHTTPRequestHandler):
