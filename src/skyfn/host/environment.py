@@ -9,14 +9,15 @@ A worker sees exactly:
 - ``PATH`` (this interpreter's folder, then the system's), ``LANG=C.UTF-8`` (Lambda says
   en_US.UTF-8; C.UTF-8 exists on every machine and gives the same UTF-8 I/O), and
   ``PYTHONPATH`` (function folder, generated env modules, ``backend/``, skyfn itself);
-- only for a function that has secrets, what the store reader needs to reach the store,
-  copied from the host's environment when present:
-  ``local``: ``SKYFN_HOME`` and ``SKYFN_MASTER_KEY`` (and ``HOME`` when ``SKYFN_HOME`` is
-  unset, to find the default store). The worker removes these from ``os.environ`` right
-  after the cold start, so the handler cannot open the store itself;
+- only for a function that has secrets:
+  ``local`` (and the pytest plugin's inline values): nothing from the store. The host
+  reads the function's own secrets (``skyfn.host.secret_handover``) and hands them over a
+  pipe, whose descriptor ``SKYFN_SECRETS_FD`` names (store ``pipe``): the worker never sees
+  ``SKYFN_HOME``, ``SKYFN_MASTER_KEY``, the store's ``HOME`` or the inline values, not even
+  in ``/proc/self/environ``;
   ``ssm``: AWS credentials as variables (resolved from your profile or SSO by boto3 when
   they are not variables already), as a deployed function has its role's, and the
-  endpoint variables;
+  endpoint variables: the worker reads SSM itself, as on Lambda;
 - each ``--inherit-env NAME`` the developer passes, deliberately.
 
 Nothing else from the developer's shell reaches the function.
@@ -36,15 +37,15 @@ from typing import Any
 
 import skyfn
 from skyfn.errors import SkyfnError
+from skyfn.host import secret_handover
 from skyfn.model import Function, Model
 from skyfn.project import backend_dir, generated_dir
 from skyfn.runtime import contract, lambda_platform
-from skyfn.runtime.stores import StoreName
+from skyfn.runtime.stores import HANDED_OVER, PIPE_STORE, StoreName
 from skyfn.synth import rules
 
 BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
 
-LOCAL_ACCESS = ("SKYFN_HOME", "SKYFN_MASTER_KEY")
 SSM_ACCESS = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SSM", "AWS_CA_BUNDLE")
 CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
@@ -68,6 +69,7 @@ class Overrides:
 class WorkerEnvironment:
     variables: dict[str, str]
     forget: tuple[str, ...]  # names the worker drops after its cold start
+    handover: bytes | None = None  # the secrets message for the worker's pipe (store "pipe")
 
 
 def host_region(environ: Mapping[str, str]) -> str:
@@ -126,31 +128,29 @@ def build(
     }
     variables.update(function.deployed_environment)
     variables.update(lambda_variables(function, options.region))
-    forget: list[str] = []
-    if function.secrets:
-        access, forget = store_access(model.secret_store, environ)
-        variables.update(access)
     for name in options.inherit:
         if name in environ:
             variables[name] = environ[name]
-            if name in forget:
-                forget.remove(name)
-    if overrides is not None:
-        apply_overrides(variables, function, overrides)
-    return WorkerEnvironment(variables, tuple(forget))
+    inline = apply_overrides(variables, function, overrides) if overrides else None
+    store: str = "inline" if inline is not None else model.secret_store
+    handover = None
+    if function.secrets and store in HANDED_OVER:
+        # read here, in the host; the worker gets the values, never the store's access
+        handover = secret_handover.message(variables, store, inline or {})
+        variables[contract.STORE_VAR] = PIPE_STORE
+    elif function.secrets:
+        access = store_access(model.secret_store, environ)
+        variables.update({k: v for k, v in access.items() if k not in options.inherit})
+    return WorkerEnvironment(variables, (), handover)
 
 
-def store_access(store: StoreName, environ: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
-    """What the worker's store reader needs, and which of it to drop after the cold start."""
-    if store == "local":
-        names = [*LOCAL_ACCESS, *(() if "SKYFN_HOME" in environ else ("HOME",))]
-        access = {name: environ[name] for name in names if name in environ}
-        return access, list(access)
+def store_access(store: StoreName, environ: Mapping[str, str]) -> dict[str, str]:
+    """What the worker needs to read a store itself (ssm, as on Lambda)."""
     if store == "ssm":
         access = {name: environ[name] for name in SSM_ACCESS if name in environ}
         access.update(aws_credentials(environ))
-        return access, []
-    return {}, []
+        return access
+    return {}
 
 
 def aws_credentials(environ: Mapping[str, str]) -> dict[str, str]:
@@ -174,9 +174,11 @@ def _boto3_session() -> Any:
     return aws.session()
 
 
-def apply_overrides(variables: dict[str, str], function: Function, overrides: Overrides) -> None:
-    from skyfn.runtime.inline_reader import INLINE_VAR
-
+def apply_overrides(
+    variables: dict[str, str], function: Function, overrides: Overrides
+) -> dict[str, str] | None:
+    """Apply the env overrides; return the inline secrets (path → value) that replace the
+    store for this worker, or ``None`` when the function has no secrets."""
     for key, value in overrides.env.items():
         wrong = rules.env_key_problem(key)
         if wrong is not None:
@@ -189,7 +191,7 @@ def apply_overrides(variables: dict[str, str], function: Function, overrides: Ov
     if not function.secrets:
         if overrides.secrets:
             raise SkyfnError(f"function {function.name} has no secrets; drop secrets=")
-        return
+        return None
     known = {s.secret_name for s in function.secrets}
     unknown = sorted(set(overrides.secrets) - known)
     if unknown:
@@ -197,14 +199,8 @@ def apply_overrides(variables: dict[str, str], function: Function, overrides: Ov
             f"function {function.name} has no secret {', '.join(unknown)}; "
             f"its secrets are: {', '.join(sorted(known))}"
         )
-    values = {
+    return {
         s.paths[0]: overrides.secrets[s.secret_name]
         for s in function.secrets
         if s.secret_name in overrides.secrets
     }
-    import json
-
-    variables[contract.STORE_VAR] = "inline"
-    variables[INLINE_VAR] = json.dumps(values)
-    for name in (*LOCAL_ACCESS, *SSM_ACCESS, *CREDENTIALS, "HOME"):
-        variables.pop(name, None)

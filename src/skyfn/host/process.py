@@ -17,7 +17,7 @@ from skyfn.host.environment import WorkerEnvironment
 from skyfn.host.limits import ProcessLimit
 from skyfn.host.logs import LogBuffer, LogSink
 from skyfn.host.outcome import Outcome, runtime_exited, timed_out
-from skyfn.runtime import error_shape, protocol
+from skyfn.runtime import contract, error_shape, protocol
 from skyfn.runtime.lambda_platform import INIT_TIMEOUT, MAX_PAYLOAD
 
 LOG_DRAIN = 2.0  # seconds to wait for the last log lines of an invocation
@@ -63,6 +63,13 @@ class WorkerProcess:
         self._init_ended = self._begin(protocol.INIT_ID, self.init_logs)
         requests_read, self._requests = os.pipe()
         self._answers, answers_write = os.pipe()
+        inherited = [requests_read, answers_write]
+        variables = environment.variables
+        secrets_write = -1
+        if environment.handover is not None:  # the function's secrets, read by the host
+            secrets_read, secrets_write = os.pipe()
+            inherited.append(secrets_read)
+            variables = {**variables, contract.SECRETS_FD_VAR: str(secrets_read)}
         self.limit = ProcessLimit.create()
         try:
             self.proc = subprocess.Popen(
@@ -75,23 +82,27 @@ class WorkerProcess:
                     ",".join(environment.forget),
                     str(self.limit.path) if self.limit else "",
                 ],
-                env=environment.variables,
+                env=variables,
                 cwd=cwd,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
-                pass_fds=(requests_read, answers_write),
+                pass_fds=tuple(inherited),
                 start_new_session=True,  # its own process group: killed as a whole
             )
         except BaseException:  # e.g. the function's folder vanished during a reload
             os.close(self._requests)
             os.close(self._answers)
+            if secrets_write >= 0:
+                os.close(secrets_write)
             if self.limit is not None:
                 self.limit.remove()
             raise
         finally:
-            os.close(requests_read)
-            os.close(answers_write)
+            for fd in inherited:
+                os.close(fd)
+        if environment.handover is not None:
+            _hand_over(secrets_write, environment.handover)
         self._pumps = [
             threading.Thread(target=self._pump, args=(stream,), daemon=True)
             for stream in (self.proc.stdout, self.proc.stderr)
@@ -273,6 +284,26 @@ class WorkerProcess:
                 with contextlib.suppress(OSError):
                     os.close(fd)
                 setattr(self, fd_name, -1)
+
+
+def _hand_over(fd: int, message: bytes) -> None:
+    """Write the secrets message and close our end (the worker reads to EOF at its cold
+    start). A large one is written from a thread, so the caller never waits on the pipe."""
+
+    def write() -> None:
+        try:
+            view = memoryview(message)
+            while view:
+                view = view[os.write(fd, view) :]
+        except OSError:  # the worker died first: its start reports that
+            pass
+        finally:
+            os.close(fd)
+
+    if len(message) <= select.PIPE_BUF:
+        write()
+    else:
+        threading.Thread(target=write, daemon=True, name="skyfn-secrets").start()
 
 
 class AnswerTooLarge(Exception):

@@ -27,16 +27,9 @@ def resolve_secrets() -> dict[str, str]:
         return {}
     from skyfn.runtime import secrets  # json/importlib only when there are secrets
 
-    store = os.environ.get(contract.STORE_VAR, "local")
     try:
-        spec = secrets.parse_spec(raw)
-        wanted = secrets.Wanted(
-            function=os.environ.get(contract.FUNCTION_VAR, "?"),
-            store=store,
-            scope=os.environ.get(contract.SCOPE_VAR) or None,
-            names={key: contract.placeholder_name(os.environ.get(key)) or key for key in spec},
-        )
-        values = secrets.resolve(spec, secrets.open_reader(store), wanted)
+        spec, wanted = secrets.request(os.environ)
+        values = secrets.resolve(spec, secrets.open_reader(wanted.store), wanted)
     except (SecretNotFound, SecretStoreError) as exc:
         raise ColdStartError(str(exc)) from None
     os.environ.update(values)

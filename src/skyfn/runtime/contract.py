@@ -11,6 +11,9 @@ SECRETS_VAR = "SKYFN_SECRETS"  # JSON: env name -> list of store paths, in fallb
 STORE_VAR = "SKYFN_SECRET_STORE"  # which store the paths are read from
 SCOPE_VAR = "SKYFN_SCOPE"  # "<kind>:<name>" (e.g. "branch:main") the paths were made for
 FUNCTION_VAR = "SKYFN_FUNCTION"  # the function's skyfn name (for error messages)
+# Local workers only: the inherited file descriptor on which the host hands over the
+# function's own secrets (store "pipe"); never set on Lambda.
+SECRETS_FD_VAR = "SKYFN_SECRETS_FD"
 BOOTSTRAP_HANDLER = "skyfn.runtime.bootstrap.handler"
 
 PLACEHOLDER_PREFIX = "<skyfn secret "

@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple, Protocol
 
-from skyfn.runtime import hints
+from skyfn.runtime import contract, hints
 from skyfn.runtime.errors import SecretNotFound, SecretStoreError
 from skyfn.runtime.stores import READERS
 
@@ -31,6 +31,19 @@ class Wanted(NamedTuple):
     store: str
     scope: str | None = None  # the contract's SKYFN_SCOPE, e.g. "branch:main"
     names: Mapping[str, str] = {}  # env name -> secret name (default: the env name)
+
+
+def request(environ: Mapping[str, str]) -> tuple[dict[str, list[str]], Wanted]:
+    """What a function's contract variables ask for: env name → paths, and who asks (the
+    worker reads them from ``os.environ``; a local host from the worker's variables)."""
+    spec = parse_spec(environ.get(contract.SECRETS_VAR, ""))
+    wanted = Wanted(
+        function=environ.get(contract.FUNCTION_VAR, "?"),
+        store=environ.get(contract.STORE_VAR, "local"),
+        scope=environ.get(contract.SCOPE_VAR) or None,
+        names={key: contract.placeholder_name(environ.get(key)) or key for key in spec},
+    )
+    return spec, wanted
 
 
 def open_reader(store: str) -> SecretReader:

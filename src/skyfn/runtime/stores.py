@@ -10,13 +10,19 @@ from __future__ import annotations
 from typing import Literal
 
 StoreName = Literal["local", "ssm", "inline"]
+PIPE_STORE = "pipe"  # a local worker's: values its host read for it (never a user's choice)
 
 # What a function process reads its secrets with: a zero-argument factory of a SecretReader.
 READERS: dict[str, str] = {
     "local": "skyfn.runtime.local_reader:open_reader",
     "ssm": "skyfn.runtime.ssm_reader:open_reader",
     "inline": "skyfn.runtime.inline_reader:open_reader",  # the pytest plugin's values
+    PIPE_STORE: "skyfn.runtime.pipe_reader:open_reader",
 }
+
+# Stores a local host reads for its workers and hands over a pipe (``PIPE_STORE``): the
+# worker never gets the means to open them. The others the worker reads itself, as on Lambda.
+HANDED_OVER: tuple[str, ...] = ("local", "inline")
 
 # What ``skyfn secret ...`` manages with: a zero-argument SecretStore class.
 MANAGERS: dict[str, str] = {
