@@ -43,6 +43,7 @@ from skyfn.runtime.stores import StoreName
 from skyfn.synth import rules
 
 BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
+RUNTIME_DIR = "/var/runtime"  # LAMBDA_RUNTIME_DIR on Lambda; nothing local lives there
 
 LOCAL_ACCESS = ("SKYFN_HOME", "SKYFN_MASTER_KEY")
 SSM_ACCESS = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SSM", "AWS_CA_BUNDLE")
@@ -100,7 +101,7 @@ def lambda_variables(function: Function, region: str) -> dict[str, str]:
         "_HANDLER": contract.BOOTSTRAP_HANDLER,
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
-        "AWS_EXECUTION_ENV": f"AWS_Lambda_{lambda_platform.RUNTIME}",
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.runtime}",
         "AWS_LAMBDA_FUNCTION_NAME": function.name,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
         "AWS_LAMBDA_FUNCTION_VERSION": lambda_platform.LATEST,
@@ -108,8 +109,20 @@ def lambda_variables(function: Function, region: str) -> dict[str, str]:
         "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function.name}",
         "AWS_LAMBDA_LOG_STREAM_NAME": stream,
         "LAMBDA_TASK_ROOT": str(function.directory),
+        "LAMBDA_RUNTIME_DIR": RUNTIME_DIR,
         "TZ": "UTC",
+        **log_variables(function),
     }
+
+
+def log_variables(function: Function) -> dict[str, str]:
+    """What Lambda sets from the function's LoggingConfig (its runtime reads them)."""
+    variables = {}
+    if function.log_format is not None:
+        variables["AWS_LAMBDA_LOG_FORMAT"] = function.log_format
+    if function.log_level is not None:
+        variables["AWS_LAMBDA_LOG_LEVEL"] = function.log_level
+    return variables
 
 
 def build(

@@ -22,7 +22,7 @@ import traceback
 from collections.abc import Mapping
 from typing import Any, BinaryIO
 
-from skyfn.runtime import contract, error_shape, marshal, protocol
+from skyfn.runtime import contract, error_shape, lambda_logging, marshal, protocol
 from skyfn.runtime.context import Context
 from skyfn.runtime.lambda_platform import MAX_PAYLOAD
 from skyfn.runtime.masking import Masker
@@ -112,6 +112,8 @@ def serve(
     try:
         from skyfn.runtime import bootstrap
 
+        lambda_logging.install()  # before the user's module: its import may log
+
         handler = bootstrap.cold_start(resolved)
     except MemoryError:
         _end_logs(protocol.INIT_ID)
@@ -145,6 +147,7 @@ def _invoke(handler: Any, request: protocol.Request, masker: Masker) -> dict[str
     # with it of the frames holding what the handler allocated.
     out_of_memory = False
     _set_trace_id(request.trace_id)
+    lambda_logging.request_id = request_id
     try:
         result = handler(request.event, _context(request))
     except MemoryError:
