@@ -109,6 +109,18 @@ def handler(event, context):
         raise Exception({"not": "a string"})
     if case == "context":
         return context_view(context)
+    if case == "log":
+        log = logging.getLogger("app")
+        log.debug("debug %s", 1)
+        log.info("info ✓")
+        log.warning({"structured": True})
+        log.error("error", extra={"order": 7})
+        logging.critical("critical")
+        try:
+            raise ValueError("logged")
+        except ValueError:
+            log.exception("failed")
+        return "logged"
     raise NotImplementedError(case)
 """
 
@@ -225,6 +237,75 @@ def test_local_answer_is_lambdas(case: str, local: FunctionPool, aws: RuntimeApi
         )
         assert theirs.pop("trace") == trace
     assert (outcome.error, mine) == (deployed.error, theirs)
+
+
+LOG_RESOURCES = {"Text": {}, "JSON": {"log_format": "JSON", "log_level": "INFO"}}
+
+
+@pytest.mark.parametrize("log_format", sorted(LOG_RESOURCES))
+def test_log_lines_are_lambdas(log_format: str, tmp_path: Path) -> None:
+    """Each level, in both formats: the lines the local worker writes are awslambdaric's."""
+    options = LOG_RESOURCES[log_format]
+    make_project(tmp_path, {"corpus": resource(name="corpus", **options)}, {"corpus": CORPUS})
+    model = generate_env(find_project(tmp_path), scope.sandbox("fidelity"), "inline").model
+    function = model.functions[0]
+    pool = FunctionPool(
+        function,
+        lambda f: environment.build(model, f, HostOptions(), {}),
+        lambda_platform.function_arn("us-east-1", function.name),
+        Quiet(),
+    )
+    try:
+        outcome = pool.invoke({"case": "log"}, "rid-local")
+    finally:
+        pool.close()
+    branch = generate_env(find_project(tmp_path), scope.branch("fidelity"), "ssm").model
+    task_root = tmp_path / "task"
+    zipfile.ZipFile(io.BytesIO(build_bundle(branch.functions[0]).data)).extractall(task_root)
+    api = RuntimeApi().start()
+    env = {
+        **lambda_environment(branch.functions[0], task_root),
+        **deployed_variables(branch.functions[0]),
+        "AWS_LAMBDA_RUNTIME_API": api.address,
+        "PYTHONPATH": str(task_root),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "awslambdaric", "skyfn.runtime.bootstrap.handler"],
+        cwd=task_root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        arn = lambda_platform.function_arn("us-east-1", "corpus")
+        api.invoke(Invocation("rid-aws", {"case": "log"}, arn, 2**42))
+    finally:
+        proc.kill()
+        stdout, _ = proc.communicate()
+        api.close()
+    assert log_lines(outcome.logs, "rid-local") == log_lines(stdout, "rid-aws")
+    assert log_lines(stdout, "rid-aws")  # the handler's lines were there to compare
+
+
+def log_lines(text: str, request_id: str) -> list[Any]:
+    """The handler's log lines, their times, request ids and file paths aside."""
+    lines: list[Any] = []
+    for line in text.replace(request_id, "RID").splitlines():
+        if line.startswith("{"):
+            record = json.loads(line)
+            record.pop("timestamp")
+            if "location" in record:
+                record["location"] = record["location"].rsplit("/", 1)[-1]
+            if "stackTrace" in record:
+                record["stackTrace"] = [
+                    re.sub(r'File "[^"]*/', 'File "', f) for f in record["stackTrace"]
+                ]
+            lines.append(record)
+        elif not line.startswith(("START", "END", "REPORT", "[skyfn")):
+            line = re.sub(r'File "[^"]*/', 'File "', line)
+            lines.append(re.sub(r"\t\d{4}-\d\d-\d\dT[\d:.]+Z\t", "\tTIME\t", line))
+    return lines
 
 
 def test_bytes_are_the_body(local: FunctionPool) -> None:
