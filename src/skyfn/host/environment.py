@@ -69,6 +69,7 @@ class Overrides:
 class WorkerEnvironment:
     variables: dict[str, str]
     forget: tuple[str, ...]  # names the worker drops after its cold start
+    python: str = sys.executable  # the interpreter of the function's runtime version
 
 
 def host_region(environ: Mapping[str, str]) -> str:
@@ -150,7 +151,9 @@ def build(
                 forget.remove(name)
     if overrides is not None:
         apply_overrides(variables, function, overrides)
-    return WorkerEnvironment(variables, tuple(forget))
+    from skyfn.host import interpreter
+
+    return WorkerEnvironment(variables, tuple(forget), interpreter.find(function.python_version))
 
 
 def store_access(store: StoreName, environ: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:

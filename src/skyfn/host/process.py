@@ -7,7 +7,6 @@ import os
 import select
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -67,7 +66,7 @@ class WorkerProcess:
         try:
             self.proc = subprocess.Popen(
                 [
-                    sys.executable,
+                    environment.python,
                     "-m",
                     "skyfn.runtime.worker",
                     str(requests_read),

@@ -134,6 +134,10 @@ def run(
 ) -> None:
     sink = LogSink()
     sandbox = Sandbox(project, scope, store, options, sink)
+    from skyfn.host import interpreter
+
+    for line in interpreter.mismatches(sandbox.model):
+        echo(f"warning: {line}")
     try:
         server = bind(address, port, sandbox.host, request_timeout)
     except BaseException:
