@@ -38,6 +38,9 @@ class FunctionDefinition:
     memory_mb: object
     environment: Mapping[str, object]
     resource_file: Path = field(compare=False)
+    runtime: object = None  # None: lambda_platform.RUNTIME
+    log_format: object = None  # None: Lambda's text format
+    log_level: object = None  # None: Lambda's default (every level)
 
 
 @dataclass(frozen=True)
@@ -52,11 +55,15 @@ def define_function(
     timeout_seconds: int = 3,
     memory_mb: int = 128,
     environment: Mapping[str, EnvInput | Secret] | None = None,
+    runtime: str | None = None,
+    log_format: str | None = None,
+    log_level: str | None = None,
 ) -> FunctionDefinition:
     """Define a function whose code is ``entry`` (relative to the calling resource file).
 
     ``name`` defaults to the resource file's folder name. Defaults follow Lambda's:
-    3 seconds, 128 MB.
+    3 seconds, 128 MB, python3.12, text logs. ``runtime`` is Lambda's (``"python3.13"``);
+    ``log_format="JSON"`` and ``log_level="INFO"`` set Lambda's logging configuration.
     """
     caller = Path(sys._getframe(1).f_code.co_filename).resolve()
     return FunctionDefinition(
@@ -66,6 +73,9 @@ def define_function(
         memory_mb=memory_mb,
         environment=dict(environment or {}),
         resource_file=caller,
+        runtime=runtime,
+        log_format=log_format,
+        log_level=log_level,
     )
 
 

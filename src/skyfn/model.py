@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 from skyfn.runtime.contract import scope_ref, secret_placeholder
+from skyfn.runtime.lambda_platform import RUNTIME, python_version
 from skyfn.runtime.stores import StoreName
 
 ScalarValue = str | int | float | bool
@@ -86,6 +87,13 @@ class Function:
     environment: tuple[EnvValue, ...]
     secrets: tuple[SecretRef, ...]
     deployed_environment: tuple[tuple[str, str], ...]  # what Lambda gets, sorted by key
+    runtime: str = RUNTIME  # Lambda's runtime identifier, e.g. "python3.12"
+    log_format: str | None = None  # "Text" or "JSON" (Lambda's LoggingConfig), None: Text
+    log_level: str | None = None  # LoggingConfig.ApplicationLogLevel, None: not set
+
+    @property
+    def python_version(self) -> str:
+        return python_version(self.runtime)
 
     @property
     def environment_dict(self) -> dict[str, str]:

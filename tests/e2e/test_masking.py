@@ -33,7 +33,7 @@ def handler(event, context):
     if mode == "return":
         return key
     print("print:", key)
-    logging.info("logging: %s", key)
+    logging.warning("logging: %s", key)  # Lambda's root logger: WARNING and up
     half = len(key) // 2
     os.write(1, ("fd1 split: " + key[:half]).encode())
     os.write(1, (key[half:] + " done\\n").encode())

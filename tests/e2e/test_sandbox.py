@@ -177,6 +177,8 @@ def test_environment_is_built_not_inherited(sandbox: Sandbox) -> None:
         "AWS_LAMBDA_LOG_GROUP_NAME",
         "AWS_LAMBDA_LOG_STREAM_NAME",
         "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+        "_X_AMZN_TRACE_ID",  # per invocation, as Lambda sets it
         "TZ",
     }
 

@@ -23,23 +23,26 @@ from pathlib import Path
 import skyfn.runtime
 from skyfn.errors import SkyfnError
 from skyfn.model import Function
-from skyfn.runtime.lambda_platform import PYTHON_VERSION, WHEEL_PLATFORM
+from skyfn.runtime.lambda_platform import WHEEL_PLATFORM
 from skyfn.synth.envgen import PACKAGE, PACKAGE_INIT, render_env_module
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold
 FILE_MODE = 0o644
 REQUIREMENTS = "requirements.txt"
 SKYFN_INIT = '"""The part of skyfn a deployed function needs: skyfn.runtime."""\n'
-# What Lambda's runtime runs; wheels only, so nothing compiles on this machine.
-PIP_PLATFORM = (
-    "--platform",
-    WHEEL_PLATFORM,
-    "--implementation",
-    "cp",
-    "--python-version",
-    PYTHON_VERSION,
-    "--only-binary=:all:",
-)
+
+
+def pip_platform(function: Function) -> tuple[str, ...]:
+    """What the function's Lambda runtime runs; wheels only, so nothing compiles here."""
+    return (
+        "--platform",
+        WHEEL_PLATFORM,
+        "--implementation",
+        "cp",
+        "--python-version",
+        function.python_version,
+        "--only-binary=:all:",
+    )
 
 
 @dataclass(frozen=True)
@@ -133,7 +136,7 @@ def _pip_install(function: Function, requirements: Path, target: Path) -> None:
         "--no-compile",  # .pyc files hold timestamps; Lambda compiles on first import
         "--target",
         str(target),
-        *PIP_PLATFORM,
+        *pip_platform(function),
         "--requirement",
         str(requirements),
     ]
@@ -142,6 +145,6 @@ def _pip_install(function: Function, requirements: Path, target: Path) -> None:
         detail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-8:])
         raise SkyfnError(
             f"function {function.name}: installing {requirements} for Lambda "
-            f"(python {PYTHON_VERSION}, {WHEEL_PLATFORM}, wheels only) failed:\n{detail}\n"
+            f"(python {function.python_version}, {WHEEL_PLATFORM}, wheels only) failed:\n{detail}\n"
             "pin versions that publish such wheels, or remove the package"
         )

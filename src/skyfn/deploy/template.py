@@ -16,7 +16,6 @@ from skyfn.deploy import names
 from skyfn.model import Function, Model
 from skyfn.project import Project
 from skyfn.runtime import contract
-from skyfn.runtime.lambda_platform import RUNTIME
 from skyfn.runtime.stores import DEPLOY_STORE
 from skyfn.synth.run import artifact_dir
 
@@ -121,7 +120,7 @@ def _function(function: Function, base: str, tag_list: list[Json]) -> Json:
         "Type": "AWS::Lambda::Function",
         "Properties": {
             "Description": f"skyfn function {function.name}",
-            "Runtime": RUNTIME,
+            "Runtime": function.runtime,
             "Handler": contract.BOOTSTRAP_HANDLER,
             "Role": {"Fn::GetAtt": [role_logical_id(base), "Arn"]},
             "Timeout": function.timeout_seconds,
@@ -132,8 +131,19 @@ def _function(function: Function, base: str, tag_list: list[Json]) -> Json:
                 "S3Key": {"Ref": key_parameter(base)},
             },
             "Tags": tag_list,
+            **logging_config(function),
         },
     }
+
+
+def logging_config(function: Function) -> Json:
+    """Lambda's ``LoggingConfig`` when the function sets a log format (and level)."""
+    if function.log_format is None:
+        return {}
+    config: Json = {"LogFormat": function.log_format}
+    if function.log_level is not None:
+        config["ApplicationLogLevel"] = function.log_level
+    return {"LoggingConfig": config}
 
 
 def _role(function: Function, tag_list: list[Json]) -> Json:

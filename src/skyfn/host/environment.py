@@ -45,6 +45,7 @@ from skyfn.runtime.stores import HANDED_OVER, PIPE_STORE, StoreName
 from skyfn.synth import rules
 
 BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
+RUNTIME_DIR = "/var/runtime"  # LAMBDA_RUNTIME_DIR on Lambda; nothing local lives there
 
 SSM_ACCESS = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SSM", "AWS_CA_BUNDLE")
 CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
@@ -70,6 +71,7 @@ class WorkerEnvironment:
     variables: dict[str, str]
     forget: tuple[str, ...]  # names the worker drops after its cold start
     handover: bytes | None = None  # the secrets message for the worker's pipe (store "pipe")
+    python: str = sys.executable  # the interpreter of the function's runtime version
 
 
 def host_region(environ: Mapping[str, str]) -> str:
@@ -102,7 +104,7 @@ def lambda_variables(function: Function, region: str) -> dict[str, str]:
         "_HANDLER": contract.BOOTSTRAP_HANDLER,
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
-        "AWS_EXECUTION_ENV": f"AWS_Lambda_{lambda_platform.RUNTIME}",
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.runtime}",
         "AWS_LAMBDA_FUNCTION_NAME": function.name,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
         "AWS_LAMBDA_FUNCTION_VERSION": lambda_platform.LATEST,
@@ -110,8 +112,20 @@ def lambda_variables(function: Function, region: str) -> dict[str, str]:
         "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function.name}",
         "AWS_LAMBDA_LOG_STREAM_NAME": stream,
         "LAMBDA_TASK_ROOT": str(function.directory),
+        "LAMBDA_RUNTIME_DIR": RUNTIME_DIR,
         "TZ": "UTC",
+        **log_variables(function),
     }
+
+
+def log_variables(function: Function) -> dict[str, str]:
+    """What Lambda sets from the function's LoggingConfig (its runtime reads them)."""
+    variables = {}
+    if function.log_format is not None:
+        variables["AWS_LAMBDA_LOG_FORMAT"] = function.log_format
+    if function.log_level is not None:
+        variables["AWS_LAMBDA_LOG_LEVEL"] = function.log_level
+    return variables
 
 
 def build(
@@ -141,7 +155,9 @@ def build(
     elif function.secrets:
         access = store_access(model.secret_store, environ)
         variables.update({k: v for k, v in access.items() if k not in options.inherit})
-    return WorkerEnvironment(variables, (), handover)
+    from skyfn.host import interpreter
+
+    return WorkerEnvironment(variables, (), handover, interpreter.find(function.python_version))
 
 
 def store_access(store: StoreName, environ: Mapping[str, str]) -> dict[str, str]:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Protocol
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from skyfn.host.access import AccessPolicy, Refused
 from skyfn.host.environment import HostOptions
@@ -34,8 +34,9 @@ _PATH = re.compile(r"^/2015-03-31/functions/([^/?]+)/invocations/?(?:\?.*)?$")
 # Lambda's rule: a name, a partial ARN (account:function:name) or a full ARN, then a qualifier.
 _NAME = re.compile(
     r"^(?:arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:|\d{12}:function:)?"
-    r"([a-zA-Z0-9_-]{1,64})(?::(?:\$LATEST|[a-zA-Z0-9_-]{1,128}))?$"
+    r"([a-zA-Z0-9_-]{1,64})(?::(\$LATEST|[a-zA-Z0-9_-]{1,128}))?$"
 )
+_QUALIFIER = re.compile(r"\$LATEST|[a-zA-Z0-9_-]{1,128}")
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 
 
@@ -55,6 +56,11 @@ class InvalidName(ValueError):
 
 def function_name(raw: str) -> str:
     """``name``, ``name:qualifier`` or a (partial) ARN → the function's name."""
+    return function_target(raw)[0]
+
+
+def function_target(raw: str) -> tuple[str, str | None]:
+    """``name``, ``name:qualifier`` or a (partial) ARN → the name and the qualifier."""
     name = unquote(raw, errors="replace")
     found = _NAME.match(name)
     if found is None:
@@ -64,7 +70,25 @@ def function_name(raw: str) -> str:
             "constraint: a function name (letters, digits, - and _; at most 64), optionally "
             "with a qualifier or as an ARN"
         )
-    return found.group(1)
+    return found.group(1), found.group(2)
+
+
+def client_context(fields: Mapping[str, str]) -> Any:
+    """``X-Amz-Client-Context``: base64 of a JSON object (``InvalidClientContext`` if not)."""
+    raw = fields.get("x-amz-client-context")
+    if raw is None:
+        return None
+    try:
+        value = json.loads(base64.b64decode(raw, validate=True))
+    except (ValueError, RecursionError):
+        value = None
+    if not isinstance(value, dict):
+        raise InvalidClientContext("X-Amz-Client-Context must be base64 of a JSON object")
+    return value
+
+
+class InvalidClientContext(ValueError):
+    pass
 
 
 def error(status: int, kind: str, message: str) -> Response:
@@ -89,7 +113,13 @@ class Pool(Protocol):
     @property
     def function(self) -> Function: ...
 
-    def invoke(self, event: Any, request_id: str | None = None) -> Outcome: ...
+    def invoke(
+        self,
+        event: Any,
+        request_id: str | None = None,
+        qualifier: str | None = None,
+        client_context: Any = None,
+    ) -> Outcome: ...
 
 
 class Functions(Protocol):
@@ -130,9 +160,13 @@ class LocalGateway:
             return unknown_operation(method, path)
         request_id = str(uuid.uuid4())
         try:
-            name = function_name(match.group(1))
+            name, qualifier = function_target(match.group(1))
+            qualifier = qualifier or query_qualifier(path)
+            context = client_context(fields)
         except InvalidName as exc:
             return error(400, "ValidationException", str(exc))
+        except InvalidClientContext as exc:
+            return error(400, "InvalidRequestContentException", str(exc))
         try:
             pool = self.host.pool(name)
         except UnknownFunction:
@@ -154,7 +188,7 @@ class LocalGateway:
             return Response(202, {"Content-Type": CONTENT_TYPE, "x-amzn-RequestId": request_id})
         if kind == "RequestResponse":
             try:
-                outcome = pool.invoke(event, request_id)
+                outcome = pool.invoke(event, request_id, qualifier, context)
             except HostClosed as exc:
                 return error(503, "ServiceException", str(exc))
             return answer(outcome, tail=fields.get("x-amz-log-type") == "Tail")
@@ -185,6 +219,19 @@ def answer(outcome: Outcome, tail: bool = False) -> Response:
     if tail:
         headers["X-Amz-Log-Result"] = base64.b64encode(outcome.tail()).decode()
     return Response(200, headers, payload)
+
+
+def query_qualifier(path: str) -> str | None:
+    """``?Qualifier=`` of the request's path, when given."""
+    values = parse_qs(urlsplit(path).query).get("Qualifier")
+    if not values:
+        return None
+    if not _QUALIFIER.fullmatch(values[0]):
+        raise InvalidName(
+            f"1 validation error detected: Value {values[0][:140]!r} at 'qualifier' failed to "
+            "satisfy constraint: $LATEST, a version or an alias (letters, digits, - and _)"
+        )
+    return values[0]
 
 
 def header_fields(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:

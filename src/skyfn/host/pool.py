@@ -4,6 +4,7 @@ workers at once, idle ones kept warm and reused, all of them replaced on ``recyc
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -15,6 +16,12 @@ from skyfn.host.outcome import Outcome
 from skyfn.host.process import WorkerProcess
 from skyfn.model import Function
 from skyfn.runtime.lambda_platform import LATEST
+
+
+def trace_id() -> str:
+    """An X-Ray trace header as Lambda puts in ``_X_AMZN_TRACE_ID`` (not sampled)."""
+    root = f"1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
+    return f"Root={root};Parent={uuid.uuid4().hex[:16]};Sampled=0"
 
 
 class HostClosed(RuntimeError):
@@ -67,8 +74,17 @@ class FunctionPool:
         with self._cond:
             return [*self._idle, *self._busy]
 
-    def invoke(self, event: Any, request_id: str | None = None) -> Outcome:
+    def invoke(
+        self,
+        event: Any,
+        request_id: str | None = None,
+        qualifier: str | None = None,
+        client_context: Any = None,
+    ) -> Outcome:
+        """One invocation; ``qualifier`` (``$LATEST``, an alias or a version) is appended to
+        the invoked ARN, ``client_context`` (decoded) reaches ``context.client_context``."""
         request_id = request_id or str(uuid.uuid4())
+        arn = f"{self._arn}:{qualifier}" if qualifier else self._arn
         worker, fresh, function = self._acquire()
         keep = False
         try:
@@ -85,7 +101,13 @@ class FunctionPool:
                 buffer, request_id, f"START RequestId: {request_id} Version: {LATEST}"
             )
             outcome = worker.invoke(
-                request_id, event, float(function.timeout_seconds), self._arn, buffer
+                request_id,
+                event,
+                float(function.timeout_seconds),
+                arn,
+                buffer,
+                client_context=client_context,
+                trace_id=trace_id(),
             )
             took = (datetime.now(UTC) - started).total_seconds() * 1000
             self._lambda_line(buffer, request_id, f"END RequestId: {request_id}")

@@ -7,7 +7,6 @@ import os
 import select
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -74,7 +73,7 @@ class WorkerProcess:
         try:
             self.proc = subprocess.Popen(
                 [
-                    sys.executable,
+                    environment.python,
                     "-m",
                     "skyfn.runtime.worker",
                     str(requests_read),
@@ -217,14 +216,24 @@ class WorkerProcess:
         return None
 
     def invoke(
-        self, request_id: str, event: Any, timeout: float, arn: str, buffer: LogBuffer
+        self,
+        request_id: str,
+        event: Any,
+        timeout: float,
+        arn: str,
+        buffer: LogBuffer,
+        client_context: Any = None,
+        trace_id: str | None = None,
     ) -> Outcome:
         ended = self._begin(request_id, buffer)
         started = time.monotonic()
         deadline_ms = int(time.time() * 1000 + timeout * 1000)
         answer: protocol.Answer | None = None
         try:
-            if self._send(protocol.request(request_id, event, deadline_ms, arn)):
+            message = protocol.request(
+                request_id, event, deadline_ms, arn, client_context, trace_id
+            )
+            if self._send(message):
                 answer = self._receive(started + timeout)
         except TimeoutError:
             self.kill()
@@ -244,7 +253,8 @@ class WorkerProcess:
             self.kill()
         if answer.kind == protocol.ERROR:
             return Outcome.failed(answer.error or {}, buffer.text(), request_id)
-        return Outcome(request_id, answer.payload.encode(), False, buffer.text())
+        body = answer.body if answer.body is not None else answer.payload.encode()
+        return Outcome(request_id, body, False, buffer.text())
 
     # -- ending ----------------------------------------------------------------------------
 

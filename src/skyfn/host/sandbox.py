@@ -162,6 +162,10 @@ def run(
     sink = LogSink()
     access = access if access is not None else AccessPolicy.for_address(address)
     sandbox = Sandbox(project, scope, store, options, sink)
+    from skyfn.host import interpreter
+
+    for line in interpreter.mismatches(sandbox.model):
+        echo(f"warning: {line}")
     try:
         server = bind(address, port, sandbox.host, request_timeout, access)
     except BaseException:

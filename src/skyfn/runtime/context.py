@@ -10,78 +10,137 @@ skyfn's local one both satisfy it)::
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from typing import Any, Protocol
 
 
 class LambdaContext(Protocol):
-    """What Lambda passes as ``context``. ``memory_limit_in_mb`` is a string, as on Lambda."""
+    """What Lambda passes as ``context`` (awslambdaric's ``LambdaContext``). The names Lambda
+    reads from its environment are ``None`` when unset; ``memory_limit_in_mb`` is a string."""
 
     @property
-    def function_name(self) -> str: ...
+    def function_name(self) -> str | None: ...
     @property
-    def function_version(self) -> str: ...
+    def function_version(self) -> str | None: ...
     @property
-    def invoked_function_arn(self) -> str: ...
+    def invoked_function_arn(self) -> str | None: ...
     @property
-    def memory_limit_in_mb(self) -> str: ...
+    def memory_limit_in_mb(self) -> str | None: ...
     @property
     def aws_request_id(self) -> str: ...
     @property
-    def log_group_name(self) -> str: ...
+    def log_group_name(self) -> str | None: ...
     @property
-    def log_stream_name(self) -> str: ...
+    def log_stream_name(self) -> str | None: ...
+    @property
+    def tenant_id(self) -> str | None: ...
     @property
     def identity(self) -> Any: ...
     @property
     def client_context(self) -> Any: ...
 
     def get_remaining_time_in_millis(self) -> int: ...
+    def w3c(self) -> dict[str, str]: ...
+    def log(self, msg: object) -> None: ...
+
+
+W3C_FIELDS = ("traceparent", "tracestate", "baggage")  # what w3c() may return
 
 
 class Context:
-    """The local host's context object: the same fields, with a real deadline."""
-
-    __slots__ = (
-        "_deadline_ms",
-        "aws_request_id",
-        "client_context",
-        "function_name",
-        "function_version",
-        "identity",
-        "invoked_function_arn",
-        "log_group_name",
-        "log_stream_name",
-        "memory_limit_in_mb",
-    )
+    """The local host's context object: Lambda's fields and methods, with a real deadline."""
 
     def __init__(
         self,
         *,
-        function_name: str,
-        function_version: str,
-        invoked_function_arn: str,
-        memory_limit_in_mb: str,
         aws_request_id: str,
-        log_group_name: str,
-        log_stream_name: str,
+        invoked_function_arn: str,
         deadline_ms: int,
+        client_context: Any = None,
+        tenant_id: str | None = None,
     ) -> None:
-        self.function_name = function_name
-        self.function_version = function_version
-        self.invoked_function_arn = invoked_function_arn
-        self.memory_limit_in_mb = memory_limit_in_mb
+        env = os.environ
         self.aws_request_id = aws_request_id
-        self.log_group_name = log_group_name
-        self.log_stream_name = log_stream_name
-        self.identity: Any = None
-        self.client_context: Any = None
+        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.invoked_function_arn = invoked_function_arn
+        self.tenant_id = tenant_id
+        self._w3c = _strip_w3c(client_context)
+        self.client_context = _from_dict(ClientContext, client_context)
+        if self.client_context is not None:
+            self.client_context.client = _from_dict(Client, self.client_context.client)
+        self.identity = _from_dict(CognitoIdentity, {})
         self._deadline_ms = deadline_ms
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, self._deadline_ms - int(time.time() * 1000))
 
+    def w3c(self) -> dict[str, str]:
+        """The W3C trace context the caller sent in the client context's ``w3c``."""
+        return dict(self._w3c)
+
+    def log(self, msg: object) -> None:
+        """Write ``msg`` to the function's log, as is (no newline added, as on Lambda)."""
+        sys.stdout.write(str(msg))
+
     def __repr__(self) -> str:
         return (
-            f"Context(function_name={self.function_name!r}, aws_request_id={self.aws_request_id!r})"
+            f"LambdaContext([aws_request_id={self.aws_request_id},"
+            f"log_group_name={self.log_group_name},log_stream_name={self.log_stream_name},"
+            f"function_name={self.function_name},memory_limit_in_mb={self.memory_limit_in_mb},"
+            f"function_version={self.function_version},"
+            f"invoked_function_arn={self.invoked_function_arn},"
+            f"client_context={self.client_context},identity={self.identity},"
+            f"tenant_id={self.tenant_id}])"
         )
+
+
+class _Slots:
+    __slots__: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        fields = ",".join(f"{name}={getattr(self, name, None)}" for name in self.__slots__)
+        return f"{type(self).__name__}([{fields}])"
+
+
+class CognitoIdentity(_Slots):
+    __slots__ = ("cognito_identity_id", "cognito_identity_pool_id")
+
+
+class Client(_Slots):
+    __slots__ = (
+        "app_package_name",
+        "app_title",
+        "app_version_code",
+        "app_version_name",
+        "installation_id",
+    )
+
+
+class ClientContext(_Slots):
+    __slots__ = ("client", "custom", "env")
+
+
+def _from_dict(kind: type[Any], values: Any) -> Any:
+    """An object of ``kind`` with each of its fields from ``values`` (``None`` stays None)."""
+    if values is None:
+        return None
+    obj = kind()
+    for name in kind.__slots__:
+        setattr(obj, name, values.get(name, None))
+    return obj
+
+
+def _strip_w3c(client_context: Any) -> dict[str, str]:
+    """Take ``w3c`` out of the client context (as Lambda does); keep its string fields."""
+    if not isinstance(client_context, dict) or "w3c" not in client_context:
+        return {}
+    raw = client_context.pop("w3c")
+    if not isinstance(raw, dict):
+        return {}
+    return {key: raw[key] for key in W3C_FIELDS if isinstance(raw.get(key), str)}

@@ -9,8 +9,18 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-RUNTIME = "python3.12"  # the runtime functions are deployed on (template, execution env)
-PYTHON_VERSION = RUNTIME.removeprefix("python")  # the bundle's wheels are chosen for it
+RUNTIME = "python3.12"  # the default runtime of a function (template, execution env)
+PYTHON_VERSION = RUNTIME.removeprefix("python")  # the default runtime's Python version
+RUNTIMES = ("python3.12", "python3.13")  # what define_function(runtime=...) accepts
+LOG_FORMATS = ("Text", "JSON")  # LoggingConfig.LogFormat; Text is Lambda's default
+LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")  # ApplicationLogLevel
+
+
+def python_version(runtime: str) -> str:
+    """``python3.13`` → ``3.13`` (the bundle's wheels and the local interpreter follow it)."""
+    return runtime.removeprefix("python")
+
+
 WHEEL_PLATFORM = "manylinux2014_x86_64"  # Lambda's default architecture, x86_64
 
 ENV_SIZE_LIMIT = 4096  # bytes, all keys and values together

@@ -18,16 +18,15 @@ non-dumpable), starts its log masker when the function has secrets
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import traceback
 from collections.abc import Mapping
 from typing import Any, BinaryIO
 
-from skyfn.runtime import contract, error_shape, protocol
+from skyfn.runtime import contract, error_shape, lambda_logging, marshal, protocol
 from skyfn.runtime.context import Context
-from skyfn.runtime.lambda_platform import LATEST, MAX_PAYLOAD
+from skyfn.runtime.lambda_platform import MAX_PAYLOAD
 from skyfn.runtime.masking import Masker
 
 _RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -83,17 +82,20 @@ def _send(out: BinaryIO, message: dict[str, Any]) -> None:
 
 
 def _context(request: protocol.Request) -> Context:
-    env = os.environ
     return Context(
-        function_name=env.get("AWS_LAMBDA_FUNCTION_NAME", ""),
-        function_version=env.get("AWS_LAMBDA_FUNCTION_VERSION", LATEST),
-        invoked_function_arn=request.arn,
-        memory_limit_in_mb=env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", ""),
         aws_request_id=request.id,
-        log_group_name=env.get("AWS_LAMBDA_LOG_GROUP_NAME", ""),
-        log_stream_name=env.get("AWS_LAMBDA_LOG_STREAM_NAME", ""),
+        invoked_function_arn=request.arn,
         deadline_ms=request.deadline_ms,
+        client_context=request.client_context,
     )
+
+
+def _set_trace_id(trace_id: str | None) -> None:
+    """``_X_AMZN_TRACE_ID`` holds this invocation's trace header, as Lambda sets it."""
+    if trace_id is not None:
+        os.environ["_X_AMZN_TRACE_ID"] = trace_id
+    else:
+        os.environ.pop("_X_AMZN_TRACE_ID", None)
 
 
 def serve(
@@ -111,6 +113,8 @@ def serve(
 
     try:
         from skyfn.runtime import bootstrap
+
+        lambda_logging.install()  # before the user's module: its import may log
 
         handler = bootstrap.cold_start(resolved)
     except MemoryError:
@@ -144,6 +148,8 @@ def _invoke(handler: Any, request: protocol.Request, masker: Masker) -> dict[str
     # On MemoryError, answer only after the except block: it lets go of the traceback and
     # with it of the frames holding what the handler allocated.
     out_of_memory = False
+    _set_trace_id(request.trace_id)
+    lambda_logging.request_id = request_id
     try:
         result = handler(request.event, _context(request))
     except MemoryError:
@@ -154,19 +160,20 @@ def _invoke(handler: Any, request: protocol.Request, masker: Masker) -> dict[str
     if out_of_memory:
         return _out_of_memory(request_id)
     try:
-        payload = json.dumps(result)
+        body, content_type = marshal.marshal(result)
     except MemoryError:
         out_of_memory = True
-    except Exception as exc:  # not JSON: a set, an object, a circular or too deep structure
-        message = masker.text(f"Unable to marshal response: {exc}")
-        shape = error_shape.build(message, error_shape.MARSHAL_ERROR, request_id, [])
+    except marshal.MarshalError as exc:  # a set, an object, a circular structure, ...
+        shape = error_shape.build(masker.text(str(exc)), error_shape.MARSHAL_ERROR, request_id, [])
         return protocol.error(request_id, shape)
     if out_of_memory:
         return _out_of_memory(request_id)
-    if len(payload) > MAX_PAYLOAD:
-        shape = error_shape.response_too_large(len(payload), request_id, MAX_PAYLOAD)
+    if len(body) > MAX_PAYLOAD:
+        shape = error_shape.response_too_large(len(body), request_id, MAX_PAYLOAD)
         return protocol.error(request_id, shape)
-    return protocol.result(request_id, payload)
+    if content_type == marshal.BYTES_CONTENT_TYPE:
+        return protocol.raw_result(request_id, body)
+    return protocol.result(request_id, body.decode("utf-8", "surrogatepass"))
 
 
 def _out_of_memory(request_id: str) -> dict[str, Any]:

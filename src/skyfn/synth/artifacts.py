@@ -9,7 +9,6 @@ import json
 
 from skyfn.model import Function, Model
 from skyfn.runtime import contract
-from skyfn.runtime.lambda_platform import RUNTIME
 
 
 def render_artifact(model: Model, function: Function) -> str:
@@ -17,7 +16,7 @@ def render_artifact(model: Model, function: Function) -> str:
         "function": function.name,
         "app_id": model.app_id,
         "scope": model.scope.slug,
-        "runtime": RUNTIME,
+        "runtime": function.runtime,
         "handler": contract.BOOTSTRAP_HANDLER,
         "user_handler": function.handler,
         "env_module": f"skyfn_env.{function.module_name}",

@@ -71,6 +71,10 @@ def _build_function(
         d.timeout_seconds, "timeout_seconds", lambda_platform.TIMEOUT_RANGE, "seconds", problem
     )
     _check_int(d.memory_mb, "memory_mb", lambda_platform.MEMORY_RANGE, "MB", problem)
+    runtime = _check_runtime(d.runtime, problem)
+    log_format = _check_log_format(d.log_format, problem)
+    log_level = _check_log_level(d.log_level, problem)
+    _check_level_needs_json(log_level, log_format, problem)
     environment: list[EnvValue] = []
     secrets: list[SecretRef] = []
     for key, value in d.environment.items():
@@ -95,6 +99,9 @@ def _build_function(
         environment=tuple(sorted(environment, key=lambda e: e.key)),
         secrets=tuple(sorted(secrets, key=lambda s: s.key)),
         deployed_environment=deployed,
+        runtime=runtime,
+        log_format=log_format,
+        log_level=log_level,
     )
 
 
@@ -211,6 +218,40 @@ def _check_int(
         problem(f"{field} must be a whole number of {unit} from {low} to {high}, got {value!r}")
     elif not low <= value <= high:
         problem(f"{field} is {value}; it must be from {low} to {high} {unit}")
+
+
+def _check_runtime(value: object, problem: _Problems) -> str:
+    if value is None:
+        return lambda_platform.RUNTIME
+    if value not in lambda_platform.RUNTIMES:
+        problem(f"runtime {value!r} is not one of {', '.join(lambda_platform.RUNTIMES)}")
+        return lambda_platform.RUNTIME
+    return str(value)
+
+
+def _check_log_format(value: object, problem: _Problems) -> str | None:
+    """Lambda's ``LogFormat``, in its own spelling (``"json"`` → ``"JSON"``)."""
+    if value is None:
+        return None
+    spelled = {f.upper(): f for f in lambda_platform.LOG_FORMATS}
+    if not isinstance(value, str) or value.upper() not in spelled:
+        problem(f"log_format {value!r} is not one of {', '.join(lambda_platform.LOG_FORMATS)}")
+        return None
+    return spelled[value.upper()]
+
+
+def _check_log_level(value: object, problem: _Problems) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or value.upper() not in lambda_platform.LOG_LEVELS:
+        problem(f"log_level {value!r} is not one of {', '.join(lambda_platform.LOG_LEVELS)}")
+        return None
+    return value.upper()
+
+
+def _check_level_needs_json(level: str | None, log_format: str | None, problem: _Problems) -> None:
+    if level is not None and log_format != "JSON":
+        problem(f'log_level={level!r} needs log_format="JSON" (Lambda\'s rule); add it')
 
 
 def _check_entry(d: FunctionDefinition, problem: _Problems) -> str | None:
