@@ -31,7 +31,8 @@ def test_masked_stream_never_lets_a_value_through(
     assert out == masker.lines(data)  # the same as masking all of it at once
     for value in values:
         if len(value) >= 4:
-            assert value.encode() not in out.replace(b"****", b"\x00")
+            # in no stretch between masks (joining stretches could make one up: 000 + **** )
+            assert all(value.encode() not in part for part in out.split(b"****"))
 
 
 def test_masker_keeps_markers_and_passes_long_lines_on() -> None:
