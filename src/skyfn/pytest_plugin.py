@@ -6,11 +6,17 @@
 Each call runs the function in a fresh worker, with the same clean environment and cold
 start as ``skyfn sandbox``; ``env=`` overrides its values and ``secrets=`` (secret name →
 value) replaces the secret store for that call. No store, no credentials needed.
+
+A failing test shows no secret value given as ``secrets=``: the plugin's own frames are
+hidden from pytest's traceback (``__tracebackhide__``), the values are kept in a mapping whose
+``repr`` shows only the names (frames further down show ``'****'``, also under ``-l``), and
+``FunctionFailed`` masks them in its message and in the function's logs, in every form the
+runtime's masker knows. (The test's own source and locals are the user's to write.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
@@ -20,16 +26,29 @@ if TYPE_CHECKING:
 
 
 class FunctionFailed(AssertionError):
-    """The function returned Lambda's error shape; ``error`` holds it, ``logs`` its logs."""
+    """The function returned Lambda's error shape; ``error`` holds it, ``logs`` its logs
+    (both with the values of ``secrets`` masked)."""
 
-    def __init__(self, name: str, error: Any, logs: str) -> None:
+    def __init__(self, name: str, error: Any, logs: str, secrets: Iterable[str] = ()) -> None:
         from skyfn.runtime import error_shape
+        from skyfn.runtime.masking import Masker
 
+        masker = Masker(secrets)
+        error, logs = masker.value(error), masker.text(logs)
         kind, message = error_shape.parse(error)
         super().__init__(f"function {name} failed: {kind}: {message}\n{logs}")
         self.error = error
         self.logs = logs
         self.error_type = kind
+
+
+class HiddenValues(dict[str, str]):
+    """Secret name -> value, shown as ``{'NAME': '****'}`` in any traceback or repr."""
+
+    def __repr__(self) -> str:
+        return repr(dict.fromkeys(self, "****"))
+
+    __str__ = __repr__
 
 
 class Invoke(Protocol):
@@ -76,10 +95,13 @@ def skyfn_invoke(skyfn_host: Host) -> Invoke:
         secrets: Mapping[str, str] | None = None,
         env: Mapping[str, str] | None = None,
     ) -> Any:
-        overrides = Overrides(env=dict(env or {}), secrets=dict(secrets or {}))
+        __tracebackhide__ = True  # its arguments hold the secret values
+        hidden = HiddenValues(secrets or {})
+        secrets = None
+        overrides = Overrides(env=dict(env or {}), secrets=hidden)
         outcome = skyfn_host.invoke_isolated(name, {} if event is None else event, overrides)
         if outcome.error:
-            raise FunctionFailed(name, outcome.result, outcome.logs)
+            raise FunctionFailed(name, outcome.result, outcome.logs, hidden.values())
         return outcome.result
 
     return invoke

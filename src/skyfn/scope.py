@@ -21,18 +21,23 @@ ROOT = "skyfn"
 SHARED_SEGMENT = "shared"
 
 _SECRET_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+SECRET_NAME_RULE = (
+    "use letters, digits, '_', '.' and '-' (at most 128 characters, not starting with '.' "
+    "or '-', no '..')"
+)
 _SEGMENT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
 _APP_ID = re.compile(r"[a-z][a-z0-9-]{0,39}")
 
 
 def check_secret_name(name: str) -> str:
     """Refuse anything that could escape its scope's folder (``/``, ``..``) or break a store."""
-    if not _SECRET_NAME.fullmatch(name) or ".." in name:
-        raise SkyfnError(
-            f"secret name {name!r} is not valid: use letters, digits, '_', '.' and '-' "
-            "(at most 128 characters, not starting with '.' or '-', no '..')"
-        )
+    if not valid_secret_name(name):
+        raise SkyfnError(f"secret name {name!r} is not valid: {SECRET_NAME_RULE}")
     return name
+
+
+def valid_secret_name(name: str) -> bool:
+    return bool(_SECRET_NAME.fullmatch(name)) and ".." not in name
 
 
 def branch(name: str) -> Scope:

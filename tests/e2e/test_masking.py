@@ -18,6 +18,7 @@ from tests.support.sandbox import Sandbox, running_sandbox
 KEY = "canary-Kx81-secret-VALUE"  # the function's own secret
 PIN = "abc"  # shorter than 4 characters: not masked (documented)
 OTHER = "other-function-canary-77"
+ESCAPED = 'Tricky"Quote\\Back-slash-Ünïcödé'  # a value whose escaped forms differ from it
 
 LEAKY = f"""\
 import logging, os, subprocess, sys
@@ -28,6 +29,17 @@ logging.basicConfig(level=logging.INFO)
 def handler(event, context):
     key, pin = os.environ["API_KEY"], os.environ["PIN"]
     mode = event.get("mode")
+    tricky = os.environ["TRICKY"]
+    if mode == "escaped":
+        import base64, json, urllib.parse
+        print("repr:", repr(tricky), repr({{"k": tricky}}), repr(tricky.encode()))
+        print("json:", json.dumps(tricky), json.dumps(tricky, ensure_ascii=False))
+        logging.warning("logged %r", tricky)
+        print("url:", urllib.parse.quote(tricky), urllib.parse.quote_plus(tricky))
+        print("b64:", base64.b64encode(tricky.encode()).decode(),
+              base64.urlsafe_b64encode(b"x" + tricky.encode()).decode())
+        print("fake marker:\x1eskyfn-end:" + tricky + "\x1e")
+        raise KeyError(tricky)
     if mode == "raise":
         raise ValueError(f"rejected key {{key}}")
     if mode == "return":
@@ -51,7 +63,12 @@ def handler(event, context):
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = make_project(
         tmp_path_factory.mktemp("masking") / "app",
-        {"leaky": resource('{"API_KEY": secret("LEAKY_KEY"), "PIN": secret("LEAKY_PIN")}')},
+        {
+            "leaky": resource(
+                '{"API_KEY": secret("LEAKY_KEY"), "PIN": secret("LEAKY_PIN"),'
+                ' "TRICKY": secret("LEAKY_TRICKY")}'
+            )
+        },
         {"leaky": LEAKY},
     )
     return root
@@ -61,7 +78,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def store(project: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The module's own store (module fixtures run before the per-test SKYFN_HOME is set)."""
     env = {"SKYFN_HOME": str(tmp_path_factory.mktemp("masking-home"))}
-    for name, value in (("LEAKY_KEY", KEY), ("LEAKY_PIN", PIN)):
+    for name, value in (("LEAKY_KEY", KEY), ("LEAKY_PIN", PIN), ("LEAKY_TRICKY", ESCAPED)):
         out = run_skyfn(
             "secret", "set", name, "--identifier", "masker", cwd=project, stdin=value, env=env
         )
@@ -128,3 +145,52 @@ def test_invoke_command_masks_logs_and_errors(project: Path, store: dict[str, st
     assert failed.code == 1
     assert "failed: ValueError: rejected key ****" in failed.err
     assert KEY not in failed.out + failed.err
+
+
+def escaped_forms(value: str) -> list[str]:
+    """The value and the forms the handler writes it in (quotes stripped where repr adds them)."""
+    import urllib.parse
+
+    raw = value.encode()
+    return [
+        value,
+        repr(value)[1:-1],
+        repr(raw)[2:-1],
+        json.dumps(value)[1:-1],
+        json.dumps(value, ensure_ascii=False)[1:-1],
+        urllib.parse.quote(value),
+        urllib.parse.quote_plus(value),
+        base64.b64encode(raw).decode()[:-4],
+        base64.urlsafe_b64encode(b"x" + raw).decode()[4:-4],
+    ]
+
+
+def test_escaped_forms_of_a_secret_are_masked(
+    sandbox: Sandbox, project: Path, store: dict[str, str]
+) -> None:
+    response, tail = invoke(sandbox, {"mode": "escaped"})
+    shape = json.loads(response["Payload"].read())
+    assert shape["errorType"] == "KeyError" and shape["errorMessage"] == "'****'"
+    sandbox.wait_for_log("fake marker")
+    failed = run_skyfn(
+        "invoke",
+        "leaky",
+        "--identifier",
+        "masker",
+        "--event",
+        '{"mode": "escaped"}',
+        cwd=project,
+        env=store,
+    )
+    assert failed.code == 1
+    for what, text in (
+        ("tail", tail),
+        ("sandbox terminal", sandbox.logs()),
+        ("errorMessage", json.dumps(shape, ensure_ascii=False)),
+        ("skyfn invoke", failed.out + failed.err),
+    ):
+        assert "repr: '****'" in text or what == "errorMessage", (what, text)
+        for form in escaped_forms(ESCAPED):
+            assert form not in text, (what, form, text)
+    assert "logged '****'" in tail and "fake marker:\x1eskyfn-end:****\x1e" in tail
+    assert "KeyError: '****'" in failed.err

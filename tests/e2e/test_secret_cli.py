@@ -195,7 +195,7 @@ def test_import_refuses_bad_files_before_setting_anything(root: Path, tmp_path: 
     empty_value = write(tmp_path / "a.env", "GOOD=1\nEMPTY=\n")
     assert_user_error(
         skyfn(root, "secret", "import", str(empty_value)),
-        f"{empty_value}: EMPTY is empty; secrets cannot be empty; nothing imported",
+        f"{empty_value}, line 2: the value is empty; secrets cannot be empty; nothing imported",
     )
     bad_name = write(tmp_path / "b.env", "GOOD=1\n")
     bad_name.write_text("GOOD=1\nBAD:NAME=2\n")
@@ -205,7 +205,8 @@ def test_import_refuses_bad_files_before_setting_anything(root: Path, tmp_path: 
     binary.write_bytes(b"KEY=\xff\xfe\n")
     assert_user_error(
         skyfn(root, "secret", "import", str(binary)),
-        f"{binary} is not UTF-8 text; secrets must be text",
+        f"{binary}, line 1: not UTF-8 text; secrets must be text (base64-encode binary data "
+        "first); nothing imported",
     )
     assert skyfn(root, "secret", "list", "--json").out.strip() == "[]"
 

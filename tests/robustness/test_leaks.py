@@ -23,6 +23,7 @@ import click
 import pytest
 
 from skyfn.cli import main as cli_main
+from skyfn.runtime.mask_forms import forms
 from tests.support import report
 from tests.support.aws import Aws
 from tests.support.cli import Result, run_skyfn
@@ -30,6 +31,9 @@ from tests.support.projects import make_project, resource
 from tests.support.sandbox import Sandbox, running_sandbox
 
 HANDLER = """\
+import base64
+import json
+import logging
 import os
 import signal
 import time
@@ -46,6 +50,9 @@ def handler(event, context):
     if mode == "print":  # the host masks a function's own secrets in its logs
         print("values:", mine)
         os.write(2, (repr(mine) + chr(10)).encode())
+        logging.warning("escaped %r %s", list(mine.values()), json.dumps(mine))
+        for skip in range(3):  # each base64 alignment of each value
+            print("b64:", base64.b64encode(b"xyz"[:skip] + repr(mine).encode()).decode())
     if mode == "raise_value":
         raise ValueError("failed, holding " + " ".join(mine.values()))
     if mode == "raise":
@@ -296,9 +303,13 @@ def test_no_canary_leaks_anywhere(tmp_path: Path, isolated_home: Path, aws: Aws)
     # -- search --
     found: list[str] = []
     for label, value in run.canaries.items():
-        needle = value.encode()
-        found += [f"{label} in file {name}" for name, data in files.items() if needle in data]
-        found += [f"{label} in output of {what}" for what, text in run.outputs if value in text]
+        for needle in forms(value):  # as is, and escaped or base64-encoded
+            found += [f"{label} in file {name}" for name, data in files.items() if needle in data]
+            found += [
+                f"{label} in output of {what}"
+                for what, text in run.outputs
+                if needle.decode() in text
+            ]
     report.add("leaks", found=len(found), files=len(files), outputs=len(run.outputs))
 
     # the search is not vacuous: bundles, a template and logs were searched, and the values

@@ -39,6 +39,18 @@ def test_a_secret_value_leaks_into_no_file_and_no_output(
     skyfn("secret", "remove", "--all", "--yes", "--branch", "main", "--store", "local")
     skyfn("secret", "set", "DB_PASSWORD", stdin=imported)  # the store still holds both values
 
+    # a wrong file given to import: refused, without echoing any of it
+    for bad in (
+        f"OK=fine-value-1\n{canary}\n",  # a stray password line
+        f"{canary}=\n",  # a "name" with no value
+        f"A=1\nA={canary}\n",  # a duplicate
+        f"-----BEGIN PRIVATE KEY-----\n{canary}\n-----END PRIVATE KEY-----\n",
+        f"../{canary}=x\n",  # a bad name
+    ):
+        refused = run_skyfn("secret", "import", str(write(dotenv, bad)), cwd=root)
+        assert refused.code == 1 and "line" in refused.err, refused
+        outputs.append(refused)
+
     for result in outputs:
         for value in (canary, imported):
             assert value not in result.out and value not in result.err

@@ -17,6 +17,7 @@ from skyfn.errors import SkyfnError
 from skyfn.runtime.stores import USER_STORES
 from skyfn.secrets import manage
 from skyfn.secrets.choice import choose_secret_store
+from skyfn.secrets.dotenv_import import read_dotenv
 from skyfn.secrets.registry import open_store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -197,7 +198,7 @@ def import_command(
     file: Path, branch: str | None, shared: bool, identifier: str | None, store: str | None
 ) -> None:
     """Set every KEY=value of a dotenv FILE as a secret (values taken literally)."""
-    values = manage.read_dotenv(file)
+    values = read_dotenv(file)
     target = open_target(branch, shared, identifier, store)
     for name, value in values.items():
         info = manage.set_secret(target, name, value)

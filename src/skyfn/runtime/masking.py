@@ -6,10 +6,13 @@ the helper reads, so everything the function writes is masked on the way out: ``
 ``logging``, ``os.write``, subprocesses and C extensions alike. The helper is a process,
 not a thread, so a crash or ``os._exit`` of the worker loses no log line already written.
 
-A value is replaced by ``****`` wherever it occurs, also when written in pieces (the helper
+A value is replaced by ``****`` wherever it occurs, in every form ``mask_forms`` knows
+(as is, ``repr``-, JSON- and URL-escaped, base64), also when written in pieces (the helper
 only passes on text up to a line end, or a long stretch without one minus a tail that could
-still begin a value). Values shorter than ``MIN_LENGTH`` characters are not masked: masking
-``"1"`` or ``"yes"`` would garble every log line and hide nothing.
+still begin a value; a value longer than that stretch is held back whole). Values shorter
+than ``MIN_LENGTH`` characters are not masked: masking ``"1"`` or ``"yes"`` would garble
+every log line and hide nothing. The worker's own end-of-invocation markers pass through
+untouched; text that merely looks like one is masked like any other.
 """
 
 from __future__ import annotations
@@ -17,15 +20,23 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import select
 from collections.abc import Iterable
 from typing import Any
 
-from skyfn.runtime.protocol import MARKER_PATTERN  # the worker's markers, never masked
+from skyfn.runtime.mask_forms import forms
 
 MASK = b"****"
 MIN_LENGTH = 4
 FLUSH_AT = 64 * 1024  # pass on a line without an end once this much is waiting
+# The markers the worker writes (``protocol.log_marker``): its request ids are ``init`` and
+# UUIDs, so no secret value can cross or fill one. Anything else that looks like a marker
+# is the function's own text, and masked.
+_HEX = rb"[0-9a-f]"
+REAL_MARKER = re.compile(
+    rb"\x1eskyfn-end:(?:init|%s{8}-%s{4}-%s{4}-%s{4}-%s{12})\x1e" % ((_HEX,) * 5)
+)
 
 
 class Masker:
@@ -37,8 +48,12 @@ class Masker:
 
     def learn(self, values: Iterable[str]) -> None:
         known = set(self._values)
-        known.update(v.encode("utf-8", "surrogateescape") for v in values if len(v) >= MIN_LENGTH)
+        for value in values:
+            if len(value) >= MIN_LENGTH:
+                known.update(forms(value))
         self._values = sorted(known, key=len, reverse=True)  # longest first: no partial masks
+        # only a value holding the separator could cross the edge of a real marker
+        self._crosses_markers = any(b"\x1e" in value for value in self._values)
 
     def __bool__(self) -> bool:
         return bool(self._values)
@@ -71,10 +86,10 @@ class Masker:
         """Mask complete log lines, leaving the worker's end-of-invocation markers intact."""
         if not self._values:
             return data
-        if b"\x1e" not in data:
+        if b"\x1e" not in data or self._crosses_markers:
             return self.mask(data)
         out, position = [], 0
-        for found in MARKER_PATTERN.finditer(data):
+        for found in REAL_MARKER.finditer(data):
             out.append(self.mask(data[position : found.start()]))
             out.append(found.group())
             position = found.end()
@@ -113,7 +128,8 @@ class MaskedStream:
         buffer = self._pending + data
         cut = buffer.rfind(b"\n") + 1
         if cut == 0 and len(buffer) >= FLUSH_AT:
-            cut = len(buffer) - max(self._masker.longest - 1, 0)
+            # never below 0: a value longer than FLUSH_AT is held back until it is whole
+            cut = max(len(buffer) - max(self._masker.longest - 1, 0), 0)
         cut = self._masker.safe_cut(buffer, cut)
         self._pending = buffer[cut:]
         return self._masker.lines(buffer[:cut])

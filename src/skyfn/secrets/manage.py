@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from skyfn import scope as scopes
 from skyfn.errors import SkyfnError
@@ -135,29 +134,3 @@ def scope_names(target: Target) -> list[str]:
 
 def remove_all(target: Target, names: list[str]) -> list[str]:
     return [name for name in names if target.store.delete(target.path(name))]
-
-
-def read_dotenv(file: Path) -> dict[str, str]:
-    """Every key of a dotenv file, checked before anything is set. Values are taken
-    literally (no ``${VAR}`` expansion: a ``$`` in a password stays a ``$``)."""
-    from dotenv import dotenv_values
-
-    if not file.is_file():
-        raise SkyfnError(f"{file} does not exist or is not a file; pass a .env file to import")
-    try:
-        raw = dotenv_values(file, interpolate=False, encoding="utf-8")
-    except UnicodeDecodeError:
-        raise SkyfnError(f"{file} is not UTF-8 text; secrets must be text") from None
-    except OSError as exc:
-        raise SkyfnError(f"cannot read {file}: {exc}") from None
-    if not raw:
-        raise SkyfnError(f"{file} holds no KEY=value lines; nothing to import")
-    values: dict[str, str] = {}
-    for key, value in raw.items():
-        scopes.check_secret_name(key)
-        if value is None:
-            raise SkyfnError(f"{file}: {key} has no value (write {key}=...); nothing imported")
-        if value == "":
-            raise SkyfnError(f"{file}: {key} is empty; secrets cannot be empty; nothing imported")
-        values[key] = check_value(value, key)
-    return values

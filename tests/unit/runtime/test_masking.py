@@ -2,11 +2,81 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import logging
+import urllib.parse
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skyfn.runtime.masking import FLUSH_AT, MaskedStream, Masker
-from skyfn.runtime.protocol import log_marker
+from skyfn.runtime.protocol import INIT_ID, log_marker
+
+ESCAPED = "pa\"ss\\wörd-Ünï'cödé"  # both quotes, a backslash, non-ASCII letters
+
+
+def written_forms(value: str) -> dict[str, str]:
+    """How code commonly writes a value, each inside some surrounding text."""
+    found = {
+        "as is": value,
+        "repr": repr(value),
+        "repr in a dict": repr({"key": value}),
+        "repr beside both quotes": repr("it's \"" + value),
+        "bytes repr": repr(value.encode()),
+        "ascii": ascii(value),
+        "KeyError": str(KeyError(value)),
+        "json": json.dumps({"key": value}),
+        "json non-ASCII": json.dumps({"key": value}, ensure_ascii=False),
+        "quote": urllib.parse.quote(value),
+        "quote no safe": urllib.parse.quote(value, safe=""),
+        "quote_plus": urllib.parse.quote_plus(value),
+        "%r logging": logging.Formatter().format(
+            logging.LogRecord("x", logging.INFO, "f", 1, "got %r", (value,), None)
+        ),
+    }
+    for prefix in ("", "a", "ab", "abc", "abcd"):
+        data = (prefix + value + "tail").encode()
+        found[f"base64 {prefix!r}"] = base64.b64encode(data).decode()
+        found[f"urlsafe base64 {prefix!r}"] = base64.urlsafe_b64encode(data).decode()
+    return found
+
+
+@pytest.mark.parametrize("value", [ESCAPED, "plain-Secret-123456", "s p a c e/slash+plus=="])
+def test_every_common_form_of_a_value_is_masked(value: str) -> None:
+    masker = Masker([value])
+    for how, text in written_forms(value).items():
+        masked = masker.text(f"before {text} after")
+        assert "****" in masked, how
+        for form in written_forms(value).values():  # no form of it survives, in any way
+            core = form.strip("'\"{}")
+            if len(core) >= 8 and core not in "key":
+                assert core not in masked, (how, masked)
+
+
+def test_short_derived_forms_are_not_masked() -> None:
+    masker = Masker(["abcd"])  # long enough itself; its base64 forms are 4-5 characters
+    assert masker.text("abcd YWJjZA== a%20b") == "**** YWJjZA== a%20b"
+    assert Masker(["abc"]).text("abc YWJj") == "abc YWJj"  # below MIN_LENGTH: nothing
+
+
+def test_a_fake_marker_does_not_carry_a_value_through() -> None:
+    masker = Masker([ESCAPED, "skyfn-end"])
+    fake = f"\x1eskyfn-end:{ESCAPED}\x1e\n".encode()
+    assert ESCAPED.encode() not in masker.lines(fake)
+    assert masker.lines(fake) == b"\x1e****:****\x1e\n"
+    real = f"{log_marker(INIT_ID)}\n".encode()  # the real ones survive a value inside them
+    assert masker.lines(b"skyfn-end " + real) == b"**** " + real
+
+
+def test_a_value_longer_than_the_buffer_is_still_masked() -> None:
+    value = "V" + "0123456789abcdef" * (FLUSH_AT // 8) + "end"  # twice FLUSH_AT
+    stream = MaskedStream(Masker([value]))
+    data = ("start " + value + " stop").encode()
+    out = b"".join(stream.feed(data[i : i + 4096]) for i in range(0, len(data), 4096))
+    out += stream.finish()
+    assert out == b"start **** stop"
 
 
 @settings(max_examples=500, deadline=None)
@@ -37,7 +107,7 @@ def test_masked_stream_never_lets_a_value_through(
 
 def test_masker_keeps_markers_and_passes_long_lines_on() -> None:
     masker = Masker(["skyfn-end", "secret-value"])
-    marker = log_marker("1234").encode()
+    marker = log_marker("0b6c5bd4-7c1e-4d7e-9a53-2f0c8f1f6a10").encode()
     assert masker.lines(b"skyfn-end secret-value" + marker + b"\n") == b"**** ****" + marker + b"\n"
     stream = MaskedStream(masker)
     out = stream.feed(b"x" * FLUSH_AT + b"secret-")

@@ -1,0 +1,86 @@
+"""Every form a secret value takes in what a function commonly writes. Standard library only,
+and cheap to import (no ``urllib``, no ``base64``: both cost cold-start time).
+
+A value is written as is, but also escaped: ``repr()`` (``%r`` in logging, ``KeyError``'s
+message, a dict printed), ``json.dumps`` (ASCII-only and not), URL-encoded (``quote``,
+``quote_plus``) and base64 (standard and URL-safe). A derived form is masked only when it is
+at least ``MIN_DERIVED`` characters long: shorter fragments would garble logs and hide little.
+"""
+
+from __future__ import annotations
+
+import binascii
+import json
+
+MIN_DERIVED = 8
+_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
+
+
+def forms(value: str) -> set[bytes]:
+    """The value's UTF-8 bytes, and each derived form of at least ``MIN_DERIVED`` bytes."""
+    raw = value.encode("utf-8", "surrogateescape")
+    derived: set[str | bytes] = set()
+    derived.update(_repr_forms(value))
+    derived.update(_json_forms(value))
+    derived.update(_url_forms(raw))
+    derived.update(_base64_forms(raw))
+    found = {raw}
+    for form in derived:
+        data = form.encode("utf-8", "surrogateescape") if isinstance(form, str) else form
+        if len(data) >= MIN_DERIVED:
+            found.add(data)
+    return found
+
+
+def _repr_forms(value: str) -> list[str]:
+    """``repr`` of the text and of its UTF-8 bytes, and ``ascii``, without the quotes; each
+    with ``'`` escaped (the text holds both quote kinds) and not."""
+    raw = value.encode("utf-8", "surrogateescape")
+    found: list[str] = []
+    for escaped in (
+        repr(value + "'\"")[1:-4],
+        ascii(value + "'\"")[1:-4],
+        repr(raw + b"'\"")[2:-4],
+    ):
+        found += [escaped, escaped.replace("\\'", "'")]
+    return found
+
+
+def _json_forms(value: str) -> list[str]:
+    try:
+        return [json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]]
+    except UnicodeEncodeError:  # pragma: no cover - json escapes lone surrogates
+        return []
+
+
+def _url_forms(raw: bytes) -> list[str]:
+    """``quote`` (``/`` kept, and not) and ``quote_plus``, as ``urllib.parse`` writes them."""
+
+    def quote(safe: bytes, plus: bool) -> str:
+        out = []
+        for byte in raw:
+            if byte in _UNRESERVED or byte in safe:
+                out.append(chr(byte))
+            elif plus and byte == 0x20:
+                out.append("+")
+            else:
+                out.append(f"%{byte:02X}")
+        return "".join(out)
+
+    return [quote(b"/", False), quote(b"", False), quote(b"", True)]
+
+
+def _base64_forms(raw: bytes) -> list[bytes]:
+    """The part of base64 that depends on the value alone, for each of the three places its
+    first byte can take in a 3-byte group, in the standard and the URL-safe alphabet."""
+    found: list[bytes] = []
+    for pad in range(3):
+        encoded = binascii.b2a_base64(bytes(pad) + raw, newline=False)
+        start = -(-8 * pad // 6)  # characters that hold bits of the padding
+        end = 8 * (pad + len(raw)) // 6  # the last one mixes in what follows
+        middle = encoded[start:end]
+        found += [middle, middle.translate(_URLSAFE)]
+    return found
+
+
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
