@@ -17,12 +17,14 @@ from typing import Any
 import boto3
 import pytest
 
+from skyfn.deploy import names
 from tests.support.aws import Aws
 from tests.support.cli import Result, run_skyfn
 from tests.support.deploy import SECRET_VALUE, copy_example
 from tests.support.projects import make_project, resource
 
-STACK = "skyfn-say-hello-main"
+STACK = names.stack_name("say-hello", "main")
+TESTAPP = names.stack_name("testapp", "main")
 
 
 def put_secret(path: str, value: str = SECRET_VALUE) -> None:
@@ -205,7 +207,7 @@ def test_each_role_names_only_its_own_secrets(tmp_path: Path, aws: Aws) -> None:
     put_secret("/skyfn/testapp/shared/BETA_KEY")
     result = deploy(root, aws)
     assert result.code == 0, result.err
-    arns = output_arns("skyfn-testapp-main")
+    arns = output_arns(TESTAPP)
     assert role_policy_paths(arns["ARN of function alpha"]) == [
         "/skyfn/testapp/branch-main/ALPHA_KEY",
         "/skyfn/testapp/shared/ALPHA_KEY",
@@ -220,7 +222,7 @@ def test_app_id_option_names_the_stack_and_the_secret_paths(tmp_path: Path, aws:
     put_secret("/skyfn/other-app/branch-main/MY_API_KEY")
     result = deploy(copy_example(tmp_path), aws, "--app-id", "other-app")
     assert result.code == 0, result.err
-    assert output_arns("skyfn-other-app-main")
+    assert output_arns(names.stack_name("other-app", "main"))
 
 
 def test_a_failed_stack_operation_is_reported_and_exits_non_zero(tmp_path: Path, aws: Aws) -> None:
@@ -230,7 +232,7 @@ def test_a_failed_stack_operation_is_reported_and_exits_non_zero(tmp_path: Path,
     # Drift: someone attached a policy to beta's role by hand, so CloudFormation cannot
     # delete that role when beta is removed from the backend.
     iam = boto3.client("iam")
-    role = function_config(output_arns("skyfn-testapp-main")["ARN of function beta"])["Role"]
+    role = function_config(output_arns(TESTAPP)["ARN of function beta"])["Role"]
     policy = iam.create_policy(
         PolicyName="by-hand",
         PolicyDocument=json.dumps(
@@ -245,7 +247,7 @@ def test_a_failed_stack_operation_is_reported_and_exits_non_zero(tmp_path: Path,
     result = deploy(root, aws)
     assert result.code != 0
     assert "Traceback" not in result.err
-    assert "deploying stack skyfn-testapp-main failed" in result.err
+    assert f"deploying stack {TESTAPP} failed" in result.err
     assert "must detach all policies first" in result.err
 
 
@@ -258,7 +260,7 @@ def test_a_template_too_large_to_send_inline_goes_through_the_staging_bucket(
     result = deploy(root, aws)
     assert result.code == 0, result.err
     assert "(template, " in result.out
-    assert len(output_arns("skyfn-testapp-main")) == 12
+    assert len(output_arns(TESTAPP)) == 12
     assert "no changes" in deploy(root, aws).out
 
 

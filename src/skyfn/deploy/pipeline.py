@@ -7,6 +7,7 @@ mutating happens before the plan (read-only) is made.
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 from skyfn import scope as scopes
@@ -14,6 +15,7 @@ from skyfn.aws import aws_errors
 from skyfn.deploy import names
 from skyfn.deploy.bundle import build_bundle
 from skyfn.deploy.deployer import Deployer, DeployResult, Say, StackRequest, Upload
+from skyfn.deploy.staging import SETTING
 from skyfn.deploy.template import (
     arn_output,
     dumps,
@@ -30,16 +32,40 @@ from skyfn.secrets.check import check_model
 from skyfn.synth.run import synth
 
 DEPLOY_PERMISSIONS = (
-    "sts:GetCallerIdentity, s3 (on the staging bucket), cloudformation:*, iam:*Role*, "
-    "lambda:* and ssm:DescribeParameters"
+    "sts:GetCallerIdentity, s3:ListAllMyBuckets, s3 (on the staging bucket), "
+    "cloudformation:*, iam:*Role*, lambda:* and ssm:DescribeParameters"
 )
+
+
+_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+
+
+def staging_bucket_name(project: Project, option: str | None) -> str | None:
+    """``--staging-bucket``, else ``[tool.skyfn] staging_bucket``, else ``None`` (the
+    default name, ``skyfn-staging-<account>-<region>``)."""
+    name = option if option is not None else project.settings.get(SETTING)
+    if name is None:
+        return None
+    if not isinstance(name, str) or not _BUCKET_NAME.fullmatch(name) or ".." in name:
+        raise SkyfnError(
+            f"staging bucket name {name!r} is not a valid S3 bucket name: use 3-63 lowercase "
+            f"letters, digits, '.' and '-' ([tool.skyfn] {SETTING} or --staging-bucket)"
+        )
+    return name
 
 
 def bundle_dir(project: Project, model: Model) -> Path:
     return project.skyfn_dir / "bundles" / model.scope.slug
 
 
-def deploy_branch(project: Project, branch: str, app_id: str | None, say: Say) -> DeployResult:
+def deploy_branch(
+    project: Project,
+    branch: str,
+    app_id: str | None,
+    say: Say,
+    staging_bucket: str | None = None,
+) -> DeployResult:
+    bucket = staging_bucket_name(project, staging_bucket)
     if app_id is not None:
         project = dataclasses.replace(project, app_id=scopes.check_app_id(app_id))
     model = synth(project, scopes.branch(branch), DEPLOY_STORE, template_outputs).model
@@ -51,7 +77,7 @@ def deploy_branch(project: Project, branch: str, app_id: str | None, say: Say) -
             raise SkyfnError("\n".join(lines))
         say(f"deploying app {model.app_id}, {model.scope.label}")
         request = stack_request(project, model)
-        deployer = Deployer(say)
+        deployer = Deployer(say, staging_bucket=bucket)
         return deployer.execute(request, deployer.plan(request))
 
 
@@ -73,6 +99,7 @@ def stack_request(project: Project, model: Model) -> StackRequest:
         uploads.append(Upload(key, bundle.data))
     return StackRequest(
         stack_name=names.stack_name(model.app_id, model.scope.name),
+        legacy_stack_name=names.legacy_stack_name(model.app_id, model.scope.name),
         template_body=dumps(render_template(model)),
         code_keys=code_keys,
         uploads=tuple(uploads),
