@@ -270,3 +270,22 @@ def test_no_region_is_one_clear_message(tmp_path: Path, aws: Aws) -> None:
     assert result.code != 0
     assert "Traceback" not in result.err
     assert "AWS_REGION" in result.err
+
+
+def test_aws_region_alone_is_enough_for_secrets_and_deploy(tmp_path: Path, aws: Aws) -> None:
+    # Only AWS_REGION (what Lambda sets and the docs name); no AWS_DEFAULT_REGION, no
+    # profile: boto3 alone would find no region.
+    env = {k: v for k, v in aws.env.items() if k != "AWS_DEFAULT_REGION"}
+    env |= {"AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}
+    root = copy_example(tmp_path)
+
+    def skyfn(*args: str, stdin: str | None = None) -> Result:
+        return run_skyfn(*args, cwd=root, env=env, stdin=stdin, inherit_env=False)
+
+    setting = skyfn("secret", "set", "MY_API_KEY", "--branch", "main", "--store", "ssm", stdin="v")
+    assert setting.code == 0, setting.err
+    listed = skyfn("secret", "list", "--branch", "main", "--store", "ssm")
+    assert "MY_API_KEY" in listed.out, listed.err
+    result = skyfn("pipeline-deploy", "--branch", "main")
+    assert result.code == 0, result.err
+    assert output_arns()
