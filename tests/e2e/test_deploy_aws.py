@@ -288,4 +288,5 @@ def test_aws_region_alone_is_enough_for_secrets_and_deploy(tmp_path: Path, aws: 
     assert "MY_API_KEY" in listed.out, listed.err
     result = skyfn("pipeline-deploy", "--branch", "main")
     assert result.code == 0, result.err
+    assert "note: 1 secret value(s) shorter than 8 characters were not looked for" in result.out
     assert output_arns()

@@ -33,6 +33,7 @@ TEMPLATE_BODY_LIMIT = 51_200  # bytes CloudFormation accepts inline; larger goes
 class Upload:
     key: str
     data: bytes
+    label: str = ""  # the file it was written to, for messages
 
 
 @dataclass(frozen=True)
