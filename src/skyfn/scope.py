@@ -41,8 +41,8 @@ def valid_secret_name(name: str) -> bool:
 
 
 def branch(name: str) -> Scope:
-    if not _SEGMENT.fullmatch(name) or ".." in name:
-        suggestion = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "main"
+    if not valid_segment(name):
+        suggestion = _suggest(name)
         raise SkyfnError(
             f"branch name {name!r} cannot be used in secret paths: use letters, digits, "
             f"'_', '.' and '-' (e.g. --branch {suggestion})"
@@ -50,11 +50,23 @@ def branch(name: str) -> Scope:
     return Scope("branch", name)
 
 
+def valid_segment(name: str) -> bool:
+    return bool(_SEGMENT.fullmatch(name)) and ".." not in name
+
+
+def _suggest(name: str) -> str:
+    """A valid segment close to ``name``: other characters become '-', runs of '.' one '.'."""
+    clean = re.sub(r"[^A-Za-z0-9_.-]+", "-", name)
+    clean = re.sub(r"\.{2,}", ".", clean)
+    clean = re.sub(r"-{2,}", "-", clean).strip("-.")[:64].rstrip("-.")
+    return clean if valid_segment(clean) else "main"
+
+
 def sandbox(identifier: str | None = None) -> Scope:
     """The developer's sandbox; the identifier defaults to the OS user name, normalised."""
     if identifier is None:
         identifier = hints.default_identifier()
-    if not _SEGMENT.fullmatch(identifier) or ".." in identifier:
+    if not valid_segment(identifier):
         raise SkyfnError(
             f"sandbox identifier {identifier!r} is not valid: use letters, digits, "
             "'_', '.' and '-' (at most 64 characters)"

@@ -17,12 +17,14 @@ from typing import Any
 import boto3
 import pytest
 
+from skyfn.deploy import names
 from tests.support.aws import Aws
 from tests.support.cli import Result, run_skyfn
 from tests.support.deploy import SECRET_VALUE, copy_example
 from tests.support.projects import make_project, resource
 
-STACK = "skyfn-say-hello-main"
+STACK = names.stack_name("say-hello", "main")
+TESTAPP = names.stack_name("testapp", "main")
 
 
 def put_secret(path: str, value: str = SECRET_VALUE) -> None:
@@ -205,7 +207,7 @@ def test_each_role_names_only_its_own_secrets(tmp_path: Path, aws: Aws) -> None:
     put_secret("/skyfn/testapp/shared/BETA_KEY")
     result = deploy(root, aws)
     assert result.code == 0, result.err
-    arns = output_arns("skyfn-testapp-main")
+    arns = output_arns(TESTAPP)
     assert role_policy_paths(arns["ARN of function alpha"]) == [
         "/skyfn/testapp/branch-main/ALPHA_KEY",
         "/skyfn/testapp/shared/ALPHA_KEY",
@@ -220,7 +222,7 @@ def test_app_id_option_names_the_stack_and_the_secret_paths(tmp_path: Path, aws:
     put_secret("/skyfn/other-app/branch-main/MY_API_KEY")
     result = deploy(copy_example(tmp_path), aws, "--app-id", "other-app")
     assert result.code == 0, result.err
-    assert output_arns("skyfn-other-app-main")
+    assert output_arns(names.stack_name("other-app", "main"))
 
 
 def test_a_failed_stack_operation_is_reported_and_exits_non_zero(tmp_path: Path, aws: Aws) -> None:
@@ -230,7 +232,7 @@ def test_a_failed_stack_operation_is_reported_and_exits_non_zero(tmp_path: Path,
     # Drift: someone attached a policy to beta's role by hand, so CloudFormation cannot
     # delete that role when beta is removed from the backend.
     iam = boto3.client("iam")
-    role = function_config(output_arns("skyfn-testapp-main")["ARN of function beta"])["Role"]
+    role = function_config(output_arns(TESTAPP)["ARN of function beta"])["Role"]
     policy = iam.create_policy(
         PolicyName="by-hand",
         PolicyDocument=json.dumps(
@@ -245,7 +247,7 @@ def test_a_failed_stack_operation_is_reported_and_exits_non_zero(tmp_path: Path,
     result = deploy(root, aws)
     assert result.code != 0
     assert "Traceback" not in result.err
-    assert "deploying stack skyfn-testapp-main failed" in result.err
+    assert f"deploying stack {TESTAPP} failed" in result.err
     assert "must detach all policies first" in result.err
 
 
@@ -258,7 +260,7 @@ def test_a_template_too_large_to_send_inline_goes_through_the_staging_bucket(
     result = deploy(root, aws)
     assert result.code == 0, result.err
     assert "(template, " in result.out
-    assert len(output_arns("skyfn-testapp-main")) == 12
+    assert len(output_arns(TESTAPP)) == 12
     assert "no changes" in deploy(root, aws).out
 
 
@@ -268,3 +270,23 @@ def test_no_region_is_one_clear_message(tmp_path: Path, aws: Aws) -> None:
     assert result.code != 0
     assert "Traceback" not in result.err
     assert "AWS_REGION" in result.err
+
+
+def test_aws_region_alone_is_enough_for_secrets_and_deploy(tmp_path: Path, aws: Aws) -> None:
+    # Only AWS_REGION (what Lambda sets and the docs name); no AWS_DEFAULT_REGION, no
+    # profile: boto3 alone would find no region.
+    env = {k: v for k, v in aws.env.items() if k != "AWS_DEFAULT_REGION"}
+    env |= {"AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}
+    root = copy_example(tmp_path)
+
+    def skyfn(*args: str, stdin: str | None = None) -> Result:
+        return run_skyfn(*args, cwd=root, env=env, stdin=stdin, inherit_env=False)
+
+    setting = skyfn("secret", "set", "MY_API_KEY", "--branch", "main", "--store", "ssm", stdin="v")
+    assert setting.code == 0, setting.err
+    listed = skyfn("secret", "list", "--branch", "main", "--store", "ssm")
+    assert "MY_API_KEY" in listed.out, listed.err
+    result = skyfn("pipeline-deploy", "--branch", "main")
+    assert result.code == 0, result.err
+    assert "note: 1 secret value(s) shorter than 8 characters were not looked for" in result.out
+    assert output_arns()

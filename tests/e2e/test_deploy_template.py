@@ -86,7 +86,12 @@ def test_each_role_may_read_only_its_own_secrets(tmp_path: Path) -> None:
 
 
 def test_stack_names_follow_cloudformation_rules_without_collisions() -> None:
-    assert names.stack_name("say-hello", "main") == "skyfn-say-hello-main"
+    assert names.stack_name("say-hello", "main").startswith("skyfn-say-hello-main-")
+    # Two (app, branch) pairs that read alike never share a stack.
+    assert names.stack_name("shop", "pay-main") != names.stack_name("shop-pay", "main")
+    assert names.legacy_stack_name("shop", "pay-main") == names.legacy_stack_name(
+        "shop-pay", "main"
+    )
     dotted, underscored = names.stack_name("a", "feat.x"), names.stack_name("a", "feat_x")
     assert dotted != underscored
     long = names.stack_name("a" * 40, "b" * 64 + "_c" * 20)

@@ -28,6 +28,17 @@ def test_a_bad_branch_gets_a_suggestion() -> None:
         scope.branch("feature/x")
 
 
+@pytest.mark.parametrize(
+    ("bad", "suggested"),
+    [("ma..in", "ma.in"), ("..x..", "x"), ("-/-", "main"), ("a" * 70 + "/b", "a" * 64)],
+)
+def test_the_suggested_branch_is_itself_valid(bad: str, suggested: str) -> None:
+    with pytest.raises(SkyfnError) as refused:
+        scope.branch(bad)
+    assert str(refused.value).endswith(f"(e.g. --branch {suggested})")
+    assert scope.branch(suggested).name == suggested
+
+
 def test_the_default_sandbox_is_the_os_user() -> None:
     from skyfn.runtime.hints import default_identifier
 

@@ -1,7 +1,9 @@
 """Model function → one deterministic zip: what Lambda unpacks into its task root.
 
 Contents (at the zip's root, so Lambda's ``sys.path`` finds them):
-  the function's folder (without ``__pycache__`` and dotfiles), ``skyfn/runtime/`` copied
+  the function's project files as ``skyfn.synth.fileset`` chooses them (its folder without
+  the definition file, core dumps, ``.env*``, caches and editor files, plus the modules under
+  ``backend/`` its code imports), ``skyfn/runtime/`` copied
   from the installed package with an empty ``skyfn/__init__.py`` (the real one imports
   definition code that does not ship), the generated ``skyfn_env/<module>.py``, and the
   packages of a ``requirements.txt`` beside the handler, installed for Lambda's platform.
@@ -17,7 +19,7 @@ import sys
 import tempfile
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import skyfn.runtime
@@ -25,6 +27,7 @@ from skyfn.errors import SkyfnError
 from skyfn.model import Function
 from skyfn.runtime.lambda_platform import WHEEL_PLATFORM
 from skyfn.synth.envgen import PACKAGE, PACKAGE_INIT, render_env_module
+from skyfn.synth.fileset import excluded, function_files
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold
 FILE_MODE = 0o644
@@ -49,20 +52,24 @@ def pip_platform(function: Function) -> tuple[str, ...]:
 class Bundle:
     function: str
     data: bytes
+    left_out: tuple[Path, ...] = field(default=())  # files of the function's folder not shipped
 
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 
 
-def build_bundle(function: Function) -> Bundle:
+def build_bundle(function: Function, backend: Path) -> Bundle:
+    """``backend`` is the project's ``backend/`` folder, where shared modules are found."""
     files: dict[str, bytes] = {}
     requirements = requirements_file(function)
     if requirements is not None:
         with tempfile.TemporaryDirectory(prefix="skyfn-deps-") as target:
             _pip_install(function, requirements, Path(target))
             _add_tree(files, Path(target), function)
-    _add_tree(files, function.directory, function)
+    project = function_files(function.directory, backend)
+    for name, path in project.files.items():
+        _add(files, name, path.read_bytes(), function)
     for path in _tree(Path(skyfn.runtime.__file__).parent):
         if path.suffix == ".py":
             relative = path.relative_to(Path(skyfn.runtime.__file__).parent).as_posix()
@@ -75,7 +82,7 @@ def build_bundle(function: Function) -> Bundle:
         render_env_module(function).encode(),
         function,
     )
-    return Bundle(function.name, deterministic_zip(files))
+    return Bundle(function.name, deterministic_zip(files), project.left_out)
 
 
 def requirements_file(function: Function) -> Path | None:
@@ -115,12 +122,9 @@ def _add_tree(files: dict[str, bytes], root: Path, function: Function) -> None:
 
 
 def _tree(root: Path) -> Iterator[Path]:
-    """Files under ``root`` in a stable order, without caches and dotfiles."""
+    """Files under ``root`` in a stable order, without caches, dotfiles and editor files."""
     for path in sorted(root.rglob("*")):
-        parts = path.relative_to(root).parts
-        if any(p.startswith(".") or p == "__pycache__" for p in parts):
-            continue
-        if path.suffix == ".pyc" or not path.is_file():
+        if any(excluded(p) for p in path.relative_to(root).parts) or not path.is_file():
             continue
         yield path
 

@@ -17,6 +17,7 @@ import botocore.exceptions
 
 from skyfn import aws
 from skyfn.deploy import names
+from skyfn.deploy.staging import StagingBucket
 from skyfn.deploy.template import BUCKET_PARAMETER
 from skyfn.errors import SkyfnError
 
@@ -32,6 +33,7 @@ TEMPLATE_BODY_LIMIT = 51_200  # bytes CloudFormation accepts inline; larger goes
 class Upload:
     key: str
     data: bytes
+    label: str = ""  # the file it was written to, for messages
 
 
 @dataclass(frozen=True)
@@ -45,10 +47,12 @@ class StackRequest:
     uploads: Sequence[Upload]
     tags: Mapping[str, str]
     outputs: Mapping[str, str]  # output key -> skyfn function name
+    legacy_stack_name: str | None = None  # the name skyfn gave this stack before 0.2
 
 
 @dataclass(frozen=True)
 class Plan:
+    stack_name: str  # the request's, or the legacy name of a stack taken over
     region: str
     bucket: str
     create_bucket: bool
@@ -71,8 +75,9 @@ class DeployResult:
 
 
 class Deployer:
-    def __init__(self, say: Say, session: Any = None) -> None:
+    def __init__(self, say: Say, session: Any = None, staging_bucket: str | None = None) -> None:
         self.say = say
+        self.staging_bucket = staging_bucket
         self.session = session or aws.session()
         self.region: str | None = self.session.region_name
         if not self.region:
@@ -90,53 +95,69 @@ class Deployer:
 
     def plan(self, request: StackRequest) -> Plan:
         assert self.region is not None
-        bucket = names.staging_bucket(self.account_id(), self.region)
-        bucket_exists = self._bucket_exists(bucket)
+        account = self.account_id()
+        bucket = self.bucket(account)
+        bucket_exists = bucket.exists()
         uploads = tuple(
-            u for u in request.uploads if not (bucket_exists and self._object_exists(bucket, u.key))
+            u for u in request.uploads if not (bucket_exists and bucket.holds(u.key, u.data))
         )
-        parameters = ((BUCKET_PARAMETER, bucket), *sorted(request.code_keys.items()))
-        stack = self._describe_stack(request.stack_name)
+        parameters = ((BUCKET_PARAMETER, bucket.name), *sorted(request.code_keys.items()))
+        stack_name, stack = self._own_stack(request)
         if stack is None:
             action = "create"
         else:
             status = stack["StackStatus"]
             if status.endswith(_BUSY_SUFFIX):
                 raise SkyfnError(
-                    f"stack {request.stack_name} is busy ({status}); wait for it to finish "
-                    "and deploy again"
+                    f"stack {stack_name} is busy ({status}); wait for it to finish and deploy again"
                 )
             if status in _STUCK:
                 action = "recreate"
-            elif self._unchanged(request, stack, parameters) and not uploads:
+            elif self._unchanged(request, stack_name, stack, parameters) and not uploads:
                 action = "none"
             else:
                 action = "update"
-        return Plan(self.region, bucket, not bucket_exists, uploads, action, parameters)
+        return Plan(
+            stack_name, self.region, bucket.name, not bucket_exists, uploads, action, parameters
+        )
 
-    def _bucket_exists(self, bucket: str) -> bool:
-        try:
-            self.s3.head_bucket(Bucket=bucket)
-        except botocore.exceptions.ClientError as exc:
-            code = aws.error_code(exc)
-            if code in {"404", "NoSuchBucket", "NotFound"}:
-                return False
-            if code in {"403", "AccessDenied"}:
-                raise SkyfnError(
-                    f"staging bucket {bucket} exists but this account cannot use it "
-                    "(access denied); check your credentials"
-                ) from None
-            raise
-        return True
+    def bucket(self, account: str) -> StagingBucket:
+        assert self.region is not None
+        name = self.staging_bucket or names.staging_bucket(account, self.region)
+        return StagingBucket(self.s3, name, account, self.region)
 
-    def _object_exists(self, bucket: str, key: str) -> bool:
-        try:
-            self.s3.head_object(Bucket=bucket, Key=key)
-        except botocore.exceptions.ClientError as exc:
-            if aws.error_code(exc) in {"404", "NoSuchKey", "NotFound"}:
-                return False
-            raise
-        return True
+    def _own_stack(self, request: StackRequest) -> tuple[str, dict[str, Any] | None]:
+        """The stack to deploy to, and its description (``None``: create it).
+
+        A stack under the request's name must carry the request's ``skyfn:app`` and
+        ``skyfn:branch`` tags, or the deploy is refused. When it does not exist, a stack
+        under the legacy name with matching tags is deployed to (taken over, not orphaned);
+        one with other tags or none belongs to someone else and is left alone."""
+        stack = self._describe_stack(request.stack_name)
+        if stack is not None:
+            self._check_owner(request, request.stack_name, stack)
+            return request.stack_name, stack
+        legacy = request.legacy_stack_name
+        if legacy and legacy != request.stack_name:
+            old = self._describe_stack(legacy)
+            if old is not None and _owner_tags(old) == _owner_tags_of(request.tags):
+                self.say(f"deploying to stack {legacy}, which an earlier skyfn named")
+                return legacy, old
+        return request.stack_name, None
+
+    def _check_owner(self, request: StackRequest, name: str, stack: dict[str, Any]) -> None:
+        found, wanted = _owner_tags(stack), _owner_tags_of(request.tags)
+        if found == wanted:
+            return
+        if not any(found.values()):
+            whose = "skyfn did not create it (it has no skyfn:app/skyfn:branch tags)"
+        else:
+            whose = f"it belongs to app {found[APP_TAG] or '?'}, branch {found[BRANCH_TAG] or '?'}"
+        raise SkyfnError(
+            f"stack {name} exists and {whose}; nothing was deployed. Deploying app "
+            f"{wanted[APP_TAG]}, branch {wanted[BRANCH_TAG]} there would replace it: choose "
+            "another app id (--app-id or [tool.skyfn] app_id) or remove that stack"
+        )
 
     def _describe_stack(self, stack_name: str) -> dict[str, Any] | None:
         try:
@@ -149,40 +170,44 @@ class Deployer:
         return live[0] if live else None
 
     def _unchanged(
-        self, request: StackRequest, stack: dict[str, Any], parameters: Sequence[tuple[str, str]]
+        self,
+        request: StackRequest,
+        stack_name: str,
+        stack: dict[str, Any],
+        parameters: Sequence[tuple[str, str]],
     ) -> bool:
         current = {p["ParameterKey"]: p.get("ParameterValue") for p in stack.get("Parameters", [])}
         if current != dict(parameters):
             return False
         if {t["Key"]: t["Value"] for t in stack.get("Tags", [])} != dict(request.tags):
             return False
-        body = self.cfn.get_template(StackName=request.stack_name)["TemplateBody"]
+        body = self.cfn.get_template(StackName=stack_name)["TemplateBody"]
         deployed = json.loads(body) if isinstance(body, str) else body
         return bool(deployed == json.loads(request.template_body))
 
     # -- execute: the only mutating calls -------------------------------------------------
 
     def execute(self, request: StackRequest, plan: Plan) -> DeployResult:
-        name = request.stack_name
+        name = plan.stack_name
         if plan.stack_action == "none":
             self.say(f"no changes: stack {name} is up to date")
-            return DeployResult(name, False, self._functions(request))
+            return DeployResult(name, False, self._functions(request, name))
+        bucket = StagingBucket(self.s3, plan.bucket, self.account_id(), plan.region)
         if plan.create_bucket:
             self.say(f"creating staging bucket {plan.bucket}")
-            options: dict[str, Any] = {}
-            if plan.region != "us-east-1":  # the one region that refuses a location constraint
-                options["CreateBucketConfiguration"] = {"LocationConstraint": plan.region}
-            self.s3.create_bucket(Bucket=plan.bucket, **options)
+            note = bucket.create()
+            if note:
+                self.say(f"note: {note}")
         for upload in plan.uploads:
             self.say(f"uploading s3://{plan.bucket}/{upload.key} ({len(upload.data)} bytes)")
-            self.s3.put_object(Bucket=plan.bucket, Key=upload.key, Body=upload.data)
+            bucket.put(upload.key, upload.data)
         if plan.stack_action == "recreate":
             self.say(f"deleting stack {name}: its creation had failed and it cannot be updated")
             self.cfn.delete_stack(StackName=name)
             self._wait("stack_delete_complete", name)
         arguments: dict[str, Any] = {
             "StackName": name,
-            **self._template_argument(request, plan),
+            **self._template_argument(request, plan, bucket),
             "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in plan.parameters],
             "Capabilities": ["CAPABILITY_IAM"],
             "Tags": [{"Key": k, "Value": v} for k, v in sorted(request.tags.items())],
@@ -194,7 +219,7 @@ class Deployer:
             except botocore.exceptions.ClientError as exc:
                 if _NO_UPDATES in str(exc):
                     self.say(f"no changes: stack {name} is up to date")
-                    return DeployResult(name, bool(plan.uploads), self._functions(request))
+                    return DeployResult(name, bool(plan.uploads), self._functions(request, name))
                 raise self._failure(name, exc) from None
             self._wait("stack_update_complete", name)
         else:
@@ -204,15 +229,17 @@ class Deployer:
             except botocore.exceptions.ClientError as exc:
                 raise self._failure(name, exc) from None
             self._wait("stack_create_complete", name)
-        return DeployResult(name, True, self._functions(request))
+        return DeployResult(name, True, self._functions(request, name))
 
-    def _template_argument(self, request: StackRequest, plan: Plan) -> dict[str, str]:
+    def _template_argument(
+        self, request: StackRequest, plan: Plan, bucket: StagingBucket
+    ) -> dict[str, str]:
         body = request.template_body.encode()
         if len(body) <= TEMPLATE_BODY_LIMIT:
             return {"TemplateBody": request.template_body}
-        key = names.template_key(request.stack_name, hashlib.sha256(body).hexdigest())
+        key = names.template_key(plan.stack_name, hashlib.sha256(body).hexdigest())
         self.say(f"uploading s3://{plan.bucket}/{key} (template, {len(body)} bytes)")
-        self.s3.put_object(Bucket=plan.bucket, Key=key, Body=body)
+        bucket.put(key, body)
         return {"TemplateURL": f"https://{plan.bucket}.s3.{plan.region}.amazonaws.com/{key}"}
 
     def _wait(self, waiter: str, name: str) -> None:
@@ -230,13 +257,25 @@ class Deployer:
             events = []
         return SkyfnError(failure_message(name, str(exc), events))
 
-    def _functions(self, request: StackRequest) -> tuple[DeployedFunction, ...]:
-        stack = self._describe_stack(request.stack_name) or {}
+    def _functions(self, request: StackRequest, name: str) -> tuple[DeployedFunction, ...]:
+        stack = self._describe_stack(name) or {}
         outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
         return tuple(
             DeployedFunction(function, outputs.get(key, "?"))
             for key, function in sorted(request.outputs.items(), key=lambda kv: kv[1])
         )
+
+
+APP_TAG = "skyfn:app"
+BRANCH_TAG = "skyfn:branch"
+
+
+def _owner_tags_of(tags: Mapping[str, str]) -> dict[str, str]:
+    return {APP_TAG: tags.get(APP_TAG, ""), BRANCH_TAG: tags.get(BRANCH_TAG, "")}
+
+
+def _owner_tags(stack: Mapping[str, Any]) -> dict[str, str]:
+    return _owner_tags_of({t["Key"]: t["Value"] for t in stack.get("Tags", [])})
 
 
 def failure_message(stack_name: str, error: str, events: Sequence[Mapping[str, Any]]) -> str:

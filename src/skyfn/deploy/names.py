@@ -20,9 +20,20 @@ def _short_hash(text: str, length: int = 8) -> str:
 
 
 def stack_name(app_id: str, branch: str) -> str:
-    """``skyfn-<app>-<branch>`` within CloudFormation's rules (a letter, then letters,
-    digits and '-'; at most 128). A branch that needed changing gets a short hash of its
-    real name, so ``feat.x`` and ``feat_x`` never share a stack."""
+    """``skyfn-<app>-<branch>-<hash>``: a readable prefix (cut to fit CloudFormation's 128
+    characters, with only letters, digits and '-') and a short hash of the app id and the
+    branch together, so no two (app, branch) pairs share a stack: app ``shop`` on branch
+    ``pay-main`` and app ``shop-pay`` on branch ``main`` read alike but hash apart."""
+    clean = re.sub(r"[^A-Za-z0-9-]+", "-", branch).strip("-") or "branch"
+    digest = _short_hash(f"{app_id}\0{branch}", 10)
+    readable = f"{STACK_PREFIX}-{app_id}-{clean}"[: _STACK_MAX - len(digest) - 1].rstrip("-")
+    return f"{readable}-{digest}"
+
+
+def legacy_stack_name(app_id: str, branch: str) -> str:
+    """The name skyfn gave a branch's stack before names carried a hash of (app, branch).
+    Kept so such a stack, when its tags say it is this app's and branch's, is deployed to
+    rather than orphaned. Names of this shape can collide: never trust one by name alone."""
     clean = re.sub(r"[^A-Za-z0-9-]+", "-", branch).strip("-") or "branch"
     name = f"{STACK_PREFIX}-{app_id}-{clean}"
     if clean != branch:

@@ -7,14 +7,18 @@ mutating happens before the plan (read-only) is made.
 from __future__ import annotations
 
 import dataclasses
+import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from skyfn import scope as scopes
 from skyfn.aws import aws_errors
-from skyfn.deploy import names
+from skyfn.deploy import leakcheck, names
 from skyfn.deploy.bundle import build_bundle
 from skyfn.deploy.deployer import Deployer, DeployResult, Say, StackRequest, Upload
+from skyfn.deploy.staging import SETTING
 from skyfn.deploy.template import (
+    TEMPLATE_FILE,
     arn_output,
     dumps,
     key_parameter,
@@ -27,19 +31,45 @@ from skyfn.model import Model
 from skyfn.project import Project
 from skyfn.runtime.stores import DEPLOY_STORE
 from skyfn.secrets.check import check_model
-from skyfn.synth.run import synth
+from skyfn.secrets.ssm import SsmStore
+from skyfn.synth.run import artifact_dir, synth
 
 DEPLOY_PERMISSIONS = (
-    "sts:GetCallerIdentity, s3 (on the staging bucket), cloudformation:*, iam:*Role*, "
-    "lambda:* and ssm:DescribeParameters"
+    "sts:GetCallerIdentity, s3:ListAllMyBuckets, s3 (on the staging bucket), "
+    "cloudformation:*, iam:*Role*, lambda:*, ssm:DescribeParameters (and, for the check "
+    "that no secret value is deployed, ssm:GetParameters and kms:Decrypt)"
 )
+
+
+_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+
+
+def staging_bucket_name(project: Project, option: str | None) -> str | None:
+    """``--staging-bucket``, else ``[tool.skyfn] staging_bucket``, else ``None`` (the
+    default name, ``skyfn-staging-<account>-<region>``)."""
+    name = option if option is not None else project.settings.get(SETTING)
+    if name is None:
+        return None
+    if not isinstance(name, str) or not _BUCKET_NAME.fullmatch(name) or ".." in name:
+        raise SkyfnError(
+            f"staging bucket name {name!r} is not a valid S3 bucket name: use 3-63 lowercase "
+            f"letters, digits, '.' and '-' ([tool.skyfn] {SETTING} or --staging-bucket)"
+        )
+    return name
 
 
 def bundle_dir(project: Project, model: Model) -> Path:
     return project.skyfn_dir / "bundles" / model.scope.slug
 
 
-def deploy_branch(project: Project, branch: str, app_id: str | None, say: Say) -> DeployResult:
+def deploy_branch(
+    project: Project,
+    branch: str,
+    app_id: str | None,
+    say: Say,
+    staging_bucket: str | None = None,
+) -> DeployResult:
+    bucket = staging_bucket_name(project, staging_bucket)
     if app_id is not None:
         project = dataclasses.replace(project, app_id=scopes.check_app_id(app_id))
     model = synth(project, scopes.branch(branch), DEPLOY_STORE, template_outputs).model
@@ -50,12 +80,13 @@ def deploy_branch(project: Project, branch: str, app_id: str | None, say: Say) -
             lines += [f"  {item.message}" for item in missing]
             raise SkyfnError("\n".join(lines))
         say(f"deploying app {model.app_id}, {model.scope.label}")
-        request = stack_request(project, model)
-        deployer = Deployer(say)
+        request = stack_request(project, model, say)
+        check_secret_values(project, model, request, say)
+        deployer = Deployer(say, staging_bucket=bucket)
         return deployer.execute(request, deployer.plan(request))
 
 
-def stack_request(project: Project, model: Model) -> StackRequest:
+def stack_request(project: Project, model: Model, say: Say) -> StackRequest:
     """Bundle every function (written to ``.skyfn/bundles/<scope>/`` for inspection) and
     describe the stack that runs them."""
     if not model.functions:
@@ -66,16 +97,56 @@ def stack_request(project: Project, model: Model) -> StackRequest:
     code_keys: dict[str, str] = {}
     uploads: list[Upload] = []
     for function in model.functions:
-        bundle = build_bundle(function)
+        bundle = build_bundle(function, project.backend_dir)
+        if bundle.left_out:
+            shown = ", ".join(_shown(project, p) for p in bundle.left_out)
+            say(f"function {function.name}: left out of its bundle: {shown}")
         (folder / f"{function.name}.zip").write_bytes(bundle.data)
         key = names.code_key(model.app_id, bundle.sha256)
         code_keys[key_parameter(ids[function.name])] = key
-        uploads.append(Upload(key, bundle.data))
+        uploads.append(Upload(key, bundle.data, _shown(project, folder / f"{function.name}.zip")))
     return StackRequest(
         stack_name=names.stack_name(model.app_id, model.scope.name),
+        legacy_stack_name=names.legacy_stack_name(model.app_id, model.scope.name),
         template_body=dumps(render_template(model)),
         code_keys=code_keys,
         uploads=tuple(uploads),
         tags=tags(model),
         outputs={arn_output(ids[f.name]): f.name for f in model.functions},
     )
+
+
+def _shown(project: Project, path: Path) -> str:
+    return path.relative_to(project.root).as_posix() + ("/" if path.is_dir() else "")
+
+
+def _read_ssm(paths: list[str]) -> dict[str, str]:
+    return {p: v.value for p, v in SsmStore().read_many(paths).items()}
+
+
+def check_secret_values(
+    project: Project,
+    model: Model,
+    request: StackRequest,
+    say: Say,
+    read: Callable[[list[str]], Mapping[str, str]] = _read_ssm,
+) -> None:
+    """Refuse a bundle or template holding a value of the branch's secrets (see leakcheck);
+    ``read`` gives the values at some store paths, with the deployer's credentials."""
+    try:
+        values = leakcheck.secret_values(model, read)
+    except SkyfnError as exc:
+        say(
+            f"note: the bundles and template were not checked for secret values: {exc} "
+            f"(the check needs {leakcheck.READ_PERMISSIONS} on the branch's parameters)"
+        )
+        return
+    if skipped := leakcheck.too_short(values):
+        say(
+            f"note: {skipped} secret value(s) shorter than {leakcheck.MIN_LENGTH} characters "
+            "were not looked for in the bundles and template"
+        )
+    template = _shown(project, artifact_dir(project, model.scope) / TEMPLATE_FILE)
+    artifacts = {template: request.template_body.encode()}
+    artifacts |= {u.label or u.key: u.data for u in request.uploads}
+    leakcheck.refuse_leaks(leakcheck.leaking_files(artifacts, values))

@@ -35,9 +35,9 @@ def test_bundle_holds_the_function_the_runtime_and_its_env_module_only(tmp_path:
     folder = root / "backend" / "functions" / "say_hello"
     write(folder / "__pycache__" / "handler.cpython-311.pyc", "junk")
     write(folder / ".env", "NOT_SHIPPED=1")
-    data = build_bundle(say_hello(root)).data
+    data = build_bundle(say_hello(root), root / "backend").data
     listed = names(data)
-    assert "handler.py" in listed and "resource.py" in listed
+    assert "handler.py" in listed and "resource.py" not in listed
     assert "skyfn/runtime/bootstrap.py" in listed and "skyfn/runtime/env.py" in listed
     assert {"skyfn_env/__init__.py", "skyfn_env/say_hello.py"} <= set(listed)
     assert not [n for n in listed if "__pycache__" in n or n.endswith(".pyc") or "/." in n]
@@ -54,12 +54,12 @@ def test_bundle_holds_the_function_the_runtime_and_its_env_module_only(tmp_path:
 
 def test_same_inputs_give_a_byte_identical_zip(tmp_path: Path) -> None:
     root = copy_example(tmp_path)
-    first = build_bundle(say_hello(root)).data
+    first = build_bundle(say_hello(root), root / "backend").data
     handler = root / "backend" / "functions" / "say_hello" / "handler.py"
     os.utime(handler, (1_700_000_000, 1_700_000_000))  # a touched file is not a change
-    assert build_bundle(say_hello(root)).data == first
+    assert build_bundle(say_hello(root), root / "backend").data == first
     handler.write_text(handler.read_text() + "\n# changed\n")
-    assert build_bundle(say_hello(root)).data != first
+    assert build_bundle(say_hello(root), root / "backend").data != first
 
 
 def test_requirements_beside_the_handler_are_installed_for_lambda(tmp_path: Path) -> None:
@@ -67,12 +67,14 @@ def test_requirements_beside_the_handler_are_installed_for_lambda(tmp_path: Path
     wheels = make_wheel(tmp_path / "wheels").parent
     folder = root / "backend" / "functions" / "say_hello"
     write(folder / "requirements.txt", f"--no-index\n--find-links {wheels}\ntinydep==1.0\n")
-    first = build_bundle(say_hello(root)).data
+    first = build_bundle(say_hello(root), root / "backend").data
     listed = names(first)
     assert "tinydep/__init__.py" in listed
     assert "requirements.txt" in listed
     assert not [n for n in listed if n.endswith(".pyc")]
-    assert build_bundle(say_hello(root)).data == first  # pip's output is deterministic too
+    assert (
+        build_bundle(say_hello(root), root / "backend").data == first
+    )  # pip's output is deterministic too
 
 
 def test_a_requirement_without_a_lambda_wheel_names_the_function(tmp_path: Path) -> None:
@@ -80,11 +82,11 @@ def test_a_requirement_without_a_lambda_wheel_names_the_function(tmp_path: Path)
     folder = root / "backend" / "functions" / "say_hello"
     write(folder / "requirements.txt", f"--no-index\n--find-links {tmp_path}\nnot-there==9\n")
     with pytest.raises(SkyfnError, match=r"function say-hello: installing .*requirements\.txt"):
-        build_bundle(say_hello(root))
+        build_bundle(say_hello(root), root / "backend")
 
 
 def test_a_file_that_would_shadow_the_runtime_is_refused(tmp_path: Path) -> None:
     root = copy_example(tmp_path)
     write(root / "backend" / "functions" / "say_hello" / "skyfn" / "__init__.py", "")
     with pytest.raises(SkyfnError, match=r"function say-hello: .* skyfn/__init__.py twice"):
-        build_bundle(say_hello(root))
+        build_bundle(say_hello(root), root / "backend")

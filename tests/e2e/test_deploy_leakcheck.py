@@ -1,0 +1,95 @@
+"""Before upload, a deploy refuses a bundle or template holding a value of the branch's
+secrets (read from moto's SSM as the deployer), naming the file and never the value; it
+lists what it left out of each bundle; when it cannot read the values it says so."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import boto3
+import pytest
+
+from skyfn import scope
+from skyfn.deploy.pipeline import check_secret_values, stack_request
+from skyfn.errors import SkyfnError
+from skyfn.project import open_project
+from skyfn.synth.run import load_model
+from tests.support.aws import Aws
+from tests.support.cli import Result, run_skyfn
+from tests.support.deploy import SECRET_VALUE, copy_example
+from tests.support.projects import write
+
+BUNDLE = ".skyfn/bundles/branch-main/say-hello.zip"
+
+
+def deploy(root: Path, aws: Aws) -> Result:
+    return run_skyfn("pipeline-deploy", "--branch", "main", cwd=root, env=aws.env)
+
+
+@pytest.fixture()
+def example(tmp_path: Path, aws: Aws) -> Path:
+    boto3.client("ssm").put_parameter(
+        Name="/skyfn/say-hello/shared/MY_API_KEY",
+        Value=SECRET_VALUE,
+        Type="SecureString",
+        Overwrite=True,
+    )
+    return copy_example(tmp_path)
+
+
+def assert_refused(result: Result, file: str) -> None:
+    assert result.code != 0
+    assert "Traceback" not in result.err
+    assert "a secret's value is in what would be deployed; nothing was uploaded" in result.err
+    assert f"  {file}\n" in result.err
+    assert SECRET_VALUE not in result.out + result.err
+    assert boto3.client("s3").list_buckets()["Buckets"] == []
+
+
+def test_a_secret_value_in_the_code_is_refused_by_file_name(example: Path, aws: Aws) -> None:
+    handler = example / "backend" / "functions" / "say_hello" / "handler.py"
+    handler.write_text(handler.read_text() + f'\nFALLBACK = "{SECRET_VALUE}"\n')
+    assert_refused(deploy(example, aws), f"{BUNDLE}:handler.py")
+
+
+def test_a_base64_secret_value_in_a_data_file_is_refused(example: Path, aws: Aws) -> None:
+    encoded = base64.b64encode(b"key: " + SECRET_VALUE.encode()).decode()
+    write(example / "backend" / "functions" / "say_hello" / "blob.txt", encoded)
+    assert_refused(deploy(example, aws), f"{BUNDLE}:blob.txt")
+
+
+def test_a_secret_value_in_a_plain_environment_value_is_refused(example: Path, aws: Aws) -> None:
+    resource = example / "backend" / "functions" / "say_hello" / "resource.py"
+    text = resource.read_text().replace('"World"', f'"{SECRET_VALUE}"')
+    resource.write_text(text)
+    result = deploy(example, aws)
+    assert_refused(result, ".skyfn/artifacts/branch-main/template.json")
+
+
+def test_what_a_bundle_leaves_out_is_listed(example: Path, aws: Aws) -> None:
+    folder = example / "backend" / "functions" / "say_hello"
+    write(folder / "core", "a core dump")
+    write(folder / ".env.local", "X=1")
+    result = deploy(example, aws)
+    assert result.code == 0, result.err
+    assert (
+        "function say-hello: left out of its bundle: backend/functions/say_hello/.env.local, "
+        "backend/functions/say_hello/core, backend/functions/say_hello/resource.py\n"
+    ) in result.out
+
+
+def test_values_it_cannot_read_are_said_and_the_deploy_goes_on(example: Path, aws: Aws) -> None:
+    project = open_project(example)
+    model = load_model(project, scope.branch("main"), "ssm")
+    said: list[str] = []
+    request = stack_request(project, model, said.append)
+
+    def denied(paths: list[str]) -> dict[str, str]:
+        raise SkyfnError("cannot read secrets from SSM: AWS refused access (AccessDenied: no)")
+
+    check_secret_values(project, model, request, said.append, denied)
+    assert "note: the bundles and template were not checked for secret values" in said[-1]
+    assert "ssm:GetParameters and kms:Decrypt" in said[-1]
+    # Read as the deployer (moto's SSM), the same request passes: it holds no value.
+    check_secret_values(project, model, request, said.append)
