@@ -31,7 +31,7 @@ from skyfn.host.environment import HostOptions
 from skyfn.host.logs import LogSink
 from skyfn.host.pool import FunctionPool
 from skyfn.model import Function
-from skyfn.project import find_project
+from skyfn.project import backend_dir, find_project
 from skyfn.runtime import lambda_platform
 from skyfn.synth.run import generate_env
 from tests.support.projects import make_project, resource
@@ -170,7 +170,9 @@ def aws(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run
     model = generate_env(find_project(project), scope.branch("fidelity"), "ssm").model
     function = model.functions[0]
     task_root = tmp_path_factory.mktemp("task")
-    zipfile.ZipFile(io.BytesIO(build_bundle(function).data)).extractall(task_root)
+    zipfile.ZipFile(
+        io.BytesIO(build_bundle(function, backend_dir(model.project_root)).data)
+    ).extractall(task_root)
     api = RuntimeApi().start()
     env = {
         **lambda_environment(function, task_root),
@@ -261,7 +263,9 @@ def test_log_lines_are_lambdas(log_format: str, tmp_path: Path) -> None:
         pool.close()
     branch = generate_env(find_project(tmp_path), scope.branch("fidelity"), "ssm").model
     task_root = tmp_path / "task"
-    zipfile.ZipFile(io.BytesIO(build_bundle(branch.functions[0]).data)).extractall(task_root)
+    zipfile.ZipFile(
+        io.BytesIO(build_bundle(branch.functions[0], backend_dir(branch.project_root)).data)
+    ).extractall(task_root)
     api = RuntimeApi().start()
     env = {
         **lambda_environment(branch.functions[0], task_root),
