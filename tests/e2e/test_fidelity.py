@@ -195,8 +195,7 @@ def aws(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run
 
 
 def lambda_environment(function: Function, task_root: Path) -> dict[str, str]:
-    variables = environment.lambda_variables(function, "us-east-1")
-    variables["LAMBDA_TASK_ROOT"] = str(task_root)
+    variables = environment.lambda_variables(function, "us-east-1", task_root)
     variables["_HANDLER"] = "skyfn.runtime.bootstrap.handler"
     return variables
 

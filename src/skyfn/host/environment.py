@@ -37,9 +37,9 @@ from typing import Any
 
 import skyfn
 from skyfn.errors import SkyfnError
-from skyfn.host import secret_handover
+from skyfn.host import secret_handover, task_root
 from skyfn.model import Function, Model
-from skyfn.project import backend_dir, generated_dir
+from skyfn.project import generated_dir
 from skyfn.runtime import contract, lambda_platform
 from skyfn.runtime.stores import HANDED_OVER, PIPE_STORE, StoreName
 from skyfn.synth import rules
@@ -69,7 +69,7 @@ class Overrides:
 @dataclass(frozen=True)
 class WorkerEnvironment:
     variables: dict[str, str]
-    forget: tuple[str, ...]  # names the worker drops after its cold start
+    task_root: Path  # the worker's working directory and first import root
     handover: bytes | None = None  # the secrets message for the worker's pipe (store "pipe")
     python: str = sys.executable  # the interpreter of the function's runtime version
 
@@ -87,18 +87,14 @@ def check_inherit(names: Sequence[str], environ: Mapping[str, str]) -> tuple[str
     return tuple(names)
 
 
-def python_path(model: Model, function: Function) -> str:
+def python_path(model: Model, root: Path) -> str:
+    """The task root (the bundle's files), the generated env modules, skyfn itself."""
     package_root = Path(skyfn.__file__).resolve().parent.parent
-    folders = [
-        function.directory,
-        generated_dir(model.project_root),
-        backend_dir(model.project_root),
-        package_root,
-    ]
+    folders = [root, generated_dir(model.project_root), package_root]
     return os.pathsep.join(str(f) for f in folders)
 
 
-def lambda_variables(function: Function, region: str) -> dict[str, str]:
+def lambda_variables(function: Function, region: str, root: Path) -> dict[str, str]:
     stream = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
     return {
         "_HANDLER": contract.BOOTSTRAP_HANDLER,
@@ -111,7 +107,7 @@ def lambda_variables(function: Function, region: str) -> dict[str, str]:
         "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
         "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function.name}",
         "AWS_LAMBDA_LOG_STREAM_NAME": stream,
-        "LAMBDA_TASK_ROOT": str(function.directory),
+        "LAMBDA_TASK_ROOT": str(root),
         "LAMBDA_RUNTIME_DIR": RUNTIME_DIR,
         "TZ": "UTC",
         **log_variables(function),
@@ -135,13 +131,14 @@ def build(
     environ: Mapping[str, str],
     overrides: Overrides | None = None,
 ) -> WorkerEnvironment:
+    root = task_root.stage(model, function)
     variables = {
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{BASE_PATH}",
         "LANG": "C.UTF-8",
-        "PYTHONPATH": python_path(model, function),
+        "PYTHONPATH": python_path(model, root),
     }
     variables.update(function.deployed_environment)
-    variables.update(lambda_variables(function, options.region))
+    variables.update(lambda_variables(function, options.region, root))
     for name in options.inherit:
         if name in environ:
             variables[name] = environ[name]
@@ -157,7 +154,7 @@ def build(
         variables.update({k: v for k, v in access.items() if k not in options.inherit})
     from skyfn.host import interpreter
 
-    return WorkerEnvironment(variables, (), handover, interpreter.find(function.python_version))
+    return WorkerEnvironment(variables, root, handover, interpreter.find(function.python_version))
 
 
 def store_access(store: StoreName, environ: Mapping[str, str]) -> dict[str, str]:

@@ -145,7 +145,6 @@ class FunctionPool:
                         worker = WorkerProcess(
                             self.function.name,
                             self._environment(self.function),
-                            str(self.function.directory),
                             self._sink,
                         )
                         self.started += 1

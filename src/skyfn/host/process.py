@@ -48,7 +48,7 @@ class WorkerProcess:
     printed it unless that wait timed out.
     """
 
-    def __init__(self, name: str, environment: WorkerEnvironment, cwd: str, sink: LogSink):
+    def __init__(self, name: str, environment: WorkerEnvironment, sink: LogSink):
         self.name = name
         self._sink = sink
         self._lock = threading.Lock()
@@ -78,11 +78,10 @@ class WorkerProcess:
                     "skyfn.runtime.worker",
                     str(requests_read),
                     str(answers_write),
-                    ",".join(environment.forget),
                     str(self.limit.path) if self.limit else "",
                 ],
                 env=variables,
-                cwd=cwd,
+                cwd=environment.task_root,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,

@@ -1,12 +1,13 @@
 """A local function instance:
-``python -m skyfn.runtime.worker READ_FD WRITE_FD [FORGET [CGROUP]]``.
+``python -m skyfn.runtime.worker READ_FD WRITE_FD [CGROUP]``.
 
 The skyfn host starts one per warm instance. Its cold start is exactly the deployed one,
 ``skyfn.runtime.bootstrap.cold_start()``; then it serves one invocation at a time, as Lambda
 does, reading requests from READ_FD and writing answers to WRITE_FD (one JSON object per
 line). stdout and stderr are the function's logs. After each invocation it writes a marker
-line to both, so the host knows it has every log line of that invocation. FORGET is a
-comma-separated list of variables the store reader needed and the handler must not see.
+line to both, so the host knows it has every log line of that invocation. Its secrets
+come from the host over a pipe (local store, pytest plugin) or from the store itself (ssm,
+as on Lambda); it never holds what would open the local store.
 
 Before the cold start the worker limits itself: it joins CGROUP (a pids cgroup the host made,
 which bounds its processes, fork bombs included), turns off core dumps (a core file would
@@ -98,18 +99,12 @@ def _set_trace_id(trace_id: str | None) -> None:
         os.environ.pop("_X_AMZN_TRACE_ID", None)
 
 
-def serve(
-    requests: BinaryIO, answers: BinaryIO, forget: list[str], masker: Masker | None = None
-) -> int:
+def serve(requests: BinaryIO, answers: BinaryIO, masker: Masker | None = None) -> int:
     masker = masker if masker is not None else Masker()
 
     def resolved(values: Mapping[str, str]) -> None:
-        # Between the secrets and the user's module: the masker learns the values, and the
-        # variables that opened the store are dropped, so the user's module never sees them,
-        # not even while it is imported.
+        # Between the secrets and the user's module: its import may already log them.
         masker.learn(values.values())
-        for name in forget:
-            os.environ.pop(name, None)
 
     try:
         from skyfn.runtime import bootstrap
@@ -126,9 +121,6 @@ def serve(
         _end_logs(protocol.INIT_ID)
         _send(answers, protocol.init_error(masker.value(exception_shape(exc, None))))
         return 1
-    finally:
-        for name in forget:
-            os.environ.pop(name, None)
     _end_logs(protocol.INIT_ID)
     _send(answers, protocol.ready())
     for line in requests:  # EOF: the host is gone or done with this instance
@@ -249,14 +241,13 @@ def _stdlib_module(name: str) -> Any:
 def main(argv: list[str]) -> int:
     if len(argv) < 3:
         print(
-            "usage: python -m skyfn.runtime.worker READ_FD WRITE_FD [FORGET [CGROUP]]",
+            "usage: python -m skyfn.runtime.worker READ_FD WRITE_FD [CGROUP]",
             file=sys.stderr,
         )
         return 2
-    forget = [name for name in (argv[3] if len(argv) > 3 else "").split(",") if name]
     no_core_dumps()
-    if len(argv) > 4 and argv[4]:
-        limit_processes(argv[4])
+    if len(argv) > 3 and argv[3]:
+        limit_processes(argv[3])
     masker = None
     if os.environ.get(contract.SECRETS_VAR):
         from skyfn.runtime import masking
@@ -266,7 +257,7 @@ def main(argv: list[str]) -> int:
     for stream in (sys.stdout, sys.stderr):
         stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     with os.fdopen(int(argv[1]), "rb") as requests, os.fdopen(int(argv[2]), "wb") as answers:
-        return serve(requests, answers, forget, masker)
+        return serve(requests, answers, masker)
 
 
 if __name__ == "__main__":

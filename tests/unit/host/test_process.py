@@ -17,9 +17,9 @@ def open_fds() -> set[str]:
 
 
 def test_failed_start_closes_its_pipes(tmp_path: Path) -> None:
-    environment = WorkerEnvironment(variables={"PATH": "/usr/bin"}, forget=())
+    environment = WorkerEnvironment(variables={"PATH": "/usr/bin"}, task_root=tmp_path / "deleted")
     before = open_fds()
     for _ in range(5):
         with pytest.raises(FileNotFoundError):
-            WorkerProcess("gone", environment, str(tmp_path / "deleted"), LogSink())
+            WorkerProcess("gone", environment, LogSink())
     assert open_fds() - before == set()
