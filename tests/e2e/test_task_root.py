@@ -26,9 +26,7 @@ def handler(event, context):
 
 
 def project(tmp_path: Path) -> Path:
-    root = make_project(
-        tmp_path / "app", {"hello": resource(name="hello")}, {"hello": HANDLER}
-    )
+    root = make_project(tmp_path / "app", {"hello": resource(name="hello")}, {"hello": HANDLER})
     write(root / "backend" / "shared" / "__init__.py", "")
     write(root / "backend" / "shared" / "greeting.py", 'TEXT = "hi from shared"\n')
     write(root / "backend" / "hidden.py", "X = 1\n")
