@@ -11,6 +11,7 @@ from skyfn.cli.deploy import pipeline_deploy
 from skyfn.cli.host import invoke, sandbox
 from skyfn.cli.run import run_command
 from skyfn.cli.secret import secret
+from skyfn.cli.secret_status import status_command
 
 
 @click.group(cls=SkyfnGroup)
@@ -22,6 +23,7 @@ def main() -> None:
 main.add_command(init)
 main.add_command(synth_command)
 main.add_command(generate)
+secret.add_command(status_command)
 main.add_command(secret)
 main.add_command(pipeline_deploy)
 main.add_command(invoke)

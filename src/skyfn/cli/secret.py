@@ -13,6 +13,7 @@ import click
 
 from skyfn import scope as scopes
 from skyfn.cli.common import choose_target, current_project, scope_options
+from skyfn.cli.secret_status import check_pattern
 from skyfn.errors import SkyfnError
 from skyfn.runtime.stores import USER_STORES
 from skyfn.secrets import manage
@@ -74,6 +75,7 @@ def set_command(
         value = manage.check_value(value, name)
     else:
         value = manage.decode_stdin(sys.stdin.buffer.read(), name)
+    check_pattern(name, value, target.scope)
     info = manage.set_secret(target, name, value)
     click.echo(f"Set {name} (version {info.version}) for {target.label}")
 
@@ -199,6 +201,8 @@ def import_command(
     """Set every KEY=value of a dotenv FILE as a secret (values taken literally)."""
     values = manage.read_dotenv(file)
     target = open_target(branch, shared, identifier, store)
+    for name, value in values.items():
+        check_pattern(name, value, target.scope)
     for name, value in values.items():
         info = manage.set_secret(target, name, value)
         click.echo(f"Set {name} (version {info.version}) for {target.label}")
