@@ -67,6 +67,14 @@ def test_a_pattern_refuses_a_value_without_echoing_it(root: Path) -> None:
     assert skyfn(root, "secret", "set", "STRIPE_KEY", stdin=GOOD).code == 0
 
 
+def test_list_shows_the_description(root: Path) -> None:
+    assert skyfn(root, "secret", "set", "STRIPE_KEY", stdin=GOOD).code == 0
+    listed = skyfn(root, "secret", "list")
+    assert "DESCRIPTION" in listed.out and "Stripe secret key" in listed.out
+    data = json.loads(skyfn(root, "secret", "list", "--json").out)
+    assert data[0]["description"] == "Stripe secret key"
+
+
 def test_status_marks_a_stored_value_that_does_not_match_invalid(
     root: Path, tmp_path: Path
 ) -> None:

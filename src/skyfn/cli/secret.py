@@ -13,7 +13,7 @@ import click
 
 from skyfn import scope as scopes
 from skyfn.cli.common import choose_target, current_project, scope_options
-from skyfn.cli.secret_status import check_pattern
+from skyfn.cli.secret_status import check_pattern, descriptions
 from skyfn.errors import SkyfnError
 from skyfn.runtime.stores import USER_STORES
 from skyfn.secrets import manage
@@ -122,10 +122,12 @@ def list_command(
     """List the scope's secrets and the shared ones (names and versions, never values)."""
     target = open_target(branch, shared, identifier, store)
     listed = manage.list_secrets(target)
+    described = descriptions(target.scope) if listed else {}
     if as_json:
         rows = [
             {
                 "name": item.name,
+                "description": described.get(item.name),
                 "scope": item.scope,
                 "shared": item.shared,
                 "version": item.version,
@@ -139,10 +141,17 @@ def list_command(
         also = "" if target.scope is None else " or shared"
         click.echo(f"no secrets for {target.label}{also} in the {target.store.name} store")
         return
-    table = [("NAME", "SCOPE", "VERSION", "LAST UPDATED")] + [
-        (item.name, item.scope, str(item.version), stamp(item.last_modified)) for item in listed
+    table = [("NAME", "SCOPE", "VERSION", "LAST UPDATED", "DESCRIPTION" if described else "")] + [
+        (
+            item.name,
+            item.scope,
+            str(item.version),
+            stamp(item.last_modified),
+            described.get(item.name, ""),
+        )
+        for item in listed
     ]
-    widths = [max(len(row[i]) for row in table) for i in range(4)]
+    widths = [max(len(row[i]) for row in table) for i in range(5)]
     for row in table:
         click.echo(
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()

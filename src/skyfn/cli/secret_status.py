@@ -169,6 +169,18 @@ def as_data(board: status.Board) -> dict[str, Any]:
     }
 
 
+def descriptions(scope: Scope | None) -> dict[str, str]:
+    """Secret name → the description a definition gives it ({} when the backend does not
+    load: listing secrets must work with a broken backend)."""
+    project = current_project()
+    loaded_for = scope if scope is not None else scopes.sandbox()
+    try:
+        model = load_model(project, loaded_for, choose_secret_store(project, loaded_for))
+    except SkyfnError:
+        return {}
+    return {ref.name: ref.description for ref in status.references(model) if ref.description}
+
+
 def check_pattern(name: str, value: str, scope: Scope | None) -> None:
     """Refuse ``value`` for secret ``name`` when it does not match the pattern a definition
     gives it; the value is never shown. A backend that does not load is not checked."""
