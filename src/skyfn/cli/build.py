@@ -15,7 +15,6 @@ from skyfn.runtime.stores import USER_STORES, StoreName
 from skyfn.scaffold import scaffold
 from skyfn.secrets.check import check_model
 from skyfn.secrets.choice import choose_secret_store
-from skyfn.synth.looks_secret import suspects
 from skyfn.synth.run import SynthResult, generate_env, load_model
 
 
@@ -68,6 +67,8 @@ def generate_env_command(branch: str | None, identifier: str | None) -> None:
 
 
 def warn_secret_looking_values(model: Model, strict: bool) -> None:
+    from skyfn.synth.looks_secret import suspects
+
     found = suspects(model)
     if strict and found:
         raise SkyfnError("\n".join(item.message for item in found) + "\n(--strict)")
@@ -96,6 +97,8 @@ def _print_summary(project: Project, result: SynthResult) -> None:
 def describe_functions(model: Model) -> list[str]:
     """One block per function; secrets appear as references, never values, and plain values
     that look like secrets are not shown either."""
+    from skyfn.synth.looks_secret import suspects
+
     hidden = {(item.function, item.key) for item in suspects(model)}
     lines: list[str] = []
     for f in model.functions:

@@ -13,7 +13,6 @@ import click
 
 from skyfn import scope as scopes
 from skyfn.cli.common import choose_target, current_project, scope_options
-from skyfn.cli.secret_status import check_pattern, descriptions
 from skyfn.errors import SkyfnError
 from skyfn.runtime.stores import USER_STORES
 from skyfn.secrets import manage
@@ -75,6 +74,8 @@ def set_command(
         value = manage.check_value(value, name)
     else:
         value = manage.decode_stdin(sys.stdin.buffer.read(), name)
+    from skyfn.cli.secret_status import check_pattern
+
     check_pattern(name, value, target.scope)
     info = manage.set_secret(target, name, value)
     click.echo(f"Set {name} (version {info.version}) for {target.label}")
@@ -122,6 +123,8 @@ def list_command(
     """List the scope's secrets and the shared ones (names and versions, never values)."""
     target = open_target(branch, shared, identifier, store)
     listed = manage.list_secrets(target)
+    from skyfn.cli.secret_status import descriptions
+
     described = descriptions(target.scope) if listed else {}
     if as_json:
         rows = [
@@ -210,6 +213,8 @@ def import_command(
     """Set every KEY=value of a dotenv FILE as a secret (values taken literally)."""
     values = manage.read_dotenv(file)
     target = open_target(branch, shared, identifier, store)
+    from skyfn.cli.secret_status import check_pattern
+
     for name, value in values.items():
         check_pattern(name, value, target.scope)
     for name, value in values.items():
