@@ -20,14 +20,21 @@ class Secret:
     """A reference to a secret by name; the value is resolved when the function starts."""
 
     name: str
+    description: object = None  # str; checked at synth
+    pattern: object = None  # a regular expression (str) the value must match (re.search)
 
     def __repr__(self) -> str:
         return f"secret({self.name!r})"
 
 
-def secret(name: str) -> Secret:
-    """Reference the secret ``name`` (set it with ``skyfn secret set NAME``)."""
-    return Secret(name)
+def secret(name: str, *, description: str | None = None, pattern: str | None = None) -> Secret:
+    """Reference the secret ``name`` (set it with ``skyfn secret set NAME``).
+
+    ``description`` shows in the typed env module, ``skyfn secret status`` and ``list``;
+    ``skyfn secret set`` refuses a value in which ``pattern`` (a regular expression) is not
+    found, and ``skyfn secret status`` marks a stored one ``INVALID``.
+    """
+    return Secret(name, description, pattern)
 
 
 @dataclass(frozen=True)

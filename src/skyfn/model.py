@@ -68,6 +68,8 @@ class SecretRef:
     key: str
     secret_name: str
     paths: tuple[str, ...]
+    description: str | None = None
+    pattern: str | None = None  # the value must match it (re.search)
 
     @property
     def placeholder(self) -> str:

@@ -71,7 +71,16 @@ def test_function_error_exits_non_zero(project: Path) -> None:
     shape = json.loads(result.out)
     assert shape["errorType"] == "RuntimeError"
     assert shape["errorMessage"] == "asked to fail"
-    assert "error: function hello failed: RuntimeError: asked to fail" in result.err
+    assert result.err.count("RuntimeError: asked to fail") == 1, result.err  # in the log only
+    assert result.err.rstrip().endswith("error: function hello failed (RuntimeError)")
+
+
+def test_event_file_dash_reads_stdin(project: Path) -> None:
+    result = run_skyfn("invoke", "hello", "--event-file", "-", cwd=project, stdin='{"from": 1}')
+    assert result.code == 0, result
+    assert json.loads(result.out)["event"] == {"from": 1}
+    bad = run_skyfn("invoke", "hello", "--event-file", "-", cwd=project, stdin="{oops")
+    assert bad.code == 1 and "stdin" in bad.err and "Traceback" not in bad.err
 
 
 def test_inherit_env_passes_one_variable_deliberately(project: Path) -> None:

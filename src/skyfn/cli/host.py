@@ -40,8 +40,8 @@ def _options(inherit: tuple[str, ...]) -> HostOptions:
 @click.option("--event", metavar="JSON", help="The event, as JSON (default: {}).")
 @click.option(
     "--event-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Read the event from this JSON file.",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Read the event from this JSON file ('-': from stdin).",
 )
 @scope_options
 @click.option("--store", type=click.Choice(USER_STORES), help="Secret store to read.")
@@ -75,10 +75,13 @@ def invoke(
     click.echo(json.dumps(outcome.result, indent=2))
     if outcome.error:
         failure = outcome.failure()
-        click.echo(
-            f"error: function {function} failed: {failure.error_type}: {failure.message}",
-            err=True,
-        )
+        if failure.message and failure.message in outcome.logs:  # its log said it already
+            click.echo(f"error: function {function} failed ({failure.error_type})", err=True)
+        else:
+            click.echo(
+                f"error: function {function} failed: {failure.error_type}: {failure.message}",
+                err=True,
+            )
         sys.exit(1)
 
 
@@ -91,7 +94,7 @@ def invoke(
     show_default=True,
     help="Address to listen on. Only change it if other machines must reach the sandbox.",
 )
-@click.option("--identifier", metavar="ID", help="Sandbox identifier (default: OS user name).")
+@scope_options
 @click.option("--store", type=click.Choice(USER_STORES), help="Secret store to read.")
 @click.option(
     "--request-timeout",
@@ -119,6 +122,7 @@ def invoke(
 def sandbox(
     port: int,
     address: str,
+    branch: str | None,
     identifier: str | None,
     store: str | None,
     request_timeout: float,
@@ -126,12 +130,16 @@ def sandbox(
     allowed_hosts: tuple[str, ...],
     inherit: tuple[str, ...],
 ) -> None:
-    """Serve every function on the AWS Lambda Invoke API; reload on change; Ctrl-C stops."""
+    """Serve every function on the AWS Lambda Invoke API; reload on change; Ctrl-C stops.
+
+    Your sandbox's secrets by default; --branch B serves with branch B's secrets and values
+    (read from the store B deploys from, ssm, unless --store).
+    """
     from skyfn.host.access import AccessPolicy
     from skyfn.host.sandbox import run as run_sandbox
 
     project = current_project()
-    scope = choose_scope(None, identifier)
+    scope = choose_scope(branch, identifier)
     run_sandbox(
         project,
         scope,

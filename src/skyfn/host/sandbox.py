@@ -6,7 +6,7 @@ from __future__ import annotations
 import errno
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -20,7 +20,7 @@ from skyfn.host.secret_watch import SecretVersions
 from skyfn.host.server import REQUEST_TIMEOUT, InvokeServer
 from skyfn.host.supervisor import Host
 from skyfn.host.watcher import Watcher
-from skyfn.model import Model, Scope
+from skyfn.model import Function, Model, Scope
 from skyfn.outputs import synth
 from skyfn.project import BACKEND_FILE, Project
 from skyfn.runtime import local_reader
@@ -46,6 +46,7 @@ class Sandbox:
         self.commits = self._commit_watch(store)
         self.versions = SecretVersions(store)
         self._last_error = ""
+        self.url: str | None = None  # the Invoke API's, once it listens
         self._changed_functions()  # remember the versions the first workers will read
 
     @staticmethod
@@ -69,15 +70,24 @@ class Sandbox:
         backend_file = (self.project.root / BACKEND_FILE).resolve()
         folders = {f.name: f.directory.resolve() for f in model.functions}
         changed = {n for n, d in folders.items() if any(p.is_relative_to(d) for p in paths)}
+        backend = self.project.backend_dir.resolve()
         shared = [
             p
             for p in paths
-            if p != backend_file and not any(p.is_relative_to(d) for d in folders.values())
+            if p != backend_file
+            and p.is_relative_to(backend)  # not a .env file: its values are in the model
+            and not any(p.is_relative_to(d) for d in folders.values())
         ]
         if shared:  # a module under backend/ that handlers may import
             changed = set(folders)
+        before = {f.name for f in self.model.functions}
         restarted = self.host.update(model, changed)
         self.sink.note(f"reloaded: {', '.join(restarted) if restarted else 'nothing to restart'}")
+        added = [f for f in model.functions if f.name not in before]
+        if added and self.url is not None:
+            self.sink.note(f"new function{'s' if len(added) > 1 else ''}:")
+            for line in table(model, self.url, added)[1:]:
+                self.sink.note(line)
 
     def _changed_functions(self) -> list[str]:
         try:
@@ -119,10 +129,11 @@ def bind(
         raise SkyfnError(f"cannot listen on {address}:{port}: {exc.strerror or exc}") from None
 
 
-def table(model: Model, url: str) -> list[str]:
-    width = max([len("FUNCTION"), *(len(f.name) for f in model.functions)])
+def table(model: Model, url: str, functions: Sequence[Function] | None = None) -> list[str]:
+    shown = model.functions if functions is None else functions
+    width = max([len("FUNCTION"), *(len(f.name) for f in shown)])
     lines = [f"  {'FUNCTION':<{width}}  INVOKE URL"]
-    for f in model.functions:
+    for f in shown:
         lines.append(f"  {f.name:<{width}}  {url}/2015-03-31/functions/{f.name}/invocations")
     return lines
 
@@ -171,6 +182,7 @@ def run(
     except BaseException:
         sandbox.host.close()
         raise
+    sandbox.url = server.url
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -180,7 +192,13 @@ def run(
     folder = store_dir(store)
     if folder is not None:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    watcher = Watcher(project.backend_dir, folder, sandbox.code_changed, sandbox.secrets_changed)
+    watcher = Watcher(
+        project.backend_dir,
+        folder,
+        sandbox.code_changed,
+        sandbox.secrets_changed,
+        root=project.root,
+    )
     serving = threading.Thread(target=server.serve_forever, daemon=True, name="skyfn-http")
     if folder is None:  # a remote store (ssm) has no files to watch: ask it now and then
         threading.Thread(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import keyword
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -140,8 +141,19 @@ def _secret_ref(
     except SkyfnError as exc:
         problem(f"environment {key}: {exc}")
         return None
+    if value.description is not None and not isinstance(value.description, str):
+        problem(f"environment {key}: secret description must be a string")
+        return None
+    if value.pattern is not None:
+        try:
+            if not isinstance(value.pattern, str):
+                raise TypeError("not a string")
+            re.compile(value.pattern)
+        except (re.error, TypeError) as exc:
+            problem(f"environment {key}: secret pattern is not a valid regular expression: {exc}")
+            return None
     paths = scopes.lookup_paths(app_id, scope, value.name)
-    return SecretRef(key=key, secret_name=value.name, paths=paths)
+    return SecretRef(key, value.name, paths, value.description, value.pattern)
 
 
 def _plain_value(key: str, value: object, scope: Scope, problem: _Problems) -> EnvValue | None:

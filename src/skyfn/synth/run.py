@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from skyfn.backend_loader import load_backend
+from skyfn.dotenv_files import apply_env_files
 from skyfn.errors import SkyfnError
 from skyfn.model import Model, Scope
 from skyfn.project import Project
@@ -27,6 +28,8 @@ class SynthResult:
 
 
 def load_model(project: Project, scope: Scope, secret_store: StoreName) -> Model:
+    """The scope's ``.env`` files, then the backend, then the model."""
+    apply_env_files(project.root, scope)
     return build_model(
         load_backend(project),
         app_id=project.app_id,
