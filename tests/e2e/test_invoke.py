@@ -137,3 +137,11 @@ def test_stopping_invoke_stops_its_worker(project: Path, tmp_path: Path, signum:
             proc.kill()
     with pytest.raises(ProcessLookupError):
         os.kill(worker, 0)
+
+
+def test_the_folder_name_of_a_function_is_answered_with_its_name(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "app", {"say_hello": resource(name="say-hello")})
+    result = run_skyfn("invoke", "say_hello", cwd=root)
+    assert result.code == 1 and "Traceback" not in result.err
+    assert "no function named 'say_hello'" in result.err
+    assert result.err.rstrip().endswith("did you mean say-hello?")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from skyfn.aws import quick_calls
 from skyfn.cli.common import choose_scope, current_project, relative, scope_options
 from skyfn.errors import SkyfnError
 from skyfn.model import Model
@@ -77,8 +78,10 @@ def warn_secret_looking_values(model: Model, strict: bool) -> None:
 
 
 def warn_missing_secrets(model: Model, store: StoreName) -> None:
+    """Only a warning: when the store cannot be reached, say so within seconds and go on."""
     try:
-        missing = check_model(model, store)
+        with quick_calls():
+            missing = check_model(model, store)
     except SkyfnError as exc:
         click.echo(f"warning: could not check secrets in the {store} store: {exc}", err=True)
         return

@@ -22,7 +22,10 @@ from skyfn.runtime.lambda_platform import function_arn
 class UnknownFunction(SkyfnError):
     def __init__(self, name: str, model: Model) -> None:
         known = ", ".join(f.name for f in model.functions) or "none"
-        super().__init__(f"no function named {name!r} in this backend (functions: {known})")
+        # the folder (say_hello) is a common guess for the name (say-hello)
+        alike = [f.name for f in model.functions if name in (f.module_name, f.directory.name)]
+        hint = f"; did you mean {alike[0]}?" if alike else ""
+        super().__init__(f"no function named {name!r} in this backend (functions: {known}){hint}")
         self.name = name
 
 
