@@ -245,7 +245,7 @@ class SsmReader:
                 failure = f"{type(exc).__name__}: {exc}"
                 continue
             if response.status == 200:
-                return _values(response.body)
+                return _values(response.body, names)
             error_type, message = _error_of(
                 response.status, response.body, response.headers.get("x-amzn-errortype")
             )
@@ -260,10 +260,24 @@ class SsmReader:
         )
 
 
-def _values(data: bytes) -> dict[str, str]:
+def _values(data: bytes, names: Sequence[str]) -> dict[str, str]:
+    """Value of each requested name; ``name:N`` (a pinned version) is matched by the answer's
+    ``Selector`` (AWS) or, where that is absent (moto), by its ``Version``."""
     try:
         document = json.loads(data)
-        return {p["Name"]: p["Value"] for p in document.get("Parameters", [])}
+        found: dict[str, str] = {}
+        for p in document.get("Parameters", []):
+            name, value = p["Name"], p["Value"]
+            selector = p.get("Selector")
+            if selector:
+                found[name + selector] = value
+                continue
+            pinned = f"{name}:{p.get('Version')}"
+            if pinned in names and pinned not in found:
+                found[pinned] = value
+            else:
+                found[name] = value
+        return found
     except (ValueError, TypeError, KeyError, AttributeError):
         # The body may hold secret values: say nothing about its content.
         raise SecretStoreError("SSM GetParameters returned a malformed response") from None

@@ -24,6 +24,10 @@ READERS: dict[str, str] = {
 # worker never gets the means to open them. The others the worker reads itself, as on Lambda.
 HANDED_OVER: tuple[str, ...] = ("local", "inline")
 
+# Stores a process cannot read again after its cold start (the host handed the values over
+# once): their secrets are never refreshed in place; the sandbox restarts the worker instead.
+READ_ONCE: tuple[str, ...] = (PIPE_STORE, "inline")
+
 # What ``skyfn secret ...`` manages with: a zero-argument SecretStore class.
 MANAGERS: dict[str, str] = {
     "local": "skyfn.secrets.local:LocalStore",
