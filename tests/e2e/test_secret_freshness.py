@@ -4,6 +4,8 @@ max_age without a restart; a pinned version stays; a failed refresh keeps the ol
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,8 +17,10 @@ import pytest
 from skyfn import scope as scopes
 from skyfn.outputs import synth
 from skyfn.project import open_project
+from skyfn.runtime import EnvReader, bootstrap, contract, freshness
 from tests.support.aws import Aws
 from tests.support.projects import make_project, resource
+from tests.support.traffic import Traffic
 from tests.support.warm_worker import WarmWorker, warm_worker
 
 SHARED = "/skyfn/testapp/shared"
@@ -115,3 +119,38 @@ def test_a_failed_refresh_keeps_the_last_value_and_warns_once(worker: WarmWorker
     assert "my_api_key-v1" not in logs
     put("MY_API_KEY", "my_api_key-v2")  # back: after the back-off it is read again
     until(worker, lambda a: a["api_key"] == "my_api_key-v2", seconds=30)
+
+
+def test_one_read_refreshes_every_due_secret_in_one_batched_round(
+    aws: Aws, traffic: Traffic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In this process: 12 secrets due, one pinned: one read → ⌈12/10⌉ GetParameters."""
+    ssm = boto3.client("ssm")
+    spec: dict[str, list[object]] = {}
+    for i in range(12):
+        ssm.put_parameter(Name=f"{SHARED}/S{i}", Value=f"s{i}-v1", Type="SecureString")
+        spec[f"S{i}"] = [f"{SHARED}/S{i}", 1]
+    ssm.put_parameter(Name=f"{SHARED}/P", Value="p-v1", Type="SecureString")
+    spec["P"] = [f"{SHARED}/P:1", None]
+    monkeypatch.setattr(freshness, "_tracker", None)
+    monkeypatch.setenv(contract.SECRETS_VAR, json.dumps(spec))
+    monkeypatch.setenv(contract.STORE_VAR, "ssm")
+    monkeypatch.setenv(contract.FUNCTION_VAR, "fn")
+    for key in spec:
+        monkeypatch.setenv(key, contract.secret_placeholder(key))
+    bootstrap.resolve_secrets()
+    env = EnvReader("fn")
+    for i in range(12):
+        ssm.put_parameter(
+            Name=f"{SHARED}/S{i}", Value=f"s{i}-v2", Type="SecureString", Overwrite=True
+        )
+    ssm.put_parameter(Name=f"{SHARED}/P", Value="p-v2", Type="SecureString", Overwrite=True)
+    before = traffic.get_parameters
+    assert env.secret("S3", "S3") == "s3-v1", "fresh: served from memory, no call"
+    assert traffic.get_parameters == before
+    time.sleep(1.1)
+    assert env.secret("S3", "S3") == "s3-v2"
+    assert traffic.get_parameters == before + 2
+    assert [os.environ[f"S{i}"] for i in range(12)] == [f"s{i}-v2" for i in range(12)]
+    assert env.secret("P", "P") == "p-v1"
+    assert traffic.get_parameters == before + 2

@@ -84,6 +84,7 @@ def parse_spec(raw: str) -> tuple[dict[str, list[str]], dict[str, float | None]]
             age = entry.pop()
         if (
             not isinstance(entry, list)
+            or not entry
             or not all(isinstance(p, str) for p in entry)
             or not (age is None or (isinstance(age, int | float) and not isinstance(age, bool)))
         ):
