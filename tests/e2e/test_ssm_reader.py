@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import boto3
 import pytest
 
-from skyfn.runtime import secrets, ssm_reader
+from skyfn.runtime import aws_json, secrets, ssm_reader
 from skyfn.runtime.errors import SecretNotFound, SecretStoreError
 from tests.support.aws import Aws
 from tests.support.traffic import Traffic
@@ -131,7 +131,7 @@ def fake_ssm(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[list[Reply]]
     }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
-    monkeypatch.setattr(ssm_reader, "BACKOFF_BASE", 0.001)
+    monkeypatch.setattr(aws_json, "BACKOFF_BASE", 0.001)
     yield start
     for server in servers:
         server.shutdown()
@@ -256,7 +256,7 @@ def test_retries_stop_within_the_time_budget(
     fake_ssm: Callable[[list[Reply]], FakeSsm], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Lambda ends an init phase after 10 s: better a clear error than a silent kill.
-    monkeypatch.setattr(ssm_reader, "BUDGET", 0.0)
+    monkeypatch.setattr(aws_json, "BUDGET", 0.0)
     server = fake_ssm([error(503, "ServiceUnavailable")])
     with pytest.raises(SecretStoreError, match="after 1 attempt "):
         ssm_reader.open_reader().read_many(["/a"])
