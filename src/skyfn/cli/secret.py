@@ -221,3 +221,23 @@ def import_command(
     for name, value in values.items():
         info = manage.set_secret(target, name, value)
         click.echo(f"Set {name} (version {info.version}) for {target.label}")
+
+
+@secret.command(name="rollback")
+@click.argument("name")
+@click.option("--to", "version", type=click.IntRange(min=1), required=True, help="The version.")
+@target_options
+def rollback_command(
+    name: str,
+    version: int,
+    branch: str | None,
+    shared: bool,
+    identifier: str | None,
+    store: str | None,
+) -> None:
+    """Make version N of secret NAME current again (as a new version: history is kept)."""
+    scopes.check_secret_name(name)
+    target = open_target(branch, shared, identifier, store)
+    old, info = manage.rollback_secret(target, name, version)
+    where = manage.scope_of(target, old.path)
+    click.echo(f"Rolled back {name} ({where}) to version {old.version}: now version {info.version}")

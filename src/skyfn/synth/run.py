@@ -12,6 +12,7 @@ from skyfn.errors import SkyfnError
 from skyfn.model import Model, Scope
 from skyfn.project import Project
 from skyfn.runtime.stores import StoreName
+from skyfn.settings import secret_max_age
 from skyfn.synth.artifacts import render_artifact
 from skyfn.synth.build import build_model
 from skyfn.synth.envgen import PACKAGE, PACKAGE_INIT, render_env_module
@@ -36,6 +37,7 @@ def load_model(project: Project, scope: Scope, secret_store: StoreName) -> Model
         scope=scope,
         project_root=project.root,
         secret_store=secret_store,
+        secret_max_age=secret_max_age(project.settings, project.root),
     )
 
 
