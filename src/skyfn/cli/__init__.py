@@ -9,6 +9,7 @@ from skyfn.cli.build import generate, init, synth_command
 from skyfn.cli.common import SkyfnGroup
 from skyfn.cli.deploy import pipeline_deploy
 from skyfn.cli.host import invoke, sandbox
+from skyfn.cli.lifecycle import diff_command
 from skyfn.cli.secret import secret
 
 
@@ -25,3 +26,4 @@ main.add_command(secret)
 main.add_command(pipeline_deploy)
 main.add_command(invoke)
 main.add_command(sandbox)
+main.add_command(diff_command)

@@ -16,7 +16,7 @@ from typing import Any
 import botocore.exceptions
 
 from skyfn import aws
-from skyfn.deploy import names
+from skyfn.deploy import names, stacks
 from skyfn.deploy.staging import StagingBucket
 from skyfn.deploy.template import BUCKET_PARAMETER
 from skyfn.errors import SkyfnError
@@ -127,47 +127,17 @@ class Deployer:
         return StagingBucket(self.s3, name, account, self.region)
 
     def _own_stack(self, request: StackRequest) -> tuple[str, dict[str, Any] | None]:
-        """The stack to deploy to, and its description (``None``: create it).
-
-        A stack under the request's name must carry the request's ``skyfn:app`` and
-        ``skyfn:branch`` tags, or the deploy is refused. When it does not exist, a stack
-        under the legacy name with matching tags is deployed to (taken over, not orphaned);
-        one with other tags or none belongs to someone else and is left alone."""
-        stack = self._describe_stack(request.stack_name)
-        if stack is not None:
-            self._check_owner(request, request.stack_name, stack)
-            return request.stack_name, stack
-        legacy = request.legacy_stack_name
-        if legacy and legacy != request.stack_name:
-            old = self._describe_stack(legacy)
-            if old is not None and _owner_tags(old) == _owner_tags_of(request.tags):
-                self.say(f"deploying to stack {legacy}, which an earlier skyfn named")
-                return legacy, old
-        return request.stack_name, None
-
-    def _check_owner(self, request: StackRequest, name: str, stack: dict[str, Any]) -> None:
-        found, wanted = _owner_tags(stack), _owner_tags_of(request.tags)
-        if found == wanted:
-            return
-        if not any(found.values()):
-            whose = "skyfn did not create it (it has no skyfn:app/skyfn:branch tags)"
-        else:
-            whose = f"it belongs to app {found[APP_TAG] or '?'}, branch {found[BRANCH_TAG] or '?'}"
-        raise SkyfnError(
-            f"stack {name} exists and {whose}; nothing was deployed. Deploying app "
-            f"{wanted[APP_TAG]}, branch {wanted[BRANCH_TAG]} there would replace it: choose "
-            "another app id (--app-id or [tool.skyfn] app_id) or remove that stack"
+        """The stack to deploy to, and its description (``None``: create it); see
+        ``stacks.find_stack``."""
+        name, stack = stacks.find_stack(
+            self.cfn, request.stack_name, request.legacy_stack_name, request.tags
         )
+        if stack is not None and name != request.stack_name:
+            self.say(f"deploying to stack {name}, which an earlier skyfn named")
+        return name, stack
 
     def _describe_stack(self, stack_name: str) -> dict[str, Any] | None:
-        try:
-            stacks = self.cfn.describe_stacks(StackName=stack_name)["Stacks"]
-        except botocore.exceptions.ClientError as exc:
-            if "does not exist" in str(exc):
-                return None
-            raise
-        live = [s for s in stacks if s["StackStatus"] != "DELETE_COMPLETE"]
-        return live[0] if live else None
+        return stacks.describe_stack(self.cfn, stack_name)
 
     def _unchanged(
         self,
@@ -264,18 +234,6 @@ class Deployer:
             DeployedFunction(function, outputs.get(key, "?"))
             for key, function in sorted(request.outputs.items(), key=lambda kv: kv[1])
         )
-
-
-APP_TAG = "skyfn:app"
-BRANCH_TAG = "skyfn:branch"
-
-
-def _owner_tags_of(tags: Mapping[str, str]) -> dict[str, str]:
-    return {APP_TAG: tags.get(APP_TAG, ""), BRANCH_TAG: tags.get(BRANCH_TAG, "")}
-
-
-def _owner_tags(stack: Mapping[str, Any]) -> dict[str, str]:
-    return _owner_tags_of({t["Key"]: t["Value"] for t in stack.get("Tags", [])})
 
 
 def failure_message(stack_name: str, error: str, events: Sequence[Mapping[str, Any]]) -> str:
