@@ -45,6 +45,7 @@ class FunctionState:
     secrets: Mapping[str, SecretUse]  # env name -> the secret it holds
     access: frozenset[str]  # parameter ARNs its role may read
     other: Mapping[str, str] = field(default_factory=dict)  # property -> its JSON
+    logical_id: str = ""
     files: Mapping[str, str] | None = None  # bundle member -> sha256, when the bundle is known
 
     @property
@@ -308,6 +309,7 @@ def describe(
             secrets=secrets,
             access=frozenset(_readable(resources, props.get("Role"), substitutions or {})),
             other={k: json.dumps(v, sort_keys=True) for k, v in props.items() if k not in _KNOWN},
+            logical_id=logical_id,
         )
     return Deployment(functions, str(template.get("Description", "")))
 
