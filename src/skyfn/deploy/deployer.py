@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import botocore.exceptions
 
 from skyfn import aws
-from skyfn.deploy import names, stacks
+from skyfn.deploy import names, progress, stacks
 from skyfn.deploy.staging import StagingBucket
 from skyfn.deploy.template import BUCKET_PARAMETER
 from skyfn.errors import SkyfnError
@@ -34,6 +35,7 @@ class Upload:
     key: str
     data: bytes
     label: str = ""  # the file it was written to, for messages
+    function: str = ""  # the function whose bundle it is
 
 
 @dataclass(frozen=True)
@@ -169,12 +171,15 @@ class Deployer:
             if note:
                 self.say(f"note: {note}")
         for upload in plan.uploads:
-            self.say(f"uploading s3://{plan.bucket}/{upload.key} ({len(upload.data)} bytes)")
+            who = f"function {upload.function}: " if upload.function else ""
+            self.say(f"{who}uploading s3://{plan.bucket}/{upload.key} ({len(upload.data)} bytes)")
             bucket.put(upload.key, upload.data)
         if plan.stack_action == "recreate":
             self.say(f"deleting stack {name}: its creation had failed and it cannot be updated")
-            self.cfn.delete_stack(StackName=name)
-            self._wait("stack_delete_complete", name)
+            stack_id = (self._describe_stack(name) or {}).get("StackId", name)
+            self._run(
+                name, lambda: self.cfn.delete_stack(StackName=name), "DELETE_COMPLETE", stack_id
+            )
         arguments: dict[str, Any] = {
             "StackName": name,
             **self._template_argument(request, plan, bucket),
@@ -185,20 +190,18 @@ class Deployer:
         if plan.stack_action == "update":
             self.say(f"updating stack {name}")
             try:
-                self.cfn.update_stack(**arguments)
+                self._run(name, lambda: self.cfn.update_stack(**arguments), "UPDATE_COMPLETE")
             except botocore.exceptions.ClientError as exc:
                 if _NO_UPDATES in str(exc):
                     self.say(f"no changes: stack {name} is up to date")
                     return DeployResult(name, bool(plan.uploads), self._functions(request, name))
                 raise self._failure(name, exc) from None
-            self._wait("stack_update_complete", name)
         else:
             self.say(f"creating stack {name}")
             try:
-                self.cfn.create_stack(**arguments)
+                self._run(name, lambda: self.cfn.create_stack(**arguments), "CREATE_COMPLETE")
             except botocore.exceptions.ClientError as exc:
                 raise self._failure(name, exc) from None
-            self._wait("stack_create_complete", name)
         return DeployResult(name, True, self._functions(request, name))
 
     def _template_argument(
@@ -212,13 +215,19 @@ class Deployer:
         bucket.put(key, body)
         return {"TemplateURL": f"https://{plan.bucket}.s3.{plan.region}.amazonaws.com/{key}"}
 
-    def _wait(self, waiter: str, name: str) -> None:
-        try:
-            self.cfn.get_waiter(waiter).wait(
-                StackName=name, WaiterConfig={"Delay": 5, "MaxAttempts": 360}
-            )
-        except botocore.exceptions.WaiterError as exc:
-            raise self._failure(name, exc) from None
+    def _run(
+        self, name: str, call: Callable[[], Any], success: str, stack_id: str | None = None
+    ) -> None:
+        """Start a stack operation and follow its events until the stack settles; a
+        ``SkyfnError`` naming each failed resource unless it ends ``success``."""
+        seen = progress.event_ids(self.cfn, stack_id or name)
+        started = time.monotonic()
+        answer = call()
+        if isinstance(answer, dict) and answer.get("StackId"):
+            stack_id = str(answer["StackId"])
+        status = progress.follow(self.cfn, stack_id or name, seen, self.say, started)
+        if status != success:
+            raise self._failure(name, RuntimeError(f"the stack is {status}"))
 
     def _failure(self, name: str, exc: Exception) -> SkyfnError:
         try:

@@ -299,6 +299,9 @@ def describe(
             key: SecretUse(contract.placeholder_name(variables.pop(key, None)) or "?", tuple(p))
             for key, p in paths.items()
         }
+        other = {k: json.dumps(v, sort_keys=True) for k, v in props.items() if k not in _KNOWN}
+        for key in [k for k in variables if k.startswith(contract.SKYFN_PREFIX)]:
+            other[f"environment {key}"] = variables.pop(key)  # skyfn's own, not the user's
         functions[name] = FunctionState(
             name=name,
             physical_name=props.get("FunctionName"),
@@ -308,7 +311,7 @@ def describe(
             environment=variables,
             secrets=secrets,
             access=frozenset(_readable(resources, props.get("Role"), substitutions or {})),
-            other={k: json.dumps(v, sort_keys=True) for k, v in props.items() if k not in _KNOWN},
+            other=other,
             logical_id=logical_id,
         )
     return Deployment(functions, str(template.get("Description", "")))

@@ -122,7 +122,8 @@ def stack_request(project: Project, model: Model, say: Say) -> StackRequest:
         (folder / f"{function.name}.zip").write_bytes(bundle.data)
         key = names.code_key(model.app_id, bundle.sha256)
         code_keys[key_parameter(ids[function.name])] = key
-        uploads.append(Upload(key, bundle.data, _shown(project, folder / f"{function.name}.zip")))
+        label = _shown(project, folder / f"{function.name}.zip")
+        uploads.append(Upload(key, bundle.data, label, function.name))
     return StackRequest(
         stack_name=names.stack_name(model.app_id, model.scope.name),
         legacy_stack_name=names.legacy_stack_name(model.app_id, model.scope.name),
