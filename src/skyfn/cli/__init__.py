@@ -9,7 +9,7 @@ from skyfn.cli.build import generate, init, synth_command
 from skyfn.cli.common import SkyfnGroup
 from skyfn.cli.deploy import pipeline_deploy
 from skyfn.cli.host import invoke, sandbox
-from skyfn.cli.lifecycle import diff_command, logs_command
+from skyfn.cli.lifecycle import destroy_command, diff_command, logs_command
 from skyfn.cli.secret import secret
 
 
@@ -28,3 +28,4 @@ main.add_command(invoke)
 main.add_command(sandbox)
 main.add_command(diff_command)
 main.add_command(logs_command)
+main.add_command(destroy_command)

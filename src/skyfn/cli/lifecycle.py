@@ -10,6 +10,7 @@ import click
 
 from skyfn import scope as scopes
 from skyfn.cli.common import current_project
+from skyfn.errors import SkyfnError
 
 _BRANCH = click.option("--branch", metavar="B", required=True, help="The deployed branch.")
 _APP_ID = click.option("--app-id", metavar="A", help="App id (default: [tool.skyfn] app_id).")
@@ -77,3 +78,58 @@ def logs_command(
         return
     if not printed:
         _warn(f"no log events in the last {since}")
+
+
+@click.command(name="destroy")
+@_BRANCH
+@_APP_ID
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (for CI).")
+@click.option("--secrets", is_flag=True, help="Also remove the branch's secrets from SSM.")
+def destroy_command(branch: str, app_id: str | None, yes: bool, secrets: bool) -> None:
+    """Delete branch B's stack (its functions and roles); bundles and, unless --secrets,
+    the branch's secrets stay."""
+    from skyfn import aws
+    from skyfn.deploy import destroy
+
+    project = current_project()
+    app = scopes.check_app_id(app_id) if app_id else project.app_id
+    with aws.aws_errors(f"find the stack of branch {branch}", destroy.PERMISSIONS):
+        cfn = aws.session().client("cloudformation")
+        target = destroy.find_target(cfn, app, branch)
+    for line in target.describe():
+        _warn(line)
+    _confirm(yes, f"Delete stack {target.stack_name} and everything in it?", "destroy")
+    for line in destroy.delete(cfn, target, _warn):
+        click.echo(line)
+    click.echo(f"stack {target.stack_name} deleted; bundles stay in the staging bucket")
+    _branch_secrets(app, branch, remove=secrets, yes=yes)
+
+
+def _confirm(yes: bool, question: str, what: str) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise SkyfnError(f"{what} needs a confirmation: run it on a terminal, or add --yes")
+    click.confirm(question, abort=True, err=True)
+
+
+def _branch_secrets(app: str, branch: str, remove: bool, yes: bool) -> None:
+    from skyfn.secrets import manage
+    from skyfn.secrets.ssm import SsmStore
+
+    target = manage.Target(app, scopes.branch(branch), SsmStore())
+    names = manage.scope_names(target)
+    if not names:
+        click.echo(f"no secrets for {target.label} in SSM")
+        return
+    if not remove:
+        click.echo(
+            f"{len(names)} secret(s) of {target.label} stay in SSM ({', '.join(names)}); "
+            f"remove them with: skyfn destroy --branch {branch} --secrets, or "
+            f"skyfn secret remove --all --branch {branch} --store ssm"
+        )
+        return
+    _warn(f"secrets of {target.label} in SSM: {', '.join(names)}")
+    _confirm(yes, f"Remove these {len(names)} secret(s) too?", "removing the secrets")
+    for removed in manage.remove_all(target, names):
+        click.echo(f"removed secret {removed} from {target.label}")
