@@ -9,7 +9,11 @@ from typing import Any
 
 import boto3
 
+from skyfn.aws import session as aws_session
 from skyfn.deploy import names
+from skyfn.deploy.pipeline import branch_model, stack_request
+from skyfn.deploy.preview import diff_request
+from skyfn.project import find_project
 from tests.support.aws import Aws
 from tests.support.cli import Result, run_skyfn
 from tests.support.deploy import SECRET_VALUE
@@ -137,3 +141,29 @@ def test_diff_with_another_apps_stack_under_the_name_is_an_error(tmp_path: Path,
     result = skyfn(root, aws, "diff")
     assert result.code == 1
     assert "belongs to app other" in result.err and "Traceback" not in result.err
+
+
+READ_ONLY = {"GetCallerIdentity", "DescribeStacks", "GetTemplate", "GetObject"}
+
+
+def test_diff_makes_only_read_calls(tmp_path: Path, aws: Aws) -> None:
+    """Every AWS call diff makes, counted by operation through a botocore event hook."""
+    put("API_KEY")
+    root = make_project(tmp_path / "app", {"alpha": alpha("hello"), "beta": BETA})
+    assert skyfn(root, aws, "pipeline-deploy").code == 0
+    root = make_project(tmp_path / "app", {"alpha": alpha("howdy")})
+    write(
+        root / "backend/functions/alpha/handler.py", "def handler(event, context):\n    return 2\n"
+    )
+
+    calls: list[str] = []
+    session = aws_session()
+    session.events.register(
+        "before-call",
+        lambda model, **_: calls.append(model.name),
+    )
+    project, model = branch_model(find_project(root), "main", None)
+    result = diff_request(stack_request(project, model, lambda _: None), session)
+    assert result and result.removed == ("beta",)
+    assert calls and set(calls) <= READ_ONLY, calls
+    assert "GetObject" in calls  # the previous bundle, to name the files that differ

@@ -3,6 +3,10 @@ group come out in order, with time and request id, and its secret masked."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -88,3 +92,31 @@ def test_unknown_function_and_old_since(deployed: Path, aws: Aws) -> None:
         "logs", "alpha", "--branch", "main", "--since", "soon", cwd=deployed, env=aws.env
     )
     assert bad.code == 1 and "--since 'soon' is not a duration" in bad.err
+
+
+def test_follow_prints_new_events_until_ctrl_c(deployed: Path, aws: Aws) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "skyfn", "logs", "alpha", "--branch", "main", "--follow"],
+        cwd=deployed,
+        env={**os.environ, **aws.env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in range(4)]  # what was there
+        assert lines[-1].rstrip().endswith(f"END RequestId: {RID}")
+        group = f"/aws/lambda/{names.function_name('testapp', 'main', 'alpha')}"
+        boto3.client("logs").put_log_events(
+            logGroupName=group,
+            logStreamName="2026/01/01/[$LATEST]abc",
+            logEvents=[{"timestamp": int(time.time() * 1000), "message": f"later {SECRET_VALUE}"}],
+        )
+        later = process.stdout.readline()  # polled in
+        assert later.rstrip().endswith("later ****")
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "Traceback" not in err and SECRET_VALUE not in out + err

@@ -72,7 +72,7 @@ class LogReader:
     text_filter: str | None = None
 
     def __post_init__(self) -> None:
-        self._seen: set[str] = set()
+        self._seen: dict[str, int] = {}  # event id -> timestamp, of events already printed
         self._requests: dict[str, str | None] = {}
 
     def events(self, start_ms: int) -> list[dict[str, Any]]:
@@ -87,8 +87,10 @@ class LogReader:
             if aws.error_code(exc) == "ResourceNotFoundException":
                 return []
             raise
-        fresh = [e for e in found if e.get("eventId") not in self._seen]
-        self._seen.update(str(e.get("eventId")) for e in fresh)
+        fresh = [e for e in found if str(e.get("eventId")) not in self._seen]
+        # the next poll starts at the newest timestamp: only ids from then on can repeat
+        self._seen = {k: t for k, t in self._seen.items() if t >= start_ms}
+        self._seen.update((str(e.get("eventId")), int(e.get("timestamp", 0))) for e in fresh)
         return sorted(fresh, key=lambda e: (e.get("timestamp", 0), e.get("ingestionTime", 0)))
 
     def line(self, event: dict[str, Any]) -> str:

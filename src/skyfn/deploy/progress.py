@@ -19,14 +19,15 @@ MAX_SECONDS = 3 * 3600
 
 
 def event_ids(cfn: Any, stack: str) -> set[str]:
-    """The ids of the events a stack already has (none when it does not exist)."""
+    """The ids of the stack's newest events (none when it does not exist): enough to tell
+    new events apart, since ``new_events`` stops at the first page holding a known one."""
     try:
-        pages = cfn.get_paginator("describe_stack_events").paginate(StackName=stack)
-        return {e["EventId"] for page in pages for e in page.get("StackEvents", [])}
+        events = cfn.describe_stack_events(StackName=stack).get("StackEvents", [])
     except botocore.exceptions.ClientError as exc:
         if "does not exist" in str(exc):
             return set()
         raise
+    return {e["EventId"] for e in events}
 
 
 def event_line(event: Mapping[str, Any], elapsed: float) -> str:
