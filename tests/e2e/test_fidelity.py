@@ -170,7 +170,9 @@ def aws(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run
     model = generate_env(find_project(project), scope.branch("fidelity"), "ssm").model
     function = model.functions[0]
     task_root = tmp_path_factory.mktemp("task")
-    zipfile.ZipFile(io.BytesIO(build_bundle(function).data)).extractall(task_root)
+    zipfile.ZipFile(
+        io.BytesIO(build_bundle(function, find_project(project).backend_dir).data)
+    ).extractall(task_root)
     api = RuntimeApi().start()
     env = {
         **lambda_environment(function, task_root),
@@ -261,7 +263,9 @@ def test_log_lines_are_lambdas(log_format: str, tmp_path: Path) -> None:
         pool.close()
     branch = generate_env(find_project(tmp_path), scope.branch("fidelity"), "ssm").model
     task_root = tmp_path / "task"
-    zipfile.ZipFile(io.BytesIO(build_bundle(branch.functions[0]).data)).extractall(task_root)
+    zipfile.ZipFile(
+        io.BytesIO(build_bundle(branch.functions[0], find_project(tmp_path).backend_dir).data)
+    ).extractall(task_root)
     api = RuntimeApi().start()
     env = {
         **lambda_environment(branch.functions[0], task_root),
