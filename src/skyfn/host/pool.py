@@ -7,13 +7,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from skyfn.host.environment import WorkerEnvironment
 from skyfn.host.logs import LogBuffer, LogSink
 from skyfn.host.outcome import Outcome
 from skyfn.host.process import WorkerProcess
+from skyfn.host.report import peak_memory_mb, report_line
 from skyfn.model import Function
 from skyfn.runtime.lambda_platform import LATEST
 
@@ -89,9 +89,11 @@ class FunctionPool:
         keep = False
         try:
             buffer = LogBuffer()
-            started = datetime.now(UTC)
+            init_ms: float | None = None
             if fresh:
+                began = time.perf_counter()
                 error = worker.start()
+                init_ms = (time.perf_counter() - began) * 1000
                 for line in worker.init_logs.text().splitlines():
                     buffer.add(line)
                 if error is not None:
@@ -100,6 +102,7 @@ class FunctionPool:
             self._lambda_line(
                 buffer, request_id, f"START RequestId: {request_id} Version: {LATEST}"
             )
+            started = time.perf_counter()
             outcome = worker.invoke(
                 request_id,
                 event,
@@ -109,13 +112,11 @@ class FunctionPool:
                 client_context=client_context,
                 trace_id=trace_id(),
             )
-            took = (datetime.now(UTC) - started).total_seconds() * 1000
+            took = (time.perf_counter() - started) * 1000
+            peak = peak_memory_mb(worker.pid)
             self._lambda_line(buffer, request_id, f"END RequestId: {request_id}")
             self._lambda_line(
-                buffer,
-                request_id,
-                f"REPORT RequestId: {request_id}\tDuration: {took:.2f} ms\t"
-                f"Memory Size: {function.memory_mb} MB",
+                buffer, request_id, report_line(request_id, took, function.memory_mb, peak, init_ms)
             )
             keep = worker.alive()
             return Outcome(outcome.request_id, outcome.payload, outcome.error, buffer.text())
