@@ -84,8 +84,13 @@ class Console:
         host = headers.get("host", "")
         try:
             check_origin(headers, host)
-        except Refused as exc:
-            return refusal(403, "Refused", exc.message.replace("the Invoke API", "the console"))
+        except Refused:
+            return refusal(
+                403,
+                "Refused",
+                "requests from other sites are refused; open the console from the URL the "
+                "sandbox printed",
+            )
         if self.access.credentials is None and not self.access.host_allowed(host, self.port):
             return refusal(403, "Refused", "this Host is not the sandbox's address (DNS rebinding)")
         return None
