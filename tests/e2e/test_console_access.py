@@ -4,6 +4,7 @@ nothing changed without the CSRF token, never a secret value, and the Invoke API
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -134,3 +135,19 @@ def test_the_invoke_api_still_answers_beside_the_console(box: Sandbox, tmp_path:
     response = box.client().invoke(FunctionName="greeter", Payload=b"{}")
     assert "FunctionError" not in response
     assert json.loads(response["Payload"].read()) == {"length": 3}
+
+
+def test_open_hands_the_console_url_to_the_browser(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "app", {"pinger": resource(name="pinger")})
+    opened = tmp_path / "opened.txt"
+    fake = tmp_path / "fake-browser"
+    fake.write_text(f'#!/bin/sh\nprintf %s "$1" > {opened}\n')
+    fake.chmod(0o755)
+    with running_sandbox(project, "--open", env={"BROWSER": str(fake)}) as box:
+        url = console_url(box)
+        deadline = time.monotonic() + 30
+        while not opened.exists() or not opened.read_text():
+            assert time.monotonic() < deadline, "the browser was not opened"
+            time.sleep(0.05)
+        assert opened.read_text() == url
+        assert ConsoleClient(box.port).sign_in(url).status == 303

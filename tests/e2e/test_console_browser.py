@@ -7,6 +7,7 @@ Skipped (only these) when the machine has no chromium/chromedriver; .ci/run inst
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -63,9 +64,19 @@ def driver() -> Iterator[Any]:
 
 
 def wait_for(check: Callable[[], bool], what: str, timeout: float = 30) -> None:
-    from selenium.webdriver.support.ui import WebDriverWait
+    """Poll ``check`` (page elements may be missing meanwhile) until true or ``timeout``."""
+    from selenium.common.exceptions import WebDriverException
 
-    WebDriverWait(None, timeout, poll_frequency=0.1).until(lambda _: check(), what)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if check():
+                return
+        except WebDriverException:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
 
 
 def text(driver: Any, css: str) -> str:
