@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-dev
 BENCH_STAMP := $(VENV)/.installed-bench
 DEMO   := examples/say-hello
 
-.PHONY: demo test lint typecheck unit unit-fast bench clean
+.PHONY: demo test lint typecheck unit unit-fast bench screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py
+
+# One PNG per console page in docs/console/ (needs chromium and chromedriver; see README).
+screenshots: $(STAMP)
+	$(BIN)/python -m tests.support.screenshots docs/console
 
 demo: $(STAMP)
 	@echo "--- store a demo secret in the embedded store (from stdin, never shown)"

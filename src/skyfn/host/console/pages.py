@@ -208,7 +208,7 @@ def _secret_row(
             f"{esc(table.label)}</span></button></form>"
         )
     else:
-        status, remove = '<span class="missing">not set</span>', ""
+        status, remove = '<span class="unset">not set</span>', ""
     return (
         f'<tr><th scope="row"><code>{esc(name)}</code></th><td>{esc(", ".join(used_by))}</td>'
         f"<td>{status}</td><td>"
