@@ -151,3 +151,26 @@ def test_open_hands_the_console_url_to_the_browser(tmp_path: Path) -> None:
             time.sleep(0.05)
         assert opened.read_text() == url
         assert ConsoleClient(box.port).sign_in(url).status == 303
+
+
+def test_idle_warm_workers_stop_and_the_console_shows_it(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "app", {"pinger": resource(name="pinger")})
+    with running_sandbox(project, "--idle-timeout", "1") as box:
+        client = ConsoleClient(box.port)
+        client.sign_in(console_url(box))
+        assert "no worker" in client.request("GET", "/_console/").text
+        box.client().invoke(FunctionName="pinger", Payload=b"{}")
+        assert "warm 1" in client.request("GET", "/_console/").text
+        deadline = time.monotonic() + 30
+        while "warm 1" in client.request("GET", "/_console/").text:
+            assert time.monotonic() < deadline, "the idle worker was not stopped"
+            time.sleep(0.1)
+        page = client.request("GET", "/_console/").text
+        assert "no worker" in page and "ok</span>" in page  # the last call is still shown
+
+
+def test_a_bad_idle_timeout_is_one_clear_line(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "app", {"pinger": resource(name="pinger")})
+    result = run_skyfn("sandbox", "--port", "0", "--idle-timeout", "0", cwd=project)
+    assert result.code != 0
+    assert "--idle-timeout" in result.err and "Traceback" not in result.err
