@@ -174,3 +174,16 @@ def test_a_bad_idle_timeout_is_one_clear_line(tmp_path: Path) -> None:
     result = run_skyfn("sandbox", "--port", "0", "--idle-timeout", "0", cwd=project)
     assert result.code != 0
     assert "--idle-timeout" in result.err and "Traceback" not in result.err
+
+
+def test_a_secret_removed_in_the_console_is_missing_again(box: Sandbox) -> None:
+    client = signed_in(box)
+    csrf = csrf_of(client.request("GET", "/_console/secrets").text)
+    form = {"csrf": csrf, "scope": "shared", "name": "GREETER_TOKEN", "value": VALUE}
+    assert client.request("POST", "/_console/secrets/set", form).status == 303
+    page = client.request("GET", "/_console/functions/greeter").text
+    assert "<td>shared</td>" in page
+    del form["value"]
+    reply = client.request("POST", "/_console/secrets/remove", form)
+    assert reply.status == 303 and "removed" in reply.headers["location"]
+    assert "GREETER_TOKEN</strong> is missing" in client.request("GET", "/_console/secrets").text
