@@ -7,7 +7,7 @@ RUN_STAMP := $(VENV)/.installed-run
 BENCH_STAMP := $(VENV)/.installed-bench
 DEMO   := examples/say-hello
 
-.PHONY: demo test lint typecheck unit unit-fast bench clean
+.PHONY: demo test lint typecheck unit unit-fast bench screenshots clean
 
 $(BIN)/python:
 	@echo "--- creating the virtual environment $(VENV)"
@@ -33,6 +33,10 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py
+
+# One PNG per console page in docs/console/ (needs chromium and chromedriver; see README).
+screenshots: $(STAMP)
+	$(BIN)/python -m tests.support.screenshots docs/console
 
 demo: $(RUN_STAMP)
 	@echo "--- store a demo secret in the embedded store (from stdin, never shown)"

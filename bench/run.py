@@ -31,6 +31,7 @@ from bench import (  # noqa: E402
     cold_start_ssm,
     fresh_secrets,
     host,
+    sandbox_scale,
     ssm_calls,
     synth,
 )
@@ -47,6 +48,7 @@ BENCHMARKS = (
     fresh_secrets,
     synth,
     host,
+    sandbox_scale,
 )  # goals in this order
 
 
@@ -69,6 +71,7 @@ def main(argv: list[str] | None = None) -> None:
             rows += fresh_secrets.rows(endpoint, work, max(3, repeat // 2))
         rows += host.rows(work, repeat)
         rows += synth.rows(work, max(3, repeat // 3))
+        rows += sandbox_scale.rows(work, max(3, repeat // 3))
     goal_list: list[Goal] = [goal for module in BENCHMARKS for goal in module.goals(rows)]
     duration = time.perf_counter() - started
     print(table(rows, goal_list))

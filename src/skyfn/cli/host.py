@@ -118,6 +118,16 @@ def invoke(
     help="Also accept requests whose Host header names NAME (repeatable); without --auth "
     "only the sandbox's own address is accepted, against DNS rebinding.",
 )
+@click.option(
+    "--idle-timeout",
+    type=click.FloatRange(min=1),
+    default=600.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Stop a warm worker after this long without a call (as Lambda reclaims idle "
+    "instances); its next call starts cold.",
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the web console in a browser.")
 @inherit_option
 def sandbox(
     port: int,
@@ -128,13 +138,18 @@ def sandbox(
     request_timeout: float,
     auth: bool,
     allowed_hosts: tuple[str, ...],
+    idle_timeout: float,
+    open_browser: bool,
     inherit: tuple[str, ...],
 ) -> None:
-    """Serve every function on the AWS Lambda Invoke API; reload on change; Ctrl-C stops.
+    """Serve every function on the AWS Lambda Invoke API and a web console (its URL, with
+    a token, is printed); reload on change; Ctrl-C stops.
 
     Your sandbox's secrets by default; --branch B serves with branch B's secrets and values
     (read from the store B deploys from, ssm, unless --store).
     """
+    from dataclasses import replace
+
     from skyfn.host.access import AccessPolicy
     from skyfn.host.sandbox import run as run_sandbox
 
@@ -144,10 +159,11 @@ def sandbox(
         project,
         scope,
         choose_secret_store(project, scope, store),
-        _options(inherit),
+        replace(_options(inherit), idle_timeout=idle_timeout),
         address,
         port,
         lambda line: click.echo(line),
         request_timeout,
         AccessPolicy.for_address(address, allowed_hosts, auth),
+        open_browser,
     )

@@ -61,6 +61,7 @@ class HostOptions:
     region: str = "us-east-1"
     inherit: tuple[str, ...] = ()  # --inherit-env NAME, in order
     max_workers: int = 4
+    idle_timeout: float | None = None  # seconds a warm worker waits for a call (None: forever)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from skyfn.runtime import local_reader
 from skyfn.runtime.stores import StoreName
 
 if TYPE_CHECKING:
+    from skyfn.host.console import Console
     from skyfn.secrets.local import CommitWatch
 
 SECRET_POLL_SECONDS = 1.0  # a remote store's secrets reach the next call within ~2 s
@@ -129,6 +130,22 @@ def bind(
         raise SkyfnError(f"cannot listen on {address}:{port}: {exc.strerror or exc}") from None
 
 
+def attach_console(server: InvokeServer, sandbox: Sandbox) -> Console:
+    """Serve the web console at ``/_console/`` on the Invoke API's port."""
+    from skyfn.host.console import Console
+    from skyfn.secrets.registry import open_store
+
+    console = Console(
+        sandbox.host,
+        server.access,
+        int(server.server_address[1]),
+        lambda: open_store(sandbox.store),
+        server.url,
+    )
+    server.gateway.console = console
+    return console
+
+
 def table(model: Model, url: str, functions: Sequence[Function] | None = None) -> list[str]:
     shown = model.functions if functions is None else functions
     width = max([len("FUNCTION"), *(len(f.name) for f in shown)])
@@ -169,6 +186,7 @@ def run(
     echo: Callable[[str], None],
     request_timeout: float = REQUEST_TIMEOUT,
     access: AccessPolicy | None = None,
+    open_browser: bool = False,
 ) -> None:
     sink = LogSink()
     access = access if access is not None else AccessPolicy.for_address(address)
@@ -183,6 +201,7 @@ def run(
         sandbox.host.close()
         raise
     sandbox.url = server.url
+    console = attach_console(server, sandbox)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -214,10 +233,16 @@ def run(
             echo(line)
         for line in access_lines(access, server.url, sandbox.model, options.region):
             echo(line)
+        echo(f"console: {console.session.url(server.url)}")
+        if open_browser:
+            import webbrowser
+
+            webbrowser.open(console.session.url(server.url))
         echo(f"watching {project.backend_dir}; Ctrl-C to stop")
         while not stop.wait(0.5):
             pass
     finally:
+        console.live.close()
         if serving.is_alive():
             server.shutdown()
         server.server_close()
