@@ -16,7 +16,8 @@ from skyfn.synth.run import generate_env
 from tests.support.projects import make_project, resource
 
 # One handler that does what its event asks: sleep, print, exit, raise; it answers with its
-# process id (to tell warm from cold instances), the event and GREETING.
+# process id (to tell warm from cold instances), the event and GREETING; or, asked for
+# its context, the invoked ARN and the client context.
 PROBE = """\
 import os, time
 
@@ -29,6 +30,13 @@ def handler(event, context):
         os._exit(event["exit"])
     if event.get("raise"):
         raise ValueError(event["raise"])
+    if event.get("context"):
+        client = context.client_context
+        return {
+            "arn": context.invoked_function_arn,
+            "custom": client.custom if client is not None else None,
+            "app": client.client.app_title if client is not None and client.client else None,
+        }
     return {"pid": os.getpid(), "event": event, "greeting": os.environ.get("GREETING")}
 """
 

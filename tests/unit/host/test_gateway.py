@@ -328,3 +328,40 @@ def test_error_shape_and_response_are_plain_frozen_data() -> None:
     }
     with pytest.raises(dataclasses.FrozenInstanceError):
         response.status = 200  # type: ignore[misc]
+
+
+CONTEXT = b'{"context": true}'
+
+
+@pytest.mark.parametrize(
+    ("name", "path_suffix", "qualifier"),
+    [("probe:$LATEST", "", "$LATEST"), ("probe", "?Qualifier=live", "live"), ("probe", "", None)],
+)
+def test_a_qualifier_reaches_the_invoked_arn(
+    api: LocalGateway, name: str, path_suffix: str, qualifier: str | None
+) -> None:
+    path = PATH.format(name) + path_suffix
+    answer = result(api.handle_request("POST", path, {}, CONTEXT))
+    base = function_arn(REGION, "probe")
+    assert answer["arn"] == (f"{base}:{qualifier}" if qualifier else base)
+
+
+def test_the_client_context_header_reaches_context_client_context(api: LocalGateway) -> None:
+    header = base64.b64encode(
+        json.dumps({"client": {"app_title": "shop"}, "custom": {"tenant": "t1"}}).encode()
+    ).decode()
+    answer = result(post(api, "probe", CONTEXT, {"X-Amz-Client-Context": header}))
+    assert answer == {
+        "arn": function_arn(REGION, "probe"),
+        "custom": {"tenant": "t1"},
+        "app": "shop",
+    }
+
+
+@pytest.mark.parametrize("header", ["not base64!", base64.b64encode(b"[1, 2]").decode()])
+def test_a_client_context_that_is_not_base64_json_is_refused(
+    api: LocalGateway, header: str
+) -> None:
+    response = post(api, "probe", CONTEXT, {"X-Amz-Client-Context": header})
+    assert response.status == 400
+    assert "X-Amz-Client-Context" in json.loads(response.body)["Message"]
