@@ -125,9 +125,12 @@ def test_invoke_with_a_saved_event_shows_result_and_logs(driver: Any, box: Sandb
     driver.get(f"{base}functions/pinger/invoke")
     Select(driver.find_element(By.ID, "saved")).select_by_visible_text("alice")
     click(driver, "form[method=get] button")
-    assert json.loads(driver.find_element(By.ID, "event").get_attribute("value")) == {
-        "who": "alice"
-    }
+
+    def loaded() -> bool:  # the button loads a new page: wait for it, not the old one
+        value = driver.find_element(By.ID, "event").get_attribute("value")
+        return bool(json.loads(value) == {"who": "alice"})
+
+    wait_for(loaded, "the saved event in the editor")
     click(driver, "#invoke")
     wait_for(lambda: "ms" in text(driver, "#outcome"), "an outcome")
     assert json.loads(text(driver, "#result")) == {"pong": "alice"}
