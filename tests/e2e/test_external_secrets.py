@@ -182,3 +182,23 @@ def test_secret_set_remove_and_import_refuse_an_external_name(tmp_path: Path) ->
     assert removed.code != 0 and "never writes it" in removed.err
     listed = run_skyfn("secret", "list", cwd=root)
     assert "PARTNER_TOKEN" not in listed.out and "OTHER" not in listed.out
+
+
+def test_a_local_sandbox_worker_reads_external_references_itself(aws: Aws, tmp_path: Path) -> None:
+    handler = (
+        "from skyfn_env.fn import env\ndef handler(event, context):\n    return [env.OWN, env.DB]\n"
+    )
+    root = make_project(
+        tmp_path / "app",
+        {
+            "fn": resource(
+                '{"OWN": secret("OWN_KEY"), "DB": aws_secret("prod/db", key="password")}', name="fn"
+            )
+        },
+        {"fn": handler},
+    )
+    put_db("pw-local", create=True)
+    assert run_skyfn("secret", "set", "OWN_KEY", cwd=root, stdin="own-local\n").code == 0
+    result = run_skyfn("invoke", "fn", cwd=root, env=aws.env)
+    assert result.code == 0, result.err
+    assert json.loads(result.out) == ["own-local", "pw-local"]

@@ -42,7 +42,8 @@ from skyfn.synth.run import artifact_dir, synth
 DEPLOY_PERMISSIONS = (
     "sts:GetCallerIdentity, s3:ListAllMyBuckets, s3 (on the staging bucket), "
     "cloudformation:*, iam:*Role*, lambda:*, ssm:DescribeParameters (and, for the check "
-    "that no secret value is deployed, ssm:GetParameters and kms:Decrypt)"
+    "that no secret value is deployed, ssm:GetParameters and kms:Decrypt); for external "
+    "references, secretsmanager:DescribeSecret and kms:DescribeKey"
 )
 
 
