@@ -20,6 +20,7 @@ from skyfn.project import open_project
 from skyfn.secrets import external
 from skyfn.synth.run import load_model
 from tests.support.aws import Aws
+from tests.support.cli import run_skyfn
 from tests.support.projects import make_project, resource
 
 ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:partner/token-AbCdEf"
@@ -115,3 +116,29 @@ def test_the_deploy_grants_a_customer_managed_key_it_reads_from_metadata(
     assert all(s.exists for s in states)
     parameters = kms_key_parameters(model, names.function_ids(model), states)
     assert parameters == {"KmsKeysMixed": key_arn, "KmsKeysSm": ""}
+
+
+def test_pipeline_deploy_passes_the_customer_managed_key_to_the_stack(
+    aws: Aws, tmp_path: Path
+) -> None:
+    key_arn = boto3.client("kms").create_key(Description="legacy key")["KeyMetadata"]["Arn"]
+    boto3.client("ssm").put_parameter(
+        Name="/legacy/api-key", Value="legacy-value-1", Type="SecureString", KeyId=key_arn
+    )
+    root = make_project(
+        tmp_path / "app", {"fn": resource('{"LEGACY": ssm_parameter("/legacy/api-key")}')}
+    )
+    result = run_skyfn("pipeline-deploy", "--branch", "main", cwd=root, env=aws.env)
+    assert result.code == 0, result.err
+    stack = boto3.client("cloudformation").describe_stacks(
+        StackName=names.stack_name("testapp", "main")
+    )["Stacks"][0]
+    parameters = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
+    # moto shows a CommaDelimitedList's value as the list's repr; AWS as the text given
+    assert parameters["KmsKeysFn"] in (key_arn, repr([key_arn]))
+    iam = boto3.client("iam")
+    role = next(r for r in iam.list_roles()["Roles"] if "Fn" in r["RoleName"])
+    policy = iam.get_role_policy(RoleName=role["RoleName"], PolicyName="skyfn-secrets")
+    # moto keeps a CloudFormation-made policy as the repr of the resolved document
+    document = str(policy["PolicyDocument"])
+    assert "DecryptExternalWithTheirKeys" in document and key_arn in document, document
