@@ -219,6 +219,14 @@ def apply_overrides(
         if overrides.secrets:
             raise SkyfnError(f"function {function.name} has no secrets; drop secrets=")
         return None
+    external = sorted(
+        {s.secret_name for s in function.secrets if s.external} & set(overrides.secrets)
+    )
+    if external:
+        raise SkyfnError(
+            f"function {function.name}: {', '.join(external)} is an external reference "
+            "(aws_secret, ssm_parameter), read from AWS: secrets= cannot replace it"
+        )
     known = {s.secret_name for s in function.secrets}
     unknown = sorted(set(overrides.secrets) - known)
     if unknown:

@@ -59,3 +59,13 @@ def test_bad_external_references_are_refused_at_synth(
         model_of(tmp_path, '{"XY": ' + environment + "}")
     assert f"function fn: environment XY: {environment.split('(')[0]}(" in str(caught.value)
     assert problem in str(caught.value)
+
+
+def test_the_pytest_plugin_cannot_replace_an_external_reference(tmp_path: Path) -> None:
+    from skyfn.errors import SkyfnError
+    from skyfn.host.environment import Overrides, apply_overrides
+
+    model = model_of(tmp_path, '{"DB": aws_secret("prod/db", key="password")}')
+    with pytest.raises(SkyfnError) as caught:
+        apply_overrides({}, model.functions[0], Overrides(secrets={"prod/db": "x"}))
+    assert "prod/db is an external reference" in str(caught.value)
