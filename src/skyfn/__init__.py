@@ -15,20 +15,28 @@ __all__ = [
     "DefinitionError",
     "SkyfnError",
     "__version__",
+    "aws_secret",
     "define_backend",
     "define_function",
     "secret",
+    "ssm_parameter",
 ]
 
 if TYPE_CHECKING:
-    from skyfn.definition import define_backend, define_function, secret
+    from skyfn.definition import (
+        aws_secret,
+        define_backend,
+        define_function,
+        secret,
+        ssm_parameter,
+    )
     from skyfn.errors import DefinitionError, SkyfnError
 
 
 def __getattr__(name: str) -> Any:
     # Lazy, so a function process that imports skyfn.runtime does not pay for the
     # definition API (dataclasses, inspect, ...) on its cold start.
-    if name in ("define_backend", "define_function", "secret"):
+    if name in ("aws_secret", "define_backend", "define_function", "secret", "ssm_parameter"):
         from skyfn import definition
 
         return getattr(definition, name)

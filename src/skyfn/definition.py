@@ -55,6 +55,63 @@ def secret(
 
 
 @dataclass(frozen=True)
+class External:
+    """A reference to a secret skyfn reads but never writes: ``aws_secret`` (Secrets
+    Manager) or ``ssm_parameter`` (SSM Parameter Store)."""
+
+    store: str  # "secretsmanager" or "ssm"
+    name: object  # a Secrets Manager name or ARN, or an SSM parameter name; checked at synth
+    key: object = None  # Secrets Manager: a field of the secret's JSON object
+    description: object = None
+    max_age: object = DEFAULT
+    version: object = None  # SSM: a pinned version (int)
+    version_stage: object = None  # Secrets Manager pins
+    version_id: object = None
+
+    def __repr__(self) -> str:
+        if self.store == "ssm":
+            return f"ssm_parameter({self.name!r})"
+        return f"aws_secret({self.name!r}" + (f", key={self.key!r})" if self.key else ")")
+
+
+def aws_secret(
+    name_or_arn: str,
+    *,
+    key: str | None = None,
+    description: str | None = None,
+    max_age: int | str | None = DEFAULT,
+    version_stage: str | None = None,
+    version_id: str | None = None,
+) -> External:
+    """Reference an existing AWS Secrets Manager secret (its name or full ARN), which skyfn
+    never writes. ``key`` picks one field of a secret whose value is a JSON object.
+    ``version_stage`` (e.g. ``"AWSPREVIOUS"``) or ``version_id`` pins a version, never
+    refreshed; otherwise it is re-read after ``max_age`` seconds, like ``secret``."""
+    return External(
+        "secretsmanager",
+        name_or_arn,
+        key=key,
+        description=description,
+        max_age=max_age,
+        version_stage=version_stage,
+        version_id=version_id,
+    )
+
+
+def ssm_parameter(
+    name: str,
+    *,
+    description: str | None = None,
+    max_age: int | str | None = DEFAULT,
+    version: int | None = None,
+) -> External:
+    """Reference an existing SSM parameter (e.g. ``"/legacy/api-key"``; a SecureString is
+    decrypted), which skyfn never writes. ``version=N`` pins it; otherwise it is re-read
+    after ``max_age`` seconds, like ``secret``."""
+    return External("ssm", name, description=description, max_age=max_age, version=version)
+
+
+@dataclass(frozen=True)
 class FunctionDefinition:
     name: str | None
     entry: str
@@ -78,7 +135,7 @@ def define_function(
     entry: str = "handler.py",
     timeout_seconds: int = 3,
     memory_mb: int = 128,
-    environment: Mapping[str, EnvInput | Secret] | None = None,
+    environment: Mapping[str, EnvInput | Secret | External] | None = None,
     runtime: str | None = None,
     log_format: str | None = None,
     log_level: str | None = None,

@@ -77,6 +77,9 @@ class SecretRef:
     pattern: str | None = None  # the value must match it (re.search)
     max_age: int | None = DEFAULT_MAX_AGE  # seconds between re-reads; None: once per start
     version: int | None = None  # pinned: this version of the path where it resolves
+    # An external reference (aws_secret, ssm_parameter): the store it lives in; skyfn never
+    # writes it. Its one path names that store (``contract.external_path``).
+    external: StoreName | None = None
 
     @property
     def placeholder(self) -> str:

@@ -17,9 +17,11 @@ def test_the_definition_api_is_pinned() -> None:
         "DefinitionError",
         "SkyfnError",
         "__version__",
+        "aws_secret",
         "define_backend",
         "define_function",
         "secret",
+        "ssm_parameter",
     ]
     for name in skyfn.__all__:
         assert getattr(skyfn, name) is not None

@@ -87,6 +87,22 @@ def warn_missing_secrets(model: Model, store: StoreName) -> None:
         return
     for item in missing:
         click.echo(f"warning: {item.message}", err=True)
+    warn_missing_external(model)
+
+
+def warn_missing_external(model: Model) -> None:
+    """Only a warning at synth (pipeline-deploy refuses): which external references do not
+    exist, from metadata only."""
+    from skyfn.secrets import external
+
+    try:
+        with quick_calls():
+            states = external.check(model)
+    except SkyfnError as exc:
+        click.echo(f"warning: could not check the external secret references: {exc}", err=True)
+        return
+    for state in external.missing(states):
+        click.echo(f"warning: {state.message}", err=True)
 
 
 def _print_summary(project: Project, result: SynthResult) -> None:

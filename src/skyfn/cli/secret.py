@@ -46,6 +46,25 @@ def open_target(
     )
 
 
+def refuse_external(*names: str) -> None:
+    """``secret set/remove/import`` never write a secret the backend references as external
+    (``aws_secret``, ``ssm_parameter``); a backend that does not load is not consulted."""
+    from skyfn.backend_loader import load_backend
+    from skyfn.secrets.external import owners
+
+    try:
+        backend = load_backend(current_project())
+    except SkyfnError:
+        return
+    for name in names:
+        found = owners(backend, name)
+        if found:
+            raise SkyfnError(
+                f"{name} is an external secret of {', '.join(found)}: skyfn reads it but never "
+                "writes it; change it where it lives (Secrets Manager or SSM Parameter Store)"
+            )
+
+
 def stamp(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -66,6 +85,7 @@ def set_command(
     On a terminal the value is asked twice, hidden. Otherwise it is all of stdin, with one
     trailing newline removed (so `echo VALUE | skyfn secret set NAME` stores VALUE).
     """
+    refuse_external(name)
     scopes.check_secret_name(name)
     target = open_target(branch, shared, identifier, store)
     if sys.stdin.isatty():
@@ -180,6 +200,7 @@ def remove_command(
     if (name is None) == (not remove_all):
         raise SkyfnError("give either a secret NAME or --all (not both)")
     if name is not None:
+        refuse_external(name)
         scopes.check_secret_name(name)
         target = open_target(branch, shared, identifier, store)
         manage.remove_secret(target, name)
@@ -213,6 +234,7 @@ def import_command(
 ) -> None:
     """Set every KEY=value of a dotenv FILE as a secret (values taken literally)."""
     values = read_dotenv(file)
+    refuse_external(*values)
     target = open_target(branch, shared, identifier, store)
     from skyfn.cli.secret_status import check_pattern
 

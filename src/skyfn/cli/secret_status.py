@@ -11,7 +11,7 @@ import click
 from skyfn import scope as scopes
 from skyfn.cli.common import current_project
 from skyfn.errors import SkyfnError
-from skyfn.model import Scope
+from skyfn.model import Model, Scope
 from skyfn.runtime.stores import USER_STORES
 from skyfn.secrets import status
 from skyfn.secrets.choice import choose_secret_store
@@ -29,6 +29,8 @@ def _stamp(cell: status.Cell) -> str:
 def describe(cell: status.Cell) -> str:
     if cell.state == status.MISSING:
         return status.MISSING
+    if cell.state == status.EXISTS:
+        return "exists (external)"
     return f"{cell.state} v{cell.version} ({cell.source}) {_stamp(cell)}"
 
 
@@ -88,7 +90,9 @@ def status_command(
         column, unreferenced = status.column(project.app_id, scope, store_of(scope), refs)
         cells.update({(name, scope): cell for name, cell in column.items()})
         extra += [u for u in unreferenced if u not in extra]
-    board = status.Board(tuple(columns), refs, cells, tuple(extra))
+    external_refs, external_cells = external_rows(model, columns)
+    cells.update(external_cells)
+    board = status.Board(tuple(columns), (*refs, *external_refs), cells, tuple(extra))
     if as_json:
         click.echo(json.dumps(as_data(board), indent=2))
     else:
@@ -96,6 +100,22 @@ def status_command(
             click.echo(line)
     if not board.ok:
         sys.exit(1)
+
+
+def external_rows(
+    model: Model, columns: list[Scope]
+) -> tuple[list[status.Reference], dict[tuple[str, Scope], status.Cell]]:
+    """The external references' rows; when AWS cannot be asked, a warning and none."""
+    from skyfn.aws import quick_calls
+    from skyfn.secrets import external
+
+    try:
+        with quick_calls():
+            states = external.check(model)
+    except SkyfnError as exc:
+        click.echo(f"warning: could not check the external secret references: {exc}", err=True)
+        return [], {}
+    return status.external_rows(states, columns)
 
 
 def render(board: status.Board, app_id: str) -> list[str]:
@@ -137,6 +157,8 @@ def as_data(board: status.Board) -> dict[str, Any]:
     def cell(c: status.Cell) -> dict[str, Any]:
         if c.state == status.MISSING:
             return {"state": "missing"}
+        if c.state == status.EXISTS:
+            return {"state": "exists", "from": "external"}
         assert c.last_changed is not None
         return {
             "state": c.state.lower(),

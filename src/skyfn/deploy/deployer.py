@@ -45,7 +45,7 @@ class StackRequest:
 
     stack_name: str
     template_body: str
-    code_keys: Mapping[str, str]  # template parameter -> S3 key
+    code_keys: Mapping[str, str]  # template parameter -> value (S3 keys, KMS key ARNs)
     uploads: Sequence[Upload]
     tags: Mapping[str, str]
     outputs: Mapping[str, str]  # output key -> skyfn function name

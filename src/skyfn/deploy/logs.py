@@ -104,7 +104,12 @@ class LogReader:
 
 
 def secret_values(paths: list[str]) -> list[str]:
-    return [v.value for v in SsmStore().read_many(paths).values()]
+    from skyfn.runtime.contract import is_external
+    from skyfn.secrets import external
+
+    own = [p for p in paths if not is_external(p)]
+    values = [v.value for v in SsmStore().read_many(own).values()] if own else []
+    return values + list(external.read_values(p for p in paths if is_external(p)).values())
 
 
 def function_logs(

@@ -17,6 +17,7 @@ from skyfn.deploy import leakcheck, names
 from skyfn.deploy.bundle import build_bundle
 from skyfn.deploy.deployer import Deployer, DeployResult, Say, StackRequest, Upload
 from skyfn.deploy.diff import Diff
+from skyfn.deploy.policy import has_external, kms_keys_parameter
 from skyfn.deploy.preview import READ_PERMISSIONS, diff_request
 from skyfn.deploy.staging import SETTING
 from skyfn.deploy.template import (
@@ -31,7 +32,9 @@ from skyfn.deploy.template import (
 from skyfn.errors import SkyfnError
 from skyfn.model import Model
 from skyfn.project import Project
+from skyfn.runtime.contract import is_external
 from skyfn.runtime.stores import DEPLOY_STORE
+from skyfn.secrets import external
 from skyfn.secrets.check import check_model
 from skyfn.secrets.ssm import SsmStore
 from skyfn.synth.run import artifact_dir, synth
@@ -39,7 +42,8 @@ from skyfn.synth.run import artifact_dir, synth
 DEPLOY_PERMISSIONS = (
     "sts:GetCallerIdentity, s3:ListAllMyBuckets, s3 (on the staging bucket), "
     "cloudformation:*, iam:*Role*, lambda:*, ssm:DescribeParameters (and, for the check "
-    "that no secret value is deployed, ssm:GetParameters and kms:Decrypt)"
+    "that no secret value is deployed, ssm:GetParameters and kms:Decrypt); for external "
+    "references, secretsmanager:DescribeSecret and kms:DescribeKey"
 )
 
 
@@ -85,8 +89,10 @@ def deploy_branch(
             lines = [f"{len(missing)} secret(s) missing; nothing was deployed. Set them first:"]
             lines += [f"  {item.message}" for item in missing]
             raise SkyfnError("\n".join(lines))
+    states = check_external(model)
+    with aws_errors(f"deploy {model.scope.label}", DEPLOY_PERMISSIONS):
         say(f"deploying app {model.app_id}, {model.scope.label}")
-        request = stack_request(project, model, say)
+        request = stack_request(project, model, say, states)
         check_secret_values(project, model, request, say)
         deployer = Deployer(say, staging_bucket=bucket)
         preview = diff_request(request, deployer.session)
@@ -99,14 +105,40 @@ def deploy_branch(
 def branch_diff(project: Project, branch: str, app_id: str | None, say: Say) -> Diff:
     """What ``deploy_branch`` would change, from read-only AWS calls (see preview)."""
     project, model = branch_model(project, branch, app_id)
-    request = stack_request(project, model, say)
+    request = stack_request(project, model, say, external.check(model))
     with aws_errors(f"compare {model.scope.label} with its stack", READ_PERMISSIONS):
         return diff_request(request)
 
 
-def stack_request(project: Project, model: Model, say: Say) -> StackRequest:
+def check_external(model: Model) -> list[external.ExternalState]:
+    """The external references' states; refuse (before any change) when one is missing."""
+    states = external.check(model)
+    absent = external.missing(states)
+    if absent:
+        lines = [f"{len(absent)} external secret(s) missing; nothing was deployed:"]
+        lines += [f"  {item.message}" for item in absent]
+        raise SkyfnError("\n".join(lines))
+    return states
+
+
+def kms_key_parameters(
+    model: Model, ids: Mapping[str, str], states: list[external.ExternalState]
+) -> dict[str, str]:
+    """Each function's ``KmsKeys<Fn>`` template parameter: its external references'
+    customer managed keys (empty: none)."""
+    keys: dict[str, set[str]] = {f.name: set() for f in model.functions if has_external(f)}
+    for state in states:
+        if state.kms_key is not None:
+            keys.setdefault(state.function, set()).add(state.kms_key)
+    return {kms_keys_parameter(ids[name]): ",".join(sorted(found)) for name, found in keys.items()}
+
+
+def stack_request(
+    project: Project, model: Model, say: Say, states: list[external.ExternalState] | None = None
+) -> StackRequest:
     """Bundle every function (written to ``.skyfn/bundles/<scope>/`` for inspection) and
-    describe the stack that runs them."""
+    describe the stack that runs them (``states``: the external references', whose KMS
+    keys become template parameters)."""
     if not model.functions:
         raise SkyfnError("the backend defines no functions; nothing to deploy")
     ids = names.function_ids(model)
@@ -124,6 +156,7 @@ def stack_request(project: Project, model: Model, say: Say) -> StackRequest:
         code_keys[key_parameter(ids[function.name])] = key
         label = _shown(project, folder / f"{function.name}.zip")
         uploads.append(Upload(key, bundle.data, label, function.name))
+    code_keys.update(kms_key_parameters(model, ids, states or []))
     return StackRequest(
         stack_name=names.stack_name(model.app_id, model.scope.name),
         legacy_stack_name=names.legacy_stack_name(model.app_id, model.scope.name),
@@ -140,7 +173,8 @@ def _shown(project: Project, path: Path) -> str:
 
 
 def _read_ssm(paths: list[str]) -> dict[str, str]:
-    return {p: v.value for p, v in SsmStore().read_many(paths).items()}
+    own = [p for p in paths if not is_external(p)]  # skyfn does not read external values
+    return {p: v.value for p, v in SsmStore().read_many(own).items()} if own else {}
 
 
 def check_secret_values(

@@ -13,6 +13,8 @@ from typing import Any
 
 from skyfn import __version__
 from skyfn.deploy import names
+from skyfn.deploy.policy import secrets_policy
+from skyfn.deploy.policy import template_parameters as policy_parameters
 from skyfn.model import Function, Model
 from skyfn.project import Project
 from skyfn.runtime import contract
@@ -22,7 +24,6 @@ from skyfn.synth.run import artifact_dir
 TEMPLATE_FILE = "template.json"
 BUCKET_PARAMETER = "CodeBucket"
 BASIC_LOGGING = "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
-SSM_KEY_ALIAS = "alias/aws/ssm"
 
 Json = dict[str, Any]
 
@@ -65,13 +66,17 @@ def render_template(model: Model) -> Json:
     }
     resources: Json = {}
     outputs: Json = {}
+    conditions: Json = {}
     for function in model.functions:
         base = ids[function.name]
         parameters[key_parameter(base)] = {
             "Type": "String",
             "Description": f"S3 key of the bundle of function {function.name}",
         }
-        resources[role_logical_id(base)] = _role(function, tag_list)
+        resources[role_logical_id(base)] = _role(function, base, tag_list)
+        extra_parameters, extra_conditions = policy_parameters(function, base)
+        parameters.update(extra_parameters)
+        conditions.update(extra_conditions)
         physical = names.function_name(model.app_id, model.scope.name, function.name)
         resources[function_logical_id(base)] = _function(function, base, physical, tag_list)
         outputs[arn_output(base)] = {
@@ -84,6 +89,7 @@ def render_template(model: Model) -> Json:
             f"skyfn app {model.app_id}, branch {model.scope.name} (skyfn {__version__})"
         ),
         "Parameters": parameters,
+        **({"Conditions": conditions} if conditions else {}),
         "Resources": resources,
         "Outputs": outputs,
     }
@@ -108,12 +114,6 @@ def deployed_variables(function: Function) -> dict[str, str]:
     if contract.SECRETS_VAR in variables:
         variables[contract.STORE_VAR] = DEPLOY_STORE
     return variables
-
-
-def parameter_arn(path: str) -> Json:
-    return {
-        "Fn::Sub": f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter{path}"
-    }
 
 
 def _function(function: Function, base: str, physical: str, tag_list: list[Json]) -> Json:
@@ -148,7 +148,7 @@ def logging_config(function: Function) -> Json:
     return {"LoggingConfig": config}
 
 
-def _role(function: Function, tag_list: list[Json]) -> Json:
+def _role(function: Function, base: str, tag_list: list[Json]) -> Json:
     properties: Json = {
         "Description": f"Runs skyfn function {function.name}",
         "AssumeRolePolicyDocument": {
@@ -164,39 +164,7 @@ def _role(function: Function, tag_list: list[Json]) -> Json:
         "ManagedPolicyArns": [{"Fn::Sub": BASIC_LOGGING}],
         "Tags": tag_list,
     }
-    paths = sorted({path for ref in function.secrets for path in ref.paths})
-    if paths:
-        properties["Policies"] = [
-            {"PolicyName": "skyfn-secrets", "PolicyDocument": _secrets_policy(paths)}
-        ]
+    policy = secrets_policy(function, base)
+    if policy is not None:
+        properties["Policies"] = [{"PolicyName": "skyfn-secrets", "PolicyDocument": policy}]
     return {"Type": "AWS::IAM::Role", "Properties": properties}
-
-
-def _secrets_policy(paths: list[str]) -> Json:
-    """Read exactly this function's secret parameters (scoped and shared), and decrypt them
-    with the SSM key, only through SSM."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "ReadOwnSecrets",
-                "Effect": "Allow",
-                "Action": "ssm:GetParameters",
-                "Resource": [parameter_arn(path) for path in paths],
-            },
-            {
-                "Sid": "DecryptWithSsmKey",
-                "Effect": "Allow",
-                "Action": "kms:Decrypt",
-                "Resource": {
-                    "Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*"
-                },
-                "Condition": {
-                    "StringEquals": {
-                        "kms:ViaService": {"Fn::Sub": "ssm.${AWS::Region}.amazonaws.com"}
-                    },
-                    "ForAnyValue:StringEquals": {"kms:ResourceAliases": SSM_KEY_ALIAS},
-                },
-            },
-        ],
-    }

@@ -17,7 +17,8 @@ A worker sees exactly:
   in ``/proc/self/environ``;
   ``ssm``: AWS credentials as variables (resolved from your profile or SSO by boto3 when
   they are not variables already), as a deployed function has its role's, and the
-  endpoint variables: the worker reads SSM itself, as on Lambda;
+  endpoint variables: the worker reads SSM itself, as on Lambda; the same for a function
+  with external references (``aws_secret``, ``ssm_parameter``), whatever its store;
 - each ``--inherit-env NAME`` the developer passes, deliberately.
 
 Nothing else from the developer's shell reaches the function.
@@ -29,7 +30,7 @@ import functools
 import os
 import sys
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +42,7 @@ from skyfn.host import secret_handover, task_root
 from skyfn.model import Function, Model
 from skyfn.project import generated_dir
 from skyfn.runtime import contract, lambda_platform
-from skyfn.runtime.stores import AWS_STORES, HANDED_OVER, PIPE_STORE, StoreName
+from skyfn.runtime.stores import AWS_STORES, HANDED_OVER, PIPE_STORE
 from skyfn.synth import rules
 
 BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -155,17 +156,24 @@ def build(
         # read here, in the host; the worker gets the values, never the store's access
         handover = secret_handover.message(variables, store, inline or {})
         variables[contract.STORE_VAR] = PIPE_STORE
-    elif function.secrets:
-        access = store_access(model.secret_store, environ)
+    if function.secrets:
+        access = store_access(stores_read(function, store), environ)
         variables.update({k: v for k, v in access.items() if k not in options.inherit})
     from skyfn.host import interpreter
 
     return WorkerEnvironment(variables, root, handover, interpreter.find(function.python_version))
 
 
-def store_access(store: StoreName, environ: Mapping[str, str]) -> dict[str, str]:
-    """What the worker needs to read a store itself (ssm, secretsmanager: as on Lambda)."""
-    if store in AWS_STORES:
+def stores_read(function: Function, store: str) -> set[str]:
+    """The stores the worker reads itself: its own (unless handed over) and those of its
+    external references (``aws_secret``, ``ssm_parameter``)."""
+    own = set() if store in HANDED_OVER else {store}
+    return own | {str(ref.external) for ref in function.secrets if ref.external}
+
+
+def store_access(stores: Collection[str], environ: Mapping[str, str]) -> dict[str, str]:
+    """What the worker needs to read ``stores`` itself (ssm, secretsmanager: as on Lambda)."""
+    if any(store in AWS_STORES for store in stores):
         access = {name: environ[name] for name in AWS_ACCESS if name in environ}
         access.update(aws_credentials(environ))
         return access
@@ -211,6 +219,14 @@ def apply_overrides(
         if overrides.secrets:
             raise SkyfnError(f"function {function.name} has no secrets; drop secrets=")
         return None
+    external = sorted(
+        {s.secret_name for s in function.secrets if s.external} & set(overrides.secrets)
+    )
+    if external:
+        raise SkyfnError(
+            f"function {function.name}: {', '.join(external)} is an external reference "
+            "(aws_secret, ssm_parameter), read from AWS: secrets= cannot replace it"
+        )
     known = {s.secret_name for s in function.secrets}
     unknown = sorted(set(overrides.secrets) - known)
     if unknown:

@@ -51,8 +51,12 @@ def resolve_secrets(model: Model, function: Function) -> dict[str, str]:
     """Each secret variable of ``function`` → its value (the first of its paths that is set)."""
     if not function.secrets:
         return {}
+    from skyfn.secrets import external
+
+    own = [p for ref in function.secrets if ref.external is None for p in ref.paths]
     store = open_store(model.secret_store)
-    found = store.read_many([p for ref in function.secrets for p in ref.paths])
+    found = {p: v.value for p, v in store.read_many(own).items()} if own else {}
+    found |= external.read_values(ref.paths[0] for ref in function.secrets if ref.external)
     values: dict[str, str] = {}
     for ref in function.secrets:
         hit = next((found[p] for p in ref.paths if p in found), None)
@@ -61,7 +65,7 @@ def resolve_secrets(model: Model, function: Function) -> dict[str, str]:
                 f"function {function.name}: {ref.key}: "
                 + missing_message(ref.secret_name, model.scope, ref.paths, model.secret_store)
             )
-        values[ref.key] = hit.value
+        values[ref.key] = hit
     return values
 
 

@@ -45,6 +45,8 @@ def message(variables: Mapping[str, str], store: str, inline: Mapping[str, str])
     ``store``; ``inline``: path → value for the ``inline`` store)."""
     try:
         spec, wanted = secrets.request({**variables, contract.STORE_VAR: store})
+        # external references (another store named in their path): the worker reads them
+        spec = {k: p for k, p in spec.items() if not contract.is_external(p[0])}
         reader = _Recording(open_store(store, inline))
         values = secrets.resolve(spec, reader, wanted)
     except SecretNotFound as exc:

@@ -35,10 +35,17 @@ def resolve_secrets() -> dict[str, str]:
     os.environ.update(values)
     from skyfn.runtime.stores import READ_ONCE
 
-    if wanted.store not in READ_ONCE:
+    # what a local host handed over is never re-read (the sandbox restarts the worker);
+    # external references the worker reads itself are
+    again = {
+        key: paths
+        for key, paths in spec.items()
+        if contract.path_store(paths[0], wanted.store)[0] not in READ_ONCE
+    }
+    if again:
         from skyfn.runtime import freshness
 
-        freshness.track(spec, wanted)
+        freshness.track(again, wanted)
     return values
 
 

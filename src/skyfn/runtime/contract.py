@@ -44,3 +44,31 @@ def scope_ref(kind: str, name: str) -> str:
 def pinned_path(path: str, version: int) -> str:
     """A path read at one version (SSM's ``name:N`` selector; the local store reads it too)."""
     return f"{path}:{version}"
+
+
+# A path of SKYFN_SECRETS that does not start with "/" names its own store: "<prefix>:<id>"
+# (an external reference, read wherever SKYFN_SECRET_STORE points): "sm:prod/db#password",
+# "ssm:/legacy/api-key". A path starting with "/" is read from SKYFN_SECRET_STORE.
+EXTERNAL_PREFIXES = {"sm": "secretsmanager", "ssm": "ssm"}
+# A Secrets Manager id pinned to a version: "<id>|s:<stage>" or "<id>|v:<version id>",
+# before any "#<field>" (neither "|" nor "#" can appear in a secret's name or ARN).
+SM_STAGE, SM_VERSION_ID = "|s:", "|v:"
+
+
+def path_store(path: str, default: str) -> tuple[str, str]:
+    """(store, the path within it) of one SKYFN_SECRETS path."""
+    if path.startswith("/"):
+        return default, path
+    prefix, colon, rest = path.partition(":")
+    store = EXTERNAL_PREFIXES.get(prefix)
+    return (store, rest) if colon and store else (default, path)
+
+
+def external_path(store: str, inner: str) -> str:
+    """The SKYFN_SECRETS form of an external reference's path in ``store``."""
+    prefix = next(p for p, s in EXTERNAL_PREFIXES.items() if s == store)
+    return f"{prefix}:{inner}"
+
+
+def is_external(path: str) -> bool:
+    return not path.startswith("/") and path.partition(":")[0] in EXTERNAL_PREFIXES

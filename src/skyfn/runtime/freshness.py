@@ -75,7 +75,7 @@ class Tracker:
         from skyfn.runtime import secrets
 
         try:
-            reader = secrets.open_reader(self.wanted.store)
+            reader = secrets.Dispatch(self.wanted.store)  # opens only the stores it needs
             values = secrets.resolve({k: self.spec[k] for k in keys}, reader, self.wanted)
         except (SkyfnRuntimeError, OSError) as exc:
             self.failures += 1

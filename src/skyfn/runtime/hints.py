@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from skyfn.runtime.contract import SM_STAGE, SM_VERSION_ID, is_external, path_store
 from skyfn.runtime.stores import default_store
 
 
@@ -53,6 +54,8 @@ def missing_secret(
     """One line: which secret (and which variable of which function), where it was looked
     for, and the command that sets it."""
     used_by = f" (environment {key} of function {function})" if key and function else ""
+    if paths and is_external(paths[0]):
+        return missing_external(paths[0], used_by)
     pinned = paths[0].rpartition(":")[2] if paths and ":" in paths[0] else ""
     if pinned.isdigit():  # secret(NAME, version=N): the version is what is missing
         return (
@@ -67,4 +70,31 @@ def missing_secret(
     return (
         f"secret {name}{used_by} is not set for {describe_scope(scope)} in the {store} store "
         f"(looked in: {', '.join(paths)}). {fix}"
+    )
+
+
+STORE_LABELS = {"secretsmanager": "Secrets Manager", "ssm": "SSM Parameter Store"}
+
+
+def describe_external(path: str) -> str:
+    """``Secrets Manager secret prod/db (key password)``, ``SSM parameter /legacy/key``."""
+    store, inner = path_store(path, "")
+    if store == "ssm":
+        return f"SSM parameter {inner}"
+    secret_id, _, field = inner.partition("#")
+    for marker, what in ((SM_STAGE, "stage"), (SM_VERSION_ID, "version id")):
+        secret_id, found, pin = secret_id.partition(marker)
+        if found:
+            secret_id = f"{secret_id} ({what} {pin})"
+    return f"Secrets Manager secret {secret_id}" + (f" (key {field})" if field else "")
+
+
+def missing_external(path: str, used_by: str = "") -> str:
+    """An external reference (``aws_secret``, ``ssm_parameter``) that does not exist: skyfn
+    does not manage it, so the fix is outside skyfn."""
+    store, _ = path_store(path, "")
+    return (
+        f"{describe_external(path)}{used_by} does not exist (or is not readable) in "
+        f"{STORE_LABELS.get(store, store)}. It is an external reference that skyfn never "
+        "writes: create it there, or fix the name in the function's environment"
     )

@@ -4,6 +4,9 @@ Round 1 reads every secret's first (scoped) path in one ``read_many``; round 2 r
 next (shared) path of only those still missing; and so on. A reader whose reads cost the same
 for any number of paths (the local store: one SQL query) sets ``reads_all_paths`` and gets
 every path in a single round instead.
+
+A path that names its own store (an external reference, ``contract.path_store``) is read
+from that store: each round makes one ``read_many`` per store (``Dispatch``).
 """
 
 from __future__ import annotations
@@ -67,6 +70,30 @@ def open_reader(store: str) -> SecretReader:
     return reader
 
 
+class Dispatch:
+    """A ``SecretReader`` that reads each path from its own store: one ``read_many`` per
+    store a round, each store's reader opened on first use (``first``: the default's)."""
+
+    def __init__(self, default: str, first: SecretReader | None = None) -> None:
+        self.default = default
+        self.readers: dict[str, SecretReader] = {} if first is None else {default: first}
+        self.reads_all_paths = bool(getattr(first, "reads_all_paths", False))
+
+    def read_many(self, paths: Sequence[str]) -> dict[str, str]:
+        groups: dict[str, dict[str, str]] = {}  # store -> inner path -> path
+        for path in paths:
+            store, inner = contract.path_store(path, self.default)
+            groups.setdefault(store, {})[inner] = path
+        found: dict[str, str] = {}
+        for store, group in groups.items():
+            reader = self.readers.get(store)
+            if reader is None:
+                reader = self.readers[store] = open_reader(store)
+            for inner, value in reader.read_many(list(group)).items():
+                found[group[inner]] = value
+        return found
+
+
 def parse_spec(raw: str) -> tuple[dict[str, list[str]], dict[str, float | None]]:
     """``SKYFN_SECRETS``: env name → paths, and env name → max age (``None``: never re-read;
     a list without a trailing age gets ``contract.DEFAULT_MAX_AGE``)."""
@@ -100,6 +127,10 @@ def resolve(
     """Env name → value for every secret in ``spec``; raise naming every one missing."""
     values: dict[str, str] = {}
     pending = {key: list(paths) for key, paths in spec.items()}
+    if not isinstance(reader, Dispatch) and any(
+        contract.is_external(p) for paths in pending.values() for p in paths
+    ):
+        reader = Dispatch(wanted.store, reader)
     if getattr(reader, "reads_all_paths", False):
         found = reader.read_many(sorted({p for paths in pending.values() for p in paths}))
         for key, paths in list(pending.items()):

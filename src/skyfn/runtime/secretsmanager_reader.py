@@ -3,7 +3,9 @@
 ``BatchGetSecretValue`` with up to 20 secret ids a call, over one kept-alive connection,
 signed and retried by ``skyfn.runtime.aws_json``. A path is a secret's name or ARN; a
 path ``id#field`` is one field of a secret whose value is a JSON object (``aws_secret(...,
-key=...)``). Secrets that do not exist are left out (the caller reports them); any other
+key=...)``); ``id|s:STAGE`` or ``id|v:VERSION_ID`` (before any ``#field``) is a pinned version,
+read with one ``GetSecretValue`` each (the batch call cannot select versions). Secrets that
+do not exist are left out (the caller reports them); any other
 per-secret error names the secret and what to allow. Values never appear in a message.
 """
 
@@ -15,10 +17,12 @@ from typing import Any
 
 from skyfn.runtime import aws_json
 from skyfn.runtime.aws_json import JsonClient
+from skyfn.runtime.contract import SM_STAGE, SM_VERSION_ID
 from skyfn.runtime.errors import SecretStoreError
 
 BATCH = 20  # BatchGetSecretValue accepts at most 20 ids
 TARGET = "secretsmanager.BatchGetSecretValue"
+GET_ONE = "secretsmanager.GetSecretValue"
 SERVICE = aws_json.Service("secretsmanager", "Secrets Manager", "AWS_ENDPOINT_URL_SECRETS_MANAGER")
 MISSING = frozenset({"ResourceNotFoundException"})
 
@@ -27,6 +31,19 @@ def split_field(path: str) -> tuple[str, str | None]:
     """``("prod/db", "password")`` for ``prod/db#password``; no field: ``(path, None)``."""
     secret_id, hash_, field = path.partition("#")
     return (secret_id, field) if hash_ else (path, None)
+
+
+def split_pin(secret: str) -> tuple[str, dict[str, str]]:
+    """``("prod/db", {"VersionStage": "AWSPREVIOUS"})`` for ``prod/db|s:AWSPREVIOUS``."""
+    for marker, parameter in ((SM_STAGE, "VersionStage"), (SM_VERSION_ID, "VersionId")):
+        secret_id, found, pin = secret.partition(marker)
+        if found:
+            return secret_id, {parameter: pin}
+    return secret, {}
+
+
+class _Missing(Exception):
+    """A pinned secret or version that does not exist (left out, like the batch's)."""
 
 
 def explain(error_type: str, message: str, ids: Sequence[str], region: str) -> str:
@@ -64,11 +81,15 @@ class SecretsManagerReader:
         ids = list(dict.fromkeys(split_field(p)[0] for p in paths))
         if not ids:
             return {}
+        latest = [i for i in ids if not split_pin(i)[1]]
         strings: dict[str, str] = {}
         connection = self.client.connect()
         try:
-            for start in range(0, len(ids), BATCH):
-                strings.update(self._batch(connection, ids[start : start + BATCH]))
+            for start in range(0, len(latest), BATCH):
+                strings.update(self._batch(connection, latest[start : start + BATCH]))
+            for pinned in ids:
+                if split_pin(pinned)[1]:
+                    strings.update(self._get_one(connection, pinned))
         finally:
             connection.close()
         found: dict[str, str] = {}
@@ -79,6 +100,30 @@ class SecretsManagerReader:
                 if value is not None:
                     found[path] = value
         return found
+
+    def _get_one(self, connection: Any, pinned: str) -> dict[str, str]:
+        secret_id, pin = split_pin(pinned)
+        region = self.client.region
+
+        def explain_one(error_type: str, message: str) -> str:
+            if error_type in MISSING:
+                raise _Missing
+            return explain(error_type, message, [pinned], region)
+
+        try:
+            document = self.client.call(
+                connection, GET_ONE, {"SecretId": secret_id, **pin}, explain_one
+            )
+        except _Missing:
+            return {}
+        if not isinstance(document, dict):
+            raise SecretStoreError("Secrets Manager returned a malformed response")
+        if not isinstance(document.get("SecretString"), str):
+            raise SecretStoreError(
+                f"secret {secret_id} in Secrets Manager holds binary data; skyfn reads text "
+                "secrets (SecretString) only"
+            )
+        return {pinned: document["SecretString"]}
 
     def _batch(self, connection: Any, ids: list[str]) -> dict[str, str]:
         region = self.client.region

@@ -63,7 +63,7 @@ def existing_paths(store: SecretStore, paths: Sequence[str]) -> set[str]:
 
 def missing_secrets(model: Model, store: SecretStore) -> list[MissingSecret]:
     """Every secret reference of ``model`` found at none of its paths, by function and key."""
-    refs = [(f.name, ref) for f in model.functions for ref in f.secrets]
+    refs = [(f.name, ref) for f in model.functions for ref in f.secrets if ref.external is None]
     present = existing_paths(store, [p for _, ref in refs for p in ref.paths])
     return [
         MissingSecret(
@@ -82,8 +82,8 @@ def missing_secrets(model: Model, store: SecretStore) -> list[MissingSecret]:
 
 def check_model(model: Model, store_name: StoreName) -> list[MissingSecret]:
     """``missing_secrets`` with the store opened by name; a backend without secrets opens
-    no store (and reaches no AWS endpoint)."""
-    if not any(f.secrets for f in model.functions):
+    no store (and reaches no AWS endpoint). External references: ``skyfn.secrets.external``."""
+    if not any(ref.external is None for f in model.functions for ref in f.secrets):
         return []
     from skyfn.secrets.registry import open_store
 

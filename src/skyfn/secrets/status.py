@@ -14,9 +14,11 @@ from datetime import datetime
 
 from skyfn import scope as scopes
 from skyfn.model import Model, Scope
+from skyfn.secrets.external import ExternalState
 from skyfn.secrets.store import SecretInfo, SecretStore
 
 SET, MISSING, INVALID = "set", "MISSING", "INVALID"
+EXISTS = "exists"  # an external reference (aws_secret, ssm_parameter): it exists in AWS
 
 
 @dataclass(frozen=True)
@@ -54,13 +56,15 @@ class Board:
 
     @property
     def ok(self) -> bool:
-        return all(cell.state == SET for cell in self.cells.values())
+        return all(cell.state in (SET, EXISTS) for cell in self.cells.values())
 
 
 def references(model: Model) -> tuple[Reference, ...]:
     found: dict[str, Reference] = {}
     for function in model.functions:
         for ref in function.secrets:
+            if ref.external:  # rows of their own: ``external_rows``
+                continue
             user = f"{function.name} ({ref.key})"
             known = found.get(ref.secret_name)
             if known is None:
@@ -126,3 +130,20 @@ def branches_in(store: SecretStore, app_id: str) -> list[str]:
         if segment.startswith("branch-"):
             found.add(segment[len("branch-") :])
     return sorted(found)
+
+
+def external_rows(
+    states: Sequence[ExternalState], columns: Sequence[Scope]
+) -> tuple[list[Reference], dict[tuple[str, Scope], Cell]]:
+    """One row per external reference (the same in every column: it lives outside the
+    scopes), ``exists`` or ``MISSING``, from metadata only."""
+    rows: dict[str, Reference] = {}
+    cells: dict[tuple[str, Scope], Cell] = {}
+    for state in states:
+        user = f"{state.function} ({state.key})"
+        known = rows.get(state.label)
+        users = (*known.users, user) if known else (user,)
+        rows[state.label] = Reference(state.label, users, None, None)
+        for scope in columns:
+            cells[(state.label, scope)] = Cell(EXISTS if state.exists else MISSING, "external")
+    return sorted(rows.values(), key=lambda r: r.name), cells

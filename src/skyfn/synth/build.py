@@ -10,12 +10,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from skyfn import scope as scopes
-from skyfn.definition import DEFAULT, BackendDefinition, FunctionDefinition, Secret
+from skyfn.definition import DEFAULT, BackendDefinition, External, FunctionDefinition, Secret
 from skyfn.errors import DefinitionError, SkyfnError
 from skyfn.model import EnvValue, Function, Model, Scope, SecretRef
 from skyfn.runtime import contract, lambda_platform
 from skyfn.runtime.stores import StoreName
 from skyfn.synth import rules
+from skyfn.synth.external import external_ref
 
 
 class _Problems:
@@ -138,6 +139,12 @@ def _environment_item(
     assert isinstance(key, str)
     if isinstance(value, Secret):
         return _secret_ref(key, value, app_id, scope, max_age, problem)
+    if isinstance(value, External):
+        ref = external_ref(key, value, max_age)
+        if isinstance(ref, str):
+            problem(f"environment {key}: {ref}")
+            return None
+        return ref
     return _plain_value(key, value, scope, problem)
 
 
