@@ -26,14 +26,28 @@ ROOT = Path(__file__).resolve().parent.parent
 if not __package__:  # run as a script: import bench and tests from the repository root
     sys.path[0] = str(ROOT)
 
-from bench import cold_start_local, cold_start_ssm, host, ssm_calls, synth  # noqa: E402
+from bench import (  # noqa: E402
+    cold_start_local,
+    cold_start_ssm,
+    host,
+    ssm_calls,
+    synth,
+    synth_branch,
+)
 from bench.common import Goal, Row  # noqa: E402
 from bench.report import machine, table, write_results  # noqa: E402
 from tests.support.env import aws_env  # noqa: E402
 from tests.support.servers import moto_process  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "latest.json"  # and latest.md beside it
-BENCHMARKS = (cold_start_ssm, cold_start_local, ssm_calls, synth, host)  # goals in this order
+BENCHMARKS = (
+    cold_start_ssm,
+    cold_start_local,
+    ssm_calls,
+    synth,
+    synth_branch,
+    host,
+)  # goals in this order
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -54,6 +68,7 @@ def main(argv: list[str] | None = None) -> None:
             rows += ssm_calls.rows(max(3, repeat // 2))
         rows += host.rows(work, repeat)
         rows += synth.rows(work, max(3, repeat // 3))
+        rows += synth_branch.rows(work, max(3, repeat // 3))
     goal_list: list[Goal] = [goal for module in BENCHMARKS for goal in module.goals(rows)]
     duration = time.perf_counter() - started
     print(table(rows, goal_list))

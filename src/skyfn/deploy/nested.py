@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +81,7 @@ class BranchTemplates:
     """The root (or only) template of a branch and its parts (none: a single stack)."""
 
     root: Json
+    root_body: str
     parts: tuple[Part, ...] = ()
 
     @property
@@ -88,18 +90,28 @@ class BranchTemplates:
 
     def files(self) -> dict[str, str]:
         """File name → the text written beside the branch's artifacts (and deployed)."""
-        return {TEMPLATE_FILE: dumps(self.root)} | {p.file: p.body for p in self.parts}
+        return {TEMPLATE_FILE: self.root_body} | {p.file: p.body for p in self.parts}
 
     def problems(self, label: str) -> list[str]:
-        templates = {f"{label} {TEMPLATE_FILE}": self.root}
-        templates |= {f"{label} {p.file}": p.template for p in self.parts}
-        return quotas.check_nested(templates, f"{label} {TEMPLATE_FILE}")
+        root = f"{label} {TEMPLATE_FILE}"
+        templates = {root: (self.root, self.root_body)}
+        templates |= {f"{label} {p.file}": (p.template, p.body) for p in self.parts}
+        return quotas.check_nested(templates, root)
+
+
+def compact(template: Json) -> str:
+    """The JSON text of a nested layout's template: deterministic like ``template.dumps``,
+    without its indentation (a third of the bytes, and JSON's fast encoder: a thousand
+    functions' templates in a tenth of the time)."""
+    return json.dumps(template, sort_keys=True, separators=(",", ":")) + "\n"
 
 
 def render(model: Model) -> BranchTemplates:
-    single = render_template(model)
-    if not layout.nested(len(model.functions)) and not quotas.check(single, TEMPLATE_FILE):
-        return BranchTemplates(single)
+    if not layout.nested(len(model.functions)):
+        single = render_template(model)
+        body = dumps(single)
+        if not quotas.check(single, TEMPLATE_FILE, len(body.encode())):
+            return BranchTemplates(single, body)
     parts = []
     for number, function_names in layout.assign(f.name for f in model.functions).items():
         chosen = set(function_names)
@@ -110,8 +122,9 @@ def render(model: Model) -> BranchTemplates:
             f"skyfn app {model.app_id}, branch {model.scope.name}, part {number:02d} "
             f"(skyfn {__version__})"
         )
-        parts.append(Part(number, part_model, template, dumps(template)))
-    return BranchTemplates(_root(model, parts), tuple(parts))
+        parts.append(Part(number, part_model, template, compact(template)))
+    root = _root(model, parts)
+    return BranchTemplates(root, compact(root), tuple(parts))
 
 
 def template_outputs(project: Project, model: Model) -> dict[Path, str]:

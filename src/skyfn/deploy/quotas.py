@@ -45,15 +45,13 @@ NESTED_OPERATION_RESOURCES = 2_500
 SPLIT = "split the backend over more branches (or apps), or define fewer functions in it"
 
 
-def body_bytes(template: Mapping[str, Any]) -> int:
-    """The size of the template as skyfn sends it (see ``template.dumps``)."""
-    return len(dumps(dict(template)).encode())
+Template = Mapping[str, Any]
 
 
-def check(template: Mapping[str, Any], name: str, size: int | None = None) -> list[str]:
+def check(template: Template, name: str, size: int | None = None) -> list[str]:
     """Every quota ``template`` exceeds, one line each, naming the template (``name``), the
-    quota and what to do; ``[]`` when it is within all of them. ``size``: its body's bytes,
-    when the caller has them already."""
+    quota and what to do; ``[]`` when it is within all of them. ``size``: the bytes of its
+    body as sent (by default, of ``template.dumps``)."""
     problems: list[str] = []
     sections = (
         ("Resources", "resources", RESOURCES),
@@ -93,7 +91,7 @@ def check(template: Mapping[str, Any], name: str, size: int | None = None) -> li
                 f"{name}: output {output}'s description has {len(text)} bytes, over "
                 f"CloudFormation's quota of {DESCRIPTION_BYTES}; give the function a shorter name="
             )
-    size = body_bytes(template) if size is None else size
+    size = len(dumps(dict(template)).encode()) if size is None else size
     if size > BODY_S3_BYTES:
         problems.append(
             f"{name}: the template has {size:,} bytes, over CloudFormation's quota of "
@@ -103,15 +101,16 @@ def check(template: Mapping[str, Any], name: str, size: int | None = None) -> li
     return problems
 
 
-def resource_count(templates: Mapping[str, Mapping[str, Any]]) -> int:
-    return sum(len(t.get("Resources") or {}) for t in templates.values())
-
-
-def check_nested(templates: Mapping[str, Mapping[str, Any]], root: str) -> list[str]:
-    """``check`` of every template of a root stack and its nested stacks, and the quota on
-    the resources one operation of the whole tree may create, update or delete."""
-    problems = [line for name, template in templates.items() for line in check(template, name)]
-    total = resource_count(templates)
+def check_nested(templates: Mapping[str, tuple[Template, str]], root: str) -> list[str]:
+    """``check`` of every template of a root stack and its nested stacks (name → template
+    and its body as sent), and the quota on the resources one operation of the whole tree
+    may create, update or delete."""
+    problems = [
+        line
+        for name, (template, body) in templates.items()
+        for line in check(template, name, len(body.encode()))
+    ]
+    total = sum(len(t.get("Resources") or {}) for t, _ in templates.values())
     if total > NESTED_OPERATION_RESOURCES:
         problems.append(
             f"{root}: {total} resources in the stack and its nested stacks, over "

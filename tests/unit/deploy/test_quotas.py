@@ -43,7 +43,7 @@ def test_size_names_descriptions_and_mappings() -> None:
 
 def test_the_resources_of_a_whole_nested_tree_are_counted() -> None:
     part = {"Resources": {f"R{i}": {"Type": "AWS::SNS::Topic"} for i in range(400)}}
-    tree = {f"part{i}": part for i in range(7)}
+    tree = {f"part{i}": (part, "{}") for i in range(7)}
     assert quotas.check_nested(tree, "root") == [
         "root: 2800 resources in the stack and its nested stacks, over CloudFormation's quota "
         "of 2500 resources one operation on nested stacks may create, update or delete; "
