@@ -159,15 +159,22 @@ def code_parameters(
     """The root (or only) stack's parameters besides the bucket, from each function's
     bundle digest (function name → hex SHA-256)."""
     if not templates.nested:
-        ids = names.function_ids(model)
-        return {
-            key_parameter(ids[f.name]): names.code_key(model.app_id, digests[f.name])
-            for f in model.functions
-        }
+        return code_keys(model, digests)
     return {
         parameter: ",".join(digests[name] for name in function_names)
         for part in templates.parts
         for parameter, function_names in _digest_lists(part)
+    }
+
+
+def code_keys(model: Model, digests: Mapping[str, str]) -> dict[str, str]:
+    """The code key parameters of ``render_template(model)``: a single stack's, or the ones
+    a part's stack gets from the root as CloudFormation resolves them (what ``diff``
+    compares a deployed part's parameters with)."""
+    ids = names.function_ids(model)
+    return {
+        key_parameter(ids[f.name]): names.code_key(model.app_id, digests[f.name])
+        for f in model.functions
     }
 
 

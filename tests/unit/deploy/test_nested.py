@@ -45,6 +45,8 @@ def deployed(model: Model) -> dict[str, tuple[int, Any, Any, str]]:
     result: dict[str, tuple[int, Any, Any, str]] = {}
     for part in templates.parts:
         passed = templates.root["Resources"][part.logical_id]["Properties"]["Parameters"]
+        resolved = {k: resolve(v, parameters) for k, v in passed.items() if k != "CodeBucket"}
+        assert resolved == nested.code_keys(part.model, digests(model))
         ids = names.function_ids(part.model)
         for function in part.model.functions:
             base = ids[function.name]
