@@ -4,7 +4,9 @@ object once, the ones S3 already holds (same checksum) not again, progress k of 
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 import boto3
 import pytest
@@ -29,10 +31,24 @@ def bucket(aws: Aws) -> StagingBucket:
     return staging
 
 
+def count_calls(bucket: StagingBucket) -> Counter[str]:
+    """The S3 calls the bucket's client makes from now on, by operation (botocore's hook)."""
+    calls: Counter[str] = Counter()
+
+    def count(model: Any, **_: Any) -> None:
+        calls[model.name] += 1
+
+    bucket.s3.meta.events.register("before-call.s3", count)
+    return calls
+
+
 def test_only_missing_or_changed_objects_are_uploaded(bucket: StagingBucket) -> None:
     blobs = [Blob(f"b/{i}.zip", f"bundle {i}".encode()) for i in range(60)]
     lines: list[str] = []
+    calls = count_calls(bucket)
     transfer.upload(bucket, transfer.missing(bucket, blobs), lines.append)
+    # Into an empty folder: one listing, no checksum asked, one upload each.
+    assert calls == {"ListObjectsV2": 1, "PutObject": 60}
     assert len(lines) == 60
     assert lines[-1].startswith("uploaded 60 of 60: b/")
     assert sorted(int(line.split()[1]) for line in lines) == list(range(1, 61))
@@ -41,6 +57,9 @@ def test_only_missing_or_changed_objects_are_uploaded(bucket: StagingBucket) -> 
     todo = transfer.missing(bucket, [*blobs, Blob("b/new.zip", b"new")])
     assert [b.key for b in todo] == ["b/7.zip", "b/new.zip"]
     assert transfer.missing(bucket, blobs[:7]) == []
+    # An object under the key with other content (planted, or cut short) is uploaded again.
+    bucket.s3.put_object(Bucket=bucket.name, Key="b/3.zip", Body=b"planted")
+    assert [b.key for b in transfer.missing(bucket, blobs[:7])] == ["b/3.zip"]
 
 
 def test_uploads_run_in_parallel_and_once_per_key(bucket: StagingBucket) -> None:

@@ -57,9 +57,21 @@ def _run(work: Callable[[T], R], objects: Sequence[T], workers: int) -> list[tup
 
 
 def missing(bucket: StagingBucket, objects: Sequence[T], workers: int = WORKERS) -> list[T]:
-    """The objects the bucket does not hold with the same checksum (one per key)."""
-    checked = _run(lambda item: bucket.holds(item.key, item.data), unique(objects), workers)
-    return [item for item, held in checked if not held]
+    """The objects the bucket does not hold with the same checksum (one per key). Which keys
+    exist is listed first (one call per folder and thousand keys); only those are asked
+    for their checksum."""
+    todo = unique(objects)
+    folders = sorted({_folder(item.key) for item in todo})
+    existing: set[str] = set().union(*(bucket.keys(folder) for folder in folders))
+    present = [item for item in todo if item.key in existing]
+    held = _run(lambda item: bucket.holds(item.key, item.data), present, workers)
+    same = {item.key for item, yes in held if yes}
+    return [item for item in todo if item.key not in same]
+
+
+def _folder(key: str) -> str:
+    folder = key.rpartition("/")[0]
+    return f"{folder}/" if folder else ""
 
 
 def upload(
