@@ -3,16 +3,28 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
+RUN_STAMP := $(VENV)/.installed-run
 BENCH_STAMP := $(VENV)/.installed-bench
 DEMO   := examples/say-hello
 
-.PHONY: demo test lint typecheck unit unit-fast bench clean
+.PHONY: demo test lint typecheck unit unit-fast bench screenshots clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	@echo "--- creating the virtual environment $(VENV)"
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# What skyfn itself needs (the demo): click, boto3, cryptography, python-dotenv, watchfiles.
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	@echo "--- installing skyfn and what it needs to run (about 30 s the first time)"
+	$(BIN)/python -m pip install --quiet --progress-bar off -e .
+	touch $(RUN_STAMP)
+
+# Everything the tests need too (moto, cfn-lint, mypy, pyright, awslambdaric, ...).
+$(STAMP): pyproject.toml | $(BIN)/python
+	@echo "--- installing skyfn with its test tools (a minute or two the first time)"
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $(STAMP) $(RUN_STAMP)
 
 # The benchmarks also need the competitors (Powertools); see bench/run.py (or python -m bench).
 $(BENCH_STAMP): $(STAMP) pyproject.toml
@@ -22,7 +34,11 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py
 
-demo: $(STAMP)
+# One PNG per console page in docs/console/ (needs chromium and chromedriver; see README).
+screenshots: $(STAMP)
+	$(BIN)/python -m tests.support.screenshots docs/console
+
+demo: $(RUN_STAMP)
 	@echo "--- store a demo secret in the embedded store (from stdin, never shown)"
 	cd $(DEMO) && printf 'demo-key-%s' "$$(date +%s)" | ../../$(BIN)/skyfn secret set MY_API_KEY
 	@echo "--- synth: artifacts and the typed env module"

@@ -39,8 +39,8 @@ def table(rows: list[Row], goal_list: list[Goal]) -> str:
                 f"{row.extra['requests_per_s_8_clients']} (8)"
             )
         lines.append(
-            f"{bench:<54} {row.contender:<46} {fmt(row.median, ' ms'):>9} "
-            f"{fmt(row.p95, ' ms'):>9} {fmt(r) if r is not None else '—':>7}  "
+            f"{bench:<54} {row.contender:<46} {fmt(row.median, f' {row.unit}'):>9} "
+            f"{fmt(row.p95, f' {row.unit}'):>9} {fmt(r) if r is not None else '—':>7}  "
             f"{len(row.samples)}{extra}"
         )
     lines += ["", "goals:"]
@@ -63,8 +63,8 @@ def markdown(rows: list[Row], goal_list: list[Goal], about: dict[str, Any], when
         r = ratio(rows, row)
         calls = f" ({row.extra['calls']} calls)" if "calls" in row.extra else ""
         lines.append(
-            f"| {row.benchmark} | {row.contender}{calls} | {fmt(row.median, ' ms')} | "
-            f"{fmt(row.p95, ' ms')} | {fmt(r) if r is not None else '—'} | {len(row.samples)} |"
+            f"| {row.benchmark} | {row.contender}{calls} | {fmt(row.median, f' {row.unit}')} | "
+            f"{fmt(row.p95, f' {row.unit}')} | {fmt(r) if r is not None else '—'} | {len(row.samples)} |"
         )
     lines += ["", "| goal | measured | |", "| --- | --- | --- |"]
     for goal in goal_list:

@@ -29,7 +29,9 @@ if not __package__:  # run as a script: import bench and tests from the reposito
 from bench import (  # noqa: E402
     cold_start_local,
     cold_start_ssm,
+    fresh_secrets,
     host,
+    sandbox_scale,
     ssm_calls,
     synth,
     synth_branch,
@@ -44,9 +46,11 @@ BENCHMARKS = (
     cold_start_ssm,
     cold_start_local,
     ssm_calls,
+    fresh_secrets,
     synth,
     synth_branch,
     host,
+    sandbox_scale,
 )  # goals in this order
 
 
@@ -66,9 +70,11 @@ def main(argv: list[str] | None = None) -> None:
             rows += cold_start_ssm.rows(endpoint, work, repeat)
             rows += cold_start_local.rows(work, repeat)
             rows += ssm_calls.rows(max(3, repeat // 2))
+            rows += fresh_secrets.rows(endpoint, work, max(3, repeat // 2))
         rows += host.rows(work, repeat)
         rows += synth.rows(work, max(3, repeat // 3))
         rows += synth_branch.rows(work, max(3, repeat // 3))
+        rows += sandbox_scale.rows(work, max(3, repeat // 3))
     goal_list: list[Goal] = [goal for module in BENCHMARKS for goal in module.goals(rows)]
     duration = time.perf_counter() - started
     print(table(rows, goal_list))

@@ -21,8 +21,9 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 from tests.support.aws import aws, moto_server  # noqa: E402  (fixtures shared by every AWS test)
+from tests.support.traffic import traffic  # noqa: E402  (calls counted on the wire)
 
-__all__ = ["aws", "moto_server"]
+__all__ = ["aws", "moto_server", "traffic"]
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -10,6 +10,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from skyfn.errors import SkyfnError
@@ -25,6 +26,10 @@ _DENIED = {
 }
 
 
+QUICK_SECONDS = 3
+_quick: ContextVar[bool] = ContextVar("skyfn_aws_quick", default=False)
+
+
 def region_from_env() -> str | None:
     """``AWS_REGION`` (what Lambda and the docs say), else ``AWS_DEFAULT_REGION`` (what boto3
     reads); empty values count as unset. ``None``: let boto3 ask the profile."""
@@ -38,6 +43,18 @@ def session() -> Any:
     return boto3.session.Session(region_name=region_from_env())
 
 
+@contextmanager
+def quick_calls() -> Iterator[None]:
+    """Clients made inside give up within seconds (one attempt, short timeouts): for calls
+    that only inform, such as synth's check for missing secrets, which must never hang
+    when AWS cannot be reached."""
+    token = _quick.set(True)
+    try:
+        yield
+    finally:
+        _quick.reset(token)
+
+
 def client(service: str, action: str) -> Any:
     """A client of ``service``; refused with a clear message when no region is configured."""
     with aws_errors(action):
@@ -46,7 +63,16 @@ def client(service: str, action: str) -> Any:
             from botocore.exceptions import NoRegionError
 
             raise NoRegionError()
-        return chosen.client(service)
+        if not _quick.get():
+            return chosen.client(service)
+        from botocore.config import Config
+
+        quick = Config(
+            connect_timeout=QUICK_SECONDS,
+            read_timeout=QUICK_SECONDS,
+            retries={"max_attempts": 1, "mode": "standard"},
+        )
+        return chosen.client(service, config=quick)
 
 
 @contextmanager

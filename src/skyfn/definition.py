@@ -15,19 +15,43 @@ EnvInput = str | int | float | bool | None
 """What an environment value may be written as; ``None`` is refused at synth with a hint."""
 
 
+DEFAULT = "default"  # max_age not given: the project's secret_max_age, else 300 s
+
+
 @dataclass(frozen=True)
 class Secret:
     """A reference to a secret by name; the value is resolved when the function starts."""
 
     name: str
+    description: object = None  # str; checked at synth
+    pattern: object = None  # a regular expression (str) the value must match (re.search)
+    max_age: object = DEFAULT  # seconds, None (once per cold start) or DEFAULT
+    version: object = None  # a pinned version, never refreshed
 
     def __repr__(self) -> str:
-        return f"secret({self.name!r})"
+        extra = "" if self.max_age == DEFAULT else f", max_age={self.max_age!r}"
+        extra += "" if self.version is None else f", version={self.version!r}"
+        return f"secret({self.name!r}{extra})"
 
 
-def secret(name: str) -> Secret:
-    """Reference the secret ``name`` (set it with ``skyfn secret set NAME``)."""
-    return Secret(name)
+def secret(
+    name: str,
+    *,
+    description: str | None = None,
+    pattern: str | None = None,
+    max_age: int | str | None = DEFAULT,
+    version: int | None = None,
+) -> Secret:
+    """Reference the secret ``name`` (set it with ``skyfn secret set NAME``).
+
+    ``description`` shows in the typed env module, ``skyfn secret status`` and ``list``;
+    ``skyfn secret set`` refuses a value in which ``pattern`` (a regular expression) is not
+    found, and ``skyfn secret status`` marks a stored one ``INVALID``. A deployed function
+    re-reads it on the first read after ``max_age`` seconds (default: ``[tool.skyfn]
+    secret_max_age``, else 300; ``None``: once per cold start). ``version=N`` pins version N
+    of the path where it resolves, never refreshed.
+    """
+    return Secret(name, description, pattern, max_age, version)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from skyfn.runtime.contract import scope_ref, secret_placeholder
+from skyfn.runtime.contract import (
+    DEFAULT_MAX_AGE,
+    pinned_path,
+    scope_ref,
+    secret_placeholder,
+)
 from skyfn.runtime.lambda_platform import RUNTIME, python_version
 from skyfn.runtime.stores import StoreName
 
@@ -68,10 +73,24 @@ class SecretRef:
     key: str
     secret_name: str
     paths: tuple[str, ...]
+    description: str | None = None
+    pattern: str | None = None  # the value must match it (re.search)
+    max_age: int | None = DEFAULT_MAX_AGE  # seconds between re-reads; None: once per start
+    version: int | None = None  # pinned: this version of the path where it resolves
 
     @property
     def placeholder(self) -> str:
         return secret_placeholder(self.secret_name)
+
+    @property
+    def spec(self) -> list[str | int | None]:
+        """Its ``SKYFN_SECRETS`` entry: the paths (pinned: ``path:N``), then its max age
+        unless it is the runtime's default (a pinned secret's is ``None``)."""
+        if self.version is not None:
+            return [*(pinned_path(p, self.version) for p in self.paths), None]
+        if self.max_age == DEFAULT_MAX_AGE:
+            return list(self.paths)
+        return [*self.paths, self.max_age]
 
 
 @dataclass(frozen=True)

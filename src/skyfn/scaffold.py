@@ -71,6 +71,14 @@ def handler(event: dict[str, object], context: LambdaContext) -> str:
 """
 
 GITIGNORE_LINE = ".skyfn/"
+GITIGNORE_BLOCK = (
+    "# skyfn: build output (artifacts, generated env modules); never commit it",
+    GITIGNORE_LINE,
+    "# .env, .env.<branch> (and .env.sandbox) hold plain values and are safe to commit;",
+    "# .env*.local are your own overrides: keep them out of git. Secrets never go in any",
+    "# .env file: use `skyfn secret set NAME`.",
+    ".env*.local",
+)
 
 
 def scaffold(target: Path) -> list[Path]:
@@ -100,7 +108,12 @@ def scaffold(target: Path) -> list[Path]:
 
 def _ensure_gitignored(path: Path) -> Path:
     lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-    if GITIGNORE_LINE not in lines and ".skyfn" not in lines:
-        lines.append(GITIGNORE_LINE)
+    wanted = [
+        line
+        for line in GITIGNORE_BLOCK
+        if line not in lines and not (line == GITIGNORE_LINE and ".skyfn" in lines)
+    ]
+    if any(not line.startswith("#") for line in wanted):
+        lines.extend(wanted)
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

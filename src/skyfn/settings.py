@@ -1,6 +1,8 @@
 """The project's settings: the ``[tool.skyfn]`` table of its ``pyproject.toml``.
 
-Keys: ``app_id`` (str), ``secret_store`` (the sandbox's default store).
+Keys: ``app_id`` (str), ``secret_store`` (the sandbox's default store), ``secret_max_age``
+(seconds a deployed function serves a secret before re-reading it; ``"none"``: once per
+cold start).
 """
 
 from __future__ import annotations
@@ -25,3 +27,18 @@ def read_settings(root: Path) -> Mapping[str, object]:
     if not isinstance(section, dict):
         raise SkyfnError(f"{path}: [tool.skyfn] must be a table")
     return section
+
+
+def secret_max_age(settings: Mapping[str, object], root: Path) -> int | None:
+    """``[tool.skyfn] secret_max_age``: whole seconds (at least 1), or ``"none"``; default 300."""
+    from skyfn.runtime.contract import DEFAULT_MAX_AGE
+
+    value = settings.get("secret_max_age", DEFAULT_MAX_AGE)
+    if isinstance(value, str) and value.lower() == "none":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    raise SkyfnError(
+        f"{root / 'pyproject.toml'}: [tool.skyfn] secret_max_age is {value!r}; give whole "
+        'seconds (at least 1), e.g. 300, or "none" to read secrets once per cold start'
+    )

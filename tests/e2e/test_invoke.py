@@ -71,7 +71,16 @@ def test_function_error_exits_non_zero(project: Path) -> None:
     shape = json.loads(result.out)
     assert shape["errorType"] == "RuntimeError"
     assert shape["errorMessage"] == "asked to fail"
-    assert "error: function hello failed: RuntimeError: asked to fail" in result.err
+    assert result.err.count("RuntimeError: asked to fail") == 1, result.err  # in the log only
+    assert result.err.rstrip().endswith("error: function hello failed (RuntimeError)")
+
+
+def test_event_file_dash_reads_stdin(project: Path) -> None:
+    result = run_skyfn("invoke", "hello", "--event-file", "-", cwd=project, stdin='{"from": 1}')
+    assert result.code == 0, result
+    assert json.loads(result.out)["event"] == {"from": 1}
+    bad = run_skyfn("invoke", "hello", "--event-file", "-", cwd=project, stdin="{oops")
+    assert bad.code == 1 and "stdin" in bad.err and "Traceback" not in bad.err
 
 
 def test_inherit_env_passes_one_variable_deliberately(project: Path) -> None:
@@ -128,3 +137,11 @@ def test_stopping_invoke_stops_its_worker(project: Path, tmp_path: Path, signum:
             proc.kill()
     with pytest.raises(ProcessLookupError):
         os.kill(worker, 0)
+
+
+def test_the_folder_name_of_a_function_is_answered_with_its_name(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "app", {"say_hello": resource(name="say-hello")})
+    result = run_skyfn("invoke", "say_hello", cwd=root)
+    assert result.code == 1 and "Traceback" not in result.err
+    assert "no function named 'say_hello'" in result.err
+    assert result.err.rstrip().endswith("did you mean say-hello?")

@@ -143,7 +143,8 @@ def test_invoke_command_masks_logs_and_errors(project: Path, store: dict[str, st
         env=store,
     )
     assert failed.code == 1
-    assert "failed: ValueError: rejected key ****" in failed.err
+    assert "[ERROR] ValueError: rejected key ****" in failed.err
+    assert "error: function leaky failed (ValueError)" in failed.err
     assert KEY not in failed.out + failed.err
 
 

@@ -132,7 +132,10 @@ def test_list_shows_names_scopes_versions_never_values(root: Path) -> None:
         ("B_KEY", f"sandbox {ME}", False, 2),
         ("A_KEY", "shared", True, 1),
     ]
-    assert all(set(i) == {"name", "scope", "shared", "version", "last_updated"} for i in listed)
+    assert all(
+        set(i) == {"name", "description", "scope", "shared", "version", "last_updated"}
+        for i in listed
+    )
     only_shared = json.loads(skyfn(root, "secret", "list", "--shared", "--json").out)
     assert [i["name"] for i in only_shared] == ["A_KEY"]
 

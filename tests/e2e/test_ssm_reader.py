@@ -4,59 +4,20 @@ that plays the failures moto never produces (denied, throttled, 5xx, dropped con
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import boto3
 import pytest
 
-from skyfn.runtime import secrets, ssm_reader
+from skyfn.runtime import aws_json, secrets, ssm_reader
 from skyfn.runtime.errors import SecretNotFound, SecretStoreError
 from tests.support.aws import Aws
+from tests.support.traffic import Traffic
 
 APP = "/skyfn/benchapp"
-
-
-@dataclass
-class Traffic:
-    """What went over the wire: requests sent and connections opened."""
-
-    targets: list[str] = field(default_factory=list)
-    connections: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def get_parameters(self) -> int:
-        return self.targets.count("AmazonSSM.GetParameters")
-
-
-@pytest.fixture()
-def traffic(monkeypatch: pytest.MonkeyPatch) -> Traffic:
-    """Count what goes over sockets: each request's X-Amz-Target, and connections opened."""
-    seen = Traffic()
-    real_sendall = socket.socket.sendall
-    real_create_connection = socket.create_connection
-
-    def sendall(self: socket.socket, data: Any, *args: Any) -> None:
-        head = bytes(data[:4096])
-        if head.startswith(b"POST "):
-            target = head.partition(b"X-Amz-Target: ")[2].partition(b"\r\n")[0]
-            with seen.lock:
-                seen.targets.append(target.decode())
-        real_sendall(self, data, *args)
-
-    def create_connection(*args: Any, **kwargs: Any) -> socket.socket:
-        with seen.lock:
-            seen.connections += 1
-        return real_create_connection(*args, **kwargs)
-
-    monkeypatch.setattr(socket.socket, "sendall", sendall)
-    monkeypatch.setattr(socket, "create_connection", create_connection)
-    return seen
 
 
 def put(values: dict[str, str]) -> None:
@@ -170,7 +131,7 @@ def fake_ssm(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[list[Reply]]
     }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
-    monkeypatch.setattr(ssm_reader, "BACKOFF_BASE", 0.001)
+    monkeypatch.setattr(aws_json, "BACKOFF_BASE", 0.001)
     yield start
     for server in servers:
         server.shutdown()
@@ -295,7 +256,7 @@ def test_retries_stop_within_the_time_budget(
     fake_ssm: Callable[[list[Reply]], FakeSsm], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Lambda ends an init phase after 10 s: better a clear error than a silent kill.
-    monkeypatch.setattr(ssm_reader, "BUDGET", 0.0)
+    monkeypatch.setattr(aws_json, "BUDGET", 0.0)
     server = fake_ssm([error(503, "ServiceUnavailable")])
     with pytest.raises(SecretStoreError, match="after 1 attempt "):
         ssm_reader.open_reader().read_many(["/a"])

@@ -109,3 +109,26 @@ def test_lambda_variables_are_typed(project: Path) -> None:
     finally:
         good.unlink()
     assert result.returncode == 0, result.stdout
+
+
+def readme_pytest_example() -> str:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    start = readme.index("# tests/test_say_hello.py")
+    return readme[start : readme.index("```", start)]
+
+
+def test_the_readmes_pytest_example_type_checks_in_the_scaffold(project: Path) -> None:
+    test_file = project / "tests" / "test_say_hello.py"
+    test_file.parent.mkdir(exist_ok=True)
+    test_file.write_text(readme_pytest_example())
+    checked = mypy(project, test_file.relative_to(project))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    checked = pyright(project, test_file.relative_to(project))
+    assert checked.returncode == 0 and "0 errors" in checked.stdout, checked.stdout
+    ran = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test_file)],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert ran.returncode == 0, ran.stdout + ran.stderr

@@ -36,6 +36,7 @@ def test_the_runtime_api_is_pinned_and_holds_what_generated_modules_import() -> 
         "SecretStoreError",
         "SkyfnRuntimeError",
         "UnresolvedSecret",
+        "refresh_secrets",
     ]
     source = render_env_module(
         Function("fn", "fn", Path("."), "handler.handler", 3, 128, (), (), ())

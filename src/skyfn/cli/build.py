@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from skyfn.aws import quick_calls
 from skyfn.cli.common import choose_scope, current_project, relative, scope_options
 from skyfn.errors import SkyfnError
 from skyfn.model import Model
@@ -31,12 +32,22 @@ def init(directory: Path) -> None:
 @click.command(name="synth")
 @scope_options
 @click.option("--store", type=click.Choice(USER_STORES), help="Secret store to read.")
-def synth_command(branch: str | None, identifier: str | None, store: str | None) -> None:
-    """Validate the backend and write artifacts and typed env modules."""
+@click.option(
+    "--strict", is_flag=True, help="Fail when a plain value looks like a secret (else a warning)."
+)
+def synth_command(
+    branch: str | None, identifier: str | None, store: str | None, strict: bool
+) -> None:
+    """Validate the backend and write artifacts and typed env modules.
+
+    Plain values may come from .env, .env.local, .env.<branch> (.env.sandbox without
+    --branch) and .env.<branch>.local at the project root; your shell's variables win.
+    """
     project = current_project()
     scope = choose_scope(branch, identifier)
     chosen_store = choose_secret_store(project, scope, store)
     model = load_model(project, scope, chosen_store)
+    warn_secret_looking_values(model, strict)
     warn_missing_secrets(model, chosen_store)  # before anything else; synth still succeeds
     _print_summary(project, write(project, model))
 
@@ -56,9 +67,21 @@ def generate_env_command(branch: str | None, identifier: str | None) -> None:
     _print_written(project, result)
 
 
+def warn_secret_looking_values(model: Model, strict: bool) -> None:
+    from skyfn.synth.looks_secret import suspects
+
+    found = suspects(model)
+    if strict and found:
+        raise SkyfnError("\n".join(item.message for item in found) + "\n(--strict)")
+    for item in found:
+        click.echo(f"warning: {item.message}", err=True)
+
+
 def warn_missing_secrets(model: Model, store: StoreName) -> None:
+    """Only a warning: when the store cannot be reached, say so within seconds and go on."""
     try:
-        missing = check_model(model, store)
+        with quick_calls():
+            missing = check_model(model, store)
     except SkyfnError as exc:
         click.echo(f"warning: could not check secrets in the {store} store: {exc}", err=True)
         return
@@ -75,7 +98,11 @@ def _print_summary(project: Project, result: SynthResult) -> None:
 
 
 def describe_functions(model: Model) -> list[str]:
-    """One block per function; secrets appear as references, never values."""
+    """One block per function; secrets appear as references, never values, and plain values
+    that look like secrets are not shown either."""
+    from skyfn.synth.looks_secret import suspects
+
+    hidden = {(item.function, item.key) for item in suspects(model)}
     lines: list[str] = []
     for f in model.functions:
         lines.append(f"  {f.name}  ({f.handler}, {f.timeout_seconds} s, {f.memory_mb} MB)")
@@ -84,7 +111,8 @@ def describe_functions(model: Model) -> list[str]:
             default=0,
         )
         for e in f.environment:
-            lines.append(f"    {e.key:<{width}}  {e.type_name:<6} {e.deployed}")
+            shown = "(hidden: looks like a secret)" if (f.name, e.key) in hidden else e.deployed
+            lines.append(f"    {e.key:<{width}}  {e.type_name:<6} {shown}")
         for s in f.secrets:
             lines.append(f"    {s.key:<{width}}  secret {s.secret_name} (resolved at start)")
     return lines

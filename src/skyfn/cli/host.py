@@ -40,8 +40,8 @@ def _options(inherit: tuple[str, ...]) -> HostOptions:
 @click.option("--event", metavar="JSON", help="The event, as JSON (default: {}).")
 @click.option(
     "--event-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Read the event from this JSON file.",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Read the event from this JSON file ('-': from stdin).",
 )
 @scope_options
 @click.option("--store", type=click.Choice(USER_STORES), help="Secret store to read.")
@@ -75,10 +75,13 @@ def invoke(
     click.echo(json.dumps(outcome.result, indent=2))
     if outcome.error:
         failure = outcome.failure()
-        click.echo(
-            f"error: function {function} failed: {failure.error_type}: {failure.message}",
-            err=True,
-        )
+        if failure.message and failure.message in outcome.logs:  # its log said it already
+            click.echo(f"error: function {function} failed ({failure.error_type})", err=True)
+        else:
+            click.echo(
+                f"error: function {function} failed: {failure.error_type}: {failure.message}",
+                err=True,
+            )
         sys.exit(1)
 
 
@@ -91,7 +94,7 @@ def invoke(
     show_default=True,
     help="Address to listen on. Only change it if other machines must reach the sandbox.",
 )
-@click.option("--identifier", metavar="ID", help="Sandbox identifier (default: OS user name).")
+@scope_options
 @click.option("--store", type=click.Choice(USER_STORES), help="Secret store to read.")
 @click.option(
     "--request-timeout",
@@ -115,31 +118,52 @@ def invoke(
     help="Also accept requests whose Host header names NAME (repeatable); without --auth "
     "only the sandbox's own address is accepted, against DNS rebinding.",
 )
+@click.option(
+    "--idle-timeout",
+    type=click.FloatRange(min=1),
+    default=600.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Stop a warm worker after this long without a call (as Lambda reclaims idle "
+    "instances); its next call starts cold.",
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the web console in a browser.")
 @inherit_option
 def sandbox(
     port: int,
     address: str,
+    branch: str | None,
     identifier: str | None,
     store: str | None,
     request_timeout: float,
     auth: bool,
     allowed_hosts: tuple[str, ...],
+    idle_timeout: float,
+    open_browser: bool,
     inherit: tuple[str, ...],
 ) -> None:
-    """Serve every function on the AWS Lambda Invoke API; reload on change; Ctrl-C stops."""
+    """Serve every function on the AWS Lambda Invoke API and a web console (its URL, with
+    a token, is printed); reload on change; Ctrl-C stops.
+
+    Your sandbox's secrets by default; --branch B serves with branch B's secrets and values
+    (read from the store B deploys from, ssm, unless --store).
+    """
+    from dataclasses import replace
+
     from skyfn.host.access import AccessPolicy
     from skyfn.host.sandbox import run as run_sandbox
 
     project = current_project()
-    scope = choose_scope(None, identifier)
+    scope = choose_scope(branch, identifier)
     run_sandbox(
         project,
         scope,
         choose_secret_store(project, scope, store),
-        _options(inherit),
+        replace(_options(inherit), idle_timeout=idle_timeout),
         address,
         port,
         lambda line: click.echo(line),
         request_timeout,
         AccessPolicy.for_address(address, allowed_hosts, auth),
+        open_browser,
     )

@@ -75,6 +75,9 @@ def set_command(
         value = manage.check_value(value, name)
     else:
         value = manage.decode_stdin(sys.stdin.buffer.read(), name)
+    from skyfn.cli.secret_status import check_pattern
+
+    check_pattern(name, value, target.scope)
     info = manage.set_secret(target, name, value)
     click.echo(f"Set {name} (version {info.version}) for {target.label}")
 
@@ -121,10 +124,14 @@ def list_command(
     """List the scope's secrets and the shared ones (names and versions, never values)."""
     target = open_target(branch, shared, identifier, store)
     listed = manage.list_secrets(target)
+    from skyfn.cli.secret_status import descriptions
+
+    described = descriptions(target.scope) if listed else {}
     if as_json:
         rows = [
             {
                 "name": item.name,
+                "description": described.get(item.name),
                 "scope": item.scope,
                 "shared": item.shared,
                 "version": item.version,
@@ -138,10 +145,17 @@ def list_command(
         also = "" if target.scope is None else " or shared"
         click.echo(f"no secrets for {target.label}{also} in the {target.store.name} store")
         return
-    table = [("NAME", "SCOPE", "VERSION", "LAST UPDATED")] + [
-        (item.name, item.scope, str(item.version), stamp(item.last_modified)) for item in listed
+    table = [("NAME", "SCOPE", "VERSION", "LAST UPDATED", "DESCRIPTION" if described else "")] + [
+        (
+            item.name,
+            item.scope,
+            str(item.version),
+            stamp(item.last_modified),
+            described.get(item.name, ""),
+        )
+        for item in listed
     ]
-    widths = [max(len(row[i]) for row in table) for i in range(4)]
+    widths = [max(len(row[i]) for row in table) for i in range(5)]
     for row in table:
         click.echo(
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
@@ -200,6 +214,30 @@ def import_command(
     """Set every KEY=value of a dotenv FILE as a secret (values taken literally)."""
     values = read_dotenv(file)
     target = open_target(branch, shared, identifier, store)
+    from skyfn.cli.secret_status import check_pattern
+
+    for name, value in values.items():
+        check_pattern(name, value, target.scope)
     for name, value in values.items():
         info = manage.set_secret(target, name, value)
         click.echo(f"Set {name} (version {info.version}) for {target.label}")
+
+
+@secret.command(name="rollback")
+@click.argument("name")
+@click.option("--to", "version", type=click.IntRange(min=1), required=True, help="The version.")
+@target_options
+def rollback_command(
+    name: str,
+    version: int,
+    branch: str | None,
+    shared: bool,
+    identifier: str | None,
+    store: str | None,
+) -> None:
+    """Make version N of secret NAME current again (as a new version: history is kept)."""
+    scopes.check_secret_name(name)
+    target = open_target(branch, shared, identifier, store)
+    old, info = manage.rollback_secret(target, name, version)
+    where = manage.scope_of(target, old.path)
+    click.echo(f"Rolled back {name} ({where}) to version {old.version}: now version {info.version}")

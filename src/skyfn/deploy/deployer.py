@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import botocore.exceptions
 
 from skyfn import aws
-from skyfn.deploy import names
+from skyfn.deploy import names, progress, stacks
 from skyfn.deploy.staging import StagingBucket
 from skyfn.deploy.template import BUCKET_PARAMETER
 from skyfn.errors import SkyfnError
@@ -34,6 +35,7 @@ class Upload:
     key: str
     data: bytes
     label: str = ""  # the file it was written to, for messages
+    function: str = ""  # the function whose bundle it is
 
 
 @dataclass(frozen=True)
@@ -127,47 +129,17 @@ class Deployer:
         return StagingBucket(self.s3, name, account, self.region)
 
     def _own_stack(self, request: StackRequest) -> tuple[str, dict[str, Any] | None]:
-        """The stack to deploy to, and its description (``None``: create it).
-
-        A stack under the request's name must carry the request's ``skyfn:app`` and
-        ``skyfn:branch`` tags, or the deploy is refused. When it does not exist, a stack
-        under the legacy name with matching tags is deployed to (taken over, not orphaned);
-        one with other tags or none belongs to someone else and is left alone."""
-        stack = self._describe_stack(request.stack_name)
-        if stack is not None:
-            self._check_owner(request, request.stack_name, stack)
-            return request.stack_name, stack
-        legacy = request.legacy_stack_name
-        if legacy and legacy != request.stack_name:
-            old = self._describe_stack(legacy)
-            if old is not None and _owner_tags(old) == _owner_tags_of(request.tags):
-                self.say(f"deploying to stack {legacy}, which an earlier skyfn named")
-                return legacy, old
-        return request.stack_name, None
-
-    def _check_owner(self, request: StackRequest, name: str, stack: dict[str, Any]) -> None:
-        found, wanted = _owner_tags(stack), _owner_tags_of(request.tags)
-        if found == wanted:
-            return
-        if not any(found.values()):
-            whose = "skyfn did not create it (it has no skyfn:app/skyfn:branch tags)"
-        else:
-            whose = f"it belongs to app {found[APP_TAG] or '?'}, branch {found[BRANCH_TAG] or '?'}"
-        raise SkyfnError(
-            f"stack {name} exists and {whose}; nothing was deployed. Deploying app "
-            f"{wanted[APP_TAG]}, branch {wanted[BRANCH_TAG]} there would replace it: choose "
-            "another app id (--app-id or [tool.skyfn] app_id) or remove that stack"
+        """The stack to deploy to, and its description (``None``: create it); see
+        ``stacks.find_stack``."""
+        name, stack = stacks.find_stack(
+            self.cfn, request.stack_name, request.legacy_stack_name, request.tags
         )
+        if stack is not None and name != request.stack_name:
+            self.say(f"deploying to stack {name}, which an earlier skyfn named")
+        return name, stack
 
     def _describe_stack(self, stack_name: str) -> dict[str, Any] | None:
-        try:
-            stacks = self.cfn.describe_stacks(StackName=stack_name)["Stacks"]
-        except botocore.exceptions.ClientError as exc:
-            if "does not exist" in str(exc):
-                return None
-            raise
-        live = [s for s in stacks if s["StackStatus"] != "DELETE_COMPLETE"]
-        return live[0] if live else None
+        return stacks.describe_stack(self.cfn, stack_name)
 
     def _unchanged(
         self,
@@ -199,12 +171,15 @@ class Deployer:
             if note:
                 self.say(f"note: {note}")
         for upload in plan.uploads:
-            self.say(f"uploading s3://{plan.bucket}/{upload.key} ({len(upload.data)} bytes)")
+            who = f"function {upload.function}: " if upload.function else ""
+            self.say(f"{who}uploading s3://{plan.bucket}/{upload.key} ({len(upload.data)} bytes)")
             bucket.put(upload.key, upload.data)
         if plan.stack_action == "recreate":
             self.say(f"deleting stack {name}: its creation had failed and it cannot be updated")
-            self.cfn.delete_stack(StackName=name)
-            self._wait("stack_delete_complete", name)
+            stack_id = (self._describe_stack(name) or {}).get("StackId", name)
+            self._run(
+                name, lambda: self.cfn.delete_stack(StackName=name), "DELETE_COMPLETE", stack_id
+            )
         arguments: dict[str, Any] = {
             "StackName": name,
             **self._template_argument(request, plan, bucket),
@@ -215,20 +190,18 @@ class Deployer:
         if plan.stack_action == "update":
             self.say(f"updating stack {name}")
             try:
-                self.cfn.update_stack(**arguments)
+                self._run(name, lambda: self.cfn.update_stack(**arguments), "UPDATE_COMPLETE")
             except botocore.exceptions.ClientError as exc:
                 if _NO_UPDATES in str(exc):
                     self.say(f"no changes: stack {name} is up to date")
                     return DeployResult(name, bool(plan.uploads), self._functions(request, name))
                 raise self._failure(name, exc) from None
-            self._wait("stack_update_complete", name)
         else:
             self.say(f"creating stack {name}")
             try:
-                self.cfn.create_stack(**arguments)
+                self._run(name, lambda: self.cfn.create_stack(**arguments), "CREATE_COMPLETE")
             except botocore.exceptions.ClientError as exc:
                 raise self._failure(name, exc) from None
-            self._wait("stack_create_complete", name)
         return DeployResult(name, True, self._functions(request, name))
 
     def _template_argument(
@@ -242,13 +215,19 @@ class Deployer:
         bucket.put(key, body)
         return {"TemplateURL": f"https://{plan.bucket}.s3.{plan.region}.amazonaws.com/{key}"}
 
-    def _wait(self, waiter: str, name: str) -> None:
-        try:
-            self.cfn.get_waiter(waiter).wait(
-                StackName=name, WaiterConfig={"Delay": 5, "MaxAttempts": 360}
-            )
-        except botocore.exceptions.WaiterError as exc:
-            raise self._failure(name, exc) from None
+    def _run(
+        self, name: str, call: Callable[[], Any], success: str, stack_id: str | None = None
+    ) -> None:
+        """Start a stack operation and follow its events until the stack settles; a
+        ``SkyfnError`` naming each failed resource unless it ends ``success``."""
+        seen = progress.event_ids(self.cfn, stack_id or name)
+        started = time.monotonic()
+        answer = call()
+        if isinstance(answer, dict) and answer.get("StackId"):
+            stack_id = str(answer["StackId"])
+        status = progress.follow(self.cfn, stack_id or name, seen, self.say, started)
+        if status != success:
+            raise self._failure(name, RuntimeError(f"the stack is {status}"))
 
     def _failure(self, name: str, exc: Exception) -> SkyfnError:
         try:
@@ -264,18 +243,6 @@ class Deployer:
             DeployedFunction(function, outputs.get(key, "?"))
             for key, function in sorted(request.outputs.items(), key=lambda kv: kv[1])
         )
-
-
-APP_TAG = "skyfn:app"
-BRANCH_TAG = "skyfn:branch"
-
-
-def _owner_tags_of(tags: Mapping[str, str]) -> dict[str, str]:
-    return {APP_TAG: tags.get(APP_TAG, ""), BRANCH_TAG: tags.get(BRANCH_TAG, "")}
-
-
-def _owner_tags(stack: Mapping[str, Any]) -> dict[str, str]:
-    return _owner_tags_of({t["Key"]: t["Value"] for t in stack.get("Tags", [])})
 
 
 def failure_message(stack_name: str, error: str, events: Sequence[Mapping[str, Any]]) -> str:

@@ -16,6 +16,8 @@ from skyfn.aws import aws_errors
 from skyfn.deploy import leakcheck, names
 from skyfn.deploy.bundle import build_bundle
 from skyfn.deploy.deployer import Deployer, DeployResult, Say, StackRequest, Upload
+from skyfn.deploy.diff import Diff
+from skyfn.deploy.preview import READ_PERMISSIONS, diff_request
 from skyfn.deploy.staging import SETTING
 from skyfn.deploy.template import (
     TEMPLATE_FILE,
@@ -62,6 +64,12 @@ def bundle_dir(project: Project, model: Model) -> Path:
     return project.skyfn_dir / "bundles" / model.scope.slug
 
 
+def branch_model(project: Project, branch: str, app_id: str | None) -> tuple[Project, Model]:
+    if app_id is not None:
+        project = dataclasses.replace(project, app_id=scopes.check_app_id(app_id))
+    return project, synth(project, scopes.branch(branch), DEPLOY_STORE, template_outputs).model
+
+
 def deploy_branch(
     project: Project,
     branch: str,
@@ -70,9 +78,7 @@ def deploy_branch(
     staging_bucket: str | None = None,
 ) -> DeployResult:
     bucket = staging_bucket_name(project, staging_bucket)
-    if app_id is not None:
-        project = dataclasses.replace(project, app_id=scopes.check_app_id(app_id))
-    model = synth(project, scopes.branch(branch), DEPLOY_STORE, template_outputs).model
+    project, model = branch_model(project, branch, app_id)
     with aws_errors(f"deploy {model.scope.label}", DEPLOY_PERMISSIONS):
         missing = check_model(model, DEPLOY_STORE)
         if missing:
@@ -83,7 +89,19 @@ def deploy_branch(
         request = stack_request(project, model, say)
         check_secret_values(project, model, request, say)
         deployer = Deployer(say, staging_bucket=bucket)
+        preview = diff_request(request, deployer.session)
+        if preview:
+            for line in preview.lines():
+                say(line)
         return deployer.execute(request, deployer.plan(request))
+
+
+def branch_diff(project: Project, branch: str, app_id: str | None, say: Say) -> Diff:
+    """What ``deploy_branch`` would change, from read-only AWS calls (see preview)."""
+    project, model = branch_model(project, branch, app_id)
+    request = stack_request(project, model, say)
+    with aws_errors(f"compare {model.scope.label} with its stack", READ_PERMISSIONS):
+        return diff_request(request)
 
 
 def stack_request(project: Project, model: Model, say: Say) -> StackRequest:
@@ -104,7 +122,8 @@ def stack_request(project: Project, model: Model, say: Say) -> StackRequest:
         (folder / f"{function.name}.zip").write_bytes(bundle.data)
         key = names.code_key(model.app_id, bundle.sha256)
         code_keys[key_parameter(ids[function.name])] = key
-        uploads.append(Upload(key, bundle.data, _shown(project, folder / f"{function.name}.zip")))
+        label = _shown(project, folder / f"{function.name}.zip")
+        uploads.append(Upload(key, bundle.data, label, function.name))
     return StackRequest(
         stack_name=names.stack_name(model.app_id, model.scope.name),
         legacy_stack_name=names.legacy_stack_name(model.app_id, model.scope.name),

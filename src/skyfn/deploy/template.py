@@ -72,7 +72,8 @@ def render_template(model: Model) -> Json:
             "Description": f"S3 key of the bundle of function {function.name}",
         }
         resources[role_logical_id(base)] = _role(function, tag_list)
-        resources[function_logical_id(base)] = _function(function, base, tag_list)
+        physical = names.function_name(model.app_id, model.scope.name, function.name)
+        resources[function_logical_id(base)] = _function(function, base, physical, tag_list)
         outputs[arn_output(base)] = {
             "Description": f"ARN of function {function.name}",
             "Value": {"Fn::GetAtt": [function_logical_id(base), "Arn"]},
@@ -115,10 +116,11 @@ def parameter_arn(path: str) -> Json:
     }
 
 
-def _function(function: Function, base: str, tag_list: list[Json]) -> Json:
+def _function(function: Function, base: str, physical: str, tag_list: list[Json]) -> Json:
     return {
         "Type": "AWS::Lambda::Function",
         "Properties": {
+            "FunctionName": physical,
             "Description": f"skyfn function {function.name}",
             "Runtime": function.runtime,
             "Handler": contract.BOOTSTRAP_HANDLER,

@@ -41,13 +41,18 @@ from skyfn.host import secret_handover, task_root
 from skyfn.model import Function, Model
 from skyfn.project import generated_dir
 from skyfn.runtime import contract, lambda_platform
-from skyfn.runtime.stores import HANDED_OVER, PIPE_STORE, StoreName
+from skyfn.runtime.stores import AWS_STORES, HANDED_OVER, PIPE_STORE, StoreName
 from skyfn.synth import rules
 
 BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
 RUNTIME_DIR = "/var/runtime"  # LAMBDA_RUNTIME_DIR on Lambda; nothing local lives there
 
-SSM_ACCESS = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SSM", "AWS_CA_BUNDLE")
+AWS_ACCESS = (
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_SSM",
+    "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+    "AWS_CA_BUNDLE",
+)
 CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
 
@@ -56,6 +61,7 @@ class HostOptions:
     region: str = "us-east-1"
     inherit: tuple[str, ...] = ()  # --inherit-env NAME, in order
     max_workers: int = 4
+    idle_timeout: float | None = None  # seconds a warm worker waits for a call (None: forever)
 
 
 @dataclass(frozen=True)
@@ -158,9 +164,9 @@ def build(
 
 
 def store_access(store: StoreName, environ: Mapping[str, str]) -> dict[str, str]:
-    """What the worker needs to read a store itself (ssm, as on Lambda)."""
-    if store == "ssm":
-        access = {name: environ[name] for name in SSM_ACCESS if name in environ}
+    """What the worker needs to read a store itself (ssm, secretsmanager: as on Lambda)."""
+    if store in AWS_STORES:
+        access = {name: environ[name] for name in AWS_ACCESS if name in environ}
         access.update(aws_credentials(environ))
         return access
     return {}

@@ -14,10 +14,10 @@ import base64
 import json
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from skyfn.host.access import AccessPolicy, Refused
@@ -28,6 +28,9 @@ from skyfn.host.supervisor import UnknownFunction
 from skyfn.model import Function
 from skyfn.runtime import error_shape
 from skyfn.runtime.lambda_platform import LATEST, MAX_PAYLOAD, function_arn
+
+if TYPE_CHECKING:
+    from skyfn.host.console import Console
 
 CONTENT_TYPE = "application/json"  # every answer of the API, errors included
 _PATH = re.compile(r"^/2015-03-31/functions/([^/?]+)/invocations/?(?:\?.*)?$")
@@ -48,6 +51,7 @@ class Response:
     status: int
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
+    stream: Iterator[bytes] | None = None  # instead of ``body``: chunks until it ends (SSE)
 
 
 class InvalidName(ValueError):
@@ -137,12 +141,20 @@ class LocalGateway:
     """The Invoke API over a host's functions; one instance serves every request, from any
     number of threads (it keeps no state of its own)."""
 
-    def __init__(self, host: Functions, access: AccessPolicy | None = None, port: int = 0):
+    def __init__(
+        self,
+        host: Functions,
+        access: AccessPolicy | None = None,
+        port: int = 0,
+        console: Console | None = None,
+    ):
         """``access``: who may call (``None``: anyone, for tests without HTTP); ``port``: the
-        port the server listens on, which a ``Host`` header must name."""
+        port the server listens on, which a ``Host`` header must name; ``console``: serves
+        ``/_console`` (the local web console, behind its own token)."""
         self.host = host
         self.access = access
         self.port = port
+        self.console = console
 
     def handle_request(
         self, method: str, path: str, headers: Mapping[str, str], body: bytes
@@ -150,6 +162,9 @@ class LocalGateway:
         """The answer to one request. ``headers`` match case-insensitively (the first of
         repeated ones counts); ``body`` is the whole body, already within ``MAX_PAYLOAD``."""
         fields = header_fields(headers.items())
+        route = path.partition("?")[0]
+        if self.console is not None and (route == "/_console" or route.startswith("/_console/")):
+            return self.console.handle(method, path, fields, body)
         if self.access is not None:
             try:
                 self.access.check(method, path, fields, body, self.port)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
 import threading
 from pathlib import Path
 from types import FrameType
@@ -24,7 +25,13 @@ from skyfn.runtime.stores import StoreName
 def read_event(event: str | None, event_file: Path | None) -> Any:
     if event is not None and event_file is not None:
         raise SkyfnError("--event and --event-file are exclusive: give one")
-    if event_file is not None:
+    if event_file is not None and str(event_file) == "-":
+        try:
+            text = sys.stdin.buffer.read().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SkyfnError(f"--event-file - : stdin is not UTF-8 text: {exc}") from None
+        source = "the event on stdin (--event-file -)"
+    elif event_file is not None:
         try:
             text = event_file.read_text(encoding="utf-8")
         except OSError as exc:

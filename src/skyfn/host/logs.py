@@ -6,7 +6,11 @@ from __future__ import annotations
 import sys
 import threading
 from collections import deque
+from collections.abc import Callable
 from typing import TextIO
+
+# function ("" for the host's own notes), request id, the line as the terminal gets it
+Listener = Callable[[str, str, str], None]
 
 KEEP_BYTES = 256 * 1024  # what an invocation's buffer keeps: its latest log lines
 
@@ -16,8 +20,15 @@ class LogSink:
         self._stream = stream
         self._prefix = prefix
         self._lock = threading.Lock()
+        self._listeners: list[Listener] = []
+
+    def subscribe(self, listener: Listener) -> None:
+        """Also give every line to ``listener`` (the console's live log)."""
+        self._listeners.append(listener)
 
     def line(self, function: str, request_id: str, text: str) -> None:
+        for listener in self._listeners:
+            listener(function, request_id, text)
         stream = self._stream or sys.stderr
         shown = f"[{function} {request_id[:8]}] {text}" if self._prefix else text
         with self._lock:
@@ -29,6 +40,8 @@ class LogSink:
 
     def note(self, text: str) -> None:
         """A message of the host itself (reloads, errors in the definitions)."""
+        for listener in self._listeners:
+            listener("", "", text)
         stream = self._stream or sys.stderr
         with self._lock:
             try:

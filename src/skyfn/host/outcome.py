@@ -17,6 +17,8 @@ class Outcome:
     payload: bytes  # JSON: the handler's result, or Lambda's error shape
     error: bool  # a function error (X-Amz-Function-Error: Unhandled)
     logs: str  # this invocation's log lines, START..REPORT as Lambda writes them
+    cold: bool = False  # served by a worker started for it
+    duration_ms: float = 0.0  # from acquiring the worker to the answer (cold start included)
 
     @classmethod
     def failed(cls, shape: error_shape.Shape, logs: str, request_id: str | None = None) -> Outcome:

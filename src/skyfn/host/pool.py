@@ -7,6 +7,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from skyfn.host.environment import WorkerEnvironment
 from skyfn.host.logs import LogBuffer, LogSink
 from skyfn.host.outcome import Outcome
 from skyfn.host.process import WorkerProcess
+from skyfn.host.report import peak_memory_mb, report_line
 from skyfn.model import Function
 from skyfn.runtime.lambda_platform import LATEST
 
@@ -26,6 +28,26 @@ def trace_id() -> str:
 
 class HostClosed(RuntimeError):
     """The host is shutting down: no new invocations."""
+
+
+@dataclass(frozen=True)
+class LastCall:
+    """The latest finished invocation of a function (what the console shows)."""
+
+    at: datetime
+    duration_ms: float
+    cold: bool
+    error: bool
+    request_id: str
+    payload: bytes
+
+
+@dataclass(frozen=True)
+class PoolStatus:
+    idle: int  # warm workers waiting for a call
+    busy: int  # workers serving a call now
+    started: int  # cold starts so far
+    last: LastCall | None
 
 
 class FunctionPool:
@@ -57,7 +79,12 @@ class FunctionPool:
         arn: str,
         sink: LogSink,
         max_workers: int = 4,
+        idle_timeout: float | None = None,
+        on_idle: Callable[[], None] | None = None,
     ) -> None:
+        """``idle_timeout``: seconds a warm worker may wait for a call before ``reap`` stops
+        it (``None``: kept until recycled); ``on_idle``: called when a worker turns idle
+        (wakes the host's reaper)."""
         self.function = function
         self._environment = environment
         self._arn = arn
@@ -65,6 +92,10 @@ class FunctionPool:
         self._max = max_workers
         self._cond = threading.Condition()
         self._idle: list[WorkerProcess] = []
+        self._idle_since: dict[WorkerProcess, float] = {}  # monotonic time it turned idle
+        self._idle_timeout = idle_timeout
+        self._on_idle = on_idle
+        self.last: LastCall | None = None
         self._busy: dict[WorkerProcess, int] = {}  # worker -> generation it started in
         self._generation = 0
         self._closed = False
@@ -73,6 +104,26 @@ class FunctionPool:
     def workers(self) -> list[WorkerProcess]:
         with self._cond:
             return [*self._idle, *self._busy]
+
+    def status(self) -> PoolStatus:
+        with self._cond:
+            return PoolStatus(len(self._idle), len(self._busy), self.started, self.last)
+
+    def reap(self, now: float | None = None) -> float | None:
+        """Stop warm workers idle for ``idle_timeout`` or longer; return when the next one
+        expires (monotonic), or ``None`` when none is idle."""
+        if self._idle_timeout is None:
+            return None
+        now = time.monotonic() if now is None else now
+        with self._cond:
+            expired = [w for w in self._idle if now - self._idle_since[w] >= self._idle_timeout]
+            for worker in expired:
+                self._idle.remove(worker)
+                del self._idle_since[worker]
+            upcoming = [since + self._idle_timeout for since in self._idle_since.values()]
+        for worker in expired:
+            worker.dispose()
+        return min(upcoming, default=None)
 
     def invoke(
         self,
@@ -87,19 +138,29 @@ class FunctionPool:
         arn = f"{self._arn}:{qualifier}" if qualifier else self._arn
         worker, fresh, function = self._acquire()
         keep = False
+        at = datetime.now(UTC)  # when, for the console; durations come from perf_counter
         try:
             buffer = LogBuffer()
-            started = datetime.now(UTC)
+            init_ms: float | None = None
             if fresh:
+                began = time.perf_counter()
                 error = worker.start()
+                init_ms = (time.perf_counter() - began) * 1000
                 for line in worker.init_logs.text().splitlines():
                     buffer.add(line)
                 if error is not None:
                     shape = {**error, "requestId": request_id}
-                    return Outcome.failed(shape, buffer.text(), request_id)
+                    failed = replace(
+                        Outcome.failed(shape, buffer.text(), request_id),
+                        cold=True,
+                        duration_ms=init_ms,
+                    )
+                    self.last = LastCall(at, init_ms, True, True, request_id, failed.payload)
+                    return failed
             self._lambda_line(
                 buffer, request_id, f"START RequestId: {request_id} Version: {LATEST}"
             )
+            started = time.perf_counter()
             outcome = worker.invoke(
                 request_id,
                 event,
@@ -109,16 +170,17 @@ class FunctionPool:
                 client_context=client_context,
                 trace_id=trace_id(),
             )
-            took = (datetime.now(UTC) - started).total_seconds() * 1000
+            took = (time.perf_counter() - started) * 1000
+            peak = peak_memory_mb(worker.pid)
             self._lambda_line(buffer, request_id, f"END RequestId: {request_id}")
             self._lambda_line(
-                buffer,
-                request_id,
-                f"REPORT RequestId: {request_id}\tDuration: {took:.2f} ms\t"
-                f"Memory Size: {function.memory_mb} MB",
+                buffer, request_id, report_line(request_id, took, function.memory_mb, peak, init_ms)
             )
             keep = worker.alive()
-            return Outcome(outcome.request_id, outcome.payload, outcome.error, buffer.text())
+            self.last = LastCall(at, took, fresh, outcome.error, request_id, outcome.payload)
+            return Outcome(
+                outcome.request_id, outcome.payload, outcome.error, buffer.text(), fresh, took
+            )
         finally:
             self._release(worker, keep)
 
@@ -137,6 +199,7 @@ class FunctionPool:
                         raise HostClosed(f"the host is stopping; {self.function.name} not invoked")
                     while self._idle:
                         worker = self._idle.pop()
+                        self._idle_since.pop(worker, None)
                         if worker.alive():
                             self._busy[worker] = self._generation
                             return worker, False, self.function
@@ -161,9 +224,12 @@ class FunctionPool:
             keep = keep and not self._closed and generation == self._generation
             if keep:
                 self._idle.append(worker)
+                self._idle_since[worker] = time.monotonic()
             self._cond.notify()
         if not keep:
             worker.dispose()
+        elif self._on_idle is not None:
+            self._on_idle()
 
     def recycle(self, function: Function | None = None) -> None:
         """New code, definition or secrets: idle workers go now, busy ones when they finish."""
@@ -172,6 +238,7 @@ class FunctionPool:
                 self.function = function
             self._generation += 1
             idle, self._idle = self._idle, []
+            self._idle_since.clear()
         for worker in idle:
             worker.dispose()
 
@@ -180,6 +247,7 @@ class FunctionPool:
         with self._cond:
             self._closed = True
             idle, self._idle = self._idle, []
+            self._idle_since.clear()
             busy = list(self._busy)
             self._cond.notify_all()
         for worker in idle:

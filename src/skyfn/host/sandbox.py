@@ -6,7 +6,7 @@ from __future__ import annotations
 import errno
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -20,13 +20,14 @@ from skyfn.host.secret_watch import SecretVersions
 from skyfn.host.server import REQUEST_TIMEOUT, InvokeServer
 from skyfn.host.supervisor import Host
 from skyfn.host.watcher import Watcher
-from skyfn.model import Model, Scope
+from skyfn.model import Function, Model, Scope
 from skyfn.outputs import synth
 from skyfn.project import BACKEND_FILE, Project
 from skyfn.runtime import local_reader
 from skyfn.runtime.stores import StoreName
 
 if TYPE_CHECKING:
+    from skyfn.host.console import Console
     from skyfn.secrets.local import CommitWatch
 
 SECRET_POLL_SECONDS = 1.0  # a remote store's secrets reach the next call within ~2 s
@@ -46,6 +47,7 @@ class Sandbox:
         self.commits = self._commit_watch(store)
         self.versions = SecretVersions(store)
         self._last_error = ""
+        self.url: str | None = None  # the Invoke API's, once it listens
         self._changed_functions()  # remember the versions the first workers will read
 
     @staticmethod
@@ -69,15 +71,24 @@ class Sandbox:
         backend_file = (self.project.root / BACKEND_FILE).resolve()
         folders = {f.name: f.directory.resolve() for f in model.functions}
         changed = {n for n, d in folders.items() if any(p.is_relative_to(d) for p in paths)}
+        backend = self.project.backend_dir.resolve()
         shared = [
             p
             for p in paths
-            if p != backend_file and not any(p.is_relative_to(d) for d in folders.values())
+            if p != backend_file
+            and p.is_relative_to(backend)  # not a .env file: its values are in the model
+            and not any(p.is_relative_to(d) for d in folders.values())
         ]
         if shared:  # a module under backend/ that handlers may import
             changed = set(folders)
+        before = {f.name for f in self.model.functions}
         restarted = self.host.update(model, changed)
         self.sink.note(f"reloaded: {', '.join(restarted) if restarted else 'nothing to restart'}")
+        added = [f for f in model.functions if f.name not in before]
+        if added and self.url is not None:
+            self.sink.note(f"new function{'s' if len(added) > 1 else ''}:")
+            for line in table(model, self.url, added)[1:]:
+                self.sink.note(line)
 
     def _changed_functions(self) -> list[str]:
         try:
@@ -119,10 +130,27 @@ def bind(
         raise SkyfnError(f"cannot listen on {address}:{port}: {exc.strerror or exc}") from None
 
 
-def table(model: Model, url: str) -> list[str]:
-    width = max([len("FUNCTION"), *(len(f.name) for f in model.functions)])
+def attach_console(server: InvokeServer, sandbox: Sandbox) -> Console:
+    """Serve the web console at ``/_console/`` on the Invoke API's port."""
+    from skyfn.host.console import Console
+    from skyfn.secrets.registry import open_store
+
+    console = Console(
+        sandbox.host,
+        server.access,
+        int(server.server_address[1]),
+        lambda: open_store(sandbox.store),
+        server.url,
+    )
+    server.gateway.console = console
+    return console
+
+
+def table(model: Model, url: str, functions: Sequence[Function] | None = None) -> list[str]:
+    shown = model.functions if functions is None else functions
+    width = max([len("FUNCTION"), *(len(f.name) for f in shown)])
     lines = [f"  {'FUNCTION':<{width}}  INVOKE URL"]
-    for f in model.functions:
+    for f in shown:
         lines.append(f"  {f.name:<{width}}  {url}/2015-03-31/functions/{f.name}/invocations")
     return lines
 
@@ -158,6 +186,7 @@ def run(
     echo: Callable[[str], None],
     request_timeout: float = REQUEST_TIMEOUT,
     access: AccessPolicy | None = None,
+    open_browser: bool = False,
 ) -> None:
     sink = LogSink()
     access = access if access is not None else AccessPolicy.for_address(address)
@@ -171,6 +200,8 @@ def run(
     except BaseException:
         sandbox.host.close()
         raise
+    sandbox.url = server.url
+    console = attach_console(server, sandbox)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -180,7 +211,13 @@ def run(
     folder = store_dir(store)
     if folder is not None:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    watcher = Watcher(project.backend_dir, folder, sandbox.code_changed, sandbox.secrets_changed)
+    watcher = Watcher(
+        project.backend_dir,
+        folder,
+        sandbox.code_changed,
+        sandbox.secrets_changed,
+        root=project.root,
+    )
     serving = threading.Thread(target=server.serve_forever, daemon=True, name="skyfn-http")
     if folder is None:  # a remote store (ssm) has no files to watch: ask it now and then
         threading.Thread(
@@ -196,10 +233,16 @@ def run(
             echo(line)
         for line in access_lines(access, server.url, sandbox.model, options.region):
             echo(line)
+        echo(f"console: {console.session.url(server.url)}")
+        if open_browser:
+            import webbrowser
+
+            webbrowser.open(console.session.url(server.url))
         echo(f"watching {project.backend_dir}; Ctrl-C to stop")
         while not stop.wait(0.5):
             pass
     finally:
+        console.live.close()
         if serving.is_alive():
             server.shutdown()
         server.server_close()

@@ -27,6 +27,7 @@ from skyfn.runtime.lambda_platform import MAX_PAYLOAD
 DISCARD_LIMIT = 64 * 1024 * 1024  # read (and drop) an oversized body up to this, then hang up
 LINGER = 2.0  # seconds to read what a client still sends after we answered and hang up
 REQUEST_TIMEOUT = 30.0  # seconds to receive one whole request (line, headers and body)
+STREAM_WRITE_TIMEOUT = 30.0  # seconds a streamed answer's reader may take to take a chunk
 # http.server's own errors (request line, headers, version) as the API's error types
 _KINDS = {
     HTTPStatus.BAD_REQUEST: "BadRequestException",
@@ -160,6 +161,9 @@ class InvokeHandler(BaseHTTPRequestHandler):
 
     def _reply(self, response: Response) -> None:
         self._replied = True
+        if response.stream is not None:
+            self._stream(response)
+            return
         self.send_response(response.status)
         headers = dict(response.headers)
         self.send_header("Content-Type", headers.pop("Content-Type", gateway.CONTENT_TYPE))
@@ -171,3 +175,21 @@ class InvokeHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if response.body and self.command != "HEAD":
             self.wfile.write(response.body)
+
+    def _stream(self, response: Response) -> None:
+        """An answer of unknown length (the console's live log): sent as it comes, then the
+        connection closes; ends when the client goes away or the stream does."""
+        assert response.stream is not None
+        self.close_connection = True
+        self.send_response(response.status)
+        for key, value in response.headers.items():
+            self.send_header(key, value)
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.connection.settimeout(STREAM_WRITE_TIMEOUT)
+        try:
+            for chunk in response.stream:
+                self.wfile.write(chunk)
+                self.wfile.flush()
+        except OSError:  # the page was closed
+            pass

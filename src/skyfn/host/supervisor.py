@@ -15,6 +15,7 @@ from skyfn.host.logs import LogBuffer, LogSink
 from skyfn.host.outcome import Outcome
 from skyfn.host.pool import FunctionPool
 from skyfn.host.process import WorkerProcess
+from skyfn.host.reaper import Reaper
 from skyfn.model import Function, Model
 from skyfn.runtime.lambda_platform import function_arn
 
@@ -22,7 +23,10 @@ from skyfn.runtime.lambda_platform import function_arn
 class UnknownFunction(SkyfnError):
     def __init__(self, name: str, model: Model) -> None:
         known = ", ".join(f.name for f in model.functions) or "none"
-        super().__init__(f"no function named {name!r} in this backend (functions: {known})")
+        # the folder (say_hello) is a common guess for the name (say-hello)
+        alike = [f.name for f in model.functions if name in (f.module_name, f.directory.name)]
+        hint = f"; did you mean {alike[0]}?" if alike else ""
+        super().__init__(f"no function named {name!r} in this backend (functions: {known}){hint}")
         self.name = name
 
 
@@ -54,6 +58,7 @@ class Host:
         self._lock = threading.Lock()
         self._background: set[threading.Thread] = set()
         self.model = model
+        self._reaper = Reaper(self.pools) if options.idle_timeout is not None else None
         self._pools = {f.name: self._pool(f) for f in model.functions}
 
     def _pool(self, function: Function) -> FunctionPool:
@@ -63,6 +68,8 @@ class Host:
             function_arn(self.options.region, function.name),
             self.sink,
             self.options.max_workers,
+            self.options.idle_timeout,
+            self._reaper.wake if self._reaper is not None else None,
         )
 
     def _environment(
@@ -77,6 +84,11 @@ class Host:
         if pool is None:
             raise UnknownFunction(name, model)
         return pool
+
+    def pools(self) -> list[FunctionPool]:
+        """Every function's pool, in the model's order."""
+        with self._lock:
+            return list(self._pools.values())
 
     def invoke(self, name: str, event: Any, request_id: str | None = None) -> Outcome:
         return self.pool(name).invoke(event, request_id)
@@ -161,6 +173,8 @@ class Host:
         return [w for pool in pools for w in pool.workers()]
 
     def close(self) -> None:
+        if self._reaper is not None:
+            self._reaper.stop()
         with self._lock:
             pools = list(self._pools.values())
             background = list(self._background)

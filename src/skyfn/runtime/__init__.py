@@ -16,6 +16,7 @@ from skyfn.runtime.errors import (
     SkyfnRuntimeError,
     UnresolvedSecret,
 )
+from skyfn.runtime.freshness import refresh as refresh_secrets
 
 __all__ = [
     "ColdStartError",
@@ -27,4 +28,5 @@ __all__ = [
     "SecretStoreError",
     "SkyfnRuntimeError",
     "UnresolvedSecret",
+    "refresh_secrets",
 ]

@@ -33,6 +33,12 @@ def resolve_secrets() -> dict[str, str]:
     except (SecretNotFound, SecretStoreError) as exc:
         raise ColdStartError(str(exc)) from None
     os.environ.update(values)
+    from skyfn.runtime.stores import READ_ONCE
+
+    if wanted.store not in READ_ONCE:
+        from skyfn.runtime import freshness
+
+        freshness.track(spec, wanted)
     return values
 
 

@@ -1,13 +1,16 @@
 """What the generated ``skyfn_env.<function>`` modules read through. Standard library only.
 
 Values are read from ``os.environ`` on every access, so a generated ``env`` object stays
-correct after the runtime resolves secrets, and in tests that set variables themselves.
+correct after the runtime resolves secrets, and in tests that set variables themselves. A
+secret read first lets ``skyfn.runtime.freshness`` re-read it when it is older than its
+``max_age``.
 """
 
 from __future__ import annotations
 
 import os
 
+from skyfn.runtime import freshness
 from skyfn.runtime.contract import PLACEHOLDER_PREFIX
 from skyfn.runtime.errors import (
     InvalidEnvironmentValue,
@@ -60,6 +63,7 @@ class EnvReader:
         raise InvalidEnvironmentValue(key, self.function, "a bool (true/false)", raw)
 
     def secret(self, key: str, secret_name: str) -> str:
+        freshness.check(key)
         value = self.text(key)
         if value.startswith(PLACEHOLDER_PREFIX):
             raise UnresolvedSecret(key, self.function, secret_name)

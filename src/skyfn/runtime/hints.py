@@ -53,6 +53,13 @@ def missing_secret(
     """One line: which secret (and which variable of which function), where it was looked
     for, and the command that sets it."""
     used_by = f" (environment {key} of function {function})" if key and function else ""
+    pinned = paths[0].rpartition(":")[2] if paths and ":" in paths[0] else ""
+    if pinned.isdigit():  # secret(NAME, version=N): the version is what is missing
+        return (
+            f"secret {name}{used_by} is pinned to version {pinned}, which does not exist for "
+            f"{describe_scope(scope)} in the {store} store (looked in: {', '.join(paths)}). "
+            f"Pin a version that exists (see: skyfn secret list), or drop version="
+        )
     if store == "inline":  # the pytest plugin's store: values come from the test itself
         fix = f"Give it to skyfn_invoke: secrets={{{name!r}: '...'}}"
     else:

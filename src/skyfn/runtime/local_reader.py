@@ -96,6 +96,12 @@ def connect(db: Path) -> sqlite3.Connection:
     return conn
 
 
+# One version of one path ("path:N", a pinned secret).
+_VERSION = """
+SELECT path, version, nonce, ciphertext, updated_at FROM secrets WHERE path = ? AND version = ?
+"""
+
+
 def newest_rows(conn: sqlite3.Connection, db: Path, paths: Sequence[str]) -> list[Row]:
     if not paths:
         return []
@@ -107,6 +113,25 @@ def newest_rows(conn: sqlite3.Connection, db: Path, paths: Sequence[str]) -> lis
             return []
         raise store_error(db, "read", exc) from None
     return [Row(str(p), int(v), bytes(n), bytes(c), float(t)) for p, v, n, c, t in rows]
+
+
+def split_pinned(path: str) -> tuple[str, int] | None:
+    """``("path", N)`` for a pinned ``path:N``; ``None`` for a plain path."""
+    base, colon, version = path.rpartition(":")
+    return (base, int(version)) if colon and version.isdigit() else None
+
+
+def version_row(conn: sqlite3.Connection, db: Path, path: str, version: int) -> Row | None:
+    try:
+        row = conn.execute(_VERSION, (path, version)).fetchone()
+    except sqlite3.Error as exc:
+        if no_schema(exc):
+            return None
+        raise store_error(db, "read", exc) from None
+    if row is None:
+        return None
+    p, v, n, c, t = row
+    return Row(str(p), int(v), bytes(n), bytes(c), float(t))
 
 
 def key_fingerprint(key: bytes) -> str:
@@ -235,19 +260,29 @@ class LocalReader:
     reads_all_paths = True
 
     def read_many(self, paths: Sequence[str]) -> dict[str, str]:
-        return {row.path: value for row, value in self.read_rows(paths)}
+        """Each path's newest value; a pinned ``path:N``'s version N (under ``path:N``)."""
+        return {key: value for key, (_, value) in self.read_keyed(paths).items()}
 
     def read_rows(self, paths: Sequence[str]) -> list[tuple[Row, str]]:
         """The newest row of each path that exists, with its decrypted value."""
+        return list(self.read_keyed(paths).values())
+
+    def read_keyed(self, paths: Sequence[str]) -> dict[str, tuple[Row, str]]:
         if not self.db.is_file():  # nothing stored yet (and never create a db here)
-            return []
+            return {}
         conn = connect(self.db)
         try:
-            rows = newest_rows(conn, self.db, paths)
+            plain = [p for p in paths if split_pinned(p) is None]
+            rows = {row.path: row for row in newest_rows(conn, self.db, plain)}
+            for path in paths:
+                pin = split_pinned(path)
+                row = version_row(conn, self.db, *pin) if pin is not None else None
+                if row is not None:
+                    rows[path] = row
             if not rows:
-                return []
+                return {}
             opener = Opener(require_key(self.folder), conn, self.folder)
-            return [(row, opener.open(row)) for row in rows]
+            return {key: (row, opener.open(row)) for key, row in rows.items()}
         finally:
             conn.close()
 

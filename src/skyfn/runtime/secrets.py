@@ -31,17 +31,19 @@ class Wanted(NamedTuple):
     store: str
     scope: str | None = None  # the contract's SKYFN_SCOPE, e.g. "branch:main"
     names: Mapping[str, str] = {}  # env name -> secret name (default: the env name)
+    ages: Mapping[str, float | None] = {}  # env name -> max age in seconds (None: never)
 
 
 def request(environ: Mapping[str, str]) -> tuple[dict[str, list[str]], Wanted]:
     """What a function's contract variables ask for: env name → paths, and who asks (the
     worker reads them from ``os.environ``; a local host from the worker's variables)."""
-    spec = parse_spec(environ.get(contract.SECRETS_VAR, ""))
+    spec, ages = parse_spec(environ.get(contract.SECRETS_VAR, ""))
     wanted = Wanted(
         function=environ.get(contract.FUNCTION_VAR, "?"),
         store=environ.get(contract.STORE_VAR, "local"),
         scope=environ.get(contract.SCOPE_VAR) or None,
         names={key: contract.placeholder_name(environ.get(key)) or key for key in spec},
+        ages=ages,
     )
     return spec, wanted
 
@@ -65,17 +67,31 @@ def open_reader(store: str) -> SecretReader:
     return reader
 
 
-def parse_spec(raw: str) -> dict[str, list[str]]:
+def parse_spec(raw: str) -> tuple[dict[str, list[str]], dict[str, float | None]]:
+    """``SKYFN_SECRETS``: env name → paths, and env name → max age (``None``: never re-read;
+    a list without a trailing age gets ``contract.DEFAULT_MAX_AGE``)."""
     try:
         spec = json.loads(raw)
     except ValueError:
         spec = None
-    if not isinstance(spec, dict) or not all(
-        isinstance(k, str) and isinstance(v, list) and all(isinstance(p, str) for p in v)
-        for k, v in spec.items()
-    ):
+    if not isinstance(spec, dict):
         raise SecretStoreError("SKYFN_SECRETS is malformed; run skyfn synth again")
-    return spec
+    paths: dict[str, list[str]] = {}
+    ages: dict[str, float | None] = {}
+    for key, entry in spec.items():
+        age: object = contract.DEFAULT_MAX_AGE
+        if isinstance(entry, list) and entry and not isinstance(entry[-1], str):
+            age = entry.pop()
+        if (
+            not isinstance(entry, list)
+            or not entry
+            or not all(isinstance(p, str) for p in entry)
+            or not (age is None or (isinstance(age, int | float) and not isinstance(age, bool)))
+        ):
+            raise SecretStoreError("SKYFN_SECRETS is malformed; run skyfn synth again")
+        paths[key] = entry
+        ages[key] = age
+    return paths, ages
 
 
 def resolve(

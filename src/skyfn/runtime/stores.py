@@ -9,28 +9,41 @@ from __future__ import annotations
 
 from typing import Literal
 
-StoreName = Literal["local", "ssm", "inline"]
+StoreName = Literal["local", "ssm", "secretsmanager", "inline"]
 PIPE_STORE = "pipe"  # a local worker's: values its host read for it (never a user's choice)
 
 # What a function process reads its secrets with: a zero-argument factory of a SecretReader.
 READERS: dict[str, str] = {
     "local": "skyfn.runtime.local_reader:open_reader",
     "ssm": "skyfn.runtime.ssm_reader:open_reader",
+    "secretsmanager": "skyfn.runtime.secretsmanager_reader:open_reader",
     "inline": "skyfn.runtime.inline_reader:open_reader",  # the pytest plugin's values
     PIPE_STORE: "skyfn.runtime.pipe_reader:open_reader",
 }
+
+# Stores in AWS: a local worker gets AWS credentials (and endpoint variables) to read them.
+AWS_STORES: tuple[StoreName, ...] = ("ssm", "secretsmanager")
 
 # Stores a local host reads for its workers and hands over a pipe (``PIPE_STORE``): the
 # worker never gets the means to open them. The others the worker reads itself, as on Lambda.
 HANDED_OVER: tuple[str, ...] = ("local", "inline")
 
+# Stores a process cannot read again after its cold start (the host handed the values over
+# once): their secrets are never refreshed in place; the sandbox restarts the worker instead.
+READ_ONCE: tuple[str, ...] = (PIPE_STORE, "inline")
+
 # What ``skyfn secret ...`` manages with: a zero-argument SecretStore class.
 MANAGERS: dict[str, str] = {
     "local": "skyfn.secrets.local:LocalStore",
     "ssm": "skyfn.secrets.ssm:SsmStore",
+    "secretsmanager": "skyfn.secrets.secretsmanager:SecretsManagerStore",
 }
 
-USER_STORES: tuple[StoreName, ...] = ("local", "ssm")  # what --store and settings accept
+USER_STORES: tuple[StoreName, ...] = (
+    "local",
+    "ssm",
+    "secretsmanager",
+)  # what --store and settings accept
 DEPLOY_STORE: StoreName = "ssm"  # what a deployed branch reads
 SANDBOX_STORE: StoreName = "local"  # a sandbox's default unless [tool.skyfn] secret_store
 

@@ -107,8 +107,10 @@ def serve(requests: BinaryIO, answers: BinaryIO, masker: Masker | None = None) -
         masker.learn(values.values())
 
     try:
-        from skyfn.runtime import bootstrap
+        from skyfn.runtime import bootstrap, freshness
 
+        # A secret re-read after max_age is masked too, before the handler gets it.
+        freshness.listen(lambda values: masker.learn(values.values()))
         lambda_logging.install()  # before the user's module: its import may log
 
         handler = bootstrap.cold_start(resolved)

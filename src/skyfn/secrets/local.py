@@ -20,6 +20,7 @@ from typing import Any
 
 from skyfn.errors import SkyfnError
 from skyfn.runtime import local_reader as fmt
+from skyfn.runtime.contract import pinned_path
 from skyfn.runtime.errors import SecretStoreError
 from skyfn.runtime.stores import StoreName
 from skyfn.secrets.store import SecretInfo, SecretValue
@@ -49,6 +50,13 @@ class LocalStore:
         return {
             row.path: SecretValue(row.path, value, row.version, _when(row)) for row, value in rows
         }
+
+    def read_version(self, path: str, version: int) -> SecretValue | None:
+        with _store_errors():
+            found = fmt.LocalReader(self.folder).read_keyed([pinned_path(path, version)])
+        for row, value in found.values():
+            return SecretValue(row.path, value, row.version, _when(row))
+        return None
 
     def write(self, path: str, value: str) -> SecretInfo:
         with _store_errors():

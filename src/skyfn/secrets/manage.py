@@ -94,6 +94,21 @@ def get_secret(target: Target, name: str) -> SecretValue:
     raise SkyfnError(missing_message(name, target.scope, paths, target.store.name))
 
 
+def rollback_secret(target: Target, name: str, version: int) -> tuple[SecretValue, SecretInfo]:
+    """Make version ``version`` current again, as a new version (history is kept), at the path
+    where the secret resolves for the target (its scope's, else shared): the version a
+    ``secret(NAME, version=N)`` would read. Returns (the old version, the new one)."""
+    current = get_secret(target, name)
+    old = target.store.read_version(current.path, version)
+    if old is None:
+        raise SkyfnError(
+            f"secret {name} has no version {version} at {current.path} in the "
+            f"{target.store.name} store (its newest is version {current.version}); "
+            "see: skyfn secret list"
+        )
+    return old, target.store.write(current.path, old.value)
+
+
 def scope_of(target: Target, path: str) -> str:
     return "shared" if path.startswith(scopes.prefix(target.app_id, None)) else target.label
 

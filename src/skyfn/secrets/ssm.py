@@ -15,6 +15,7 @@ from typing import Any
 from skyfn import aws
 from skyfn.aws import aws_errors
 from skyfn.errors import SkyfnError
+from skyfn.runtime.contract import pinned_path
 from skyfn.runtime.ssm_reader import BATCH, MAX_WORKERS
 from skyfn.runtime.stores import StoreName
 from skyfn.secrets.store import SecretInfo, SecretValue
@@ -59,6 +60,21 @@ class SsmStore:
             answer = self.client.get_parameters(Names=names, WithDecryption=True)
         parameters: list[dict[str, Any]] = answer.get("Parameters", [])
         return parameters
+
+    def read_version(self, path: str, version: int) -> SecretValue | None:
+        from botocore.exceptions import ClientError
+
+        with ssm_errors(f"read {path} version {version} from SSM"):
+            try:
+                p = self.client.get_parameter(Name=pinned_path(path, version), WithDecryption=True)[
+                    "Parameter"
+                ]
+            except ClientError as exc:
+                code = exc.response.get("Error", {}).get("Code")
+                if code in ("ParameterNotFound", "ParameterVersionNotFound"):
+                    return None
+                raise
+        return SecretValue(path, p["Value"], int(p["Version"]), _utc(p.get("LastModifiedDate")))
 
     def write(self, path: str, value: str) -> SecretInfo:
         size = len(value.encode("utf-8"))

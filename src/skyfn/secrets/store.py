@@ -37,6 +37,10 @@ class SecretStore(Protocol):
         """The newest version of each path that exists; absent paths are left out."""
         ...
 
+    def read_version(self, path: str, version: int) -> SecretValue | None:
+        """Version ``version`` of ``path``; ``None`` when there is no such version."""
+        ...
+
     def write(self, path: str, value: str) -> SecretInfo:
         """Store ``value`` as a new version of ``path``."""
         ...

@@ -24,7 +24,12 @@ def render_artifact(model: Model, function: Function) -> str:
         "memory_mb": function.memory_mb,
         "environment": function.environment_dict,
         "secrets": {
-            ref.key: {"secret": ref.secret_name, "paths": list(ref.paths)}
+            ref.key: {
+                "secret": ref.secret_name,
+                "paths": list(ref.paths),
+                "max_age": ref.max_age,
+                **({"version": ref.version} if ref.version is not None else {}),
+            }
             for ref in function.secrets
         },
     }

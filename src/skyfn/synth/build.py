@@ -5,11 +5,12 @@ from __future__ import annotations
 import ast
 import json
 import keyword
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from skyfn import scope as scopes
-from skyfn.definition import BackendDefinition, FunctionDefinition, Secret
+from skyfn.definition import DEFAULT, BackendDefinition, FunctionDefinition, Secret
 from skyfn.errors import DefinitionError, SkyfnError
 from skyfn.model import EnvValue, Function, Model, Scope, SecretRef
 from skyfn.runtime import contract, lambda_platform
@@ -37,8 +38,11 @@ def build_model(
     scope: Scope,
     project_root: Path,
     secret_store: StoreName,
+    secret_max_age: int | None = contract.DEFAULT_MAX_AGE,
 ) -> Model:
-    """Validate every function and return the model; all problems are raised together."""
+    """Validate every function and return the model; all problems are raised together.
+
+    ``secret_max_age``: the project's default ``max_age`` of a secret (``[tool.skyfn]``)."""
     problems: list[str] = []
     functions: list[Function] = []
     for index, item in enumerate(backend.functions):
@@ -48,7 +52,7 @@ def build_model(
                 "not a function from define_function(...)"
             )
             continue
-        built = _build_function(item, app_id, scope, secret_store, problems)
+        built = _build_function(item, app_id, scope, secret_store, secret_max_age, problems)
         if built is not None:
             functions.append(built)
     problems.extend(_collisions(functions))
@@ -59,7 +63,12 @@ def build_model(
 
 
 def _build_function(
-    d: FunctionDefinition, app_id: str, scope: Scope, store: StoreName, problems: list[str]
+    d: FunctionDefinition,
+    app_id: str,
+    scope: Scope,
+    store: StoreName,
+    max_age: int | None,
+    problems: list[str],
 ) -> Function | None:
     name = d.name if d.name is not None else d.resource_file.parent.name
     problem = _Problems(problems, f"function {name}")
@@ -78,7 +87,7 @@ def _build_function(
     environment: list[EnvValue] = []
     secrets: list[SecretRef] = []
     for key, value in d.environment.items():
-        item = _environment_item(key, value, app_id, scope, problem)
+        item = _environment_item(key, value, app_id, scope, max_age, problem)
         if isinstance(item, SecretRef):
             secrets.append(item)
         elif item is not None:
@@ -119,7 +128,7 @@ def _check_name(name: object, problem: _Problems) -> bool:
 
 
 def _environment_item(
-    key: object, value: object, app_id: str, scope: Scope, problem: _Problems
+    key: object, value: object, app_id: str, scope: Scope, max_age: int | None, problem: _Problems
 ) -> EnvValue | SecretRef | None:
     """One entry of ``environment=``: a secret reference, a plain value, or a problem."""
     wrong = rules.env_key_problem(key)
@@ -128,20 +137,49 @@ def _environment_item(
         return None
     assert isinstance(key, str)
     if isinstance(value, Secret):
-        return _secret_ref(key, value, app_id, scope, problem)
+        return _secret_ref(key, value, app_id, scope, max_age, problem)
     return _plain_value(key, value, scope, problem)
 
 
 def _secret_ref(
-    key: str, value: Secret, app_id: str, scope: Scope, problem: _Problems
+    key: str, value: Secret, app_id: str, scope: Scope, max_age: int | None, problem: _Problems
 ) -> SecretRef | None:
     try:
         scopes.check_secret_name(value.name)
     except SkyfnError as exc:
         problem(f"environment {key}: {exc}")
         return None
+    if value.description is not None and not isinstance(value.description, str):
+        problem(f"environment {key}: secret description must be a string")
+        return None
+    if value.pattern is not None:
+        try:
+            if not isinstance(value.pattern, str):
+                raise TypeError("not a string")
+            re.compile(value.pattern)
+        except (re.error, TypeError) as exc:
+            problem(f"environment {key}: secret pattern is not a valid regular expression: {exc}")
+            return None
+    age = max_age if value.max_age == DEFAULT else value.max_age
+    wrong = rules.max_age_problem(age) or rules.version_problem(value.version)
+    if wrong is None and value.version is not None and value.max_age != DEFAULT:
+        wrong = "a pinned version never changes; drop max_age or version"
+    if wrong is not None:
+        problem(f"environment {key}: secret {value.name}: {wrong}")
+        return None
+    assert (age is None or isinstance(age, int)) and (
+        value.version is None or isinstance(value.version, int)
+    )
     paths = scopes.lookup_paths(app_id, scope, value.name)
-    return SecretRef(key=key, secret_name=value.name, paths=paths)
+    return SecretRef(
+        key,
+        value.name,
+        paths,
+        description=value.description,
+        pattern=value.pattern,
+        max_age=age,
+        version=value.version,
+    )
 
 
 def _plain_value(key: str, value: object, scope: Scope, problem: _Problems) -> EnvValue | None:
@@ -193,7 +231,7 @@ def _deployed_environment(
     values[contract.HANDLER_VAR] = handler
     values[contract.FUNCTION_VAR] = name
     if secrets:
-        spec = {s.key: list(s.paths) for s in sorted(secrets, key=lambda s: s.key)}
+        spec = {s.key: s.spec for s in sorted(secrets, key=lambda s: s.key)}
         values[contract.SECRETS_VAR] = json.dumps(spec, separators=(",", ":"))
         values[contract.STORE_VAR] = store
         values[contract.SCOPE_VAR] = scope.ref

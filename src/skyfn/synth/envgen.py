@@ -57,7 +57,8 @@ def render_env_module(function: Function) -> str:
             ref.key,
             "str",
             f"_read.secret({json.dumps(ref.key)}, {json.dumps(ref.secret_name)})",
-            f"{ref.key} (str): secret {ref.secret_name}, resolved when the function starts.",
+            f"{ref.key} (str): secret {ref.secret_name}, resolved when the function starts."
+            + (f" {_doc_text(ref.description)}" if ref.description else ""),
         )
     for var in LAMBDA_VARIABLES:
         if var.always:
@@ -80,3 +81,9 @@ def _property(key: str, annotation: str, expression: str, doc: str) -> list[str]
         f'        """{doc}"""',
         f"        return {expression}",
     ]
+
+
+def _doc_text(text: str) -> str:
+    """``text`` safe inside a one-line triple-quoted docstring."""
+    one_line = " ".join(text.split())
+    return one_line.replace("\\", "\\\\").replace('"', '\\"')

@@ -29,3 +29,20 @@ def env_key_problem(key: object) -> str | None:
     if key.startswith(SKYFN_PREFIX):
         return f"environment key {key} starts with {SKYFN_PREFIX}, which skyfn reserves"
     return None
+
+
+def max_age_problem(value: object) -> str | None:
+    """What is wrong with a secret's ``max_age`` (whole seconds, at least 1, or None)."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+        return None
+    return (
+        f"max_age must be a whole number of seconds (at least 1) or None (read once per "
+        f"cold start), got {value!r}"
+    )
+
+
+def version_problem(value: object) -> str | None:
+    """What is wrong with a secret's pinned ``version`` (a whole number from 1)."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+        return None
+    return f"version must be a whole number from 1 (a version of the secret), got {value!r}"

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from skyfn.backend_loader import load_backend
+from skyfn.dotenv_files import apply_env_files
 from skyfn.errors import SkyfnError
 from skyfn.model import Model, Scope
 from skyfn.project import Project
 from skyfn.runtime.stores import StoreName
+from skyfn.settings import secret_max_age
 from skyfn.synth.artifacts import render_artifact
 from skyfn.synth.build import build_model
 from skyfn.synth.envgen import PACKAGE, PACKAGE_INIT, render_env_module
@@ -27,12 +29,15 @@ class SynthResult:
 
 
 def load_model(project: Project, scope: Scope, secret_store: StoreName) -> Model:
+    """The scope's ``.env`` files, then the backend, then the model."""
+    apply_env_files(project.root, scope)
     return build_model(
         load_backend(project),
         app_id=project.app_id,
         scope=scope,
         project_root=project.root,
         secret_store=secret_store,
+        secret_max_age=secret_max_age(project.settings, project.root),
     )
 
 

@@ -4,7 +4,9 @@ worker limit, close, and instances that die."""
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
+import re
 import signal
 import threading
 import time
@@ -90,7 +92,25 @@ def test_the_logs_are_lambdas_start_end_report(pool: FunctionPool) -> None:
     assert logs[1].startswith("line 00000 ")
     assert logs[2] == "END RequestId: rid"
     assert logs[3].startswith("REPORT RequestId: rid\tDuration: ")
-    assert logs[3].endswith("\tMemory Size: 128 MB")
+
+
+# Lambda's own REPORT line, field by field (Init Duration only on a cold start).
+REPORT = re.compile(
+    r"REPORT RequestId: (?P<rid>[^\t]+)\tDuration: (?P<duration>\d+\.\d{2}) ms\t"
+    r"Billed Duration: (?P<billed>\d+) ms\tMemory Size: 128 MB\t"
+    r"Max Memory Used: (?P<used>\d+) MB\t(?:Init Duration: (?P<init>\d+\.\d{2}) ms\t)?"
+)
+
+
+def test_report_lines_are_lambdas_with_init_duration_on_a_cold_start(pool: FunctionPool) -> None:
+    cold = REPORT.fullmatch(pool.invoke({"sleep": 0.05}, "cold").logs.splitlines()[-1])
+    warm = REPORT.fullmatch(pool.invoke({}, "warm").logs.splitlines()[-1])
+    assert cold is not None and warm is not None
+    assert cold["rid"] == "cold" and warm["rid"] == "warm"
+    assert cold["init"] is not None and warm["init"] is None
+    assert float(cold["duration"]) >= 50  # the handler's own time (it slept 50 ms)
+    assert int(cold["billed"]) == math.ceil(float(cold["duration"]))
+    assert 5 < int(warm["used"]) < 1024  # the worker's peak resident memory
 
 
 def test_recycle_replaces_idle_workers_at_once(pool: FunctionPool) -> None:
@@ -107,7 +127,7 @@ def test_recycle_with_a_new_definition_runs_it(model: Model, pool: FunctionPool)
     bigger = dataclasses.replace(model.functions[0], memory_mb=256)
     pool.recycle(bigger)
     assert pool.function == bigger
-    assert pool.invoke({}).logs.endswith("Memory Size: 256 MB\n")
+    assert "\tMemory Size: 256 MB\t" in pool.invoke({}).logs
 
 
 def test_a_busy_worker_is_retired_when_it_finishes(pool: FunctionPool) -> None:

@@ -100,7 +100,7 @@ def test_update_restarts_changed_and_named_functions_only(host: Host, model: Mod
     assert host.update(changed) == ["probe"]
     assert gone(probe)
     assert host.pool("probe").function == bigger
-    assert host.invoke("probe", {}).logs.endswith("Memory Size: 256 MB\n")
+    assert "\tMemory Size: 256 MB\t" in host.invoke("probe", {}).logs
     assert host.update(changed, changed=["other"]) == ["other"]
     assert gone(other)
     assert host.model == changed

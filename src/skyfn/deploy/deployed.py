@@ -1,0 +1,53 @@
+"""A deployed branch as ``logs`` and ``destroy`` see it: its stack (found as every command
+finds it, see ``stacks``) and the functions of its deployed template."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from skyfn.deploy import diff, stacks
+from skyfn.errors import SkyfnError
+
+
+@dataclass(frozen=True)
+class DeployedBranch:
+    app_id: str
+    branch: str
+    stack_name: str
+    stack: dict[str, Any]
+    deployment: diff.Deployment
+
+    def function(self, name: str) -> diff.FunctionState:
+        found = self.deployment.functions.get(name)
+        if found is None:
+            deployed = ", ".join(sorted(self.deployment.functions)) or "none"
+            raise SkyfnError(
+                f"function {name} is not deployed on branch {self.branch} (stack "
+                f"{self.stack_name}); deployed functions: {deployed}"
+            )
+        return found
+
+    def physical_name(self, cfn: Any, state: diff.FunctionState) -> str:
+        """The Lambda name CloudFormation gave the function."""
+        resource = cfn.describe_stack_resource(
+            StackName=self.stack_name, LogicalResourceId=state.logical_id
+        )["StackResourceDetail"]
+        return str(resource.get("PhysicalResourceId") or state.physical_name or "")
+
+
+def deployed_branch(cfn: Any, app_id: str, branch: str, refusal: str) -> DeployedBranch:
+    """The branch's stack; a ``SkyfnError`` when it has none (or one skyfn may not touch)."""
+    name, stack = stacks.branch_stack(cfn, app_id, branch, refusal)
+    if stack is None:
+        raise SkyfnError(
+            f"app {app_id} has no deployed stack for branch {branch} (looked for {name}); "
+            f"{refusal}. Deploy it with: skyfn pipeline-deploy --branch {branch}"
+        )
+    body = cfn.get_template(StackName=name)["TemplateBody"]
+    template = json.loads(body) if isinstance(body, str) else body
+    parameters = {
+        p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters", [])
+    }
+    return DeployedBranch(app_id, branch, name, stack, diff.describe(template, parameters))

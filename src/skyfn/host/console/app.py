@@ -1,0 +1,271 @@
+"""The console's requests: who may see it (``session``, plus the Invoke API's ``Host`` and
+``Origin`` rules), then routing to a page or an action. Like ``LocalGateway`` it works on
+plain data and returns a ``Response``; ``server.py`` does the HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from importlib import resources
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+
+from skyfn import scope as scopes
+from skyfn.errors import SkyfnError
+from skyfn.host.access import AccessPolicy, Refused, check_origin
+from skyfn.host.console import events, inventory, pages
+from skyfn.host.console.layout import BASE, SECURITY_HEADERS, notice, page
+from skyfn.host.console.livelog import LiveLog
+from skyfn.host.console.session import ConsoleSession
+from skyfn.host.gateway import Response
+from skyfn.host.outcome import Outcome
+from skyfn.host.pool import HostClosed
+from skyfn.host.supervisor import Host, UnknownFunction
+from skyfn.model import Model, Scope
+from skyfn.secrets import manage
+from skyfn.secrets.store import SecretStore
+
+HTML = "text/html; charset=utf-8"
+STATIC = {"console.css": "text/css; charset=utf-8", "console.js": "text/javascript"}
+MAX_FORM = 1024 * 1024  # a form larger than this is refused
+
+
+def html(status: int, text: str, extra: Mapping[str, str] | None = None) -> Response:
+    return Response(
+        status, {"Content-Type": HTML, **SECURITY_HEADERS, **(extra or {})}, text.encode()
+    )
+
+
+def redirect(location: str, extra: Mapping[str, str] | None = None) -> Response:
+    return Response(
+        303, {"Content-Type": HTML, "Location": location, **SECURITY_HEADERS, **(extra or {})}
+    )
+
+
+def refusal(status: int, title: str, text: str) -> Response:
+    body = f"<!doctype html><html lang=en><title>{title}</title><h1>{title}</h1><p>{text}</p>"
+    return html(status, body)
+
+
+class Console:
+    def __init__(
+        self,
+        host: Host,
+        access: AccessPolicy,
+        port: int,
+        open_store: Callable[[], SecretStore],
+        base_url: str,
+    ) -> None:
+        self.host = host
+        self.access = access
+        self.port = port
+        self.session = ConsoleSession(port)
+        self.live = LiveLog()
+        self.base_url = base_url
+        self._open_store = open_store
+        self._store: SecretStore | None = None
+        host.sink.subscribe(self.live.add)
+
+    @property
+    def model(self) -> Model:
+        return self.host.model
+
+    def store(self) -> SecretStore:
+        if self._store is None:
+            self._store = self._open_store()
+        return self._store
+
+    @property
+    def context(self) -> str:
+        m = self.model
+        return f"{m.scope.label} · app {m.app_id} · secrets from the {m.secret_store} store"
+
+    # -- who may see it --------------------------------------------------------------------
+
+    def _refused(self, headers: Mapping[str, str]) -> Response | None:
+        host = headers.get("host", "")
+        try:
+            check_origin(headers, host)
+        except Refused:
+            return refusal(
+                403,
+                "Refused",
+                "requests from other sites are refused; open the console from the URL the "
+                "sandbox printed",
+            )
+        if self.access.credentials is None and not self.access.host_allowed(host, self.port):
+            return refusal(403, "Refused", "this Host is not the sandbox's address (DNS rebinding)")
+        return None
+
+    def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Response:
+        """``headers`` keyed by lower-cased name; ``target`` starts with ``/_console``."""
+        refused = self._refused(headers)
+        if refused is not None:
+            return refused
+        parts = urlsplit(target)
+        path = parts.path.removeprefix(BASE) or "/"
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        if method in ("GET", "HEAD") and path.startswith("/static/"):
+            return self._static(path.removeprefix("/static/"))
+        if "token" in query and method == "GET":
+            if not self.session.token_ok(query["token"]):
+                return refusal(403, "Wrong token", "open the console URL the sandbox printed")
+            rest = {k: v for k, v in query.items() if k != "token"}
+            location = BASE + path + (f"?{urlencode(rest)}" if rest else "")
+            return redirect(location, {"Set-Cookie": self.session.set_cookie()})
+        if not self.session.signed_in(headers):
+            return refusal(
+                401,
+                "Sign in with the sandbox's URL",
+                "open the console URL (with <code>?token=</code>) that <code>skyfn sandbox</code> "
+                "printed on your terminal",
+            )
+        if method == "POST":
+            return self._post(path, headers, body)
+        if method not in ("GET", "HEAD"):
+            return refusal(405, "Method not allowed", "use GET or POST")
+        return self._get(path, query)
+
+    # -- pages -----------------------------------------------------------------------------
+
+    def _get(self, path: str, query: Mapping[str, str]) -> Response:
+        if path == "/":
+            rows = [(p.function, p.status()) for p in self.host.pools()]
+            return self._page("Functions", "Functions", pages.functions(rows, self.base_url))
+        if path == "/logs":
+            names = [f.name for f in self.model.functions]
+            return self._page("Logs", "Logs", pages.logs(names))
+        if path == "/logs/stream":
+            return Response(
+                200,
+                {"Content-Type": "text/event-stream", "Cache-Control": "no-store"},
+                stream=self.live.stream(),
+            )
+        if path == "/secrets":
+            return self._secrets_page(query.get("note", ""))
+        if path.startswith("/functions/"):
+            name, _, tail = unquote(path.removeprefix("/functions/")).partition("/")
+            if tail == "":
+                return self._function_page(name)
+            if tail == "invoke":
+                return self._invoke_page(name, query.get("event"))
+        return refusal(404, "Not found", "no such console page")
+
+    def _page(self, title: str, current: str, body: str, status: int = 200) -> Response:
+        return html(status, page(title, current, self.context, body))
+
+    def _static(self, name: str) -> Response:
+        if name not in STATIC:
+            return refusal(404, "Not found", "no such file")
+        data = resources.files("skyfn.host.console").joinpath("static", name).read_bytes()
+        return Response(200, {"Content-Type": STATIC[name], "Cache-Control": "no-cache"}, data)
+
+    def _function_page(self, name: str) -> Response:
+        f = self.model.function(name)
+        if f is None:
+            return refusal(404, "Not found", "no such function")
+        secrets: list[inventory.SecretRow] | str = []
+        if f.secrets:
+            try:
+                secrets = inventory.secret_rows(self.model, f, self.store())
+            except SkyfnError as exc:
+                secrets = f"cannot list the {self.model.secret_store} store: {exc}"
+        used, limit = inventory.budget(f)
+        return self._page(f.name, "Functions", pages.function(f, secrets, used, limit))
+
+    def _invoke_page(
+        self,
+        name: str,
+        saved: str | None = None,
+        text: str = "{}",
+        message: str = "",
+        error: bool = False,
+        outcome: Outcome | None = None,
+    ) -> Response:
+        if self.model.function(name) is None:
+            return refusal(404, "Not found", "no such function")
+        root = self.model.project_root
+        if saved:
+            try:
+                text, message = events.read(root, name, saved), f"Loaded saved event {saved}."
+            except SkyfnError as exc:
+                message, error = str(exc), True
+        view = pages.InvokeView(
+            name, events.names(root, name), text, self.session.csrf, outcome, message, error
+        )
+        return self._page(f"Invoke {name}", "Functions", pages.invoke(view))
+
+    def _secrets_page(self, note: str) -> Response:
+        try:
+            tables = inventory.scope_tables(self.model, self.store())
+        except SkyfnError as exc:
+            return self._page(
+                "Secrets", "Secrets", notice(f"cannot list the store: {exc}", "error")
+            )
+        missing = inventory.missing(self.model, tables)
+        return self._page(
+            "Secrets", "Secrets", pages.secrets(tables, missing, self.session.csrf, note)
+        )
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def _post(self, path: str, headers: Mapping[str, str], body: bytes) -> Response:
+        if len(body) > MAX_FORM:
+            return refusal(413, "Too large", "the form is larger than 1 MB")
+        kind = headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "application/x-www-form-urlencoded":
+            return refusal(415, "Unsupported", "send the console's own forms")
+        form = {
+            k: v[0]
+            for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()
+        }
+        if not self.session.csrf_ok(form.get("csrf")):
+            return refusal(
+                403, "Refused", "the form's CSRF token is missing or wrong; reload the page"
+            )
+        if path in ("/secrets/set", "/secrets/remove"):
+            return self._secret_action(path, form)
+        if path.startswith("/functions/") and path.endswith("/invoke"):
+            name = unquote(path.removeprefix("/functions/").removesuffix("/invoke"))
+            return self._invoke(name, form)
+        return refusal(404, "Not found", "no such console action")
+
+    def _invoke(self, name: str, form: Mapping[str, str]) -> Response:
+        text = form.get("event", "")
+        root = self.model.project_root
+        try:
+            pool = self.host.pool(name)
+            if form.get("action") == "save":
+                path = events.save(root, name, form.get("name", ""), text)
+                message = f"Saved as {path.relative_to(root)}."
+                return self._invoke_page(name, text=text, message=message)
+            event = events.parse(text)
+            outcome = pool.invoke(event)
+        except UnknownFunction:
+            return refusal(404, "Not found", "no such function")
+        except (SkyfnError, HostClosed) as exc:
+            return self._invoke_page(name, text=text, message=str(exc), error=True)
+        return self._invoke_page(name, text=text, outcome=outcome)
+
+    def _scope(self, field: str) -> Scope | None:
+        return None if field == "shared" else self.model.scope
+
+    def _secret_action(self, path: str, form: Mapping[str, str]) -> Response:
+        name = form.get("name", "")
+        model = self.model
+        target = manage.Target(model.app_id, self._scope(form.get("scope", "")), self.store())
+        try:
+            scopes.check_secret_name(name)
+            if path == "/secrets/set":
+                info = manage.set_secret(target, name, form.get("value", ""))
+                note = f"{name} set for {target.label} (version {info.version})."
+            else:
+                manage.remove_secret(target, name)
+                note = f"{name} removed from {target.label}."
+        except SkyfnError as exc:
+            note = f"Not changed: {exc}"
+            return redirect(f"{BASE}/secrets?{urlencode({'note': note})}")
+        users = [f.name for f in model.functions if any(r.secret_name == name for r in f.secrets)]
+        self.host.recycle(users)
+        if users:
+            note += f" Next calls of {', '.join(users)} start fresh."
+        self.host.sink.note(f"console: {note}")
+        return redirect(f"{BASE}/secrets?{urlencode({'note': note})}")

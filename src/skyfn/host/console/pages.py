@@ -1,0 +1,223 @@
+"""The console's pages as HTML strings, from plain data (``inventory``, pool status, an
+invocation's outcome). Never given a secret value, so none can be rendered."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from skyfn.host.console.inventory import Missing, ScopeTable, SecretRow
+from skyfn.host.console.layout import csrf_field, esc, function_url, link, notice, when
+from skyfn.host.outcome import Outcome
+from skyfn.host.pool import PoolStatus
+from skyfn.model import Function
+
+RESULT_PREVIEW = 120  # characters of a last result shown on the Functions page
+
+
+def state(status: PoolStatus) -> str:
+    if status.busy:
+        return f"busy {status.busy}, warm {status.idle}"
+    if status.idle:
+        return f"warm {status.idle}"
+    return "no worker"
+
+
+def last_call(status: PoolStatus) -> str:
+    last = status.last
+    if last is None:
+        return "never called"
+    outcome = "error" if last.error else "ok"
+    text = last.payload.decode("utf-8", "replace")
+    if len(text) > RESULT_PREVIEW:
+        text = text[:RESULT_PREVIEW] + "…"
+    start = "cold" if last.cold else "warm"
+    return (
+        f'{when(last.at)} · {last.duration_ms:.1f} ms ({start}) · <span class="{outcome}">'
+        f"{outcome}</span> <code>{esc(text)}</code>"
+    )
+
+
+def functions(rows: Sequence[tuple[Function, PoolStatus]], base_url: str) -> str:
+    if not rows:
+        return notice("This backend defines no functions yet.")
+    body = "".join(
+        f'<tr><th scope="row"><a href="{function_url(f.name)}">{esc(f.name)}</a></th>'
+        f'<td class="state">{esc(state(s))}</td><td>{last_call(s)}</td><td>{s.started}</td>'
+        f"<td><code>{esc(base_url)}/2015-03-31/functions/{esc(f.name)}/invocations</code></td>"
+        f'<td><a href="{function_url(f.name, "/invoke")}">Invoke<span class="sr-only"> '
+        f"{esc(f.name)}</span></a></td></tr>"
+        for f, s in rows
+    )
+    return (
+        '<table id="functions" data-refresh="3"><caption>Every function of the backend; this '
+        "table refreshes itself every 3 seconds</caption><thead><tr><th scope=col>Function</th>"
+        "<th scope=col>State</th><th scope=col>Last invocation</th><th scope=col>Cold starts"
+        "</th><th scope=col>Invoke URL</th><th scope=col><span class=sr-only>Actions</span>"
+        f"</th></tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def function(f: Function, secrets: Sequence[SecretRow] | str, used: int, limit: int) -> str:
+    plain = "".join(
+        f'<tr><th scope="row"><code>{esc(v.key)}</code></th><td>{esc(v.type_name)}</td>'
+        f"<td><code>{esc(v.deployed)}</code></td></tr>"
+        for v in f.environment
+    )
+    if isinstance(secrets, str):  # the store could not be listed
+        secret_part = notice(secrets, "error")
+    elif not secrets:
+        secret_part = "<p>No secrets.</p>"
+    else:
+        rows = "".join(
+            f'<tr><th scope="row"><code>{esc(r.key)}</code></th><td>{esc(r.name)}</td>'
+            + (
+                f"<td>{esc(r.found_in)}</td><td>{r.version}</td><td>{when(r.changed)}</td>"
+                if r.found_in is not None
+                else '<td colspan="3"><span class="missing">missing</span> — see '
+                f'<a href="{link("secrets")}">Secrets</a></td>'
+            )
+            + "</tr>"
+            for r in secrets
+        )
+        secret_part = (
+            "<table><caption>Secrets (values are never shown)</caption><thead><tr>"
+            "<th scope=col>Key</th><th scope=col>Secret</th><th scope=col>Found in</th>"
+            f"<th scope=col>Version</th><th scope=col>Changed</th></tr></thead><tbody>{rows}"
+            "</tbody></table>"
+        )
+    percent = round(100 * used / limit)
+    return (
+        f'<p><a href="{function_url(f.name, "/invoke")}">Invoke {esc(f.name)}</a></p>'
+        f"<dl><dt>Handler</dt><dd><code>{esc(f.handler)}</code></dd><dt>Runtime</dt>"
+        f"<dd>{esc(f.runtime)}</dd><dt>Timeout</dt><dd>{f.timeout_seconds} s</dd>"
+        f"<dt>Memory</dt><dd>{f.memory_mb} MB</dd></dl>"
+        '<h2 id="budget-h">Environment budget</h2>'
+        f'<p><label for="budget">{used} of {limit} bytes ({percent} %) of Lambda\'s environment'
+        "</label> "
+        f'<meter id="budget" min="0" max="{limit}" low="{limit * 3 // 4}" high="{limit * 9 // 10}"'
+        f' optimum="0" value="{used}">{percent} %</meter></p>'
+        "<p class=hint>Keys and values as deployed: plain values, secret placeholders and "
+        "skyfn's own variables.</p>"
+        "<h2>Environment</h2><table><caption>Plain values</caption><thead><tr>"
+        "<th scope=col>Key</th><th scope=col>Type</th><th scope=col>Value</th></tr></thead>"
+        f"<tbody>{plain or '<tr><td colspan=3>None.</td></tr>'}</tbody></table>{secret_part}"
+    )
+
+
+@dataclass(frozen=True)
+class InvokeView:
+    function: str
+    saved: Sequence[str]
+    event_text: str
+    csrf: str
+    outcome: Outcome | None = None
+    message: str = ""
+    error: bool = False
+
+
+def invoke(view: InvokeView) -> str:
+    options = "".join(f'<option value="{esc(n)}">{esc(n)}</option>' for n in view.saved)
+    saved = (
+        f'<form method="get" class="row"><label for="saved">Saved event</label>'
+        f'<select id="saved" name="event">{options}</select><button>Load</button></form>'
+        if view.saved
+        else "<p class=hint>No saved events yet: save one below (kept in "
+        f"<code>events/{esc(view.function)}/</code> in the project).</p>"
+    )
+    parts = [notice(view.message, "error" if view.error else "info")] if view.message else []
+    parts.append(saved)
+    parts.append(
+        f'<form method="post" action="{function_url(view.function, "/invoke")}" id="invoke-form">'
+        f'{csrf_field(view.csrf)}<label for="event">Event (JSON)</label>'
+        f'<textarea id="event" name="event" rows="12" spellcheck="false" '
+        f'aria-describedby="event-status">{esc(view.event_text)}</textarea>'
+        '<p id="event-status" class="hint" aria-live="polite">Valid JSON.</p>'
+        '<div class="row"><button name="action" value="invoke" id="invoke">Invoke</button>'
+        '<label for="save-name">Save as</label><input id="save-name" name="name" '
+        'pattern="[A-Za-z0-9][A-Za-z0-9_.\\-]{0,63}" autocomplete="off">'
+        '<button name="action" value="save" id="save">Save event</button></div></form>'
+    )
+    if view.outcome is not None:
+        o = view.outcome
+        try:
+            shown = json.dumps(json.loads(o.payload), indent=2)
+        except ValueError:
+            shown = o.payload.decode("utf-8", "replace")
+        status = "error" if o.error else "ok"
+        parts.append(
+            '<section aria-labelledby="result-h"><h2 id="result-h">Result</h2>'
+            f'<p id="outcome"><span class="{status}">{status}</span> · '
+            f"{o.duration_ms:.1f} ms · {'cold start' if o.cold else 'warm'} · request "
+            f"<code>{esc(o.request_id)}</code></p><pre id=result>{esc(shown)}</pre>"
+            f'<h2>Logs of this call</h2><pre id="call-logs">{esc(o.logs)}</pre></section>'
+        )
+    return "".join(parts)
+
+
+def logs(function_names: Sequence[str]) -> str:
+    options = "".join(f'<option value="{esc(n)}">{esc(n)}</option>' for n in function_names)
+    return (
+        '<form class="row" id="log-filter" role="search"><label for="log-function">Function'
+        f'</label><select id="log-function"><option value="">All</option>{options}'
+        '<option value="-">skyfn itself</option></select>'
+        '<label for="log-text">Text</label><input id="log-text" type="search" autocomplete="off">'
+        '<span id="log-state" class="hint" aria-live="polite">connecting…</span></form>'
+        f'<ol id="log-lines" role="log" data-source="{link("logs/stream")}" '
+        'aria-label="Function logs, newest last"></ol>'
+    )
+
+
+def secrets(tables: Sequence[ScopeTable], missing: Sequence[Missing], csrf: str, note: str) -> str:
+    parts = [notice(note)] if note else []
+    if missing:
+        items = "".join(
+            f'<li><strong class="missing">{esc(m.name)}</strong> is missing (used by '
+            f"{esc(', '.join(m.used_by))}). Set it below or run <code>{esc(m.command)}</code></li>"
+            for m in missing
+        )
+        parts.append(f'<h2>Missing</h2><ul id="missing">{items}</ul>')
+    for table in tables:
+        rows = "".join(
+            _secret_row(table, row.name, row.info, row.used_by, csrf) for row in table.secrets
+        )
+        parts.append(
+            f"<h2>{esc(table.label)}</h2><table><thead><tr><th scope=col>Secret</th>"
+            "<th scope=col>Used by</th><th scope=col>Status</th><th scope=col>Set a value</th>"
+            f"<th scope=col><span class=sr-only>Remove</span></th></tr></thead><tbody>"
+            f"{rows or '<tr><td colspan=5>The backend references no secrets.</td></tr>'}"
+            "</tbody></table>"
+        )
+    return "".join(parts)
+
+
+def _secret_row(
+    table: ScopeTable, name: str, info: object, used_by: Sequence[str], csrf: str
+) -> str:
+    from skyfn.secrets.store import SecretInfo
+
+    ident = f"{table.field}-{name}"
+    if isinstance(info, SecretInfo):
+        status = f'<span class="set">set</span>, version {info.version}, {when(info.last_modified)}'
+        remove = (
+            f'<form method="post" action="{link("secrets/remove")}">{csrf_field(csrf)}'
+            f'<input type="hidden" name="scope" value="{table.field}">'
+            f'<input type="hidden" name="name" value="{esc(name)}">'
+            f'<button class="danger">Remove<span class="sr-only"> {esc(name)} from '
+            f"{esc(table.label)}</span></button></form>"
+        )
+    else:
+        status, remove = '<span class="unset">not set</span>', ""
+    return (
+        f'<tr><th scope="row"><code>{esc(name)}</code></th><td>{esc(", ".join(used_by))}</td>'
+        f"<td>{status}</td><td>"
+        f'<form method="post" action="{link("secrets/set")}" class="row" autocomplete="off">'
+        f'{csrf_field(csrf)}<input type="hidden" name="scope" value="{table.field}">'
+        f'<input type="hidden" name="name" value="{esc(name)}">'
+        f'<label for="value-{esc(ident)}" class="sr-only">New value for {esc(name)} '
+        f'({esc(table.label)})</label><input type="password" id="value-{esc(ident)}" '
+        'name="value" autocomplete="new-password" required>'
+        f'<button>Set<span class="sr-only"> {esc(name)} for {esc(table.label)}</span></button>'
+        f"</form></td><td>{remove}</td></tr>"
+    )

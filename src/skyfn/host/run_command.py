@@ -1,0 +1,149 @@
+"""``skyfn run FUNCTION -- COMMAND``: any command with one function's values and secrets.
+
+The secrets are resolved here, from the scope's store (the scope's path, then shared), as
+``skyfn secret get`` does, and handed to the command in its environment: on top of the
+shell's (``PATH``, ``HOME``, a virtualenv keep working), or, with ``clean``, exactly what
+the function itself gets (its values, its secrets, Lambda's variables, ``PATH``, ``LANG``,
+``PYTHONPATH``). The command's stdout and stderr are masked like a function's logs
+(``skyfn.runtime.masking``) unless ``mask`` is off; stdin and the terminal pass through.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import IO, Any
+
+from skyfn.errors import SkyfnError
+from skyfn.host import task_root
+from skyfn.host.environment import BASE_PATH, host_region, lambda_variables, python_path
+from skyfn.host.supervisor import UnknownFunction
+from skyfn.model import Function, Model
+from skyfn.runtime.masking import MaskedStream, Masker
+from skyfn.secrets.check import missing_message
+from skyfn.secrets.registry import open_store
+
+# Signals the terminal sends to its whole foreground group (the command included): forwarded
+# only when skyfn is not run from a terminal, else the command would get them twice.
+TERMINAL_SIGNALS = (signal.SIGINT, signal.SIGQUIT)
+FORWARDED = (signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
+
+
+class CommandNotFound(SkyfnError):
+    """The command does not exist or cannot be executed (the shell's exit code 127)."""
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    function: Function
+    environment: dict[str, str]
+    secret_values: tuple[str, ...]  # what the masker hides
+
+
+def resolve_secrets(model: Model, function: Function) -> dict[str, str]:
+    """Each secret variable of ``function`` → its value (the first of its paths that is set)."""
+    if not function.secrets:
+        return {}
+    store = open_store(model.secret_store)
+    found = store.read_many([p for ref in function.secrets for p in ref.paths])
+    values: dict[str, str] = {}
+    for ref in function.secrets:
+        hit = next((found[p] for p in ref.paths if p in found), None)
+        if hit is None:
+            raise SkyfnError(
+                f"function {function.name}: {ref.key}: "
+                + missing_message(ref.secret_name, model.scope, ref.paths, model.secret_store)
+            )
+        values[ref.key] = hit.value
+    return values
+
+
+def plan(model: Model, name: str, environ: Mapping[str, str], clean: bool) -> RunPlan:
+    function = model.function(name)
+    if function is None:
+        raise UnknownFunction(name, model)
+    secrets = resolve_secrets(model, function)
+    plain = {value.key: value.deployed for value in function.environment}
+    if clean:
+        root = task_root.stage(model, function)
+        variables = {
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{BASE_PATH}",
+            "LANG": "C.UTF-8",
+            "PYTHONPATH": python_path(model, root),
+            **lambda_variables(function, host_region(environ), root),
+        }
+    else:
+        variables = dict(environ)
+    variables.update(plain)
+    variables.update(secrets)
+    return RunPlan(function, variables, tuple(secrets.values()))
+
+
+def _pump(source: IO[bytes], target: int, masker: Masker) -> None:
+    stream = MaskedStream(masker)
+    while data := source.read1(65536) if hasattr(source, "read1") else source.read(65536):
+        _write(target, stream.feed(data))
+    _write(target, stream.finish())
+
+
+def _write(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        try:
+            view = view[os.write(fd, view) :]
+        except BrokenPipeError:  # nobody reads any more (e.g. `| head`)
+            return
+
+
+def execute(command: Sequence[str], run_plan: RunPlan, mask: bool) -> int:
+    """Run ``command``; its exit code (128 + N when a signal N ended it)."""
+    pipe = subprocess.PIPE if mask else None
+    try:
+        child = subprocess.Popen(list(command), env=run_plan.environment, stdout=pipe, stderr=pipe)
+    except (FileNotFoundError, PermissionError, NotADirectoryError) as exc:
+        raise CommandNotFound(
+            f"cannot run {command[0]!r}: {exc.strerror or exc}; check the command after --"
+        ) from None
+    previous = _forward_signals(child)
+    pumps: list[threading.Thread] = []
+    try:
+        if mask:
+            masker = Masker(run_plan.secret_values)
+            assert child.stdout is not None and child.stderr is not None
+            for source, target in ((child.stdout, sys.stdout.fileno()), (child.stderr, 2)):
+                pump = threading.Thread(target=_pump, args=(source, target, masker), daemon=True)
+                pump.start()
+                pumps.append(pump)
+        code = child.wait()
+        for pump in pumps:
+            pump.join()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 128 - code if code < 0 else code
+
+
+def _forward_signals(child: subprocess.Popen[bytes]) -> dict[int, Any]:
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    on_terminal = sys.stdin.isatty()
+
+    def forward(signum: int, frame: FrameType | None) -> None:
+        if child.poll() is None:
+            child.send_signal(signum)
+
+    def ignore(signum: int, frame: FrameType | None) -> None:
+        """The terminal sent it to the command too; the command decides what it means."""
+
+    previous: dict[int, Any] = {}
+    for signum in (*TERMINAL_SIGNALS, *FORWARDED):
+        handler = ignore if on_terminal and signum in TERMINAL_SIGNALS else forward
+        previous[signum] = signal.signal(signum, handler)
+    return previous

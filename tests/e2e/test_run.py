@@ -1,0 +1,120 @@
+"""``skyfn run FUNCTION -- COMMAND`` as a user runs it: real CLI, real child processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import run_skyfn
+from tests.support.projects import make_project, resource
+
+SECRET = "sk_test_4f9a8b7c6d5e"
+
+
+@pytest.fixture()
+def root(tmp_path: Path) -> Path:
+    fn = resource('{"NAME": "World", "MAX_ITEMS": 25, "API_KEY": secret("MY_API_KEY")}')
+    project = make_project(tmp_path / "p", {"say_hello": fn})
+    assert run_skyfn("secret", "set", "MY_API_KEY", cwd=project, stdin=SECRET).code == 0
+    return project
+
+
+def py(code: str) -> list[str]:
+    return [sys.executable, "-c", code]
+
+
+def test_the_child_sees_values_and_secrets_and_its_output_is_masked(root: Path) -> None:
+    code = "import os; print(os.environ['API_KEY'], os.environ['NAME'], os.environ['MAX_ITEMS'])"
+    result = run_skyfn("run", "say_hello", "--", *py(code), cwd=root)
+    assert result.code == 0, result
+    assert result.out == "**** World 25\n"
+    assert SECRET not in result.out + result.err
+
+
+def test_stderr_is_masked_too_and_the_exit_code_passes_through(root: Path) -> None:
+    code = "import os, sys; sys.stderr.write('key=' + os.environ['API_KEY'] + '\\n'); sys.exit(7)"
+    result = run_skyfn("run", "say_hello", "--", *py(code), cwd=root)
+    assert result.code == 7
+    assert result.err == "key=****\n" and result.out == ""
+
+
+def test_no_mask_shows_the_value(root: Path) -> None:
+    code = "import os; print(os.environ['API_KEY'])"
+    result = run_skyfn("run", "say_hello", "--no-mask", "--", *py(code), cwd=root)
+    assert (result.code, result.out) == (0, SECRET + "\n")
+
+
+def test_the_shell_environment_stays_unless_clean(root: Path) -> None:
+    code = "import os; print(os.environ.get('MY_SHELL_VAR'), os.environ['API_KEY'] != '')"
+    env = {"MY_SHELL_VAR": "from-shell"}
+    kept = run_skyfn("run", "say_hello", "--", *py(code), cwd=root, env=env)
+    assert kept.out == "from-shell True\n"
+    clean = run_skyfn("run", "say_hello", "--clean", "--", *py(code), cwd=root, env=env)
+    assert clean.code == 0, clean
+    assert clean.out == "None True\n"
+
+
+def test_clean_gives_the_lambda_variables(root: Path) -> None:
+    code = "import os; print(os.environ['AWS_LAMBDA_FUNCTION_NAME'], os.environ['TZ'])"
+    result = run_skyfn("run", "say_hello", "--clean", "--", *py(code), cwd=root)
+    assert result.out == "say_hello UTC\n"
+
+
+def test_stdin_passes_through(root: Path) -> None:
+    code = "import sys; print(sys.stdin.read().upper())"
+    result = run_skyfn("run", "say_hello", "--", *py(code), cwd=root, stdin="hello")
+    assert result.out == "HELLO\n"
+
+
+def test_a_missing_secret_names_it_and_the_command_that_sets_it(tmp_path: Path) -> None:
+    fn = resource('{"API_KEY": secret("NOT_SET_YET")}')
+    project = make_project(tmp_path / "p", {"f": fn})
+    result = run_skyfn("run", "f", "--", "true", cwd=project)
+    assert result.code == 1 and "Traceback" not in result.err
+    assert "NOT_SET_YET" in result.err and "skyfn secret set NOT_SET_YET" in result.err
+
+
+def test_unknown_function_and_unknown_command_are_one_line_errors(root: Path) -> None:
+    unknown = run_skyfn("run", "nope", "--", "true", cwd=root)
+    assert unknown.code == 1 and unknown.err.startswith("error: no function named 'nope'")
+    missing = run_skyfn("run", "say_hello", "--", "no-such-command-xyz", cwd=root)
+    assert missing.code == 127 and "no-such-command-xyz" in missing.err
+    assert "Traceback" not in missing.err
+
+
+def test_sigterm_reaches_the_child(root: Path) -> None:
+    code = (
+        "import signal, sys, time\n"
+        "signal.signal(signal.SIGTERM, lambda *a: (print('got term', flush=True), sys.exit(3)))\n"
+        "print('ready', flush=True)\n"
+        "time.sleep(30)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "skyfn", "run", "say_hello", "--", *py(code)],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        env=dict(os.environ),
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline() == b"ready\n"
+    proc.send_signal(signal.SIGTERM)
+    rest = proc.stdout.read()
+    assert proc.wait(timeout=10) == 3
+    assert rest == b"got term\n"
+
+
+def test_a_child_killed_by_a_signal_gives_128_plus_its_number(root: Path) -> None:
+    code = "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"
+    result = run_skyfn("run", "say_hello", "--", *py(code), cwd=root)
+    assert result.code == 128 + signal.SIGKILL
+
+
+def test_help_says_a_repl_needs_no_mask(root: Path) -> None:
+    text = " ".join(run_skyfn("run", "--help", cwd=root).out.split())
+    assert "REPL" in text and "--no-mask" in text

@@ -1,0 +1,86 @@
+"""Versions: ``secret(NAME, version=N)`` reads version N (local store, through the host's
+pipe), and ``skyfn secret rollback NAME --to N`` makes N current again as a new version, on
+the local store and on SSM (moto_server)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+
+from skyfn import scope
+from tests.support.aws import Aws
+from tests.support.cli import Result, run_skyfn
+from tests.support.projects import make_project, resource
+
+ME = scope.sandbox().name
+
+HANDLER = """\
+import os
+
+def handler(event, context):
+    return {"pinned": os.environ["PINNED"], "latest": os.environ["LATEST"]}
+"""
+
+
+@pytest.fixture()
+def root(tmp_path: Path) -> Path:
+    environment = '{"PINNED": secret("K", version=2), "LATEST": secret("K")}'
+    return make_project(tmp_path / "p", {"fn": resource(environment, name="fn")}, {"fn": HANDLER})
+
+
+def skyfn(root: Path, *args: str, stdin: str = "") -> Result:
+    return run_skyfn(*args, cwd=root, stdin=stdin)
+
+
+def test_a_pinned_local_secret_reads_its_version(root: Path) -> None:
+    for value in ("one", "two", "three"):
+        assert skyfn(root, "secret", "set", "K", stdin=value).code == 0
+    result = skyfn(root, "invoke", "fn")
+    assert result.code == 0, result
+    assert json.loads(result.out) == {"pinned": "two", "latest": "three"}
+
+
+def test_a_pin_to_a_version_that_does_not_exist_stops_the_cold_start(root: Path) -> None:
+    assert skyfn(root, "secret", "set", "K", stdin="one").code == 0
+    result = skyfn(root, "invoke", "fn")
+    assert result.code != 0
+    shown = result.out + result.err
+    assert "secret K (environment PINNED of function fn) is pinned to version 2" in shown
+    assert "Traceback" not in result.err
+
+
+def test_rollback_on_the_local_store_keeps_history(root: Path) -> None:
+    for value in ("one", "two", "three"):
+        skyfn(root, "secret", "set", "K", stdin=value)
+    rolled = skyfn(root, "secret", "rollback", "K", "--to", "1")
+    assert rolled.code == 0, rolled
+    assert rolled.out == f"Rolled back K (sandbox {ME}) to version 1: now version 4\n"
+    assert skyfn(root, "secret", "get", "K").out == "one\n"
+    assert "one" not in rolled.out + rolled.err
+    assert json.loads(skyfn(root, "secret", "get", "K", "--json").out)["version"] == 4
+
+
+def test_rollback_to_a_missing_version_is_named(root: Path) -> None:
+    skyfn(root, "secret", "set", "K", stdin="one")
+    result = skyfn(root, "secret", "rollback", "K", "--to", "7")
+    assert result.code == 1 and "Traceback" not in result.err
+    assert "secret K has no version 7" in result.err and "newest is version 1" in result.err
+    missing = skyfn(root, "secret", "rollback", "NOPE", "--to", "1")
+    assert missing.code == 1 and "NOPE" in missing.err
+
+
+def test_rollback_on_ssm_where_the_secret_resolves(aws: Aws, root: Path) -> None:
+    ssm = boto3.client("ssm")
+    for value in ("one", "two"):
+        ssm.put_parameter(
+            Name="/skyfn/testapp/shared/K", Value=value, Type="SecureString", Overwrite=True
+        )
+    rolled = skyfn(root, "secret", "rollback", "K", "--to", "1", "--branch", "main")
+    assert rolled.code == 0, rolled
+    assert rolled.out == "Rolled back K (shared) to version 1: now version 3\n"
+    parameter = ssm.get_parameter(Name="/skyfn/testapp/shared/K", WithDecryption=True)
+    assert parameter["Parameter"]["Value"] == "one"
+    assert parameter["Parameter"]["Version"] == 3

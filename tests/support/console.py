@@ -1,0 +1,74 @@
+"""The web console of a running sandbox over plain HTTP: its printed URL, a cookie-keeping
+client, and the CSRF token of a page."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlencode, urlsplit
+
+from tests.support.sandbox import Sandbox
+
+
+def console_url(box: Sandbox, timeout: float = 30) -> str:
+    """The ``console: http://...?token=...`` line the sandbox printed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for line in box.out:
+            if line.startswith("console: "):
+                return line.removeprefix("console: ").strip()
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no console URL printed:\n{box.out}")
+        time.sleep(0.05)
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    text: str
+
+
+@dataclass
+class ConsoleClient:
+    """One browser-like client: keeps the cookie the console sets; sends ``Host`` as the
+    sandbox's own address unless told otherwise."""
+
+    port: int
+    cookies: dict[str, str] = field(default_factory=dict)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        form: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        sent = {"Host": f"127.0.0.1:{self.port}", **(headers or {})}
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urlencode(form).encode()
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body, sent)
+        response = connection.getresponse()
+        text = response.read().decode("utf-8", "replace")
+        connection.close()
+        for value in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = value.partition("=")
+            self.cookies[name] = rest.split(";")[0]
+        return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, text)
+
+    def sign_in(self, url: str) -> Reply:
+        parts = urlsplit(url)
+        return self.request("GET", f"{parts.path}?{parts.query}")
+
+
+def csrf_of(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, "no CSRF field on the page"
+    return found.group(1)
