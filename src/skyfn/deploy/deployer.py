@@ -17,7 +17,7 @@ from typing import Any
 import botocore.exceptions
 
 from skyfn import aws
-from skyfn.deploy import names, progress, stacks
+from skyfn.deploy import names, nested_events, progress, stacks, transfer, tree
 from skyfn.deploy.staging import StagingBucket
 from skyfn.deploy.template import BUCKET_PARAMETER
 from skyfn.errors import SkyfnError
@@ -39,17 +39,29 @@ class Upload:
 
 
 @dataclass(frozen=True)
+class PartRequest:
+    """A nested stack of the root (see nested.py): its template (staged in the bucket, one
+    of the request's uploads) and the code keys it gets from the root, resolved."""
+
+    logical_id: str
+    template_body: str
+    code_keys: Mapping[str, str]  # its template parameter -> S3 key
+
+
+@dataclass(frozen=True)
 class StackRequest:
     """What to deploy: a stack, its template, its parameters (minus the bucket) and tags,
-    the bundles to upload by key, and which output names which function."""
+    the bundles (and parts' templates) to upload by key, and which output names which
+    function (a part's output as ``<part>/<output key>``)."""
 
     stack_name: str
     template_body: str
-    code_keys: Mapping[str, str]  # template parameter -> S3 key
+    code_keys: Mapping[str, str]  # template parameter -> its value (an S3 key, or digests)
     uploads: Sequence[Upload]
     tags: Mapping[str, str]
     outputs: Mapping[str, str]  # output key -> skyfn function name
     legacy_stack_name: str | None = None  # the name skyfn gave this stack before 0.2
+    parts: Sequence[PartRequest] = ()  # none: a single stack
 
 
 @dataclass(frozen=True)
@@ -101,7 +113,9 @@ class Deployer:
         bucket = self.bucket(account)
         bucket_exists = bucket.exists()
         uploads = tuple(
-            u for u in request.uploads if not (bucket_exists and bucket.holds(u.key, u.data))
+            transfer.missing(bucket, request.uploads)
+            if bucket_exists
+            else transfer.unique(request.uploads)
         )
         parameters = ((BUCKET_PARAMETER, bucket.name), *sorted(request.code_keys.items()))
         stack_name, stack = self._own_stack(request)
@@ -170,10 +184,7 @@ class Deployer:
             note = bucket.create()
             if note:
                 self.say(f"note: {note}")
-        for upload in plan.uploads:
-            who = f"function {upload.function}: " if upload.function else ""
-            self.say(f"{who}uploading s3://{plan.bucket}/{upload.key} ({len(upload.data)} bytes)")
-            bucket.put(upload.key, upload.data)
+        transfer.upload(bucket, plan.uploads, self.say, lambda u: _shown(plan.bucket, u))
         if plan.stack_action == "recreate":
             self.say(f"deleting stack {name}: its creation had failed and it cannot be updated")
             stack_id = (self._describe_stack(name) or {}).get("StackId", name)
@@ -211,8 +222,9 @@ class Deployer:
         if len(body) <= TEMPLATE_BODY_LIMIT:
             return {"TemplateBody": request.template_body}
         key = names.template_key(plan.stack_name, hashlib.sha256(body).hexdigest())
-        self.say(f"uploading s3://{plan.bucket}/{key} (template, {len(body)} bytes)")
-        bucket.put(key, body)
+        if not bucket.holds(key, body):
+            self.say(f"uploading s3://{plan.bucket}/{key} (template, {len(body)} bytes)")
+            bucket.put(key, body)
         return {"TemplateURL": f"https://{plan.bucket}.s3.{plan.region}.amazonaws.com/{key}"}
 
     def _run(
@@ -234,23 +246,33 @@ class Deployer:
             events = self.cfn.describe_stack_events(StackName=name)["StackEvents"]
         except botocore.exceptions.ClientError:
             events = []
-        return SkyfnError(failure_message(name, str(exc), events))
+        parts = nested_events.part_failures(self.cfn, latest_operation(name, events))
+        return SkyfnError(failure_message(name, str(exc), events, parts))
 
     def _functions(self, request: StackRequest, name: str) -> tuple[DeployedFunction, ...]:
         stack = self._describe_stack(name) or {}
-        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        if request.parts:
+            read = tree.read_tree(self.cfn, name, stack)
+            outputs = {f"{part}/{key}": v for (part, key), v in tree.outputs(read).items()}
+        else:
+            outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
         return tuple(
             DeployedFunction(function, outputs.get(key, "?"))
             for key, function in sorted(request.outputs.items(), key=lambda kv: kv[1])
         )
 
 
-def failure_message(stack_name: str, error: str, events: Sequence[Mapping[str, Any]]) -> str:
-    """Name every resource that failed in the latest operation, with CloudFormation's reason.
+def _shown(bucket: str, upload: Upload) -> str:
+    who = f" (function {upload.function})" if upload.function else ""
+    return f"s3://{bucket}/{upload.key}{who}, {len(upload.data)} bytes"
 
-    ``events`` come newest first (as ``DescribeStackEvents`` returns them); the latest
-    operation starts at the newest stack-level "User Initiated" event.
-    """
+
+def latest_operation(
+    stack_name: str, events: Sequence[Mapping[str, Any]]
+) -> list[Mapping[str, Any]]:
+    """The events of the latest operation: ``events`` come newest first (as
+    ``DescribeStackEvents`` returns them); it starts at the newest stack-level
+    "User Initiated" event."""
     latest: list[Mapping[str, Any]] = []
     for event in events:
         latest.append(event)
@@ -259,6 +281,18 @@ def failure_message(stack_name: str, error: str, events: Sequence[Mapping[str, A
             and event.get("ResourceStatusReason") == "User Initiated"
         ):
             break
+    return latest
+
+
+def failure_message(
+    stack_name: str,
+    error: str,
+    events: Sequence[Mapping[str, Any]],
+    parts: Sequence[str] = (),
+) -> str:
+    """Name every resource that failed in the latest operation, with CloudFormation's
+    reason; ``parts``: what failed inside each failed nested stack (nested_events)."""
+    latest = latest_operation(stack_name, events)
     failed = [e for e in reversed(latest) if str(e.get("ResourceStatus", "")).endswith("_FAILED")]
     lines = [f"deploying stack {stack_name} failed: {error}"]
     for event in failed:
@@ -270,6 +304,7 @@ def failure_message(stack_name: str, error: str, events: Sequence[Mapping[str, A
         )
     if not failed:
         lines.append("  (the stack events name no failed resource)")
+    lines += parts
     lines.append(
         "fix the cause and run skyfn pipeline-deploy again; "
         f"all events: aws cloudformation describe-stack-events --stack-name {stack_name}"

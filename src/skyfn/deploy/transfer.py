@@ -78,7 +78,7 @@ def upload(
     bucket: StagingBucket,
     objects: Sequence[T],
     say: Say,
-    describe: Callable[[T], str] = lambda item: item.key,
+    describe: Callable[[T], str] = lambda item: f"{item.key} ({len(item.data)} bytes)",
     workers: int = WORKERS,
 ) -> None:
     """Upload every object (one per key), saying "uploaded k of n: <describe(object)>" as
@@ -92,6 +92,6 @@ def upload(
         bucket.put(item.key, item.data)
         with lock:
             done += 1
-            say(f"uploaded {done} of {len(todo)}: {describe(item)} ({len(item.data)} bytes)")
+            say(f"uploaded {done} of {len(todo)}: {describe(item)}")
 
     _run(put, todo, workers)

@@ -16,6 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from skyfn.deploy import diff
+
 NESTED_TYPE = "AWS::CloudFormation::Stack"
 WORKERS = 8
 
@@ -91,3 +93,18 @@ def stack_of(
 ) -> DeployedStack | None:
     """The stack of ``part`` (the root: ``None``) when it holds ``logical_id``."""
     return next((s for s in stacks if s.part == part and s.holds(logical_id)), None)
+
+
+def describe(
+    stacks: list[DeployedStack], substitutions: Mapping[str, str] | None = None
+) -> tuple[diff.Deployment, dict[str, str]]:
+    """The functions of every stack together (the root's description), and the stack id
+    holding each function."""
+    functions: dict[str, diff.FunctionState] = {}
+    homes: dict[str, str] = {}
+    for stack in stacks:
+        found = diff.describe(stack.template, stack.parameters, substitutions).functions
+        functions |= found
+        homes |= dict.fromkeys(found, stack.stack_id)
+    description = str(stacks[0].template.get("Description", "")) if stacks else ""
+    return diff.Deployment(functions, description), homes
