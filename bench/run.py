@@ -29,6 +29,7 @@ if not __package__:  # run as a script: import bench and tests from the reposito
 from bench import (  # noqa: E402
     cold_start_local,
     cold_start_ssm,
+    deploy_nested,
     fresh_secrets,
     host,
     sandbox_scale,
@@ -51,6 +52,7 @@ BENCHMARKS = (
     synth_branch,
     host,
     sandbox_scale,
+    deploy_nested,
 )  # goals in this order
 
 
@@ -71,6 +73,7 @@ def main(argv: list[str] | None = None) -> None:
             rows += cold_start_local.rows(work, repeat)
             rows += ssm_calls.rows(max(3, repeat // 2))
             rows += fresh_secrets.rows(endpoint, work, max(3, repeat // 2))
+            rows += deploy_nested.rows(work)
         rows += host.rows(work, repeat)
         rows += synth.rows(work, max(3, repeat // 3))
         rows += synth_branch.rows(work, max(3, repeat // 3))

@@ -252,8 +252,8 @@ class Deployer:
     def _functions(self, request: StackRequest, name: str) -> tuple[DeployedFunction, ...]:
         stack = self._describe_stack(name) or {}
         if request.parts:
-            read = tree.read_tree(self.cfn, name, stack)
-            outputs = {f"{part}/{key}": v for (part, key), v in tree.outputs(read).items()}
+            found = tree.part_outputs(self.cfn, name)
+            outputs = {f"{part}/{key}": value for (part, key), value in found.items()}
         else:
             outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
         return tuple(

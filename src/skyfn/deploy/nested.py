@@ -7,8 +7,9 @@ part's template is ``render_template`` of the part's functions: the same role, f
 and least-privilege policy per function, the same logical ids, parameters and outputs.
 
 The root takes the bucket and, per part, the SHA-256 digests of its functions' bundles as
-comma-separated lists (one parameter value holds 4,096 bytes, ``DIGESTS_PER_PARAMETER``
-digests); it hands each part every function's code key, built from its digest. Each
+comma-separated strings (one parameter value holds 4,096 bytes, ``DIGESTS_PER_PARAMETER``
+digests; ``String`` rather than ``CommaDelimitedList``, which moto describes back as a
+Python list and so never looks unchanged); it hands each part every function's code key, built from its digest. Each
 part's template is staged in the bucket under a key derived from its content, so the root
 template, like the single one, is a pure function of the model: ``skyfn synth --branch``
 writes exactly what ``pipeline-deploy`` deploys. A function added to or removed from a
@@ -193,14 +194,15 @@ def _root(model: Model, parts: list[Part]) -> Json:
         passed: Json = {BUCKET_PARAMETER: {"Ref": BUCKET_PARAMETER}}
         for parameter, function_names in _digest_lists(part):
             parameters[parameter] = {
-                "Type": "CommaDelimitedList",
+                "Type": "String",
                 "Description": (
                     f"SHA-256 digests of the bundles of {function_names[0]} .. "
                     f"{function_names[-1]} (part {part.number:02d}, by name)"
                 ),
             }
             for index, name in enumerate(function_names):
-                digest = {"Fn::Select": [index, {"Ref": parameter}]}
+                listed = {"Fn::Split": [",", {"Ref": parameter}]}
+                digest = {"Fn::Select": [index, listed]}
                 passed[key_parameter(ids[name])] = {"Fn::Join": ["", [prefix, digest, suffix]]}
         resources[part.logical_id] = {
             "Type": "AWS::CloudFormation::Stack",

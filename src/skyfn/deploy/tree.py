@@ -61,6 +61,11 @@ def part_ids(cfn: Any, root: str, template: Mapping[str, Any]) -> list[tuple[str
     resources = template.get("Resources") or {}
     if not any(r.get("Type") == NESTED_TYPE for r in resources.values()):
         return []
+    return listed_parts(cfn, root)
+
+
+def listed_parts(cfn: Any, root: str) -> list[tuple[str, str]]:
+    """(logical id, stack id) of each nested stack of ``root``, from its resources."""
     found: list[tuple[str, str]] = []
     for page in cfn.get_paginator("list_stack_resources").paginate(StackName=root):
         for resource in page.get("StackResourceSummaries", []):
@@ -80,6 +85,22 @@ def read_tree(cfn: Any, root: str, root_stack: Mapping[str, Any]) -> list[Deploy
     with ThreadPoolExecutor(max_workers=min(WORKERS, len(parts))) as pool:
         read = list(pool.map(lambda p: read_stack(cfn, p[1], p[0]), parts))
     return [first, *read]
+
+
+def part_outputs(cfn: Any, root: str) -> dict[tuple[str | None, str], str]:
+    """Every part's outputs, by (part, output key), without reading templates."""
+
+    def read(part: tuple[str, str]) -> dict[tuple[str | None, str], str]:
+        (stack,) = cfn.describe_stacks(StackName=part[1])["Stacks"][:1]
+        return {(part[0], o["OutputKey"]): o["OutputValue"] for o in stack.get("Outputs", [])}
+
+    parts = listed_parts(cfn, root)
+    merged: dict[tuple[str | None, str], str] = {}
+    if parts:
+        with ThreadPoolExecutor(max_workers=min(WORKERS, len(parts))) as pool:
+            for found in pool.map(read, parts):
+                merged |= found
+    return merged
 
 
 def outputs(stacks: list[DeployedStack]) -> dict[tuple[str | None, str], str]:

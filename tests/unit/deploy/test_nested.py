@@ -31,7 +31,10 @@ def resolve(value: Any, parameters: dict[str, str]) -> Any:
             return parameters[argument]
         if name == "Fn::Select":
             index, listed = argument
-            return resolve(listed, parameters).split(",")[index]
+            return resolve(listed, parameters)[index]
+        if name == "Fn::Split":
+            separator, text = argument
+            return resolve(text, parameters).split(separator)
         if name == "Fn::Join":
             separator, items = argument
             return separator.join(resolve(item, parameters) for item in items)
