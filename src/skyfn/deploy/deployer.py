@@ -17,7 +17,8 @@ from typing import Any
 import botocore.exceptions
 
 from skyfn import aws
-from skyfn.deploy import names, nested_events, progress, stacks, transfer, tree
+from skyfn.deploy import layout, names, nested_events, progress, stacks, transfer, tree
+from skyfn.deploy.nested import DIGESTS_PARAMETER
 from skyfn.deploy.staging import StagingBucket
 from skyfn.deploy.template import BUCKET_PARAMETER
 from skyfn.errors import SkyfnError
@@ -73,6 +74,7 @@ class Plan:
     uploads: tuple[Upload, ...]
     stack_action: str  # "create", "update", "recreate" or "none"
     parameters: tuple[tuple[str, str], ...]
+    why_recreate: str = "its creation had failed and it cannot be updated"
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,15 @@ class DeployResult:
 
 
 class Deployer:
-    def __init__(self, say: Say, session: Any = None, staging_bucket: str | None = None) -> None:
+    def __init__(
+        self,
+        say: Say,
+        session: Any = None,
+        staging_bucket: str | None = None,
+        relayout: bool = False,
+    ) -> None:
         self.say = say
+        self.relayout = relayout  # may delete and recreate the stack to change its layout
         self.staging_bucket = staging_bucket
         self.session = session or aws.session()
         self.region: str | None = self.session.region_name
@@ -119,6 +128,7 @@ class Deployer:
         )
         parameters = ((BUCKET_PARAMETER, bucket.name), *sorted(request.code_keys.items()))
         stack_name, stack = self._own_stack(request)
+        why: dict[str, str] = {}
         if stack is None:
             action = "create"
         else:
@@ -129,13 +139,43 @@ class Deployer:
                 )
             if status in _STUCK:
                 action = "recreate"
+            elif _nested(stack) != bool(request.parts):
+                action, why["why_recreate"] = "recreate", self._relayout(stack_name, request)
             elif self._unchanged(request, stack_name, stack, parameters) and not uploads:
                 action = "none"
             else:
                 action = "update"
         return Plan(
-            stack_name, self.region, bucket.name, not bucket_exists, uploads, action, parameters
+            stack_name,
+            self.region,
+            bucket.name,
+            not bucket_exists,
+            uploads,
+            action,
+            parameters,
+            **why,
         )
+
+    def _relayout(self, stack_name: str, request: StackRequest) -> str:
+        """Why the stack is deleted and created again to change its layout; refused (a
+        ``SkyfnError``) unless the deploy allows it."""
+        limit = layout.SINGLE_STACK_MAX
+        count = len(request.outputs)
+        move = "out of one stack into nested stacks" if request.parts else "back into one stack"
+        stay = f"at {limit} functions or fewer" if request.parts else f"over {limit} functions"
+        why = (
+            f"the branch has {count} functions now ({'over' if request.parts else 'at most'} "
+            f"{limit}), so they move {move}; CloudFormation cannot move a function with a "
+            "fixed name from one stack to another"
+        )
+        if not self.relayout:
+            raise SkyfnError(
+                f"stack {stack_name}: {why}. Nothing was deployed. To move them, the stack "
+                "is deleted and created again, and every function of the branch is "
+                "unavailable in between (its secrets stay): run skyfn pipeline-deploy again "
+                f"with --relayout to do that, or keep the branch {stay}"
+            )
+        return why
 
     def bucket(self, account: str) -> StagingBucket:
         assert self.region is not None
@@ -186,7 +226,7 @@ class Deployer:
                 self.say(f"note: {note}")
         transfer.upload(bucket, plan.uploads, self.say, lambda u: _shown(plan.bucket, u))
         if plan.stack_action == "recreate":
-            self.say(f"deleting stack {name}: its creation had failed and it cannot be updated")
+            self.say(f"deleting stack {name}: {plan.why_recreate}")
             stack_id = (self._describe_stack(name) or {}).get("StackId", name)
             self._run(
                 name, lambda: self.cfn.delete_stack(StackName=name), "DELETE_COMPLETE", stack_id
@@ -260,6 +300,12 @@ class Deployer:
             DeployedFunction(function, outputs.get(key, "?"))
             for key, function in sorted(request.outputs.items(), key=lambda kv: kv[1])
         )
+
+
+def _nested(stack: Mapping[str, Any]) -> bool:
+    """Whether a deployed stack is a root of nested parts (its parameters say so)."""
+    keys = (p.get("ParameterKey", "") for p in stack.get("Parameters", []))
+    return any(key.startswith(DIGESTS_PARAMETER) for key in keys)
 
 
 def _shown(bucket: str, upload: Upload) -> str:

@@ -47,6 +47,7 @@ Json = dict[str, Any]
 DIGEST_CHARS = 64  # hex SHA-256
 DIGESTS_PER_PARAMETER = 60  # 60 x 65 bytes = 3,900 <= 4,096 (quotas.PARAMETER_VALUE_BYTES)
 _PLACEHOLDER = "\0"
+DIGESTS_PARAMETER = "CodeDigests"  # the root's parameters start so; a single stack's never
 
 
 def part_file(part: int) -> str:
@@ -149,7 +150,7 @@ def _digest_lists(part: Part) -> list[tuple[str, tuple[str, ...]]]:
     ordered = tuple(sorted(f.name for f in part.model.functions))
     step = DIGESTS_PER_PARAMETER
     return [
-        (f"CodeDigests{part.logical_id}N{i // step}", ordered[i : i + step])
+        (f"{DIGESTS_PARAMETER}{part.logical_id}N{i // step}", ordered[i : i + step])
         for i in range(0, len(ordered), step)
     ]
 

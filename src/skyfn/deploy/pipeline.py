@@ -77,6 +77,7 @@ def deploy_branch(
     app_id: str | None,
     say: Say,
     staging_bucket: str | None = None,
+    relayout: bool = False,
 ) -> DeployResult:
     bucket = staging_bucket_name(project, staging_bucket)
     project, model = branch_model(project, branch, app_id)
@@ -89,7 +90,7 @@ def deploy_branch(
         say(f"deploying app {model.app_id}, {model.scope.label}")
         request = stack_request(project, model, say)
         check_secret_values(project, model, request, say)
-        deployer = Deployer(say, staging_bucket=bucket)
+        deployer = Deployer(say, staging_bucket=bucket, relayout=relayout)
         preview = diff_request(request, deployer.session)
         if preview:
             for line in preview.lines():
