@@ -42,3 +42,14 @@ def test_synth_of_a_thousand_functions_writes_templates_within_the_quotas(
     # A second synth rewrites none of them.
     again = run_skyfn("synth", "--branch", "main", cwd=root)
     assert again.code == 0 and "template" not in again.out
+
+
+def test_synth_refuses_a_branch_over_a_quota_and_writes_no_template(tmp_path: Path) -> None:
+    root = make_big_project(tmp_path / "huge", layout.MAX_FUNCTIONS + 1)
+    result = run_skyfn("synth", "--branch", "main", cwd=root)
+    assert result.code != 0
+    assert "Traceback" not in result.err
+    assert "the CloudFormation template would exceed a quota; nothing was written" in result.err
+    # 1,243 functions x 2 resources + 16 parts
+    assert "2502 resources in the stack and its nested stacks" in result.err
+    assert not list((root / ".skyfn").rglob("template*.json"))
