@@ -29,11 +29,13 @@ if not __package__:  # run as a script: import bench and tests from the reposito
 from bench import (  # noqa: E402
     cold_start_local,
     cold_start_ssm,
+    deploy_nested,
     fresh_secrets,
     host,
     sandbox_scale,
     ssm_calls,
     synth,
+    synth_branch,
 )
 from bench.common import Goal, Row  # noqa: E402
 from bench.report import machine, table, write_results  # noqa: E402
@@ -47,8 +49,10 @@ BENCHMARKS = (
     ssm_calls,
     fresh_secrets,
     synth,
+    synth_branch,
     host,
     sandbox_scale,
+    deploy_nested,
 )  # goals in this order
 
 
@@ -69,8 +73,10 @@ def main(argv: list[str] | None = None) -> None:
             rows += cold_start_local.rows(work, repeat)
             rows += ssm_calls.rows(max(3, repeat // 2))
             rows += fresh_secrets.rows(endpoint, work, max(3, repeat // 2))
+            rows += deploy_nested.rows(work)
         rows += host.rows(work, repeat)
         rows += synth.rows(work, max(3, repeat // 3))
+        rows += synth_branch.rows(work, max(3, repeat // 3))
         rows += sandbox_scale.rows(work, max(3, repeat // 3))
     goal_list: list[Goal] = [goal for module in BENCHMARKS for goal in module.goals(rows)]
     duration = time.perf_counter() - started

@@ -1,5 +1,6 @@
 """Every output of a synth, composed: synth's env modules and artifacts and, for a branch,
-deploy's CloudFormation template beside them (``.skyfn/artifacts/branch-<B>/template.json``).
+deploy's CloudFormation templates beside them (``.skyfn/artifacts/branch-<B>/template.json``,
+and ``template.partNN.json`` for a branch of many functions; see deploy/nested.py).
 
 The one place that knows both synth and deploy, so synth never imports deploy: commands and
 the local host synthesize through here.
@@ -7,7 +8,7 @@ the local host synthesize through here.
 
 from __future__ import annotations
 
-from skyfn.deploy.template import template_outputs
+from skyfn.deploy.nested import template_outputs
 from skyfn.model import Model, Scope
 from skyfn.project import Project
 from skyfn.runtime.stores import StoreName

@@ -156,7 +156,7 @@ def test_redeploy_updates_a_changed_value_and_reports_no_changes_otherwise(
     again = deploy(example, aws)
     assert again.code == 0, again.err
     assert "no changes" in again.out
-    assert "updating" not in again.out and "uploading" not in again.out
+    assert "updating" not in again.out and "upload" not in again.out
     assert stack().get("LastUpdatedTime") == before.get("LastUpdatedTime")
     assert f"say-hello  {arn}" in again.out
 

@@ -117,17 +117,17 @@ def test_a_planted_object_at_the_bundle_key_is_replaced_not_deployed(
     s3.put_object(Bucket=STAGING, Key=key, Body=PLANTED)  # no checksum: an older object
     result = deploy(example, aws)
     assert result.code == 0, result.err
-    assert f"uploading s3://{STAGING}/{key}" in result.out
+    assert f"uploaded 1 of 1: s3://{STAGING}/{key}" in result.out
     stored = s3.get_object(Bucket=STAGING, Key=key)["Body"].read()
     assert stored == data
     assert deployed_code_sha() == base64.b64encode(hashlib.sha256(data).digest()).decode()
     # A planted object with a checksum of its own (not the bundle's) is replaced as well.
     boto3.client("cloudformation").delete_stack(StackName=STACK)
     s3.put_object(Bucket=STAGING, Key=key, Body=PLANTED, ChecksumAlgorithm="SHA256")
-    assert f"uploading s3://{STAGING}/{key}" in deploy(example, aws).out
+    assert f"uploaded 1 of 1: s3://{STAGING}/{key}" in deploy(example, aws).out
     assert s3.get_object(Bucket=STAGING, Key=key)["Body"].read() == data
     # The bundle, stored with its checksum, is not uploaded again.
-    assert "uploading" not in deploy(example, aws).out
+    assert "uploaded" not in deploy(example, aws).out
 
 
 def test_the_created_bucket_is_private_encrypted_owner_enforced_and_tls_only(

@@ -1,4 +1,4 @@
-"""``skyfn pipeline-deploy --branch B [--app-id A]``."""
+"""``skyfn pipeline-deploy --branch B [--app-id A] [--staging-bucket NAME] [--relayout]``."""
 
 from __future__ import annotations
 
@@ -18,13 +18,22 @@ from skyfn.cli.common import current_project
     help="S3 bucket for bundles (default: [tool.skyfn] staging_bucket, "
     "else skyfn-staging-<account>-<region>); created if missing.",
 )
-def pipeline_deploy(branch: str, app_id: str | None, staging_bucket: str | None) -> None:
+@click.option(
+    "--relayout",
+    is_flag=True,
+    help="When the branch crosses 150 functions (one stack <-> nested stacks): delete its "
+    "stack and create it again; its functions are unavailable in between.",
+)
+def pipeline_deploy(
+    branch: str, app_id: str | None, staging_bucket: str | None, relayout: bool
+) -> None:
     """Deploy branch B to AWS Lambda through CloudFormation (secrets from SSM)."""
     # Imported here: boto3 costs every other command (synth, ...) ~0.2 s at start-up.
     from skyfn.deploy.pipeline import deploy_branch
 
     started = time.monotonic()
-    result = deploy_branch(current_project(), branch, app_id, click.echo, staging_bucket)
+    project = current_project()
+    result = deploy_branch(project, branch, app_id, click.echo, staging_bucket, relayout)
     width = max(len("function"), *(len(f.name) for f in result.functions))
     click.echo(f"\nstack {result.stack_name}")
     click.echo(f"  {'function':<{width}}  arn")

@@ -3,11 +3,11 @@ finds it, see ``stacks``) and the functions of its deployed template."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from skyfn.deploy import diff, stacks
+from skyfn.deploy import diff, stacks, tree
 from skyfn.errors import SkyfnError
 
 
@@ -18,6 +18,8 @@ class DeployedBranch:
     stack_name: str
     stack: dict[str, Any]
     deployment: diff.Deployment
+    homes: Mapping[str, str] = field(default_factory=dict)  # function -> stack id holding it
+    stacks: tuple[tree.DeployedStack, ...] = ()  # the root, then its nested parts
 
     def function(self, name: str) -> diff.FunctionState:
         found = self.deployment.functions.get(name)
@@ -32,7 +34,8 @@ class DeployedBranch:
     def physical_name(self, cfn: Any, state: diff.FunctionState) -> str:
         """The Lambda name CloudFormation gave the function."""
         resource = cfn.describe_stack_resource(
-            StackName=self.stack_name, LogicalResourceId=state.logical_id
+            StackName=self.homes.get(state.name, self.stack_name),
+            LogicalResourceId=state.logical_id,
         )["StackResourceDetail"]
         return str(resource.get("PhysicalResourceId") or state.physical_name or "")
 
@@ -45,9 +48,6 @@ def deployed_branch(cfn: Any, app_id: str, branch: str, refusal: str) -> Deploye
             f"app {app_id} has no deployed stack for branch {branch} (looked for {name}); "
             f"{refusal}. Deploy it with: skyfn pipeline-deploy --branch {branch}"
         )
-    body = cfn.get_template(StackName=name)["TemplateBody"]
-    template = json.loads(body) if isinstance(body, str) else body
-    parameters = {
-        p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters", [])
-    }
-    return DeployedBranch(app_id, branch, name, stack, diff.describe(template, parameters))
+    read = tree.read_tree(cfn, name, stack)
+    deployment, homes = tree.describe(read)
+    return DeployedBranch(app_id, branch, name, stack, deployment, homes, tuple(read))

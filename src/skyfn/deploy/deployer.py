@@ -17,7 +17,8 @@ from typing import Any
 import botocore.exceptions
 
 from skyfn import aws
-from skyfn.deploy import names, progress, stacks
+from skyfn.deploy import layout, names, nested_events, progress, stacks, transfer, tree
+from skyfn.deploy.nested import DIGESTS_PARAMETER
 from skyfn.deploy.staging import StagingBucket
 from skyfn.deploy.template import BUCKET_PARAMETER
 from skyfn.errors import SkyfnError
@@ -39,17 +40,29 @@ class Upload:
 
 
 @dataclass(frozen=True)
+class PartRequest:
+    """A nested stack of the root (see nested.py): its template (staged in the bucket, one
+    of the request's uploads) and the code keys it gets from the root, resolved."""
+
+    logical_id: str
+    template_body: str
+    code_keys: Mapping[str, str]  # its template parameter -> S3 key
+
+
+@dataclass(frozen=True)
 class StackRequest:
     """What to deploy: a stack, its template, its parameters (minus the bucket) and tags,
-    the bundles to upload by key, and which output names which function."""
+    the bundles (and parts' templates) to upload by key, and which output names which
+    function (a part's output as ``<part>/<output key>``)."""
 
     stack_name: str
     template_body: str
-    code_keys: Mapping[str, str]  # template parameter -> value (S3 keys, KMS key ARNs)
+    code_keys: Mapping[str, str]  # template parameter -> value (S3 keys, digests, KMS keys)
     uploads: Sequence[Upload]
     tags: Mapping[str, str]
     outputs: Mapping[str, str]  # output key -> skyfn function name
     legacy_stack_name: str | None = None  # the name skyfn gave this stack before 0.2
+    parts: Sequence[PartRequest] = ()  # none: a single stack
 
 
 @dataclass(frozen=True)
@@ -61,6 +74,7 @@ class Plan:
     uploads: tuple[Upload, ...]
     stack_action: str  # "create", "update", "recreate" or "none"
     parameters: tuple[tuple[str, str], ...]
+    why_recreate: str = "its creation had failed and it cannot be updated"
 
 
 @dataclass(frozen=True)
@@ -77,8 +91,15 @@ class DeployResult:
 
 
 class Deployer:
-    def __init__(self, say: Say, session: Any = None, staging_bucket: str | None = None) -> None:
+    def __init__(
+        self,
+        say: Say,
+        session: Any = None,
+        staging_bucket: str | None = None,
+        relayout: bool = False,
+    ) -> None:
         self.say = say
+        self.relayout = relayout  # may delete and recreate the stack to change its layout
         self.staging_bucket = staging_bucket
         self.session = session or aws.session()
         self.region: str | None = self.session.region_name
@@ -101,10 +122,13 @@ class Deployer:
         bucket = self.bucket(account)
         bucket_exists = bucket.exists()
         uploads = tuple(
-            u for u in request.uploads if not (bucket_exists and bucket.holds(u.key, u.data))
+            transfer.missing(bucket, request.uploads)
+            if bucket_exists
+            else transfer.unique(request.uploads)
         )
         parameters = ((BUCKET_PARAMETER, bucket.name), *sorted(request.code_keys.items()))
         stack_name, stack = self._own_stack(request)
+        why: dict[str, str] = {}
         if stack is None:
             action = "create"
         else:
@@ -115,13 +139,43 @@ class Deployer:
                 )
             if status in _STUCK:
                 action = "recreate"
+            elif _nested(stack) != bool(request.parts):
+                action, why["why_recreate"] = "recreate", self._relayout(stack_name, request)
             elif self._unchanged(request, stack_name, stack, parameters) and not uploads:
                 action = "none"
             else:
                 action = "update"
         return Plan(
-            stack_name, self.region, bucket.name, not bucket_exists, uploads, action, parameters
+            stack_name,
+            self.region,
+            bucket.name,
+            not bucket_exists,
+            uploads,
+            action,
+            parameters,
+            **why,
         )
+
+    def _relayout(self, stack_name: str, request: StackRequest) -> str:
+        """Why the stack is deleted and created again to change its layout; refused (a
+        ``SkyfnError``) unless the deploy allows it."""
+        limit = layout.SINGLE_STACK_MAX
+        count = len(request.outputs)
+        move = "out of one stack into nested stacks" if request.parts else "back into one stack"
+        stay = f"at {limit} functions or fewer" if request.parts else f"over {limit} functions"
+        why = (
+            f"the branch has {count} functions now ({'over' if request.parts else 'at most'} "
+            f"{limit}), so they move {move}; CloudFormation cannot move a function with a "
+            "fixed name from one stack to another"
+        )
+        if not self.relayout:
+            raise SkyfnError(
+                f"stack {stack_name}: {why}. Nothing was deployed. To move them, the stack "
+                "is deleted and created again, and every function of the branch is "
+                "unavailable in between (its secrets stay): run skyfn pipeline-deploy again "
+                f"with --relayout to do that, or keep the branch {stay}"
+            )
+        return why
 
     def bucket(self, account: str) -> StagingBucket:
         assert self.region is not None
@@ -170,12 +224,9 @@ class Deployer:
             note = bucket.create()
             if note:
                 self.say(f"note: {note}")
-        for upload in plan.uploads:
-            who = f"function {upload.function}: " if upload.function else ""
-            self.say(f"{who}uploading s3://{plan.bucket}/{upload.key} ({len(upload.data)} bytes)")
-            bucket.put(upload.key, upload.data)
+        transfer.upload(bucket, plan.uploads, self.say, lambda u: _shown(plan.bucket, u))
         if plan.stack_action == "recreate":
-            self.say(f"deleting stack {name}: its creation had failed and it cannot be updated")
+            self.say(f"deleting stack {name}: {plan.why_recreate}")
             stack_id = (self._describe_stack(name) or {}).get("StackId", name)
             self._run(
                 name, lambda: self.cfn.delete_stack(StackName=name), "DELETE_COMPLETE", stack_id
@@ -211,8 +262,9 @@ class Deployer:
         if len(body) <= TEMPLATE_BODY_LIMIT:
             return {"TemplateBody": request.template_body}
         key = names.template_key(plan.stack_name, hashlib.sha256(body).hexdigest())
-        self.say(f"uploading s3://{plan.bucket}/{key} (template, {len(body)} bytes)")
-        bucket.put(key, body)
+        if not bucket.holds(key, body):
+            self.say(f"uploading s3://{plan.bucket}/{key} (template, {len(body)} bytes)")
+            bucket.put(key, body)
         return {"TemplateURL": f"https://{plan.bucket}.s3.{plan.region}.amazonaws.com/{key}"}
 
     def _run(
@@ -234,23 +286,39 @@ class Deployer:
             events = self.cfn.describe_stack_events(StackName=name)["StackEvents"]
         except botocore.exceptions.ClientError:
             events = []
-        return SkyfnError(failure_message(name, str(exc), events))
+        parts = nested_events.part_failures(self.cfn, latest_operation(name, events))
+        return SkyfnError(failure_message(name, str(exc), events, parts))
 
     def _functions(self, request: StackRequest, name: str) -> tuple[DeployedFunction, ...]:
         stack = self._describe_stack(name) or {}
-        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        if request.parts:
+            found = tree.part_outputs(self.cfn, name)
+            outputs = {f"{part}/{key}": value for (part, key), value in found.items()}
+        else:
+            outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
         return tuple(
             DeployedFunction(function, outputs.get(key, "?"))
             for key, function in sorted(request.outputs.items(), key=lambda kv: kv[1])
         )
 
 
-def failure_message(stack_name: str, error: str, events: Sequence[Mapping[str, Any]]) -> str:
-    """Name every resource that failed in the latest operation, with CloudFormation's reason.
+def _nested(stack: Mapping[str, Any]) -> bool:
+    """Whether a deployed stack is a root of nested parts (its parameters say so)."""
+    keys = (p.get("ParameterKey", "") for p in stack.get("Parameters", []))
+    return any(key.startswith(DIGESTS_PARAMETER) for key in keys)
 
-    ``events`` come newest first (as ``DescribeStackEvents`` returns them); the latest
-    operation starts at the newest stack-level "User Initiated" event.
-    """
+
+def _shown(bucket: str, upload: Upload) -> str:
+    who = f" (function {upload.function})" if upload.function else ""
+    return f"s3://{bucket}/{upload.key}{who}, {len(upload.data)} bytes"
+
+
+def latest_operation(
+    stack_name: str, events: Sequence[Mapping[str, Any]]
+) -> list[Mapping[str, Any]]:
+    """The events of the latest operation: ``events`` come newest first (as
+    ``DescribeStackEvents`` returns them); it starts at the newest stack-level
+    "User Initiated" event."""
     latest: list[Mapping[str, Any]] = []
     for event in events:
         latest.append(event)
@@ -259,6 +327,18 @@ def failure_message(stack_name: str, error: str, events: Sequence[Mapping[str, A
             and event.get("ResourceStatusReason") == "User Initiated"
         ):
             break
+    return latest
+
+
+def failure_message(
+    stack_name: str,
+    error: str,
+    events: Sequence[Mapping[str, Any]],
+    parts: Sequence[str] = (),
+) -> str:
+    """Name every resource that failed in the latest operation, with CloudFormation's
+    reason; ``parts``: what failed inside each failed nested stack (nested_events)."""
+    latest = latest_operation(stack_name, events)
     failed = [e for e in reversed(latest) if str(e.get("ResourceStatus", "")).endswith("_FAILED")]
     lines = [f"deploying stack {stack_name} failed: {error}"]
     for event in failed:
@@ -270,6 +350,7 @@ def failure_message(stack_name: str, error: str, events: Sequence[Mapping[str, A
         )
     if not failed:
         lines.append("  (the stack events name no failed resource)")
+    lines += parts
     lines.append(
         "fix the cause and run skyfn pipeline-deploy again; "
         f"all events: aws cloudformation describe-stack-events --stack-name {stack_name}"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from skyfn import aws
-from skyfn.deploy import progress
+from skyfn.deploy import nested_events, progress
 from skyfn.deploy.deployed import deployed_branch
 from skyfn.errors import SkyfnError
 
@@ -52,21 +52,29 @@ class Target:
 
 
 def find_target(cfn: Any, app_id: str, branch: str) -> Target:
+    """The branch's stack and every resource it holds, those of its nested parts too."""
     deployed = deployed_branch(cfn, app_id, branch, "nothing was destroyed")
-    resources = tuple(
-        Resource(r["LogicalResourceId"], r["ResourceType"], r.get("PhysicalResourceId", ""))
-        for page in cfn.get_paginator("list_stack_resources").paginate(
-            StackName=deployed.stack_name
-        )
-        for r in page.get("StackResourceSummaries", [])
-    )
-    physical = {r.logical_id: r.physical_id for r in resources}
+    resources: list[Resource] = []
+    physical: dict[tuple[str, str], str] = {}  # (stack, logical id) -> physical id
+    for stack in [deployed.stack_name, *(s.stack_id for s in deployed.stacks[1:])]:
+        for page in cfn.get_paginator("list_stack_resources").paginate(StackName=stack):
+            for r in page.get("StackResourceSummaries", []):
+                found = Resource(
+                    r["LogicalResourceId"], r["ResourceType"], r.get("PhysicalResourceId", "")
+                )
+                resources.append(found)
+                physical[(stack, found.logical_id)] = found.physical_id
     functions = tuple(
-        (name, physical.get(state.logical_id) or state.physical_name or "?")
+        (
+            name,
+            physical.get((deployed.homes.get(name, deployed.stack_name), state.logical_id))
+            or state.physical_name
+            or "?",
+        )
         for name, state in sorted(deployed.deployment.functions.items())
     )
     stack_id = str(deployed.stack.get("StackId") or deployed.stack_name)
-    return Target(app_id, branch, deployed.stack_name, stack_id, functions, resources)
+    return Target(app_id, branch, deployed.stack_name, stack_id, functions, tuple(resources))
 
 
 def delete(cfn: Any, target: Target, say: Say) -> list[str]:
@@ -82,9 +90,16 @@ def delete(cfn: Any, target: Target, say: Say) -> list[str]:
             str(event.get("ResourceStatusReason") or ""),
         )
 
+    events: list[dict[str, Any]] = []
+
+    def keep(event: dict[str, Any]) -> None:
+        note(event)
+        events.insert(0, event)  # newest first, as DescribeStackEvents gives them
+
     with aws.aws_errors(f"delete stack {target.stack_name}", PERMISSIONS):
         cfn.delete_stack(StackName=target.stack_id)
-        status = progress.follow(cfn, target.stack_id, seen, say, started, on_event=note)
+        status = progress.follow(cfn, target.stack_id, seen, say, started, on_event=keep)
+        parts = nested_events.part_failures(cfn, events) if status != _GONE else []
     report: list[str] = []
     for resource in target.resources:
         state, reason = final.get(resource.logical_id, ("", ""))
@@ -97,6 +112,7 @@ def delete(cfn: Any, target: Target, say: Say) -> list[str]:
             report.append(f"  deleted {shown}")
     if status != _GONE:
         lines = [f"deleting stack {target.stack_name} failed: the stack is {status}", *report]
+        lines += parts
         lines.append(
             "fix the cause (or remove the failed resources yourself) and run "
             f"skyfn destroy --branch {target.branch} again"

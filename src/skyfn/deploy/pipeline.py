@@ -13,22 +13,22 @@ from pathlib import Path
 
 from skyfn import scope as scopes
 from skyfn.aws import aws_errors
-from skyfn.deploy import leakcheck, names
+from skyfn.deploy import leakcheck, names, nested
 from skyfn.deploy.bundle import build_bundle
-from skyfn.deploy.deployer import Deployer, DeployResult, Say, StackRequest, Upload
+from skyfn.deploy.deployer import (
+    Deployer,
+    DeployResult,
+    PartRequest,
+    Say,
+    StackRequest,
+    Upload,
+)
 from skyfn.deploy.diff import Diff
+from skyfn.deploy.nested import template_outputs
 from skyfn.deploy.policy import has_external, kms_keys_parameter
 from skyfn.deploy.preview import READ_PERMISSIONS, diff_request
 from skyfn.deploy.staging import SETTING
-from skyfn.deploy.template import (
-    TEMPLATE_FILE,
-    arn_output,
-    dumps,
-    key_parameter,
-    render_template,
-    tags,
-    template_outputs,
-)
+from skyfn.deploy.template import TEMPLATE_FILE, arn_output, tags
 from skyfn.errors import SkyfnError
 from skyfn.model import Model
 from skyfn.project import Project
@@ -40,7 +40,8 @@ from skyfn.secrets.ssm import SsmStore
 from skyfn.synth.run import artifact_dir, synth
 
 DEPLOY_PERMISSIONS = (
-    "sts:GetCallerIdentity, s3:ListAllMyBuckets, s3 (on the staging bucket), "
+    "sts:GetCallerIdentity, s3:ListAllMyBuckets, s3 (on the staging bucket, with "
+    "s3:ListBucket), "
     "cloudformation:*, iam:*Role*, lambda:*, ssm:DescribeParameters (and, for the check "
     "that no secret value is deployed, ssm:GetParameters and kms:Decrypt); for external "
     "references, secretsmanager:DescribeSecret and kms:DescribeKey"
@@ -80,6 +81,7 @@ def deploy_branch(
     app_id: str | None,
     say: Say,
     staging_bucket: str | None = None,
+    relayout: bool = False,
 ) -> DeployResult:
     bucket = staging_bucket_name(project, staging_bucket)
     project, model = branch_model(project, branch, app_id)
@@ -94,7 +96,7 @@ def deploy_branch(
         say(f"deploying app {model.app_id}, {model.scope.label}")
         request = stack_request(project, model, say, states)
         check_secret_values(project, model, request, say)
-        deployer = Deployer(say, staging_bucket=bucket)
+        deployer = Deployer(say, staging_bucket=bucket, relayout=relayout)
         preview = diff_request(request, deployer.session)
         if preview:
             for line in preview.lines():
@@ -137,14 +139,14 @@ def stack_request(
     project: Project, model: Model, say: Say, states: list[external.ExternalState] | None = None
 ) -> StackRequest:
     """Bundle every function (written to ``.skyfn/bundles/<scope>/`` for inspection) and
-    describe the stack that runs them (``states``: the external references', whose KMS
-    keys become template parameters)."""
+    describe the stack that runs them: one stack, or a root and its parts (nested.py).
+    ``states``: the external references', whose customer managed KMS keys become template
+    parameters (of a single stack; nested parts get none yet)."""
     if not model.functions:
         raise SkyfnError("the backend defines no functions; nothing to deploy")
-    ids = names.function_ids(model)
     folder = bundle_dir(project, model)
     folder.mkdir(parents=True, exist_ok=True)
-    code_keys: dict[str, str] = {}
+    digests: dict[str, str] = {}
     uploads: list[Upload] = []
     for function in model.functions:
         bundle = build_bundle(function, project.backend_dir)
@@ -152,19 +154,36 @@ def stack_request(
             shown = ", ".join(_shown(project, p) for p in bundle.left_out)
             say(f"function {function.name}: left out of its bundle: {shown}")
         (folder / f"{function.name}.zip").write_bytes(bundle.data)
+        digests[function.name] = bundle.sha256
         key = names.code_key(model.app_id, bundle.sha256)
-        code_keys[key_parameter(ids[function.name])] = key
         label = _shown(project, folder / f"{function.name}.zip")
         uploads.append(Upload(key, bundle.data, label, function.name))
-    code_keys.update(kms_key_parameters(model, ids, states or []))
+    templates = nested.render(model)
+    artifacts = artifact_dir(project, model.scope)
+    outputs: dict[str, str] = {}
+    for part in templates.parts or (None,):
+        part_model = part.model if part else model
+        ids = names.function_ids(part_model)
+        prefix = f"{part.logical_id}/" if part else ""
+        outputs |= {f"{prefix}{arn_output(ids[f.name])}": f.name for f in part_model.functions}
+        if part:
+            label = _shown(project, artifacts / part.file)
+            uploads.append(Upload(part.key, part.body.encode(), label))
+    parameters = nested.code_parameters(model, templates, digests)
+    if not templates.parts:
+        parameters |= kms_key_parameters(model, names.function_ids(model), states or [])
     return StackRequest(
         stack_name=names.stack_name(model.app_id, model.scope.name),
         legacy_stack_name=names.legacy_stack_name(model.app_id, model.scope.name),
-        template_body=dumps(render_template(model)),
-        code_keys=code_keys,
+        template_body=templates.root_body,
+        code_keys=parameters,
         uploads=tuple(uploads),
         tags=tags(model),
-        outputs={arn_output(ids[f.name]): f.name for f in model.functions},
+        outputs=outputs,
+        parts=tuple(
+            PartRequest(p.logical_id, p.body, nested.code_keys(p.model, digests))
+            for p in templates.parts
+        ),
     )
 
 

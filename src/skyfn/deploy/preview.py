@@ -13,13 +13,14 @@ from typing import Any
 import botocore.exceptions
 
 from skyfn import aws
-from skyfn.deploy import diff, stacks
+from skyfn.deploy import diff, stacks, tree
 from skyfn.deploy.deployer import StackRequest
 from skyfn.deploy.template import BUCKET_PARAMETER
 
 READ_PERMISSIONS = (
     "sts:GetCallerIdentity, cloudformation:DescribeStacks, cloudformation:GetTemplate "
-    "and s3:GetObject on the staging bucket"
+    "(and ListStackResources, for a branch of nested stacks) and s3:GetObject on the "
+    "staging bucket"
 )
 
 
@@ -37,15 +38,15 @@ def diff_request(request: StackRequest, session: Any = None) -> diff.Diff:
         cfn, request.stack_name, request.legacy_stack_name, request.tags, "nothing was compared"
     )
     new = diff.describe(json.loads(request.template_body), request.code_keys, subs)
+    for part in request.parts:
+        found = diff.describe(json.loads(part.template_body), part.code_keys, subs).functions
+        new = dataclasses.replace(new, functions={**new.functions, **found})
     new = _with_files(new, {u.key: u.data for u in request.uploads})
     if stack is None:
         return diff.compare(name, None, new)
-    body = cfn.get_template(StackName=name)["TemplateBody"]
-    template = json.loads(body) if isinstance(body, str) else body
-    parameters = {
-        p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters", [])
-    }
-    old = diff.describe(template, parameters, subs)
+    deployed = tree.read_tree(cfn, name, stack)
+    old, _ = tree.describe(deployed, subs)
+    parameters = deployed[0].parameters
     changed_code = {
         n: s.code_key
         for n, s in old.functions.items()

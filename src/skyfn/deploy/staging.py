@@ -94,6 +94,15 @@ class StagingBucket:
             raise
         return bool(head.get("ChecksumSHA256") == sha256_b64(data))
 
+    def keys(self, prefix: str) -> set[str]:
+        """The keys under ``prefix`` (a thousand a call): which objects exist at all, so only
+        those need their checksum asked (``holds``)."""
+        found: set[str] = set()
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Prefix=prefix, **self._owner())
+        for page in pages:
+            found.update(item["Key"] for item in page.get("Contents", []))
+        return found
+
     def put(self, key: str, data: bytes) -> None:
         self.s3.put_object(
             Key=key,
