@@ -29,6 +29,7 @@ from typing import Any
 
 from skyfn import __version__
 from skyfn.deploy import layout, names, quotas
+from skyfn.deploy.policy import has_external, kms_keys_parameter, template_parameters
 from skyfn.deploy.template import (
     BUCKET_PARAMETER,
     TEMPLATE_FILE,
@@ -190,9 +191,18 @@ def _root(model: Model, parts: list[Part]) -> Json:
         }
     }
     resources: Json = {}
+    root_ids = names.function_ids(model)  # the root's own names, unique across parts
     for part in parts:
         ids = names.function_ids(part.model)
         passed: Json = {BUCKET_PARAMETER: {"Ref": BUCKET_PARAMETER}}
+        for function in part.model.functions:
+            if has_external(function):  # its customer managed keys, filled in by the deploy
+                kms_template, _ = template_parameters(function, root_ids[function.name])
+                parameters.update(kms_template)
+                root_name = kms_keys_parameter(root_ids[function.name])
+                passed[kms_keys_parameter(ids[function.name])] = {
+                    "Fn::Join": [",", {"Ref": root_name}]
+                }
         for parameter, function_names in _digest_lists(part):
             parameters[parameter] = {
                 "Type": "String",

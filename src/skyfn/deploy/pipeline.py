@@ -141,7 +141,7 @@ def stack_request(
     """Bundle every function (written to ``.skyfn/bundles/<scope>/`` for inspection) and
     describe the stack that runs them: one stack, or a root and its parts (nested.py).
     ``states``: the external references', whose customer managed KMS keys become template
-    parameters (of a single stack; nested parts get none yet)."""
+    parameters (of the single stack, or of the root, which passes them on to the parts)."""
     if not model.functions:
         raise SkyfnError("the backend defines no functions; nothing to deploy")
     folder = bundle_dir(project, model)
@@ -170,8 +170,8 @@ def stack_request(
             label = _shown(project, artifacts / part.file)
             uploads.append(Upload(part.key, part.body.encode(), label))
     parameters = nested.code_parameters(model, templates, digests)
-    if not templates.parts:
-        parameters |= kms_key_parameters(model, names.function_ids(model), states or [])
+    # a single stack's KmsKeys<Fn>, or the root's, which passes them on to the parts
+    parameters |= kms_key_parameters(model, names.function_ids(model), states or [])
     return StackRequest(
         stack_name=names.stack_name(model.app_id, model.scope.name),
         legacy_stack_name=names.legacy_stack_name(model.app_id, model.scope.name),

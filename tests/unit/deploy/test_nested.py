@@ -115,3 +115,34 @@ def test_synth_refuses_a_branch_over_the_quota_naming_it(tmp_path: Path) -> None
     assert message.startswith("the CloudFormation template would exceed a quota; nothing was")
     assert "over CloudFormation's quota of 2500 resources one operation on nested" in message
     assert "split the backend over more branches" in message
+
+
+def test_a_parts_customer_managed_keys_come_through_the_root() -> None:
+    """An external reference's customer managed keys reach its role in a part: the root
+    takes them as a parameter (filled in by the deploy) and passes them on."""
+    import dataclasses
+
+    from skyfn.deploy.pipeline import kms_key_parameters
+    from skyfn.model import SecretRef
+    from skyfn.secrets.external import ExternalState
+
+    model = branch_model(numbered(200))
+    ref = SecretRef("DB", "prod/db", ("sm:prod/db#password",), external="secretsmanager")
+    chosen = dataclasses.replace(model.functions[7], secrets=(ref,))
+    model = dataclasses.replace(
+        model, functions=tuple(chosen if f.name == chosen.name else f for f in model.functions)
+    )
+    templates = nested.render(model)
+    key = "arn:aws:kms:us-east-1:111122223333:key/abcd"
+    state = ExternalState(chosen.name, "DB", ref.paths[0], True, key)
+    parameters = nested.code_parameters(model, templates, digests(model))
+    parameters |= kms_key_parameters(model, names.function_ids(model), [state])
+    part = next(p for p in templates.parts if chosen.name in {f.name for f in p.model.functions})
+    passed = templates.root["Resources"][part.logical_id]["Properties"]["Parameters"]
+    base = names.function_ids(part.model)[chosen.name]
+    root_parameter = f"KmsKeys{names.function_ids(model)[chosen.name]}"
+    # the root's list, joined back into the part's list parameter
+    assert passed[f"KmsKeys{base}"] == {"Fn::Join": [",", {"Ref": root_parameter}]}
+    assert templates.root["Parameters"][root_parameter]["Type"] == "CommaDelimitedList"
+    assert parameters[root_parameter] == key  # what the deploy fills in
+    assert f"KmsKeys{base}" in part.template["Parameters"]  # the part's role grants it
