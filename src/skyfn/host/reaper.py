@@ -18,11 +18,14 @@ class Reaper:
         self._woken = False
         self._stopped = False
         self._thread: threading.Thread | None = None
+        self._deadline: float | None = None  # when the thread looks next (None: not planned)
 
     def wake(self) -> None:
-        """A worker turned idle: look again (starts the thread on first use)."""
+        """A worker turned idle: look again (starts the thread on first use). A worker that
+        turns idle expires after every idle one (the timeout is the same for all), so when a
+        look is already planned the thread is left asleep: no thread switch per call."""
         with self._cond:
-            if self._stopped:
+            if self._stopped or (self._thread is not None and self._deadline is not None):
                 return
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, daemon=True, name="skyfn-reap")
@@ -44,9 +47,11 @@ class Reaper:
             with self._cond:
                 if self._stopped:
                     return
+                self._deadline = min(upcoming) if upcoming else None
                 if not self._woken:
                     timeout = None if not upcoming else max(0.0, min(upcoming) - time.monotonic())
                     self._cond.wait(timeout)
                 self._woken = False
+                self._deadline = None
                 if self._stopped:
                     return
