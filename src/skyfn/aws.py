@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -30,10 +30,10 @@ QUICK_SECONDS = 3
 _quick: ContextVar[bool] = ContextVar("skyfn_aws_quick", default=False)
 
 
-def region_from_env() -> str | None:
+def region_from_env(environ: Mapping[str, str] = os.environ) -> str | None:
     """``AWS_REGION`` (what Lambda and the docs say), else ``AWS_DEFAULT_REGION`` (what boto3
     reads); empty values count as unset. ``None``: let boto3 ask the profile."""
-    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
+    return environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or None
 
 
 def session() -> Any:

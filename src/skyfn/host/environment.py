@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import skyfn
+from skyfn import aws
 from skyfn.errors import SkyfnError
 from skyfn.host import secret_handover, task_root
 from skyfn.model import Function, Model
@@ -82,7 +83,8 @@ class WorkerEnvironment:
 
 
 def host_region(environ: Mapping[str, str]) -> str:
-    return environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    """The region of local ARNs: the AWS rule (``skyfn.aws.region_from_env``), else us-east-1."""
+    return aws.region_from_env(environ) or "us-east-1"
 
 
 def check_inherit(names: Sequence[str], environ: Mapping[str, str]) -> tuple[str, ...]:
@@ -196,9 +198,7 @@ def aws_credentials(environ: Mapping[str, str]) -> dict[str, str]:
 
 @functools.cache
 def _boto3_session() -> Any:
-    from skyfn import aws  # boto3: only for a sandbox on ssm without credential variables
-
-    return aws.session()
+    return aws.session()  # imports boto3: only for a sandbox on AWS without credential variables
 
 
 def apply_overrides(
