@@ -21,9 +21,12 @@ class MissingSecret:
     scope_ref: str  # the scope in the contract's form, e.g. "branch:main"
     secret_name: str
     paths: tuple[str, ...]  # in lookup order
-    command: str  # the exact ``skyfn secret set`` that fixes it
-
     store: StoreName
+
+    @property
+    def command(self) -> str:
+        """The exact ``skyfn secret set`` that fixes it."""
+        return hints.set_command(self.secret_name, self.scope_ref, self.store)
 
     @property
     def message(self) -> str:
@@ -35,10 +38,6 @@ class MissingSecret:
             key=self.key,
             function=self.function,
         )
-
-
-def set_command(name: str, scope: Scope | None, store: StoreName) -> str:
-    return hints.set_command(name, None if scope is None else scope.ref, store)
 
 
 def missing_message(name: str, scope: Scope | None, paths: Sequence[str], store: StoreName) -> str:
@@ -72,7 +71,6 @@ def missing_secrets(model: Model, store: SecretStore) -> list[MissingSecret]:
             scope_ref=model.scope.ref,
             secret_name=ref.secret_name,
             paths=ref.paths,
-            command=set_command(ref.secret_name, model.scope, store.name),
             store=store.name,
         )
         for function, ref in refs

@@ -33,9 +33,10 @@ def test_missing_secrets_names_function_key_paths_and_command(tmp_path: Path) ->
     paths = ("/skyfn/testapp/branch-main/MY_API_KEY", "/skyfn/testapp/shared/MY_API_KEY")
     command = "skyfn secret set MY_API_KEY --branch main --store local"
     assert missing == [
-        MissingSecret("fn-a", "API_KEY", "branch:main", "MY_API_KEY", paths, command, "local"),
-        MissingSecret("fn-b", "API_KEY", "branch:main", "MY_API_KEY", paths, command, "local"),
+        MissingSecret("fn-a", "API_KEY", "branch:main", "MY_API_KEY", paths, "local"),
+        MissingSecret("fn-b", "API_KEY", "branch:main", "MY_API_KEY", paths, "local"),
     ]
+    assert missing[0].command == command
     assert missing[0].message == (
         "secret MY_API_KEY (environment API_KEY of function fn-a) is not set for branch main "
         f"in the local store (looked in: {paths[0]}, {paths[1]}). Set it with: {command}"
