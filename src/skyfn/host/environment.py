@@ -133,6 +133,22 @@ def log_variables(function: Function) -> dict[str, str]:
     return variables
 
 
+def process_variables(
+    model: Model, function: Function, region: str, own: Mapping[str, str]
+) -> tuple[Path, dict[str, str]]:
+    """A clean process of ``function``: its task root, and ``PATH``, ``LANG``, ``PYTHONPATH``,
+    then ``own`` variables, then the ones Lambda provides (which nothing may override)."""
+    root = task_root.stage(model, function)
+    variables = {
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{BASE_PATH}",
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": python_path(model, root),
+        **own,
+        **lambda_variables(function, region, root),
+    }
+    return root, variables
+
+
 def build(
     model: Model,
     function: Function,
@@ -140,14 +156,7 @@ def build(
     environ: Mapping[str, str],
     overrides: Overrides | None = None,
 ) -> WorkerEnvironment:
-    root = task_root.stage(model, function)
-    variables = {
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{BASE_PATH}",
-        "LANG": "C.UTF-8",
-        "PYTHONPATH": python_path(model, root),
-    }
-    variables.update(function.deployed_environment)
-    variables.update(lambda_variables(function, options.region, root))
+    root, variables = process_variables(model, function, options.region, function.environment_dict)
     for name in options.inherit:
         if name in environ:
             variables[name] = environ[name]

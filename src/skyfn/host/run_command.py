@@ -17,13 +17,11 @@ import sys
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
 from skyfn.errors import SkyfnError
-from skyfn.host import task_root
-from skyfn.host.environment import BASE_PATH, host_region, lambda_variables, python_path
+from skyfn.host.environment import host_region, process_variables
 from skyfn.host.supervisor import UnknownFunction
 from skyfn.model import Function, Model
 from skyfn.runtime.masking import MaskedStream, Masker
@@ -76,13 +74,7 @@ def plan(model: Model, name: str, environ: Mapping[str, str], clean: bool) -> Ru
     secrets = resolve_secrets(model, function)
     plain = {value.key: value.deployed for value in function.environment}
     if clean:
-        root = task_root.stage(model, function)
-        variables = {
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{BASE_PATH}",
-            "LANG": "C.UTF-8",
-            "PYTHONPATH": python_path(model, root),
-            **lambda_variables(function, host_region(environ), root),
-        }
+        _, variables = process_variables(model, function, host_region(environ), {})
     else:
         variables = dict(environ)
     variables.update(plain)
