@@ -4,12 +4,14 @@ a cold start takes well under a second)."""
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import pytest
 
 from skyfn import scope
 from skyfn.host.logs import LogSink
+from skyfn.host.outcome import Outcome
 from skyfn.model import Model
 from skyfn.project import find_project
 from skyfn.synth.run import generate_env
@@ -62,3 +64,18 @@ class Terminal(LogSink):
 
     def text(self) -> str:
         return self.stream.getvalue()
+
+
+def pid(outcome: Outcome) -> int:
+    """The worker process that answered (the probe returns its pid)."""
+    assert not outcome.error, outcome.payload
+    value: int = outcome.result["pid"]
+    return value
+
+
+def gone(process_id: int) -> bool:
+    try:
+        os.kill(process_id, 0)
+    except ProcessLookupError:
+        return True
+    return False

@@ -22,7 +22,7 @@ from skyfn.host.pool import FunctionPool, HostClosed
 from skyfn.model import Model
 from skyfn.runtime import error_shape
 from skyfn.runtime.lambda_platform import function_arn
-from tests.unit.host.conftest import Terminal
+from tests.unit.host.conftest import Terminal, gone, pid
 
 
 def make_pool(model: Model, max_workers: int = 4, sink: Terminal | None = None) -> FunctionPool:
@@ -47,20 +47,6 @@ def pool(model: Model) -> Iterator[FunctionPool]:
     pool = make_pool(model)
     yield pool
     pool.close()
-
-
-def pid(outcome: Outcome) -> int:
-    assert not outcome.error, outcome.payload
-    value: int = outcome.result["pid"]
-    return value
-
-
-def gone(process_id: int) -> bool:
-    try:
-        os.kill(process_id, 0)
-    except ProcessLookupError:
-        return True
-    return False
 
 
 def in_threads(pool: FunctionPool, events: list[Any]) -> list[Outcome]:

@@ -3,7 +3,6 @@ next call starts cold), one without a timeout stays, and the status shows the wa
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 
@@ -12,15 +11,7 @@ import pytest
 from skyfn.host.environment import HostOptions
 from skyfn.host.supervisor import Host
 from skyfn.model import Model
-from tests.unit.host.conftest import Terminal
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+from tests.unit.host.conftest import Terminal, gone
 
 
 @pytest.fixture()
@@ -43,7 +34,7 @@ def test_a_warm_worker_idle_past_the_timeout_is_stopped(host: Host, model: Model
         assert time.monotonic() < deadline, "the idle worker was never stopped"
         time.sleep(0.05)
     worker.proc.wait(timeout=10)
-    assert not alive(worker.pid)
+    assert gone(worker.pid)
     again = host.invoke(name, {})
     assert again.cold and pool.status().started == 2
 

@@ -4,7 +4,6 @@ add, remove and restart functions, background and isolated invocations."""
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
 from collections.abc import Iterator
 
@@ -12,11 +11,10 @@ import pytest
 
 from skyfn.errors import SkyfnError
 from skyfn.host.environment import HostOptions, Overrides
-from skyfn.host.outcome import Outcome
 from skyfn.host.pool import HostClosed
 from skyfn.host.supervisor import Host, UnknownFunction
 from skyfn.model import Function, Model
-from tests.unit.host.conftest import Terminal
+from tests.unit.host.conftest import Terminal, gone, pid
 
 
 @pytest.fixture()
@@ -35,20 +33,6 @@ def function(model: Model, name: str) -> Function:
     found = model.function(name)
     assert found is not None
     return found
-
-
-def pid(outcome: Outcome) -> int:
-    assert not outcome.error, outcome.payload
-    value: int = outcome.result["pid"]
-    return value
-
-
-def gone(process_id: int) -> bool:
-    try:
-        os.kill(process_id, 0)
-    except ProcessLookupError:
-        return True
-    return False
 
 
 def test_an_unknown_function_names_the_known_ones(host: Host) -> None:
