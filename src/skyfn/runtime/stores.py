@@ -33,17 +33,13 @@ HANDED_OVER: tuple[str, ...] = ("local", "inline")
 READ_ONCE: tuple[str, ...] = (PIPE_STORE, "inline")
 
 # What ``skyfn secret ...`` manages with: a zero-argument SecretStore class.
-MANAGERS: dict[str, str] = {
+MANAGERS: dict[StoreName, str] = {
     "local": "skyfn.secrets.local:LocalStore",
     "ssm": "skyfn.secrets.ssm:SsmStore",
     "secretsmanager": "skyfn.secrets.secretsmanager:SecretsManagerStore",
 }
 
-USER_STORES: tuple[StoreName, ...] = (
-    "local",
-    "ssm",
-    "secretsmanager",
-)  # what --store and settings accept
+USER_STORES: tuple[StoreName, ...] = tuple(MANAGERS)  # what --store and settings accept
 DEPLOY_STORE: StoreName = "ssm"  # what a deployed branch reads
 SANDBOX_STORE: StoreName = "local"  # a sandbox's default unless [tool.skyfn] secret_store
 
@@ -51,7 +47,3 @@ SANDBOX_STORE: StoreName = "local"  # a sandbox's default unless [tool.skyfn] se
 def default_store(scope_kind: str) -> StoreName:
     """The store a scope reads unless told otherwise: a branch reads what it deploys from."""
     return DEPLOY_STORE if scope_kind == "branch" else SANDBOX_STORE
-
-
-def is_store(value: object) -> bool:
-    return value in READERS

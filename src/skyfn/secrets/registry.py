@@ -6,11 +6,11 @@ from __future__ import annotations
 import importlib
 
 from skyfn.errors import SkyfnError
-from skyfn.runtime.stores import MANAGERS
+from skyfn.runtime.stores import MANAGERS, StoreName
 from skyfn.secrets.store import SecretStore
 
 
-def open_store(name: str) -> SecretStore:
+def open_store(name: StoreName) -> SecretStore:
     target = MANAGERS.get(name)
     if target is None:
         raise SkyfnError(f"unknown secret store {name!r}; choose one of: {', '.join(MANAGERS)}")
