@@ -119,6 +119,12 @@ def error_of(body: bytes, header: str | None) -> tuple[str, str]:
     return error_type, message
 
 
+def error_detail(error_type: str, message: str) -> str:
+    """`` (Code: message)``: the AWS error code as boto3 reports it, so users can search it."""
+    said = f"{error_type}: {message[:300]}" if message else error_type
+    return f" ({said})" if said else ""
+
+
 def common_problem(service: Service, error_type: str, detail: str) -> str | None:
     """What to fix for the credential errors every service shares (``None``: another)."""
     if error_type in ("UnrecognizedClientException", "InvalidClientTokenId"):

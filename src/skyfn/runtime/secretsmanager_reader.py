@@ -48,8 +48,7 @@ class _Missing(Exception):
 
 def explain(error_type: str, message: str, ids: Sequence[str], region: str) -> str:
     where = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
-    said = f"{error_type}: {message[:300]}" if message else error_type
-    detail = f" ({said})" if said else ""
+    detail = aws_json.error_detail(error_type, message)
     if error_type == "AccessDeniedException":
         return (
             f"Secrets Manager denied reading {where}{detail}. Allow the function's execution "

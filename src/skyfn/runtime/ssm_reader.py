@@ -32,9 +32,7 @@ def endpoint_from_env(region: str) -> Endpoint:
 def explain(error_type: str, message: str, names: Sequence[str], region: str) -> str:
     """What the user must fix, for an SSM error that retrying will not cure."""
     where = f"{len(names)} parameter(s) starting {names[0]}" if names else "parameters"
-    # The AWS error code, as boto3 would report it, so the user can search for it.
-    said = f"{error_type}: {message[:300]}" if message else error_type
-    detail = f" ({said})" if said else ""
+    detail = aws_json.error_detail(error_type, message)
     if error_type == "AccessDeniedException":
         return (
             f"SSM denied GetParameters on {where}{detail}. Allow the function's execution "
