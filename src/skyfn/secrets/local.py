@@ -79,7 +79,7 @@ class LocalStore:
                     )
         return SecretInfo(path, version, datetime.fromtimestamp(now, UTC))
 
-    def list(self, prefix: str) -> list[SecretInfo]:
+    def list(self, folder: str, *, recursive: bool = False) -> list[SecretInfo]:
         if not self.db.is_file():
             return []
         with _store_errors(), self._connect() as conn:
@@ -87,9 +87,13 @@ class LocalStore:
                 conn,
                 "SELECT path, MAX(version), MAX(updated_at) FROM secrets "
                 "WHERE substr(path, 1, ?) = ? GROUP BY path ORDER BY path",
-                (len(prefix), prefix),
+                (len(folder), folder),
             )
-        return [SecretInfo(str(p), int(v), datetime.fromtimestamp(t, UTC)) for p, v, t in rows]
+        return [
+            SecretInfo(str(p), int(v), datetime.fromtimestamp(t, UTC))
+            for p, v, t in rows
+            if recursive or "/" not in str(p)[len(folder) :]
+        ]
 
     def delete(self, path: str) -> bool:
         if not self.db.is_file():

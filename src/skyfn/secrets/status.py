@@ -125,7 +125,7 @@ def branches_in(store: SecretStore, app_id: str) -> list[str]:
     """Every branch that has a secret of the app in ``store``."""
     root = f"/{scopes.ROOT}/{app_id}/"
     found: set[str] = set()
-    for info in store.list(root):
+    for info in store.list(root, recursive=True):
         segment = info.path[len(root) :].split("/", 1)[0]
         if segment.startswith("branch-"):
             found.add(segment[len("branch-") :])

@@ -45,8 +45,9 @@ class SecretStore(Protocol):
         """Store ``value`` as a new version of ``path``."""
         ...
 
-    def list(self, prefix: str) -> list[SecretInfo]:
-        """Every secret whose path starts with ``prefix``, sorted by path."""
+    def list(self, folder: str, *, recursive: bool = False) -> list[SecretInfo]:
+        """The secrets in ``folder`` (a path ending with ``/``), sorted by path; with
+        ``recursive``, those in its subfolders too."""
         ...
 
     def delete(self, path: str) -> bool:
