@@ -6,8 +6,9 @@ top of a module, inside a function, under ``TYPE_CHECKING``), checked against
 A module may import its own layer and the layers below it, never one above; the runtime,
 which ships inside every function, imports nothing of skyfn outside ``skyfn.runtime`` and
 nothing outside the standard library. Every package and top-level module of ``src/skyfn``
-is placed in ``PLACES``: a new one fails here until it is given a layer. And no module
-imports itself through others: the import graph has no cycle. (Module paths written as
+is placed in ``PLACES``: a new one fails here until it is given a layer. Within a layer a
+few directions are ruled out too (``SAME_LAYER_FORBIDDEN``). And no module imports itself
+through others: the import graph has no cycle. (Module paths written as
 strings, as in the store registry of ``runtime/stores.py``, are names, not imports.)
 """
 
@@ -57,6 +58,17 @@ PLACES: dict[str, int] = {
     "__init__": MODEL,  # the definition API (and __version__, which every layer may read)
     # ships inside every function
     "runtime": RUNTIME,
+}
+
+# Within a layer, imports that would blur it: the middle layer runs one way (host and
+# deploy use secrets; host reaches deploy's templates only through outputs.py), and in the
+# synth / model layer nothing but synth/ imports synth/ (the model and what stands beside
+# it never depend on how a model is built).
+SAME_LAYER_FORBIDDEN: dict[str, set[str]] = {
+    "secrets": {"host", "deploy", "outputs"},
+    "deploy": {"host"},
+    "host": {"deploy"},
+    **{name: {"synth"} for name, layer in PLACES.items() if layer == MODEL and name != "synth"},
 }
 
 # Host-only code still inside runtime/, allowed to import beyond the standard library
@@ -133,6 +145,16 @@ def test_no_module_imports_a_layer_above_its_own() -> None:
         if own(found.target) and PLACES[unit(found.target)] > PLACES[unit(found.source)]
     ]
     assert not upward, "imports against the layers:\n" + "\n".join(upward)
+
+
+def test_within_a_layer_the_imports_run_one_way() -> None:
+    blurred = [
+        f"{found.where}: {found.source} imports {found.target}"
+        for found in ALL_IMPORTS
+        if own(found.target)
+        and unit(found.target) in SAME_LAYER_FORBIDDEN.get(unit(found.source), set())
+    ]
+    assert not blurred, "imports against SAME_LAYER_FORBIDDEN:\n" + "\n".join(blurred)
 
 
 def test_the_runtime_imports_only_itself_and_the_standard_library() -> None:
