@@ -71,11 +71,6 @@ SAME_LAYER_FORBIDDEN: dict[str, set[str]] = {
     **{name: {"synth"} for name, layer in PLACES.items() if layer == MODEL and name != "synth"},
 }
 
-# Host-only code still inside runtime/, allowed to import beyond the standard library
-# (local_reader.py: cryptography) until it moves out of runtime/ (issue 20). Once it has
-# moved, drop this allow-list: the test below fails while it names a module that is gone.
-HOST_ONLY_IN_RUNTIME = {"skyfn.runtime.local_reader", "skyfn.runtime.inline_reader"}
-
 
 @dataclass(frozen=True)
 class Import:
@@ -162,18 +157,12 @@ def test_the_runtime_imports_only_itself_and_the_standard_library() -> None:
         f"{found.where}: {found.target}"
         for found in ALL_IMPORTS
         if unit(found.source) == "runtime"
-        and found.source not in HOST_ONLY_IN_RUNTIME
         and not found.target.startswith("skyfn.runtime")
         and (own(found.target) or found.target.split(".")[0] not in sys.stdlib_module_names)
     ]
     assert not outside, "the runtime ships in every bundle; it may not import:\n" + "\n".join(
         outside
     )
-
-
-def test_the_host_only_allow_list_names_modules_still_in_the_runtime() -> None:
-    gone = sorted(HOST_ONLY_IN_RUNTIME - set(MODULES))
-    assert not gone, f"moved out of runtime/: drop them from HOST_ONLY_IN_RUNTIME: {gone}"
 
 
 def test_the_import_graph_has_no_cycle() -> None:
