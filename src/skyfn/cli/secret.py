@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -13,6 +12,7 @@ import click
 
 from skyfn import scope as scopes
 from skyfn.cli.common import choose_target, current_project, scope_options
+from skyfn.cli.secret_common import check_pattern, descriptions, stamp
 from skyfn.errors import SkyfnError
 from skyfn.secrets import manage
 from skyfn.secrets.choice import choose_secret_store
@@ -64,10 +64,6 @@ def refuse_external(*names: str) -> None:
             )
 
 
-def stamp(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 @click.group()
 def secret() -> None:
     """Set, read, list and remove secrets (default scope: your sandbox)."""
@@ -94,8 +90,6 @@ def set_command(
         value = manage.check_value(value, name)
     else:
         value = manage.decode_stdin(sys.stdin.buffer.read(), name)
-    from skyfn.cli.secret_status import check_pattern
-
     check_pattern(name, value, target.scope)
     info = manage.set_secret(target, name, value)
     click.echo(f"Set {name} (version {info.version}) for {target.label}")
@@ -143,8 +137,6 @@ def list_command(
     """List the scope's secrets and the shared ones (names and versions, never values)."""
     target = open_target(branch, shared, identifier, store)
     listed = manage.list_secrets(target)
-    from skyfn.cli.secret_status import descriptions
-
     described = descriptions(target.scope) if listed else {}
     if as_json:
         rows = [
@@ -235,8 +227,6 @@ def import_command(
     values = read_dotenv(file)
     refuse_external(*values)
     target = open_target(branch, shared, identifier, store)
-    from skyfn.cli.secret_status import check_pattern
-
     for name, value in values.items():
         check_pattern(name, value, target.scope)
     for name, value in values.items():

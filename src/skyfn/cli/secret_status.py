@@ -10,6 +10,7 @@ import click
 
 from skyfn import scope as scopes
 from skyfn.cli.common import current_project
+from skyfn.cli.secret_common import stamp
 from skyfn.errors import SkyfnError
 from skyfn.model import Model, Scope
 from skyfn.secrets import status
@@ -20,8 +21,6 @@ from skyfn.synth.run import load_model
 
 
 def _stamp(cell: status.Cell) -> str:
-    from skyfn.cli.secret import stamp
-
     return stamp(cell.last_changed) if cell.last_changed is not None else ""
 
 
@@ -151,8 +150,6 @@ def render(board: status.Board, app_id: str) -> list[str]:
 
 
 def as_data(board: status.Board) -> dict[str, Any]:
-    from skyfn.cli.secret import stamp
-
     def cell(c: status.Cell) -> dict[str, Any]:
         if c.state == status.MISSING:
             return {"state": "missing"}
@@ -188,37 +185,3 @@ def as_data(board: status.Board) -> dict[str, Any]:
             for u in board.unreferenced
         ],
     }
-
-
-def descriptions(scope: Scope | None) -> dict[str, str]:
-    """Secret name → the description a definition gives it ({} when the backend does not
-    load: listing secrets must work with a broken backend)."""
-    project = current_project()
-    loaded_for = scope if scope is not None else scopes.sandbox()
-    try:
-        model = load_model(project, loaded_for, choose_secret_store(project, loaded_for))
-    except SkyfnError:
-        return {}
-    return {ref.name: ref.description for ref in status.references(model) if ref.description}
-
-
-def check_pattern(name: str, value: str, scope: Scope | None) -> None:
-    """Refuse ``value`` for secret ``name`` when it does not match the pattern a definition
-    gives it; the value is never shown. A backend that does not load is not checked."""
-    project = current_project()
-    loaded_for = scope if scope is not None else scopes.sandbox()
-    try:
-        model = load_model(project, loaded_for, choose_secret_store(project, loaded_for))
-    except SkyfnError:
-        click.echo(
-            f"warning: the backend does not load, so {name} was not checked against a "
-            "pattern (run skyfn synth to see why)",
-            err=True,
-        )
-        return
-    for ref in status.references(model):
-        if ref.name == name and ref.pattern is not None and not status.matches(ref.pattern, value):
-            raise SkyfnError(
-                f"the value given for secret {name} does not match its pattern "
-                f"{ref.pattern!r} (used by {', '.join(ref.users)}); nothing was set"
-            )

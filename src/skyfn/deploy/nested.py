@@ -131,11 +131,16 @@ def render(model: Model) -> BranchTemplates:
 
 
 def template_outputs(project: Project, model: Model) -> dict[Path, str]:
-    """A branch's templates beside its artifacts, refused (nothing written) when one would
-    exceed a CloudFormation quota; nothing for a sandbox."""
+    """A branch's templates beside its artifacts (``template_files``); nothing for a
+    sandbox."""
     if model.scope.kind != "branch":
         return {}
-    templates = render(model)
+    return template_files(project, model, render(model))
+
+
+def template_files(project: Project, model: Model, templates: BranchTemplates) -> dict[Path, str]:
+    """The files of a branch's rendered templates, beside its artifacts; refused (nothing
+    written) when one would exceed a CloudFormation quota."""
     problems = templates.problems(model.scope.label)
     if problems:
         raise SkyfnError(

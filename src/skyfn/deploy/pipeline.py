@@ -24,20 +24,20 @@ from skyfn.deploy.deployer import (
     Upload,
 )
 from skyfn.deploy.diff import Diff
-from skyfn.deploy.nested import template_outputs
 from skyfn.deploy.policy import has_external, kms_keys_parameter
 from skyfn.deploy.preview import READ_PERMISSIONS, diff_request
 from skyfn.deploy.staging import SETTING
 from skyfn.deploy.template import TEMPLATE_FILE, arn_output, tags
 from skyfn.errors import SkyfnError
 from skyfn.model import Model
+from skyfn.outputs import BranchSynth, synth_branch
 from skyfn.project import Project
 from skyfn.runtime.contract import is_external
 from skyfn.runtime.stores import DEPLOY_STORE
 from skyfn.secrets import external
 from skyfn.secrets.check import check_model
 from skyfn.secrets.ssm import SsmStore
-from skyfn.synth.run import artifact_dir, synth
+from skyfn.synth.run import artifact_dir
 
 DEPLOY_PERMISSIONS = (
     "sts:GetCallerIdentity, s3:ListAllMyBuckets, s3 (on the staging bucket, with "
@@ -69,10 +69,12 @@ def bundle_dir(project: Project, model: Model) -> Path:
     return project.skyfn_dir / "bundles" / model.scope.slug
 
 
-def branch_model(project: Project, branch: str, app_id: str | None) -> tuple[Project, Model]:
+def branch_synth(project: Project, branch: str, app_id: str | None) -> tuple[Project, BranchSynth]:
+    """Synth the branch (``--app-id`` overriding the project's): its outputs are written,
+    and its model and templates are what the deploy or the diff goes on with."""
     if app_id is not None:
         project = dataclasses.replace(project, app_id=scopes.check_app_id(app_id))
-    return project, synth(project, scopes.branch(branch), DEPLOY_STORE, template_outputs).model
+    return project, synth_branch(project, scopes.branch(branch), DEPLOY_STORE)
 
 
 def deploy_branch(
@@ -84,7 +86,8 @@ def deploy_branch(
     relayout: bool = False,
 ) -> DeployResult:
     bucket = staging_bucket_name(project, staging_bucket)
-    project, model = branch_model(project, branch, app_id)
+    project, synthed = branch_synth(project, branch, app_id)
+    model = synthed.model
     with aws_errors(f"deploy {model.scope.label}", DEPLOY_PERMISSIONS):
         missing = check_model(model, DEPLOY_STORE)
         if missing:
@@ -94,7 +97,7 @@ def deploy_branch(
     states = check_external(model)
     with aws_errors(f"deploy {model.scope.label}", DEPLOY_PERMISSIONS):
         say(f"deploying app {model.app_id}, {model.scope.label}")
-        request = stack_request(project, model, say, states)
+        request = stack_request(project, model, say, states, synthed.templates)
         check_secret_values(project, model, request, say)
         deployer = Deployer(say, staging_bucket=bucket, relayout=relayout)
         preview = diff_request(request, deployer.session)
@@ -106,8 +109,9 @@ def deploy_branch(
 
 def branch_diff(project: Project, branch: str, app_id: str | None, say: Say) -> Diff:
     """What ``deploy_branch`` would change, from read-only AWS calls (see preview)."""
-    project, model = branch_model(project, branch, app_id)
-    request = stack_request(project, model, say, external.check(model))
+    project, synthed = branch_synth(project, branch, app_id)
+    model = synthed.model
+    request = stack_request(project, model, say, external.check(model), synthed.templates)
     with aws_errors(f"compare {model.scope.label} with its stack", READ_PERMISSIONS):
         return diff_request(request)
 
@@ -136,12 +140,17 @@ def kms_key_parameters(
 
 
 def stack_request(
-    project: Project, model: Model, say: Say, states: list[external.ExternalState] | None = None
+    project: Project,
+    model: Model,
+    say: Say,
+    states: list[external.ExternalState] | None = None,
+    templates: nested.BranchTemplates | None = None,
 ) -> StackRequest:
     """Bundle every function (written to ``.skyfn/bundles/<scope>/`` for inspection) and
     describe the stack that runs them: one stack, or a root and its parts (nested.py).
     ``states``: the external references', whose customer managed KMS keys become template
-    parameters (of the single stack, or of the root, which passes them on to the parts)."""
+    parameters (of the single stack, or of the root, which passes them on to the parts).
+    ``templates``: the model's, as the synth rendered and wrote them (else rendered here)."""
     if not model.functions:
         raise SkyfnError("the backend defines no functions; nothing to deploy")
     folder = bundle_dir(project, model)
@@ -158,7 +167,8 @@ def stack_request(
         key = names.code_key(model.app_id, bundle.sha256)
         label = _shown(project, folder / f"{function.name}.zip")
         uploads.append(Upload(key, bundle.data, label, function.name))
-    templates = nested.render(model)
+    if templates is None:
+        templates = nested.render(model)
     artifacts = artifact_dir(project, model.scope)
     outputs: dict[str, str] = {}
     for part in templates.parts or (None,):

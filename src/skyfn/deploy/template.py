@@ -8,7 +8,6 @@ template that ``skyfn pipeline-deploy --branch B`` deploys, without building or 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from skyfn import __version__
@@ -16,10 +15,8 @@ from skyfn.deploy import names
 from skyfn.deploy.policy import secrets_policy
 from skyfn.deploy.policy import template_parameters as policy_parameters
 from skyfn.model import Function, Model
-from skyfn.project import Project
 from skyfn.runtime import contract
 from skyfn.runtime.stores import DEPLOY_STORE
-from skyfn.synth.run import artifact_dir
 
 TEMPLATE_FILE = "template.json"
 BUCKET_PARAMETER = "CodeBucket"
@@ -93,14 +90,6 @@ def render_template(model: Model) -> Json:
         "Resources": resources,
         "Outputs": outputs,
     }
-
-
-def template_outputs(project: Project, model: Model) -> dict[Path, str]:
-    """A branch's template file beside its artifacts (what ``skyfn synth --branch`` writes,
-    exactly what ``pipeline-deploy`` deploys); nothing for a sandbox."""
-    if model.scope.kind != "branch":
-        return {}
-    return {artifact_dir(project, model.scope) / TEMPLATE_FILE: dumps(render_template(model))}
 
 
 def dumps(template: Json) -> str:

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from skyfn.host.access import AccessPolicy, Refused
@@ -28,9 +28,6 @@ from skyfn.host.supervisor import UnknownFunction
 from skyfn.model import Function
 from skyfn.runtime import error_shape
 from skyfn.runtime.lambda_platform import LATEST, MAX_PAYLOAD, function_arn
-
-if TYPE_CHECKING:
-    from skyfn.host.console import Console
 
 CONTENT_TYPE = "application/json"  # every answer of the API, errors included
 _PATH = re.compile(r"^/2015-03-31/functions/([^/?]+)/invocations/?(?:\?.*)?$")
@@ -137,6 +134,15 @@ class Functions(Protocol):
     def invoke_in_background(self, name: str, event: Any, request_id: str) -> None: ...
 
 
+class Pages(Protocol):
+    """What serves ``/_console`` (``host.console.Console``; named by shape, not imported,
+    since the console builds on this module's ``Response``)."""
+
+    def handle(
+        self, method: str, target: str, headers: Mapping[str, str], body: bytes
+    ) -> Response: ...
+
+
 class LocalGateway:
     """The Invoke API over a host's functions; one instance serves every request, from any
     number of threads (it keeps no state of its own)."""
@@ -146,7 +152,7 @@ class LocalGateway:
         host: Functions,
         access: AccessPolicy | None = None,
         port: int = 0,
-        console: Console | None = None,
+        console: Pages | None = None,
     ):
         """``access``: who may call (``None``: anyone, for tests without HTTP); ``port``: the
         port the server listens on, which a ``Host`` header must name; ``console``: serves

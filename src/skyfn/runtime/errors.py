@@ -9,6 +9,19 @@
         ├── InvalidEnvironmentValue      not of its declared type (ValueError)
         └── UnresolvedSecret             still its placeholder (LookupError)
 
+Internal to the runtime, never raised to a handler as such (a store's failure becomes a
+``SecretStoreError``, a result that cannot be encoded Lambda's ``Runtime.MarshalError``):
+
+    ConnectionError
+    ├── ProtocolError             a reply that is not HTTP/1.x, retried (http1.py)
+    └── CertificateError          a TLS certificate that cannot be verified (http1.py)
+    Exception
+    ├── MarshalError              a handler's result that cannot be encoded (marshal.py)
+    └── _Missing                  a pinned secret that is not there (secretsmanager_reader.py)
+
+tests/unit/test_exception_trees.py checks that these trees name every exception class of
+``skyfn.runtime``, each under its base.
+
 The tooling's exceptions (``skyfn.errors.SkyfnError`` and below) are a separate tree.
 Every message names what failed and how to fix it, and never holds a secret value.
 """
