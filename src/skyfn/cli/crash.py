@@ -11,8 +11,8 @@ backend loader, the worker), with the user's frames. What is left is a bug in sk
 
 and exit code 70 (``EX_SOFTWARE``). The report (a 0600 file in a 0700 folder: ``crash/``
 under ``$SKYFN_HOME`` when that is set, else under ``$XDG_STATE_HOME/skyfn``, default
-``~/.local/state/skyfn``) holds skyfn's version, the command line, Python and the platform,
-and the traceback. ``SKYFN_DEBUG=1`` prints the traceback on stderr too.
+``~/.local/state/skyfn``) holds skyfn's version, the command line (without the user's own
+command after ``--``), Python and the platform, and the traceback. ``SKYFN_DEBUG=1`` prints the traceback on stderr too.
 
 Everything shown or written is masked first: every secret value this process has seen
 (``skyfn.secrets.known``), and the value of every environment variable that looks like a
@@ -129,7 +129,7 @@ def report(command: str, args: Sequence[str], exc: BaseException, masker: Masker
             "skyfn internal error report",
             f"skyfn: {__version__}",
             f"command: {command}",
-            f"argv: {shlex.join(['skyfn', *args])}",
+            f"argv: {command_line(args)}",
             f"python: {platform.python_implementation()} {platform.python_version()}",
             f"platform: {platform.platform()}",
             f"time: {datetime.now(UTC).isoformat(timespec='seconds')}",
@@ -142,6 +142,17 @@ def report(command: str, args: Sequence[str], exc: BaseException, masker: Masker
         ]
     )
     return masker.text(text)
+
+
+def command_line(args: Sequence[str]) -> str:
+    """``skyfn ARGS`` for the report; the user's own command after ``--`` (``skyfn run``)
+    is left out: it is not skyfn's, and a command line often carries a credential."""
+    args = list(args)
+    if "--" in args:
+        cut = args.index("--")
+        words = len(args) - cut - 1
+        return shlex.join(["skyfn", *args[: cut + 1]]) + f" <a command of {words} word(s)>"
+    return shlex.join(["skyfn", *args])
 
 
 def masker_for(environ: Mapping[str, str]) -> Masker:

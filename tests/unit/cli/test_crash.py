@@ -260,3 +260,12 @@ def test_the_one_line_is_the_first_line_of_the_message_cut_short() -> None:
 )
 def test_command_name(args: list[str], name: str) -> None:
     assert crash.command_name(build(SkyfnGroup), args) == name
+
+
+def test_the_command_line_leaves_out_the_users_own_command() -> None:
+    assert crash.command_line(["run", "fn", "--", "psql", "postgres://u:p@h/db"]) == (
+        "skyfn run fn -- <a command of 2 word(s)>"
+    )
+    assert crash.command_line(["invoke", "fn", "--event", '{"a": 1}']) == (
+        """skyfn invoke fn --event '{"a": 1}'"""
+    )
