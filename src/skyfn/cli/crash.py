@@ -7,12 +7,13 @@ code (``resource.py``, ``backend.py``, handlers) are reported where that code ru
 backend loader, the worker), with the user's frames. What is left is a bug in skyfn:
 
     skyfn: internal error in secret get: KeyError: 'x'
-    skyfn: full report: ~/.local/state/skyfn/crash/20250101T120000Z-4242-x1.txt; please attach it to ...
+    skyfn: full report: /home/you/.local/state/skyfn/crash/20250101T120000Z-4242-x1.txt; ...
 
 and exit code 70 (``EX_SOFTWARE``). The report (a 0600 file in a 0700 folder: ``crash/``
 under ``$SKYFN_HOME`` when that is set, else under ``$XDG_STATE_HOME/skyfn``, default
 ``~/.local/state/skyfn``) holds skyfn's version, the command line (without the user's own
-command after ``--``), Python and the platform, and the traceback. ``SKYFN_DEBUG=1`` prints the traceback on stderr too.
+command after ``--``), Python and the platform, and the traceback. ``SKYFN_DEBUG=1`` prints
+the traceback on stderr too.
 
 Everything shown or written is masked first: every secret value this process has seen
 (``skyfn.secrets.known``), and the value of every environment variable that looks like a
