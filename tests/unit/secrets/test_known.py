@@ -54,3 +54,12 @@ def test_values_of_a_dotenv_import_are_remembered_even_when_the_file_is_refused(
     with pytest.raises(SkyfnError):
         read_dotenv(file)
     assert {good, bad_line_value} <= known.known()
+
+
+def test_values_the_host_resolves_are_remembered() -> None:
+    from skyfn.host.secret_resolver import InlineReader, _Recording
+
+    value = fresh()
+    found: dict[str, str] = {}
+    assert _Recording(InlineReader({"/p": value}), found).read_many(["/p"]) == {"/p": value}
+    assert value in known.known()
