@@ -15,6 +15,7 @@ from pathlib import Path
 
 from skyfn import scope as scopes
 from skyfn.errors import SkyfnError
+from skyfn.secrets import known
 
 
 def read_dotenv(file: Path) -> dict[str, str]:
@@ -26,6 +27,8 @@ def read_dotenv(file: Path) -> dict[str, str]:
     seen: dict[str, int] = {}
     problems: list[str] = []
     for binding in parse_stream(io.StringIO(text)):
+        if binding.value is not None:
+            known.remember([binding.value])  # secret material: a crash report masks it
         original = binding.original.string
         line = binding.original.line + _leading_blank_lines(original)
         problem = _problem(binding.error, binding.key, binding.value, seen)

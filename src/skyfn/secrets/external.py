@@ -16,6 +16,7 @@ from skyfn import aws
 from skyfn.definition import BackendDefinition, External, FunctionDefinition
 from skyfn.model import Model
 from skyfn.runtime import contract, hints
+from skyfn.secrets import known
 
 PERMISSIONS = (
     "secretsmanager:DescribeSecret, ssm:DescribeParameters and kms:DescribeKey on the "
@@ -148,11 +149,13 @@ def read_values(paths: Iterable[str]) -> dict[str, str]:
                     found[path] = client.get_parameter(Name=inner, WithDecryption=True)[
                         "Parameter"
                     ]["Value"]
+                    known.remember([found[path]])  # what a crash report masks
                     continue
                 secret, field = split_field(inner)
                 secret_id, pin = split_pin(secret)
                 client = aws.client("secretsmanager", "read a Secrets Manager secret")
                 value = client.get_secret_value(SecretId=secret_id, **pin)["SecretString"]
+                known.remember([value])
             except Exception as exc:
                 if aws.error_code(exc) in ("ParameterNotFound", "ResourceNotFoundException"):
                     continue
@@ -165,5 +168,6 @@ def read_values(paths: Iterable[str]) -> dict[str, str]:
                     continue
                 value = document[field]
                 value = value if isinstance(value, str) else json.dumps(value)
+                known.remember([value])
             found[path] = value
     return found

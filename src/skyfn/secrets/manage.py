@@ -12,6 +12,7 @@ from datetime import datetime
 from skyfn import scope as scopes
 from skyfn.errors import SkyfnError
 from skyfn.model import Scope
+from skyfn.secrets import known
 from skyfn.secrets.check import missing_message
 from skyfn.secrets.store import SecretInfo, SecretStore, SecretValue
 
@@ -46,6 +47,7 @@ class Listed:
 
 
 def check_value(value: str, name: str) -> str:
+    known.remember([value])  # on its way into a store: a crash report masks it
     if value == "":
         raise SkyfnError(f"the value of secret {name} is empty; secrets cannot be empty")
     if "\x00" in value:

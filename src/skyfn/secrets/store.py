@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Protocol
 
 from skyfn.runtime.stores import StoreName
+from skyfn.secrets import known
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,9 @@ class SecretValue:
     value: str
     version: int
     last_modified: datetime
+
+    def __post_init__(self) -> None:
+        known.remember([self.value])  # what a crash report masks
 
 
 class SecretStore(Protocol):
