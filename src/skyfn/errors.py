@@ -22,6 +22,8 @@ pytest plugin reports its own as a failed test):
     └── FunctionFailed          a function answered Lambda's error shape (pytest_plugin.py)
 
 botocore's errors are translated into ``SkyfnError`` in one place, ``skyfn.aws.aws_errors``.
+Any other exception that reaches a command is a bug of skyfn's: ``skyfn.cli.crash`` prints one
+masked line, writes a 0600 report and exits 70.
 tests/unit/test_exception_trees.py checks that this tree names every exception class of
 ``src/skyfn`` outside the runtime, each under its base.
 
