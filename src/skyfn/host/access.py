@@ -131,7 +131,9 @@ def check_origin(headers: Mapping[str, str], host: str) -> None:
     """A browser says where a request comes from; only the sandbox's own pages may call it
     (it has none, so in practice: no web page at all)."""
     origin = headers.get("origin")
-    if origin is not None and origin.strip().lower() != f"http://{host.strip().lower()}":
+    # either scheme: one server, speaking one of them, listens on this host and port
+    own = {f"{scheme}://{host.strip().lower()}" for scheme in ("http", "https")}
+    if origin is not None and origin.strip().lower() not in own:
         raise Refused(
             "AccessDeniedException",
             f"requests from web pages are refused (Origin {origin[:100]!r}); call the Invoke "
