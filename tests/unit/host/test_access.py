@@ -74,6 +74,7 @@ def test_web_pages_are_refused(headers: dict[str, str]) -> None:
 
 def test_the_sandbox_own_origin_passes() -> None:
     check(LOOPBACK, {"Host": "127.0.0.1:3001", "Origin": "http://127.0.0.1:3001"})
+    check(LOOPBACK, {"Host": "127.0.0.1:3001", "Origin": "https://127.0.0.1:3001"})  # TLS
 
 
 def test_split_host() -> None:
