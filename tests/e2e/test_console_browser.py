@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.support import browser
-from tests.support.console import console_url
+from tests.support.console import base_of, console_url
 from tests.support.projects import make_project, resource, write
 from tests.support.sandbox import Sandbox, running_sandbox
 
@@ -207,8 +207,11 @@ def test_the_live_log_streams_and_filters(driver: Any, box: Sandbox) -> None:
 
 
 def test_without_the_token_the_browser_sees_nothing(driver: Any, box: Sandbox) -> None:
-    driver.get(f"{box.url}/_console/")
+    base = base_of(console_url(box))
+    driver.get(f"{box.url}{base}/")
     assert "Sign in" in driver.title
     assert "greeter" not in driver.page_source
-    driver.get(f"{box.url}/_console/secrets")
+    driver.get(f"{box.url}{base}/secrets")
     assert "GREETER_TOKEN" not in driver.page_source
+    driver.get(f"{box.url}/_console/secrets")
+    assert "Not found" in driver.title and "GREETER_TOKEN" not in driver.page_source
