@@ -31,7 +31,9 @@ def open_stream(box: Sandbox, console: ConsoleClient) -> http.client.HTTPRespons
     connection = http.client.HTTPConnection("127.0.0.1", box.port, timeout=60)
     cookie = "; ".join(f"{k}={v}" for k, v in console.cookies.items())
     connection.request(
-        "GET", "/_console/logs/stream", headers={"Host": f"127.0.0.1:{box.port}", "Cookie": cookie}
+        "GET",
+        f"{console.base}/logs/stream",
+        headers={"Host": f"127.0.0.1:{box.port}", "Cookie": cookie},
     )
     return connection.getresponse()
 
