@@ -130,7 +130,7 @@ def test_the_console_is_served_over_https_too(lan: Sandbox, certificate: tuple[P
         reply.read()
     finally:
         connection.close()
-    assert reply.status == 303 and reply.getheader("Set-Cookie")
+    assert reply.status == 303 and reply.getheader("Set-Cookie", "").endswith("; Secure")
 
 
 def test_loopback_may_use_tls_too(project: Path, certificate: tuple[Path, Path]) -> None:

@@ -61,7 +61,7 @@ class Console:
         self.host = host
         self.access = access
         self.port = port
-        self.session = ConsoleSession(port)
+        self.session = ConsoleSession(port, secure=base_url.startswith("https://"))
         self.base = self.session.base  # /_console/<random>: every page and action is under it
         self.live = LiveLog()
         self.base_url = base_url

@@ -13,7 +13,7 @@ request that changes anything.
   read with ``ps``): ``/_console/?once=CODE`` signs in once, within ``ONCE_SECONDS``; it
   names neither the token nor the base.
 - the cookie: ``HttpOnly`` (no script reads it), ``SameSite=Strict`` (no other site's page
-  sends it), scoped to the base and named after the port (two sandboxes on one machine
+  sends it), ``Secure`` when the console is served over TLS, scoped to the base and named after the port (two sandboxes on one machine
   would otherwise overwrite each other's).
 - ``csrf``: a per-session value every form and script request carries; a request without it
   changes nothing even if a browser sent the cookie.
@@ -39,7 +39,9 @@ def _same(given: str | None, expected: str) -> bool:
 
 
 class ConsoleSession:
-    def __init__(self, port: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, port: int, clock: Callable[[], float] = time.monotonic, secure: bool = False
+    ) -> None:
         self.token = secrets.token_urlsafe(32)
         self.cookie_value = secrets.token_urlsafe(32)
         self.csrf = secrets.token_urlsafe(32)
@@ -47,6 +49,7 @@ class ConsoleSession:
         self.base = f"{ROOT}/{self._key}"
         self.cookie_name = f"skyfn_console_{port}"
         self._clock = clock
+        self._secure = secure  # served over TLS: the cookie never goes over plain HTTP
         self._once: dict[str, float] = {}  # code → when it expires
         self._lock = threading.Lock()
 
@@ -75,9 +78,10 @@ class ConsoleSession:
         return f"/{rest}" if _same(key, self._key) else None
 
     def set_cookie(self) -> str:
-        return (
+        cookie = (
             f"{self.cookie_name}={self.cookie_value}; Path={self.base}; HttpOnly; SameSite=Strict"
         )
+        return f"{cookie}; Secure" if self._secure else cookie
 
     def url(self, server: str) -> str:
         """The URL to print: ``server`` is the sandbox's (``http://127.0.0.1:3001``)."""

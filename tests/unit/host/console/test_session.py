@@ -70,3 +70,9 @@ def test_a_one_time_link_expires_within_seconds() -> None:
     assert not session.redeem(late)  # expired: refused (and forgotten)
     assert not session.redeem(late)
     assert ONCE_SECONDS <= 30
+
+
+def test_over_tls_the_cookie_is_secure() -> None:
+    """A Secure cookie is never sent over plain HTTP, e.g. to another server on the host."""
+    assert "Secure" not in ConsoleSession(3001).set_cookie()
+    assert ConsoleSession(3001, secure=True).set_cookie().endswith("; Secure")
