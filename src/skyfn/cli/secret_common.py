@@ -8,6 +8,7 @@ not consulted: managing secrets must keep working while the backend is broken.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import click
@@ -46,17 +47,30 @@ def descriptions(scope: Scope | None) -> dict[str, str]:
 def check_pattern(name: str, value: str, scope: Scope | None) -> None:
     """Refuse ``value`` for secret ``name`` when it does not match the pattern a definition
     gives it; the value is never shown. A backend that does not load is not checked."""
+    problem = pattern_problems({name: value}, scope).get(name)
+    if problem:
+        raise SkyfnError(f"{problem}; nothing was set")
+
+
+def pattern_problems(values: Mapping[str, str], scope: Scope | None) -> dict[str, str]:
+    """Name → why its value breaks its pattern, for every value that does, with one load of
+    the backend (a backend that does not load checks nothing, and a warning says so)."""
     references = _references(scope)
     if references is None:
         click.echo(
-            f"warning: the backend does not load, so {name} was not checked against a "
-            "pattern (run skyfn synth to see why)",
+            f"warning: the backend does not load, so {', '.join(values)} "
+            f"{'was' if len(values) == 1 else 'were'} not checked against a pattern "
+            "(run skyfn synth to see why)",
             err=True,
         )
-        return
+        return {}
+    found: dict[str, str] = {}
     for ref in references:
-        if ref.name == name and ref.pattern is not None and not status.matches(ref.pattern, value):
-            raise SkyfnError(
-                f"the value given for secret {name} does not match its pattern "
-                f"{ref.pattern!r} (used by {', '.join(ref.users)}); nothing was set"
-            )
+        value = values.get(ref.name)
+        if value is None or ref.pattern is None or status.matches(ref.pattern, value):
+            continue
+        found[ref.name] = (
+            f"the value given for secret {ref.name} does not match its pattern "
+            f"{ref.pattern!r} (used by {', '.join(ref.users)})"
+        )
+    return found
