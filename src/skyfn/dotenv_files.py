@@ -9,8 +9,8 @@ so an edited or deleted line takes effect when the sandbox reloads.
 The values enter ``os.environ`` so that ``resource.py`` reads them, and they reach the
 functions. They must not redirect skyfn itself: a ``.env`` file comes with the project, and
 its ``AWS_ENDPOINT_URL`` would otherwise send ``secret set`` values or a deploy wherever it
-points. So skyfn's own settings (``OWN_PREFIXES``) are the process's, kept apart from what
-the files added: ``own_environment`` sets those additions aside while skyfn makes its AWS
+points. So skyfn's own settings (``is_own``) are the process's, kept apart from what the
+files added: ``own_environment`` sets those additions aside while skyfn makes its AWS
 clients (``skyfn.aws``), and a file's key that skyfn would have used is named in a warning.
 """
 
@@ -26,11 +26,19 @@ from pathlib import Path
 from skyfn.errors import SkyfnError
 from skyfn.model import Scope
 
-OWN_PREFIXES = ("AWS_", "VAULT_", "BAO_")  # what skyfn's own clients read (Vault's: later)
+# What skyfn's own clients read: AWS's and botocore's settings, Vault's (for later), and the
+# proxy and CA variables botocore honours (a .env proxy plus CA bundle could read every call).
+OWN_PREFIXES = ("AWS_", "BOTO_", "BOTOCORE_", "VAULT_", "BAO_")
+OWN_NAMES = frozenset({"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE"})
 
 _applied: dict[str, str] = {}  # what the last load put into os.environ
 _lock = threading.RLock()  # os.environ changes: a load, or own_environment's block
 _warned: set[str] = set()  # keys already named in a warning (once per process)
+
+
+def is_own(key: str) -> bool:
+    """Whether skyfn's own AWS clients would read ``key`` (any case for the proxies)."""
+    return key.startswith(OWN_PREFIXES) or key.upper() in OWN_NAMES
 
 
 def env_file_names(scope: Scope) -> tuple[str, ...]:
@@ -81,7 +89,7 @@ def apply_env_files(
             if key not in target:
                 target[key] = value
                 _applied[key] = value
-                if key.startswith(OWN_PREFIXES):
+                if is_own(key):
                     _warn_once(key, file)
         return dict(_applied)
 
@@ -101,14 +109,14 @@ def _warn_once(key: str, file: str) -> None:
 @contextmanager
 def own_environment() -> Iterator[None]:
     """``os.environ`` as skyfn's own clients must read it, for the block: without the
-    ``OWN_PREFIXES`` keys a ``.env`` file added (boto3 reads the process environment in many
+    keys of its own (``is_own``) a ``.env`` file added (boto3 reads the process environment in many
     places, so they are set aside rather than passed around). Under the lock a load takes;
     the keys are back when the block ends."""
     with _lock:
         aside = {
             key: value
             for key, value in _applied.items()
-            if key.startswith(OWN_PREFIXES) and os.environ.get(key) == value
+            if is_own(key) and os.environ.get(key) == value
         }
         for key in aside:
             del os.environ[key]

@@ -83,3 +83,22 @@ def test_a_dotenv_key_skyfn_would_have_used_is_named_once(
     assert err.count("warning: VAULT_UNIT_ADDR from .env") == 1
     assert "UNIT_PLAIN" not in err and "AWS_UNIT_SHELL" not in err  # not taken from .env
     assert "http://decoy" not in err
+
+
+@pytest.mark.parametrize(
+    ("key", "own"),
+    [
+        ("AWS_ENDPOINT_URL", True),
+        ("AWS_PROFILE", True),
+        ("VAULT_ADDR", True),
+        ("BAO_TOKEN", True),
+        ("BOTOCORE_EXPERIMENTAL__PLUGINS", True),
+        ("HTTPS_PROXY", True),
+        ("https_proxy", True),
+        ("REQUESTS_CA_BUNDLE", True),
+        ("API_ENDPOINT", False),
+        ("MY_AWS_THING", False),
+    ],
+)
+def test_which_keys_are_skyfns_own(key: str, own: bool) -> None:
+    assert dotenv_files.is_own(key) is own
