@@ -108,10 +108,10 @@ def _warn_once(key: str, file: str) -> None:
 
 @contextmanager
 def own_environment() -> Iterator[None]:
-    """``os.environ`` as skyfn's own clients must read it, for the block: without the
-    keys of its own (``is_own``) a ``.env`` file added (boto3 reads the process environment in many
-    places, so they are set aside rather than passed around). Under the lock a load takes;
-    the keys are back when the block ends."""
+    """``os.environ`` as skyfn's own clients must read it, for the block: without the keys
+    of its own (``is_own``) that a ``.env`` file added. boto3 reads the process environment
+    in many places, so they are set aside rather than passed around, under the lock a load
+    takes; they are back when the block ends."""
     with _lock:
         aside = {
             key: value
