@@ -62,6 +62,11 @@ class Session:
         with own_environment():
             return self._inner.get_credentials()
 
+    @property
+    def events(self) -> Any:
+        """boto3's event hooks (tests count calls with them); reads no setting."""
+        return self._inner.events
+
 
 def session() -> Session:
     """A boto3 session with the region resolved as ``region_from_env`` says."""

@@ -12,7 +12,7 @@ import click
 
 from skyfn import scope as scopes
 from skyfn.cli.common import choose_target, current_project, scope_options
-from skyfn.cli.secret_common import check_pattern, descriptions, pattern_problems, stamp
+from skyfn.cli.secret_common import descriptions, stamp, write_rules
 from skyfn.errors import SkyfnError
 from skyfn.secrets import manage
 from skyfn.secrets.choice import choose_secret_store
@@ -51,19 +51,14 @@ def refuse_external(*names: str) -> None:
     """``secret set/remove/import`` never write a secret the backend references as external
     (``aws_secret``, ``ssm_parameter``); a backend that does not load is not consulted."""
     from skyfn.backend_loader import load_backend
-    from skyfn.secrets.external import owners
+    from skyfn.secrets.external import owners, refuse
 
     try:
         backend = load_backend(current_project())
     except SkyfnError:
         return
     for name in names:
-        found = owners(backend, name)
-        if found:
-            raise SkyfnError(
-                f"{name} is an external secret of {', '.join(found)}: skyfn reads it but never "
-                "writes it; change it where it lives (Secrets Manager or SSM Parameter Store)"
-            )
+        refuse(name, owners(backend, name))
 
 
 @click.group()
@@ -92,8 +87,7 @@ def set_command(
         value = manage.check_value(value, name)
     else:
         value = manage.decode_stdin(sys.stdin.buffer.read(), name)
-    check_pattern(name, value, target.scope)
-    info = manage.set_secret(target, name, value)
+    info = manage.set_checked(target, name, value, write_rules(name, target.scope))
     click.echo(f"Set {name} (version {info.version}) for {target.label}")
 
 
@@ -236,7 +230,10 @@ def import_command(
     values = {name: entry.value for name, entry in entries.items()}
     sizes = {name: value_problem(target.store.name, name, v) for name, v in values.items()}
     _refuse_lines(file, entries, sizes)
-    _refuse_lines(file, entries, pattern_problems(values, target.scope))
+    rules = write_rules(list(values), target.scope)
+    if rules is not None:
+        patterns = {name: rules.pattern_problem(name, v) for name, v in values.items()}
+        _refuse_lines(file, entries, patterns)
     for name, info in set_all(target, values).items():
         click.echo(f"Set {name} (version {info.version}) for {target.label}")
 

@@ -8,7 +8,7 @@ not consulted: managing secrets must keep working while the backend is broken.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import click
@@ -16,8 +16,8 @@ import click
 from skyfn import scope as scopes
 from skyfn.cli.common import current_project
 from skyfn.errors import SkyfnError
-from skyfn.model import Scope
-from skyfn.secrets import status
+from skyfn.model import Model, Scope
+from skyfn.secrets import manage, status
 from skyfn.secrets.choice import choose_secret_store
 from skyfn.synth.run import load_model
 
@@ -26,51 +26,44 @@ def stamp(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _references(scope: Scope | None) -> tuple[status.Reference, ...] | None:
-    """The secrets the backend references, loaded for ``scope`` (``None``: the shared
-    secrets, loaded as the sandbox); ``None`` when the backend does not load."""
+def _model(scope: Scope | None) -> Model | None:
+    """The backend loaded for ``scope`` (``None``: the shared secrets, loaded as the
+    sandbox); ``None`` when the backend does not load."""
     project = current_project()
     loaded_for = scope if scope is not None else scopes.sandbox()
     try:
-        model = load_model(project, loaded_for, choose_secret_store(project, loaded_for))
+        return load_model(project, loaded_for, choose_secret_store(project, loaded_for))
     except SkyfnError:
         return None
-    return status.references(model)
 
 
 def descriptions(scope: Scope | None) -> dict[str, str]:
     """Secret name → the description a definition gives it ({} when the backend does not
     load: listing secrets must work with a broken backend)."""
-    return {ref.name: ref.description for ref in _references(scope) or () if ref.description}
+    model = _model(scope)
+    refs = status.references(model) if model is not None else ()
+    return {ref.name: ref.description for ref in refs if ref.description}
+
+
+def write_rules(names: str | Sequence[str], scope: Scope | None) -> manage.Rules | None:
+    """What the definitions say about writing secret ``names`` (``manage.set_checked``);
+    ``None``, with a warning, when the backend does not load: it is then not checked."""
+    model = _model(scope)
+    if model is None:
+        listed = [names] if isinstance(names, str) else list(names)
+        click.echo(
+            f"warning: the backend does not load, so {', '.join(listed)} "
+            f"{'was' if len(listed) == 1 else 'were'} not checked against a pattern "
+            "(run skyfn synth to see why)",
+            err=True,
+        )
+        return None
+    return manage.Rules(model)
 
 
 def check_pattern(name: str, value: str, scope: Scope | None) -> None:
     """Refuse ``value`` for secret ``name`` when it does not match the pattern a definition
     gives it; the value is never shown. A backend that does not load is not checked."""
-    problem = pattern_problems({name: value}, scope).get(name)
-    if problem:
-        raise SkyfnError(f"{problem}; nothing was set")
-
-
-def pattern_problems(values: Mapping[str, str], scope: Scope | None) -> dict[str, str]:
-    """Name → why its value breaks its pattern, for every value that does, with one load of
-    the backend (a backend that does not load checks nothing, and a warning says so)."""
-    references = _references(scope)
-    if references is None:
-        click.echo(
-            f"warning: the backend does not load, so {', '.join(values)} "
-            f"{'was' if len(values) == 1 else 'were'} not checked against a pattern "
-            "(run skyfn synth to see why)",
-            err=True,
-        )
-        return {}
-    found: dict[str, str] = {}
-    for ref in references:
-        value = values.get(ref.name)
-        if value is None or ref.pattern is None or status.matches(ref.pattern, value):
-            continue
-        found[ref.name] = (
-            f"the value given for secret {ref.name} does not match its pattern "
-            f"{ref.pattern!r} (used by {', '.join(ref.users)})"
-        )
-    return found
+    rules = write_rules(name, scope)
+    if rules is not None:
+        rules.check_pattern(name, value)

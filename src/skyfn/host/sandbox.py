@@ -237,7 +237,8 @@ def run(
         if open_browser:
             import webbrowser
 
-            webbrowser.open(console.session.url(server.url))
+            # a one-time code: a command line is readable by every local user (ps)
+            webbrowser.open(console.session.once_url(server.url))
         echo(f"watching {project.backend_dir}; Ctrl-C to stop")
         while not stop.wait(0.5):
             pass
