@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -12,12 +12,14 @@ import click
 
 from skyfn import scope as scopes
 from skyfn.cli.common import choose_target, current_project, scope_options
-from skyfn.cli.secret_common import check_pattern, descriptions, stamp, write_rules
+from skyfn.cli.secret_common import descriptions, stamp, write_rules
 from skyfn.errors import SkyfnError
 from skyfn.secrets import manage
 from skyfn.secrets.choice import choose_secret_store
-from skyfn.secrets.dotenv_import import read_dotenv
+from skyfn.secrets.dotenv_import import Entry, read_dotenv
+from skyfn.secrets.limits import value_problem
 from skyfn.secrets.registry import USER_STORES, open_store
+from skyfn.secrets.set_all import set_all
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -217,15 +219,31 @@ def remove_command(
 def import_command(
     file: Path, branch: str | None, shared: bool, identifier: str | None, store: str | None
 ) -> None:
-    """Set every KEY=value of a dotenv FILE as a secret (values taken literally)."""
-    values = read_dotenv(file)
-    refuse_external(*values)
+    """Set every KEY=value of a dotenv FILE as a secret (values taken literally).
+
+    All or nothing: every value is checked (the store's size limit, the definitions'
+    patterns) before the first write, and a write that still fails undoes the ones before.
+    """
+    entries = read_dotenv(file)
+    refuse_external(*entries)
     target = open_target(branch, shared, identifier, store)
-    for name, value in values.items():
-        check_pattern(name, value, target.scope)
-    for name, value in values.items():
-        info = manage.set_secret(target, name, value)
+    values = {name: entry.value for name, entry in entries.items()}
+    sizes = {name: value_problem(target.store.name, name, v) for name, v in values.items()}
+    _refuse_lines(file, entries, sizes)
+    rules = write_rules(list(values), target.scope)
+    if rules is not None:
+        patterns = {name: rules.pattern_problem(name, v) for name, v in values.items()}
+        _refuse_lines(file, entries, patterns)
+    for name, info in set_all(target, values).items():
         click.echo(f"Set {name} (version {info.version}) for {target.label}")
+
+
+def _refuse_lines(file: Path, entries: Mapping[str, Entry], problems: Mapping[str, str]) -> None:
+    bad = [name for name in entries if problems.get(name)]
+    if bad:
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        line = entries[bad[0]].line
+        raise SkyfnError(f"{file}, line {line}: {problems[bad[0]]}{more}; nothing imported")
 
 
 @secret.command(name="rollback")

@@ -8,6 +8,7 @@ not consulted: managing secrets must keep working while the backend is broken.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import click
@@ -44,14 +45,16 @@ def descriptions(scope: Scope | None) -> dict[str, str]:
     return {ref.name: ref.description for ref in refs if ref.description}
 
 
-def write_rules(name: str, scope: Scope | None) -> manage.Rules | None:
-    """What the definitions say about writing secret ``name`` (``manage.set_checked``);
+def write_rules(names: str | Sequence[str], scope: Scope | None) -> manage.Rules | None:
+    """What the definitions say about writing secret ``names`` (``manage.set_checked``);
     ``None``, with a warning, when the backend does not load: it is then not checked."""
     model = _model(scope)
     if model is None:
+        listed = [names] if isinstance(names, str) else list(names)
         click.echo(
-            f"warning: the backend does not load, so {name} was not checked against a "
-            "pattern (run skyfn synth to see why)",
+            f"warning: the backend does not load, so {', '.join(listed)} "
+            f"{'was' if len(listed) == 1 else 'were'} not checked against a pattern "
+            "(run skyfn synth to see why)",
             err=True,
         )
         return None

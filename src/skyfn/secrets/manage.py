@@ -97,17 +97,24 @@ class Rules:
         external.refuse(name, external.model_owners(self.model, name))
 
     def check_pattern(self, name: str, value: str) -> None:
-        """The value is never shown, only the pattern and who uses the secret."""
+        problem = self.pattern_problem(name, value)
+        if problem:
+            raise SkyfnError(f"{problem}; nothing was set")
+
+    def pattern_problem(self, name: str, value: str) -> str:
+        """Why ``value`` breaks the pattern of ``name`` ("" when it does not): never the
+        value, only the pattern and who uses the secret."""
         for ref in status.references(self.model):
             if (
                 ref.name == name
                 and ref.pattern is not None
                 and not status.matches(ref.pattern, value)
             ):
-                raise SkyfnError(
+                return (
                     f"the value given for secret {name} does not match its pattern "
-                    f"{ref.pattern!r} (used by {', '.join(ref.users)}); nothing was set"
+                    f"{ref.pattern!r} (used by {', '.join(ref.users)})"
                 )
+        return ""
 
 
 def set_checked(target: Target, name: str, value: str, rules: Rules | None) -> SecretInfo:
