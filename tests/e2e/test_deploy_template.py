@@ -98,3 +98,22 @@ def test_stack_names_follow_cloudformation_rules_without_collisions() -> None:
     for name in (dotted, underscored, long):
         assert len(name) <= 128 and name[0].isalpha()
         assert all(c.isalnum() or c == "-" for c in name)
+
+
+def test_functions_sharing_logical_ids_are_refused_at_synth(tmp_path: Path) -> None:
+    """Issue 22 finding 5: the template held two of three such functions, the deploy
+    succeeded. Now synth (branch or sandbox) names both and writes nothing."""
+    root = make_project(
+        tmp_path / "p",
+        {
+            "a": resource(name="say-hello"),
+            "b": resource(name="sayHello"),
+            "c": resource(name="SayHello" + names._short_hash("sayHello")),
+        },
+    )
+    for scope_args in (("--branch", "main"), ()):
+        result = run_skyfn("synth", *scope_args, cwd=root)
+        assert result.code == 1 and "Traceback" not in result.err
+        assert result.err.startswith("error: functions say-hello and sayHello would share")
+        assert result.err.count("\n") == 1
+    assert not (root / ".skyfn" / "artifacts").exists()

@@ -70,12 +70,17 @@ def render_template(model: Model) -> Json:
             "Type": "String",
             "Description": f"S3 key of the bundle of function {function.name}",
         }
-        resources[role_logical_id(base)] = _role(function, base, tag_list)
+        _add(resources, role_logical_id(base), _role(function, base, tag_list), function)
         extra_parameters, extra_conditions = policy_parameters(function, base)
         parameters.update(extra_parameters)
         conditions.update(extra_conditions)
         physical = names.function_name(model.app_id, model.scope.name, function.name)
-        resources[function_logical_id(base)] = _function(function, base, physical, tag_list)
+        _add(
+            resources,
+            function_logical_id(base),
+            _function(function, base, physical, tag_list),
+            function,
+        )
         outputs[arn_output(base)] = {
             "Description": f"ARN of function {function.name}",
             "Value": {"Fn::GetAtt": [function_logical_id(base), "Arn"]},
@@ -90,6 +95,14 @@ def render_template(model: Model) -> Json:
         "Resources": resources,
         "Outputs": outputs,
     }
+
+
+def _add(resources: Json, logical_id: str, resource: Json, function: Function) -> None:
+    """Never let one function's resource replace another's (a function silently missing
+    from the template, the deploy reporting success)."""
+    if logical_id in resources:
+        raise RuntimeError(f"logical id {logical_id} of function {function.name} is taken")
+    resources[logical_id] = resource
 
 
 def dumps(template: Json) -> str:
