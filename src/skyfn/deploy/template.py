@@ -12,7 +12,7 @@ from typing import Any
 
 from skyfn import __version__
 from skyfn.deploy import names
-from skyfn.deploy.policy import secrets_policy
+from skyfn.deploy.policy import logs_policy, secrets_policy
 from skyfn.deploy.policy import template_parameters as policy_parameters
 from skyfn.model import Function, Model
 from skyfn.runtime import contract
@@ -20,7 +20,6 @@ from skyfn.runtime.stores import DEPLOY_STORE
 
 TEMPLATE_FILE = "template.json"
 BUCKET_PARAMETER = "CodeBucket"
-BASIC_LOGGING = "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 
 Json = dict[str, Any]
 
@@ -66,15 +65,15 @@ def render_template(model: Model) -> Json:
     conditions: Json = {}
     for function in model.functions:
         base = ids[function.name]
+        physical = names.function_name(model.app_id, model.scope.name, function.name)
         parameters[key_parameter(base)] = {
             "Type": "String",
             "Description": f"S3 key of the bundle of function {function.name}",
         }
-        _add(resources, role_logical_id(base), _role(function, base, tag_list), function)
+        _add(resources, role_logical_id(base), _role(function, base, physical, tag_list), function)
         extra_parameters, extra_conditions = policy_parameters(function, base)
         parameters.update(extra_parameters)
         conditions.update(extra_conditions)
-        physical = names.function_name(model.app_id, model.scope.name, function.name)
         _add(
             resources,
             function_logical_id(base),
@@ -147,7 +146,7 @@ def logging_config(function: Function) -> Json:
     return {"LoggingConfig": config}
 
 
-def _role(function: Function, base: str, tag_list: list[Json]) -> Json:
+def _role(function: Function, base: str, physical: str, tag_list: list[Json]) -> Json:
     properties: Json = {
         "Description": f"Runs skyfn function {function.name}",
         "AssumeRolePolicyDocument": {
@@ -160,10 +159,11 @@ def _role(function: Function, base: str, tag_list: list[Json]) -> Json:
                 }
             ],
         },
-        "ManagedPolicyArns": [{"Fn::Sub": BASIC_LOGGING}],
+        # No managed policy: AWSLambdaBasicExecutionRole would let it write to every log group.
+        "Policies": [{"PolicyName": "skyfn-logs", "PolicyDocument": logs_policy(physical)}],
         "Tags": tag_list,
     }
     policy = secrets_policy(function, base)
     if policy is not None:
-        properties["Policies"] = [{"PolicyName": "skyfn-secrets", "PolicyDocument": policy}]
+        properties["Policies"].append({"PolicyName": "skyfn-secrets", "PolicyDocument": policy})
     return {"Type": "AWS::IAM::Role", "Properties": properties}
