@@ -18,6 +18,7 @@ import boto3
 import pytest
 
 from skyfn.deploy import names
+from skyfn.project import open_project
 from tests.support.aws import Aws
 from tests.support.cli import Result, run_skyfn
 from tests.support.deploy import SECRET_VALUE, copy_example
@@ -85,9 +86,11 @@ def test_deploy_configures_values_placeholders_and_secret_paths(example: Path, a
     assert config["Handler"] == "skyfn.runtime.bootstrap.handler"
     assert (config["Runtime"], config["Timeout"], config["MemorySize"]) == ("python3.12", 3, 512)
     # Tags: on the stack (moto drops resource tags given through CloudFormation, so the
-    # function's are checked in the deployed template below).
+    # function's are checked in the deployed template below); the stack also carries the
+    # project's [tool.skyfn] project_id.
     tags = {"skyfn:app": "say-hello", "skyfn:branch": "main", "skyfn:version": "0.1.0"}
-    assert {t["Key"]: t["Value"] for t in stack()["Tags"]} == tags
+    project = {"skyfn:project": open_project(example).project_id}
+    assert {t["Key"]: t["Value"] for t in stack()["Tags"]} == tags | project
     # The deployed template is the one synth wrote for review.
     template_file = example / ".skyfn" / "artifacts" / "branch-main" / "template.json"
     cfn = boto3.client("cloudformation")

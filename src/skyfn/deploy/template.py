@@ -36,8 +36,11 @@ def role_logical_id(logical_base: str) -> str:
     return f"Role{logical_base}"
 
 
+ARN_OUTPUT_PREFIX = "Arn"
+
+
 def arn_output(logical_base: str) -> str:
-    return f"Arn{logical_base}"
+    return f"{ARN_OUTPUT_PREFIX}{logical_base}"
 
 
 def tags(model: Model) -> dict[str, str]:

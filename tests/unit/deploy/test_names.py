@@ -40,9 +40,7 @@ def test_adding_a_function_never_renames_another() -> None:
 
 
 @given(
-    st.lists(
-        st.from_regex(r"[A-Za-z][A-Za-z0-9_-]{0,12}", fullmatch=True), unique=True, max_size=8
-    )
+    st.lists(st.from_regex(r"[A-Za-z][A-Za-z0-9_-]{0,12}", fullmatch=True), unique=True, max_size=8)
 )
 def test_ids_are_unique_or_refused(function_names: list[str]) -> None:
     model = branch_model(function_names)
