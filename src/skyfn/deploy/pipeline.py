@@ -26,6 +26,7 @@ from skyfn.deploy.deployer import (
 from skyfn.deploy.diff import Diff
 from skyfn.deploy.policy import has_external, kms_keys_parameter
 from skyfn.deploy.preview import READ_PERMISSIONS, diff_request
+from skyfn.deploy.stacks import PROJECT_TAG
 from skyfn.deploy.staging import SETTING
 from skyfn.deploy.template import TEMPLATE_FILE, arn_output, tags
 from skyfn.errors import SkyfnError
@@ -73,7 +74,10 @@ def branch_synth(project: Project, branch: str, app_id: str | None) -> tuple[Pro
     """Synth the branch (``--app-id`` overriding the project's): its outputs are written,
     and its model and templates are what the deploy or the diff goes on with."""
     if app_id is not None:
-        project = dataclasses.replace(project, app_id=scopes.check_app_id(app_id))
+        project = dataclasses.replace(
+            project, app_id=scopes.check_app_id(app_id), app_id_from_folder=False
+        )
+    project.require_app_id(f"a deploy of branch {branch} (or its diff)")
     return project, synth_branch(project, scopes.branch(branch), DEPLOY_STORE)
 
 
@@ -84,6 +88,7 @@ def deploy_branch(
     say: Say,
     staging_bucket: str | None = None,
     relayout: bool = False,
+    force: bool = False,
 ) -> DeployResult:
     bucket = staging_bucket_name(project, staging_bucket)
     project, synthed = branch_synth(project, branch, app_id)
@@ -99,8 +104,8 @@ def deploy_branch(
         say(f"deploying app {model.app_id}, {model.scope.label}")
         request = stack_request(project, model, say, states, synthed.templates)
         check_secret_values(project, model, request, say)
-        deployer = Deployer(say, staging_bucket=bucket, relayout=relayout)
-        preview = diff_request(request, deployer.session)
+        deployer = Deployer(say, staging_bucket=bucket, relayout=relayout, force=force)
+        preview = diff_request(request, deployer.session, "nothing was deployed")
         if preview:
             for line in preview.lines():
                 say(line)
@@ -188,13 +193,18 @@ def stack_request(
         template_body=templates.root_body,
         code_keys=parameters,
         uploads=tuple(uploads),
-        tags=tags(model),
+        tags=tags(model) | project_tag(project),
         outputs=outputs,
         parts=tuple(
             PartRequest(p.logical_id, p.body, nested.code_keys(p.model, digests))
             for p in templates.parts
         ),
     )
+
+
+def project_tag(project: Project) -> dict[str, str]:
+    """The stack's ``skyfn:project`` tag: whose stack it is (see stacks.py)."""
+    return {PROJECT_TAG: project.project_id} if project.project_id else {}
 
 
 def _shown(project: Project, path: Path) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 from skyfn import __version__
 from skyfn.deploy import names
-from skyfn.deploy.policy import secrets_policy
+from skyfn.deploy.policy import logs_policy, secrets_policy
 from skyfn.deploy.policy import template_parameters as policy_parameters
 from skyfn.model import Function, Model
 from skyfn.runtime import contract
@@ -20,7 +20,6 @@ from skyfn.runtime.stores import DEPLOY_STORE
 
 TEMPLATE_FILE = "template.json"
 BUCKET_PARAMETER = "CodeBucket"
-BASIC_LOGGING = "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 
 Json = dict[str, Any]
 
@@ -37,8 +36,11 @@ def role_logical_id(logical_base: str) -> str:
     return f"Role{logical_base}"
 
 
+ARN_OUTPUT_PREFIX = "Arn"
+
+
 def arn_output(logical_base: str) -> str:
-    return f"Arn{logical_base}"
+    return f"{ARN_OUTPUT_PREFIX}{logical_base}"
 
 
 def tags(model: Model) -> dict[str, str]:
@@ -66,16 +68,21 @@ def render_template(model: Model) -> Json:
     conditions: Json = {}
     for function in model.functions:
         base = ids[function.name]
+        physical = names.function_name(model.app_id, model.scope.name, function.name)
         parameters[key_parameter(base)] = {
             "Type": "String",
             "Description": f"S3 key of the bundle of function {function.name}",
         }
-        resources[role_logical_id(base)] = _role(function, base, tag_list)
+        _add(resources, role_logical_id(base), _role(function, base, physical, tag_list), function)
         extra_parameters, extra_conditions = policy_parameters(function, base)
         parameters.update(extra_parameters)
         conditions.update(extra_conditions)
-        physical = names.function_name(model.app_id, model.scope.name, function.name)
-        resources[function_logical_id(base)] = _function(function, base, physical, tag_list)
+        _add(
+            resources,
+            function_logical_id(base),
+            _function(function, base, physical, tag_list),
+            function,
+        )
         outputs[arn_output(base)] = {
             "Description": f"ARN of function {function.name}",
             "Value": {"Fn::GetAtt": [function_logical_id(base), "Arn"]},
@@ -90,6 +97,14 @@ def render_template(model: Model) -> Json:
         "Resources": resources,
         "Outputs": outputs,
     }
+
+
+def _add(resources: Json, logical_id: str, resource: Json, function: Function) -> None:
+    """Never let one function's resource replace another's (a function silently missing
+    from the template, the deploy reporting success)."""
+    if logical_id in resources:
+        raise RuntimeError(f"logical id {logical_id} of function {function.name} is taken")
+    resources[logical_id] = resource
 
 
 def dumps(template: Json) -> str:
@@ -134,7 +149,7 @@ def logging_config(function: Function) -> Json:
     return {"LoggingConfig": config}
 
 
-def _role(function: Function, base: str, tag_list: list[Json]) -> Json:
+def _role(function: Function, base: str, physical: str, tag_list: list[Json]) -> Json:
     properties: Json = {
         "Description": f"Runs skyfn function {function.name}",
         "AssumeRolePolicyDocument": {
@@ -147,10 +162,11 @@ def _role(function: Function, base: str, tag_list: list[Json]) -> Json:
                 }
             ],
         },
-        "ManagedPolicyArns": [{"Fn::Sub": BASIC_LOGGING}],
+        # No managed policy: AWSLambdaBasicExecutionRole would let it write to every log group.
+        "Policies": [{"PolicyName": "skyfn-logs", "PolicyDocument": logs_policy(physical)}],
         "Tags": tag_list,
     }
     policy = secrets_policy(function, base)
     if policy is not None:
-        properties["Policies"] = [{"PolicyName": "skyfn-secrets", "PolicyDocument": policy}]
+        properties["Policies"].append({"PolicyName": "skyfn-secrets", "PolicyDocument": policy})
     return {"Type": "AWS::IAM::Role", "Properties": properties}

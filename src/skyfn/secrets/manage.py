@@ -142,10 +142,19 @@ def get_secret(target: Target, name: str) -> SecretValue:
 
 
 def rollback_secret(target: Target, name: str, version: int) -> tuple[SecretValue, SecretInfo]:
-    """Make version ``version`` current again, as a new version (history is kept), at the path
-    where the secret resolves for the target (its scope's, else shared): the version a
-    ``secret(NAME, version=N)`` would read. Returns (the old version, the new one)."""
+    """Make version ``version`` current again, as a new version (history is kept), at the
+    target's own path: the version a ``secret(NAME, version=N)`` would read there. A scope
+    that only falls back to the shared value is refused: the shared secret changes with
+    ``--shared`` only, as for every other write. Returns (the old version, the new one)."""
     current = get_secret(target, name)
+    if target.scope is not None and current.path != target.path(name):
+        # Every scope without its own value reads the shared one: changing it is --shared's.
+        raise SkyfnError(
+            f"secret {name} has no value of its own for {target.label}: it falls back to the "
+            "shared value, which every scope without its own reads; nothing was rolled back. "
+            f"To roll back the shared secret, add --shared: skyfn secret rollback {name} "
+            f"--to {version} --shared --store {target.store.name}"
+        )
     old = target.store.read_version(current.path, version)
     if old is None:
         raise SkyfnError(
