@@ -134,11 +134,16 @@ def log_variables(function: Function) -> dict[str, str]:
 
 
 def process_variables(
-    model: Model, function: Function, region: str, own: Mapping[str, str]
+    model: Model,
+    function: Function,
+    region: str,
+    own: Mapping[str, str],
+    root: Path | None = None,
 ) -> tuple[Path, dict[str, str]]:
-    """A clean process of ``function``: its task root, and ``PATH``, ``LANG``, ``PYTHONPATH``,
-    then ``own`` variables, then the ones Lambda provides (which nothing may override)."""
-    root = task_root.stage(model, function)
+    """A clean process of ``function``: its task root (``root``, the host's snapshot, or one
+    staged now), and ``PATH``, ``LANG``, ``PYTHONPATH``, then ``own`` variables, then the ones
+    Lambda provides (which nothing may override)."""
+    root = root if root is not None else task_root.stage(model, function)
     variables = {
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{BASE_PATH}",
         "LANG": "C.UTF-8",
@@ -155,6 +160,7 @@ def build(
     options: HostOptions,
     environ: Mapping[str, str],
     overrides: Overrides | None = None,
+    root: Path | None = None,
 ) -> WorkerEnvironment:
     inline = check_overrides(function, overrides) if overrides else None
     store: str = "inline" if inline is not None else model.secret_store
@@ -162,7 +168,7 @@ def build(
     # a store the host hands over is read here; the worker gets the values, never its access
     own = function.variables(PIPE_STORE if handed_over else store)
     own.update({k: str(v) for k, v in overrides.env.items()} if overrides else {})
-    root, variables = process_variables(model, function, options.region, own)
+    root, variables = process_variables(model, function, options.region, own, root)
     for name in options.inherit:
         if name in environ:
             variables[name] = environ[name]

@@ -22,7 +22,7 @@ from skyfn.host.supervisor import Host
 from skyfn.host.watcher import Watcher
 from skyfn.model import Function, Model, Scope
 from skyfn.outputs import synth
-from skyfn.project import BACKEND_FILE, Project
+from skyfn.project import Project
 from skyfn.runtime.stores import StoreName
 from skyfn.secrets import local_reader
 
@@ -68,21 +68,10 @@ class Sandbox:
         except SkyfnError as exc:
             self.sink.note(f"definition error; still serving the last good version:\n{exc}")
             return
-        backend_file = (self.project.root / BACKEND_FILE).resolve()
-        folders = {f.name: f.directory.resolve() for f in model.functions}
-        changed = {n for n, d in folders.items() if any(p.is_relative_to(d) for p in paths)}
-        backend = self.project.backend_dir.resolve()
-        shared = [
-            p
-            for p in paths
-            if p != backend_file
-            and p.is_relative_to(backend)  # not a .env file: its values are in the model
-            and not any(p.is_relative_to(d) for d in folders.values())
-        ]
-        if shared:  # a module under backend/ that handlers may import
-            changed = set(folders)
         before = {f.name for f in self.model.functions}
-        restarted = self.host.update(model, changed)
+        # the host restarts a function whose definition or file set's contents changed: an
+        # edit of shared code restarts only the functions whose bundles hold that file
+        restarted = self.host.update(model)
         self.sink.note(f"reloaded: {', '.join(restarted) if restarted else 'nothing to restart'}")
         added = [f for f in model.functions if f.name not in before]
         if added and self.url is not None:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from skyfn.errors import SkyfnError
-from skyfn.host import environment
+from skyfn.host import environment, task_root
 from skyfn.host.environment import HostOptions, Overrides, WorkerEnvironment
 from skyfn.host.logs import LogBuffer, LogSink
 from skyfn.host.outcome import Outcome
@@ -43,6 +44,12 @@ class Host:
     method is called under ``_lock``: recycling, closing and invoking block, and a pool's own
     condition is never taken while ``_lock`` is held (``_environment`` runs under a pool's
     condition and takes no lock). ``update`` assumes one caller at a time (the watcher).
+
+    ``_roots`` (function name -> task root, replaced as a whole with ``model``) holds each
+    function's files as they were when its model was accepted (``task_root.stage``): every
+    worker starts from them, so after a reload that failed, new workers run the last good
+    files as warm ones do. A function whose files' contents changed is restarted, one whose
+    file set does not hold the edited file is not.
     """
 
     def __init__(
@@ -58,6 +65,7 @@ class Host:
         self._lock = threading.Lock()
         self._background: set[threading.Thread] = set()
         self.model = model
+        self._roots = self._stage(model)
         self._reaper = Reaper(self.pools) if options.idle_timeout is not None else None
         self._pools = {f.name: self._pool(f) for f in model.functions}
 
@@ -72,10 +80,19 @@ class Host:
             self._reaper.wake if self._reaper is not None else None,
         )
 
+    @staticmethod
+    def _stage(model: Model) -> dict[str, Path]:
+        return {f.name: task_root.stage(model, f) for f in model.functions}
+
     def _environment(
         self, function: Function, overrides: Overrides | None = None
     ) -> WorkerEnvironment:
-        return environment.build(self.model, function, self.options, self._environ, overrides)
+        root = self._roots.get(function.name)
+        if root is not None and root.is_dir():
+            task_root.mark_used(root)
+        else:  # pruned by another host of the project: stage the files as they are
+            root = None
+        return environment.build(self.model, function, self.options, self._environ, overrides, root)
 
     def pool(self, name: str) -> FunctionPool:
         with self._lock:
@@ -134,12 +151,15 @@ class Host:
             single.close()
 
     def update(self, model: Model, changed: Iterable[str] = ()) -> list[str]:
-        """Serve ``model`` from now on; restart functions whose definition changed or that are
-        named in ``changed``. Returns the names restarted, added or removed."""
+        """Serve ``model`` from now on; restart functions whose definition or files changed
+        or that are named in ``changed``. Returns the names restarted, added or removed."""
         touched = set(changed)
+        roots = self._stage(model)
+        touched.update(n for n, root in roots.items() if self._roots.get(n, root) != root)
         with self._lock:
             old = self._pools
             self.model = model
+            self._roots = roots
             new: dict[str, FunctionPool] = {}
             for function in model.functions:
                 pool = old.get(function.name)
