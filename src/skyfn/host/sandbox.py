@@ -46,6 +46,9 @@ class Sandbox:
         self.host = Host(synth(project, scope, store).model, options, sink)
         self.commits = self._commit_watch(store)
         self.versions = SecretVersions(store)
+        self._secrets_lock = threading.Lock()  # the watcher's thread and the callers' alike
+        if self.commits is not None:
+            self.host.before_call = self.secrets_changed
         self._last_error = ""
         self.url: str | None = None  # the Invoke API's, once it listens
         self._changed_functions()  # remember the versions the first workers will read
@@ -89,10 +92,15 @@ class Sandbox:
             return []
 
     def secrets_changed(self) -> None:
-        if self.commits is not None and not self.commits.changed():
-            return  # the files moved (a reader closed), the secrets did not
-        names = self._changed_functions()
-        self.host.recycle(names)
+        """Recycle the functions whose secrets changed. For the local store this runs before
+        every call too (``Host.before_call``): ``PRAGMA data_version`` on an open connection,
+        no value read, so a change committed by ``skyfn secret`` before a call starts reaches
+        it; the file watcher only covers the quiet times."""
+        with self._secrets_lock:
+            if self.commits is not None and not self.commits.changed():
+                return  # no commit since the last look (or the files moved: a reader closed)
+            names = self._changed_functions()
+            self.host.recycle(names)
         if names:
             self.sink.note(f"secrets changed: next calls of {', '.join(names)} start fresh")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,9 @@ class Host:
         self._background: set[threading.Thread] = set()
         self.model = model
         self._roots = self._stage(model)
+        # run before every call takes a worker: the sandbox's cheap check of the store, so a
+        # secret changed before the call started never reaches it from a warm worker
+        self.before_call: Callable[[], None] | None = None
         self._reaper = Reaper(self.pools) if options.idle_timeout is not None else None
         self._pools = {f.name: self._pool(f) for f in model.functions}
 
@@ -95,6 +98,9 @@ class Host:
         return environment.build(self.model, function, self.options, self._environ, overrides, root)
 
     def pool(self, name: str) -> FunctionPool:
+        """The pool of a function about to be called (``before_call`` runs first)."""
+        if self.before_call is not None:
+            self.before_call()
         with self._lock:
             pool = self._pools.get(name)
             model = self.model
