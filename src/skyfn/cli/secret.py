@@ -12,7 +12,7 @@ import click
 
 from skyfn import scope as scopes
 from skyfn.cli.common import choose_target, current_project, scope_options
-from skyfn.cli.secret_common import check_pattern, descriptions, stamp
+from skyfn.cli.secret_common import check_pattern, descriptions, stamp, warn_unreferenced
 from skyfn.errors import SkyfnError
 from skyfn.secrets import manage
 from skyfn.secrets.choice import choose_secret_store
@@ -93,6 +93,7 @@ def set_command(
     check_pattern(name, value, target.scope)
     info = manage.set_secret(target, name, value)
     click.echo(f"Set {name} (version {info.version}) for {target.label}")
+    warn_unreferenced(name, target.scope)
 
 
 @secret.command(name="get")

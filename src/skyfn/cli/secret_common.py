@@ -60,3 +60,17 @@ def check_pattern(name: str, value: str, scope: Scope | None) -> None:
                 f"the value given for secret {name} does not match its pattern "
                 f"{ref.pattern!r} (used by {', '.join(ref.users)}); nothing was set"
             )
+
+
+def warn_unreferenced(name: str, scope: Scope | None) -> None:
+    """Secret ``name`` is referenced by no definition but close to one that is: most likely
+    a typo, said as a warning (setting a secret before its definition exists is fine)."""
+    from skyfn.runtime.hints import close_name
+
+    references = _references(scope)
+    referenced = {ref.name for ref in references or ()}
+    if references is None or name in referenced:
+        return
+    near = close_name(name, referenced)
+    if near is not None:
+        click.echo(f"warning: no function references {name}; did you mean {near}?", err=True)

@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import botocore.exceptions
+
 from skyfn import scope as scopes
 from skyfn.aws import aws_errors
 from skyfn.deploy import leakcheck, names, nested
@@ -97,6 +99,7 @@ def deploy_branch(
     states = check_external(model)
     with aws_errors(f"deploy {model.scope.label}", DEPLOY_PERMISSIONS):
         say(f"deploying app {model.app_id}, {model.scope.label}")
+        note_new_branch(model, say, "this deploy creates its stack")
         request = stack_request(project, model, say, states, synthed.templates)
         check_secret_values(project, model, request, say)
         deployer = Deployer(say, staging_bucket=bucket, relayout=relayout)
@@ -113,7 +116,22 @@ def branch_diff(project: Project, branch: str, app_id: str | None, say: Say) -> 
     model = synthed.model
     request = stack_request(project, model, say, external.check(model), synthed.templates)
     with aws_errors(f"compare {model.scope.label} with its stack", READ_PERMISSIONS):
+        note_new_branch(model, say, "the diff shows what a first deploy would create")
         return diff_request(request)
+
+
+def note_new_branch(model: Model, say: Say, what: str) -> None:
+    """A branch with no stack yet: say so, naming the deployed ones (a typo, or a new one)."""
+    from skyfn import aws
+    from skyfn.deploy import branches
+
+    try:
+        cfn = aws.session().client("cloudformation")
+        note = branches.new_branch_note(cfn, model.app_id, model.scope.name, what)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError):
+        return  # only a note: a deployer who may not list stacks still deploys
+    if note is not None:
+        say(note)
 
 
 def check_external(model: Model) -> list[external.ExternalState]:
