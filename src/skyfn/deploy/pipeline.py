@@ -31,7 +31,7 @@ from skyfn.deploy.preview import READ_PERMISSIONS, diff_request
 from skyfn.deploy.staging import SETTING
 from skyfn.deploy.template import TEMPLATE_FILE, arn_output, tags
 from skyfn.errors import SkyfnError
-from skyfn.model import Model
+from skyfn.model import Function, Model
 from skyfn.outputs import BranchSynth, synth_branch
 from skyfn.project import Project
 from skyfn.runtime.contract import is_external
@@ -39,6 +39,7 @@ from skyfn.runtime.stores import DEPLOY_STORE
 from skyfn.secrets import external
 from skyfn.secrets.check import check_model
 from skyfn.secrets.ssm import SsmStore
+from skyfn.synth.fileset import DEFINITION_FILE
 from skyfn.synth.run import artifact_dir
 
 DEPLOY_PERMISSIONS = (
@@ -175,16 +176,21 @@ def stack_request(
     folder.mkdir(parents=True, exist_ok=True)
     digests: dict[str, str] = {}
     uploads: list[Upload] = []
+    routine = False
     for function in model.functions:
         bundle = build_bundle(function, project.backend_dir)
-        if bundle.left_out:
-            shown = ", ".join(_shown(project, p) for p in bundle.left_out)
+        listed = [p for p in bundle.left_out if not _routine(function, p)]
+        routine = routine or len(listed) < len(bundle.left_out)
+        if listed:  # what was kept out for safety (.env files, dotfiles, core dumps, ...)
+            shown = ", ".join(_shown(project, p) for p in listed)
             say(f"function {function.name}: left out of its bundle: {shown}")
         (folder / f"{function.name}.zip").write_bytes(bundle.data)
         digests[function.name] = bundle.sha256
         key = names.code_key(model.app_id, bundle.sha256)
         label = _shown(project, folder / f"{function.name}.zip")
         uploads.append(Upload(key, bundle.data, label, function.name))
+    if routine:  # the same for every function on every run: said once
+        say(f"note: each function's {DEFINITION_FILE} and Python caches stay out of its bundle")
     if templates is None:
         templates = nested.render(model)
     artifacts = artifact_dir(project, model.scope)
@@ -213,6 +219,13 @@ def stack_request(
             for p in templates.parts
         ),
     )
+
+
+def _routine(function: Function, path: Path) -> bool:
+    """Left out of every bundle, every time: the definition file and Python's caches."""
+    if path.name == DEFINITION_FILE and path.parent == function.directory:
+        return True
+    return path.name == "__pycache__" or path.suffix in (".pyc", ".pyo", ".pyd")
 
 
 def _shown(project: Project, path: Path) -> str:
