@@ -32,6 +32,14 @@ explicit_package_bases = true
 [tool.pyright]
 extraPaths = [".skyfn/generated", "backend"]
 typeCheckingMode = "strict"
+# the project's own virtualenv (python -m venv .venv), found without activating it
+venvPath = "."
+venv = ".venv"
+
+# So a test can import a handler directly (`from functions.say_hello.handler import handler`)
+# and the handler its `skyfn_env` module; see the skyfn_env fixture.
+[tool.pytest.ini_options]
+pythonpath = ["backend", ".skyfn/generated"]
 """
 
 BACKEND = """\
@@ -82,6 +90,8 @@ GITIGNORE_BLOCK = (
     "# .env*.local are your own overrides: keep them out of git. Secrets never go in any",
     "# .env file: use `skyfn secret set NAME`.",
     ".env*.local",
+    "# the project's virtualenv",
+    ".venv/",
 )
 
 

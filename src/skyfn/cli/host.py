@@ -29,6 +29,10 @@ inherit_option = click.option(
 )
 
 
+def interpreter_note(line: str) -> None:
+    click.echo(f"warning: {line}", err=True)
+
+
 def _options(inherit: tuple[str, ...]) -> HostOptions:
     from skyfn.host.environment import HostOptions, check_inherit, host_region
 
@@ -64,14 +68,17 @@ def invoke(
     project = current_project()
     payload = read_event(event, event_file)
     scope = choose_scope(branch, identifier)
-    outcome = invoke_once(
-        project,
-        scope,
-        choose_secret_store(project, scope, store),
-        function,
-        payload,
-        _options(inherit),
-    )
+
+    chosen = choose_secret_store(project, scope, store)
+    try:
+        outcome = invoke_once(
+            project, scope, chosen, function, payload, _options(inherit), interpreter_note
+        )
+    except KeyboardInterrupt:  # the worker is stopped already (invoke_once's finally)
+        click.echo(
+            f"error: invoke of {function} cut short by Ctrl-C; its worker was stopped", err=True
+        )
+        sys.exit(130)
     click.echo(json.dumps(outcome.result, indent=2))
     if outcome.error:
         failure = outcome.failure()

@@ -88,11 +88,16 @@ def destroy_command(branch: str, app_id: str | None, yes: bool, secrets: bool) -
     """Delete branch B's stack (its functions and roles); bundles and, unless --secrets,
     the branch's secrets stay."""
     from skyfn import aws
-    from skyfn.deploy import destroy
+    from skyfn.deploy import branches, destroy, stacks
 
     app = _app_id(app_id, f"skyfn destroy of branch {branch}")
     with aws.aws_errors(f"find the stack of branch {branch}", destroy.PERMISSIONS):
         cfn = aws.session().client("cloudformation")
+        name, stack = stacks.branch_stack(cfn, app, branch, "nothing was destroyed")
+        if stack is None and branches.was_deleted(cfn, app, branch):
+            click.echo(f"stack {name} of branch {branch} is already deleted; nothing to do")
+            _branch_secrets(app, branch, remove=secrets, yes=yes)
+            return
         target = destroy.find_target(cfn, app, branch)
     for line in target.describe():
         _warn(line)

@@ -12,7 +12,12 @@ import click
 
 from skyfn import scope as scopes
 from skyfn.cli.common import choose_target, current_project, scope_options
-from skyfn.cli.secret_common import descriptions, stamp, write_rules
+from skyfn.cli.secret_common import (
+    descriptions,
+    stamp,
+    warn_unreferenced,
+    write_rules,
+)
 from skyfn.errors import SkyfnError
 from skyfn.secrets import manage
 from skyfn.secrets.choice import choose_secret_store
@@ -87,8 +92,10 @@ def set_command(
         value = manage.check_value(value, name)
     else:
         value = manage.decode_stdin(sys.stdin.buffer.read(), name)
-    info = manage.set_checked(target, name, value, write_rules(name, target.scope))
+    rules = write_rules(name, target.scope)
+    info = manage.set_checked(target, name, value, rules)
     click.echo(f"Set {name} (version {info.version}) for {target.label}")
+    warn_unreferenced(name, rules)
 
 
 @secret.command(name="get")

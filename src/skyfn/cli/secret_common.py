@@ -67,3 +67,16 @@ def check_pattern(name: str, value: str, scope: Scope | None) -> None:
     rules = write_rules(name, scope)
     if rules is not None:
         rules.check_pattern(name, value)
+
+
+def warn_unreferenced(name: str, rules: manage.Rules | None) -> None:
+    """Secret ``name`` is referenced by no definition but close to one that is: most likely
+    a typo, said as a warning (setting a secret before its definition exists is fine)."""
+    from skyfn.runtime.hints import close_name
+
+    if rules is None:
+        return
+    referenced = {ref.name for ref in status.references(rules.model)}
+    near = close_name(name, referenced) if name not in referenced else None
+    if near is not None:
+        click.echo(f"warning: no function references {name}; did you mean {near}?", err=True)

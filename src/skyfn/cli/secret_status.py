@@ -133,20 +133,30 @@ def render(board: status.Board, app_id: str) -> list[str]:
         ]
         lines = table(rows)
     if board.unreferenced:
+        near = {u.name: suggestion(u.name, board) for u in board.unreferenced}
+        hinted = any(near.values())
         lines += ["", "set, but referenced by no function:"]
         lines += table(
-            [["  NAME", "SCOPE", "VERSION", "LAST CHANGED"]]
+            [["  NAME", "SCOPE", "VERSION", "LAST CHANGED", *(["DID YOU MEAN"] if hinted else [])]]
             + [
                 [
                     f"  {u.name}",
                     u.scope,
                     f"v{u.version}",
                     _stamp(status.Cell("", "", 0, u.last_changed)),
+                    *([near[u.name] or ""] if hinted else []),
                 ]
                 for u in board.unreferenced
             ]
         )
     return lines
+
+
+def suggestion(name: str, board: status.Board) -> str | None:
+    """The referenced secret an unreferenced one most likely misspells."""
+    from skyfn.runtime.hints import close_name
+
+    return close_name(name, (ref.name for ref in board.references))
 
 
 def as_data(board: status.Board) -> dict[str, Any]:
@@ -181,6 +191,7 @@ def as_data(board: status.Board) -> dict[str, Any]:
                 "scope": u.scope,
                 "version": u.version,
                 "last_changed": stamp(u.last_changed),
+                "did_you_mean": suggestion(u.name, board),
             }
             for u in board.unreferenced
         ],

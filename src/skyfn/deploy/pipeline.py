@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import botocore.exceptions
+
 from skyfn import scope as scopes
 from skyfn.aws import aws_errors
 from skyfn.deploy import leakcheck, names, nested
@@ -30,7 +32,7 @@ from skyfn.deploy.stacks import PROJECT_TAG
 from skyfn.deploy.staging import SETTING
 from skyfn.deploy.template import TEMPLATE_FILE, arn_output, tags
 from skyfn.errors import SkyfnError
-from skyfn.model import Model
+from skyfn.model import Function, Model
 from skyfn.outputs import BranchSynth, synth_branch
 from skyfn.project import Project
 from skyfn.runtime.contract import is_external
@@ -38,6 +40,7 @@ from skyfn.runtime.stores import DEPLOY_STORE
 from skyfn.secrets import external
 from skyfn.secrets.check import check_model
 from skyfn.secrets.ssm import SsmStore
+from skyfn.synth.fileset import DEFINITION_FILE
 from skyfn.synth.run import artifact_dir
 
 DEPLOY_PERMISSIONS = (
@@ -102,6 +105,7 @@ def deploy_branch(
     states = check_external(model)
     with aws_errors(f"deploy {model.scope.label}", DEPLOY_PERMISSIONS):
         say(f"deploying app {model.app_id}, {model.scope.label}")
+        note_new_branch(model, say, "this deploy creates its stack")
         request = stack_request(project, model, say, states, synthed.templates)
         check_secret_values(project, model, request, say)
         deployer = Deployer(say, staging_bucket=bucket, relayout=relayout, force=force)
@@ -118,7 +122,22 @@ def branch_diff(project: Project, branch: str, app_id: str | None, say: Say) -> 
     model = synthed.model
     request = stack_request(project, model, say, external.check(model), synthed.templates)
     with aws_errors(f"compare {model.scope.label} with its stack", READ_PERMISSIONS):
+        note_new_branch(model, say, "the diff shows what a first deploy would create")
         return diff_request(request)
+
+
+def note_new_branch(model: Model, say: Say, what: str) -> None:
+    """A branch with no stack yet: say so, naming the deployed ones (a typo, or a new one)."""
+    from skyfn import aws
+    from skyfn.deploy import branches
+
+    try:
+        cfn = aws.session().client("cloudformation")
+        note = branches.new_branch_note(cfn, model.app_id, model.scope.name, what)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError):
+        return  # only a note: a deployer who may not list stacks still deploys
+    if note is not None:
+        say(note)
 
 
 def check_external(model: Model) -> list[external.ExternalState]:
@@ -162,16 +181,21 @@ def stack_request(
     folder.mkdir(parents=True, exist_ok=True)
     digests: dict[str, str] = {}
     uploads: list[Upload] = []
+    routine = False
     for function in model.functions:
         bundle = build_bundle(function, project.backend_dir)
-        if bundle.left_out:
-            shown = ", ".join(_shown(project, p) for p in bundle.left_out)
+        listed = [p for p in bundle.left_out if not _routine(function, p)]
+        routine = routine or len(listed) < len(bundle.left_out)
+        if listed:  # what was kept out for safety (.env files, dotfiles, core dumps, ...)
+            shown = ", ".join(_shown(project, p) for p in listed)
             say(f"function {function.name}: left out of its bundle: {shown}")
         (folder / f"{function.name}.zip").write_bytes(bundle.data)
         digests[function.name] = bundle.sha256
         key = names.code_key(model.app_id, bundle.sha256)
         label = _shown(project, folder / f"{function.name}.zip")
         uploads.append(Upload(key, bundle.data, label, function.name))
+    if routine:  # the same for every function on every run: said once
+        say(f"note: each function's {DEFINITION_FILE} and Python caches stay out of its bundle")
     if templates is None:
         templates = nested.render(model)
     artifacts = artifact_dir(project, model.scope)
@@ -205,6 +229,13 @@ def stack_request(
 def project_tag(project: Project) -> dict[str, str]:
     """The stack's ``skyfn:project`` tag: whose stack it is (see stacks.py)."""
     return {PROJECT_TAG: project.project_id} if project.project_id else {}
+
+
+def _routine(function: Function, path: Path) -> bool:
+    """Left out of every bundle, every time: the definition file and Python's caches."""
+    if path.name == DEFINITION_FILE and path.parent == function.directory:
+        return True
+    return path.name == "__pycache__" or path.suffix in (".pyc", ".pyo", ".pyd")
 
 
 def _shown(project: Project, path: Path) -> str:

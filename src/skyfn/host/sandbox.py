@@ -23,7 +23,7 @@ from skyfn.host.supervisor import Host
 from skyfn.host.watcher import Watcher
 from skyfn.model import Function, Model, Scope
 from skyfn.outputs import synth
-from skyfn.project import BACKEND_FILE, Project
+from skyfn.project import Project
 from skyfn.runtime.stores import StoreName
 from skyfn.secrets import local_reader
 
@@ -47,6 +47,9 @@ class Sandbox:
         self.host = Host(synth(project, scope, store).model, options, sink)
         self.commits = self._commit_watch(store)
         self.versions = SecretVersions(store)
+        self._secrets_lock = threading.Lock()  # the watcher's thread and the callers' alike
+        if self.commits is not None:
+            self.host.before_call = self.secrets_changed
         self._last_error = ""
         self.url: str | None = None  # the Invoke API's, once it listens
         self._changed_functions()  # remember the versions the first workers will read
@@ -69,21 +72,10 @@ class Sandbox:
         except SkyfnError as exc:
             self.sink.note(f"definition error; still serving the last good version:\n{exc}")
             return
-        backend_file = (self.project.root / BACKEND_FILE).resolve()
-        folders = {f.name: f.directory.resolve() for f in model.functions}
-        changed = {n for n, d in folders.items() if any(p.is_relative_to(d) for p in paths)}
-        backend = self.project.backend_dir.resolve()
-        shared = [
-            p
-            for p in paths
-            if p != backend_file
-            and p.is_relative_to(backend)  # not a .env file: its values are in the model
-            and not any(p.is_relative_to(d) for d in folders.values())
-        ]
-        if shared:  # a module under backend/ that handlers may import
-            changed = set(folders)
         before = {f.name for f in self.model.functions}
-        restarted = self.host.update(model, changed)
+        # the host restarts a function whose definition or file set's contents changed: an
+        # edit of shared code restarts only the functions whose bundles hold that file
+        restarted = self.host.update(model)
         self.sink.note(f"reloaded: {', '.join(restarted) if restarted else 'nothing to restart'}")
         added = [f for f in model.functions if f.name not in before]
         if added and self.url is not None:
@@ -101,10 +93,15 @@ class Sandbox:
             return []
 
     def secrets_changed(self) -> None:
-        if self.commits is not None and not self.commits.changed():
-            return  # the files moved (a reader closed), the secrets did not
-        names = self._changed_functions()
-        self.host.recycle(names)
+        """Recycle the functions whose secrets changed. For the local store this runs before
+        every call too (``Host.before_call``): ``PRAGMA data_version`` on an open connection,
+        no value read, so a change committed by ``skyfn secret`` before a call starts reaches
+        it; the file watcher only covers the quiet times."""
+        with self._secrets_lock:
+            if self.commits is not None and not self.commits.changed():
+                return  # no commit since the last look (or the files moved: a reader closed)
+            names = self._changed_functions()
+            self.host.recycle(names)
         if names:
             self.sink.note(f"secrets changed: next calls of {', '.join(names)} start fresh")
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from skyfn.errors import SkyfnError
-from skyfn.host import environment
+from skyfn.host import environment, task_root
 from skyfn.host.environment import HostOptions, Overrides, WorkerEnvironment
 from skyfn.host.event_queue import EventQueue, QueuedEvent, runners_for
 from skyfn.host.logs import LogBuffer, LogSink
@@ -47,6 +48,12 @@ class Host:
     method is called under ``_lock``: recycling, closing and invoking block, and a pool's own
     condition is never taken while ``_lock`` is held (``_environment`` runs under a pool's
     condition and takes no lock). ``update`` assumes one caller at a time (the watcher).
+
+    ``_roots`` (function name -> task root, replaced as a whole with ``model``) holds each
+    function's files as they were when its model was accepted (``task_root.stage``): every
+    worker starts from them, so after a reload that failed, new workers run the last good
+    files as warm ones do. A function whose files' contents changed is restarted, one whose
+    file set does not hold the edited file is not.
     """
 
     def __init__(
@@ -63,6 +70,10 @@ class Host:
         self._events: dict[str, EventQueue] = {}  # each function's queued Event invocations
         self._closed = False
         self.model = model
+        self._roots = self._stage(model)
+        # run before every call takes a worker: the sandbox's cheap check of the store, so a
+        # secret changed before the call started never reaches it from a warm worker
+        self.before_call: Callable[[], None] | None = None
         self._reaper = Reaper(self.pools) if options.idle_timeout is not None else None
         self._pools = {f.name: self._pool(f) for f in model.functions}
 
@@ -77,12 +88,24 @@ class Host:
             self._reaper.wake if self._reaper is not None else None,
         )
 
+    @staticmethod
+    def _stage(model: Model) -> dict[str, Path]:
+        return {f.name: task_root.stage(model, f) for f in model.functions}
+
     def _environment(
         self, function: Function, overrides: Overrides | None = None
     ) -> WorkerEnvironment:
-        return environment.build(self.model, function, self.options, self._environ, overrides)
+        root = self._roots.get(function.name)
+        if root is not None and root.is_dir():
+            task_root.mark_used(root)
+        else:  # pruned by another host of the project: stage the files as they are
+            root = None
+        return environment.build(self.model, function, self.options, self._environ, overrides, root)
 
     def pool(self, name: str) -> FunctionPool:
+        """The pool of a function about to be called (``before_call`` runs first)."""
+        if self.before_call is not None:
+            self.before_call()
         with self._lock:
             pool = self._pools.get(name)
             model = self.model
@@ -154,12 +177,15 @@ class Host:
             single.close()
 
     def update(self, model: Model, changed: Iterable[str] = ()) -> list[str]:
-        """Serve ``model`` from now on; restart functions whose definition changed or that are
-        named in ``changed``. Returns the names restarted, added or removed."""
+        """Serve ``model`` from now on; restart functions whose definition or files changed
+        or that are named in ``changed``. Returns the names restarted, added or removed."""
         touched = set(changed)
+        roots = self._stage(model)
+        touched.update(n for n, root in roots.items() if self._roots.get(n, root) != root)
         with self._lock:
             old = self._pools
             self.model = model
+            self._roots = roots
             new: dict[str, FunctionPool] = {}
             for function in model.functions:
                 pool = old.get(function.name)

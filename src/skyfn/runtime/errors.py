@@ -2,6 +2,8 @@
 
     SkyfnRuntimeError
     ├── ColdStartError            the function cannot start: a secret or the handler is missing
+    │   └── UserCodeError         the handler's module cannot be imported or lacks the handler,
+    │                             reported under Lambda's own Runtime.* error type
     ├── SecretStoreError          a store could not be read (denied, unreachable, damaged)
     ├── SecretNotFound            a referenced secret exists at none of its paths (LookupError)
     └── EnvironmentProblem        reading a variable through a generated ``env`` module
@@ -35,6 +37,17 @@ class SkyfnRuntimeError(Exception):
 
 class ColdStartError(SkyfnRuntimeError, RuntimeError):
     """The function cannot start; the message says which secret or handler and how to fix it."""
+
+
+class UserCodeError(ColdStartError):
+    """The user's module failed as Lambda's runtime reports it: ``error_type`` is its
+    ``Runtime.*`` type, the message its words, ``trace`` its stack trace (the user's file and
+    line for a syntax error, nothing for the others: no importlib frames)."""
+
+    def __init__(self, error_type: str, message: str, trace: list[str]) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+        self.trace = trace
 
 
 class SecretStoreError(SkyfnRuntimeError, RuntimeError):
