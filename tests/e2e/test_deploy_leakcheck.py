@@ -5,6 +5,7 @@ lists what it left out of each bundle; when it cannot read the values it says so
 from __future__ import annotations
 
 import base64
+import zipfile
 from pathlib import Path
 
 import boto3
@@ -93,3 +94,57 @@ def test_values_it_cannot_read_are_said_and_the_deploy_goes_on(example: Path, aw
     assert "ssm:GetParameters and kms:Decrypt" in said[-1]
     # Read as the deployer (moto's SSM), the same request passes: it holds no value.
     check_secret_values(project, model, request, said.append)
+
+
+def bundle_members(root: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(root / BUNDLE) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def test_links_never_put_the_deployers_files_into_a_bundle(example: Path, aws: Aws) -> None:
+    folder = example / "backend" / "functions" / "say_hello"
+    (folder / "settings.txt").symlink_to("/proc/self/environ")
+    (folder / "loop").symlink_to(".")
+    result = deploy(example, aws)
+    assert result.code == 0, result.err
+    members = bundle_members(example)
+    assert "settings.txt" not in members
+    assert not [name for name in members if name.startswith("loop/")]
+    assert not [name for name, data in members.items() if b"AWS_SECRET_ACCESS_KEY=" in data]
+    assert (
+        "function say-hello: left out of its bundle, not regular files inside backend/ "
+        "(a bundle never follows a link): backend/functions/say_hello/loop, "
+        "backend/functions/say_hello/settings.txt\n"
+    ) in result.out
+
+
+def test_secret_looking_files_are_left_out_and_listed_unless_included(
+    example: Path, aws: Aws
+) -> None:
+    folder = example / "backend" / "functions" / "say_hello"
+    key = (
+        "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n"
+    )
+    write(folder / "prod.env", "DB_PASSWORD=hunter2hunter2\n")
+    write(folder / "secrets.json", "{}\n")
+    write(folder / "id_rsa", "x\n")
+    write(folder / "server.pem", key)
+    write(folder / "rds-ca.pem", "-----BEGIN CERTIFICATE-----\nMIIE\n-----END CERTIFICATE-----\n")
+    result = deploy(example, aws)
+    assert result.code == 0, result.err
+    members = bundle_members(example)
+    assert "rds-ca.pem" in members
+    assert not {"prod.env", "secrets.json", "id_rsa", "server.pem"} & set(members)
+    at = "backend/functions/say_hello/"
+    assert (
+        f"function say-hello: left out of its bundle, secret-looking: {at}id_rsa (named like "
+        f"a secret), {at}prod.env (named like a secret), {at}secrets.json (named like a "
+        f"secret), {at}server.pem (holds a private key); to ship one on purpose, add its path "
+        "to [tool.skyfn] bundle_include\n"
+    ) in result.out
+    pyproject = example / "pyproject.toml"
+    include = f'\nbundle_include = ["{at}server.pem"]\n'
+    pyproject.write_text(pyproject.read_text().replace("[tool.skyfn]\n", "[tool.skyfn]" + include))
+    result = deploy(example, aws)
+    assert result.code == 0, result.err
+    assert "server.pem" in bundle_members(example)

@@ -14,7 +14,7 @@ from pathlib import Path
 from skyfn import scope as scopes
 from skyfn.aws import aws_errors
 from skyfn.deploy import leakcheck, names, nested
-from skyfn.deploy.bundle import build_bundle
+from skyfn.deploy.bundle import Bundle, build_bundle
 from skyfn.deploy.deployer import (
     Deployer,
     DeployResult,
@@ -38,6 +38,7 @@ from skyfn.secrets import external
 from skyfn.secrets.check import check_model
 from skyfn.secrets.ssm import SsmStore
 from skyfn.synth.run import artifact_dir
+from skyfn.synth.secret_files import SETTING as SECRET_FILES_SETTING
 
 DEPLOY_PERMISSIONS = (
     "sts:GetCallerIdentity, s3:ListAllMyBuckets, s3 (on the staging bucket, with "
@@ -159,9 +160,7 @@ def stack_request(
     uploads: list[Upload] = []
     for function in model.functions:
         bundle = build_bundle(function, project.backend_dir)
-        if bundle.left_out:
-            shown = ", ".join(_shown(project, p) for p in bundle.left_out)
-            say(f"function {function.name}: left out of its bundle: {shown}")
+        _say_left_out(project, bundle, say)
         (folder / f"{function.name}.zip").write_bytes(bundle.data)
         digests[function.name] = bundle.sha256
         key = names.code_key(model.app_id, bundle.sha256)
@@ -197,8 +196,31 @@ def stack_request(
     )
 
 
+def _say_left_out(project: Project, bundle: Bundle, say: Say) -> None:
+    name = bundle.function
+    if bundle.left_out:
+        shown = ", ".join(_shown(project, p) for p in bundle.left_out)
+        say(f"function {name}: left out of its bundle: {shown}")
+    if bundle.links:
+        shown = ", ".join(_shown(project, p) for p in bundle.links)
+        say(
+            f"function {name}: left out of its bundle, not regular files inside backend/ "
+            f"(a bundle never follows a link): {shown}"
+        )
+    if bundle.secret_looking:
+        shown = ", ".join(f"{_shown(project, p)} ({why})" for p, why in bundle.secret_looking)
+        say(
+            f"function {name}: left out of its bundle, secret-looking: {shown}; to ship one "
+            f"on purpose, add its path to [tool.skyfn] {SECRET_FILES_SETTING}"
+        )
+
+
 def _shown(project: Project, path: Path) -> str:
-    return path.relative_to(project.root).as_posix() + ("/" if path.is_dir() else "")
+    try:
+        shown = path.relative_to(project.root).as_posix()
+    except ValueError:
+        shown = path.as_posix()
+    return shown + ("/" if path.is_dir() and not path.is_symlink() else "")
 
 
 def _read_ssm(paths: list[str]) -> dict[str, str]:
