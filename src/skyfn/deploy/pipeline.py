@@ -45,7 +45,8 @@ DEPLOY_PERMISSIONS = (
     "s3:ListBucket), "
     "cloudformation:*, iam:*Role*, lambda:*, ssm:DescribeParameters (and, for the check "
     "that no secret value is deployed, ssm:GetParameters and kms:Decrypt); for external "
-    "references, secretsmanager:DescribeSecret and kms:DescribeKey"
+    "references, secretsmanager:DescribeSecret and kms:DescribeKey (and, for that check, "
+    "secretsmanager:GetSecretValue and ssm:GetParameter)"
 )
 
 
@@ -224,8 +225,12 @@ def _shown(project: Project, path: Path) -> str:
 
 
 def _read_ssm(paths: list[str]) -> dict[str, str]:
-    own = [p for p in paths if not is_external(p)]  # skyfn does not read external values
+    own = [p for p in paths if not is_external(p)]  # external ones: _read_external
     return {p: v.value for p, v in SsmStore().read_many(own).items()} if own else {}
+
+
+def _read_external(paths: list[str]) -> dict[str, str]:
+    return external.read_values(paths)
 
 
 def check_secret_values(
@@ -234,16 +239,27 @@ def check_secret_values(
     request: StackRequest,
     say: Say,
     read: Callable[[list[str]], Mapping[str, str]] = _read_ssm,
+    read_external: Callable[[list[str]], Mapping[str, str]] = _read_external,
 ) -> None:
-    """Refuse a bundle or template holding a value of the branch's secrets (see leakcheck);
-    ``read`` gives the values at some store paths, with the deployer's credentials."""
+    """Refuse a bundle or template holding a value of the branch's secrets or of its
+    external references (see leakcheck); ``read`` gives the values at skyfn's store paths,
+    ``read_external`` those of external references, with the deployer's credentials."""
+    values: list[str] = []
     try:
-        values = leakcheck.secret_values(model, read)
+        values += leakcheck.secret_values(model, read)
     except SkyfnError as exc:
         say(
             f"note: the bundles and template were not checked for secret values: {exc} "
             f"(the check needs {leakcheck.READ_PERMISSIONS} on the branch's parameters)"
         )
+    try:
+        values += leakcheck.external_values(model, read_external)
+    except SkyfnError as exc:
+        say(
+            "note: the bundles and template were not checked for the values of external "
+            f"references: {exc} (the check needs {leakcheck.EXTERNAL_READ_PERMISSIONS})"
+        )
+    if not values:
         return
     if skipped := leakcheck.too_short(values):
         say(
@@ -253,4 +269,7 @@ def check_secret_values(
     template = _shown(project, artifact_dir(project, model.scope) / TEMPLATE_FILE)
     artifacts = {template: request.template_body.encode()}
     artifacts |= {u.label or u.key: u.data for u in request.uploads}
-    leakcheck.refuse_leaks(leakcheck.leaking_files(artifacts, values))
+    found = leakcheck.scan(artifacts, values)
+    for unread in found.unread:
+        say(f"note: not looked inside for secret values: {unread}")
+    leakcheck.refuse_leaks(found.hits)
