@@ -92,8 +92,8 @@ def scan(artifacts: Mapping[str, bytes], values: Iterable[str]) -> Scan:
     if not needles:
         return result
     for name, data in artifacts.items():
-        budget = [MAX_EXPANDED]
-        for label, content in _contents(name, data, 0, budget, result.unread):
+        budget = _Budget(MAX_EXPANDED, result.unread)
+        for label, content in _contents(name, data, 0, budget):
             if label not in result.hits and any(n in content for n in needles):
                 result.hits.append(label)
     return result
@@ -103,28 +103,41 @@ def leaking_files(artifacts: Mapping[str, bytes], values: Iterable[str]) -> list
     return scan(artifacts, values).hits
 
 
-def _contents(
-    label: str, data: bytes, depth: int, budget: list[int], unread: list[str]
-) -> Iterator[tuple[str, bytes]]:
+@dataclass
+class _Budget:
+    """What may still be unpacked from one artifact (a zip bomb stops here, said once)."""
+
+    left: int
+    unread: list[str]
+    spent: bool = False
+
+    def read(self, stream: _Readable, label: str) -> bytes:
+        data = b"" if self.spent else stream.read(self.left + 1)
+        if len(data) > self.left:
+            self.spent = True
+            self.unread.append(
+                f"{label} and anything after it (unpacking stops at {MAX_EXPANDED:,} bytes "
+                "per artifact)"
+            )
+            return b""
+        self.left -= len(data)
+        return data
+
+
+def _contents(label: str, data: bytes, depth: int, budget: _Budget) -> Iterator[tuple[str, bytes]]:
     """The artifact itself, then whatever its archives hold, depth first."""
     yield label, data
     kind = _archive_kind(data)
     if kind is None:
         return
     if depth >= MAX_DEPTH:
-        unread.append(f"{label} (archives nested deeper than {MAX_DEPTH})")
+        budget.unread.append(f"{label} (archives nested deeper than {MAX_DEPTH})")
         return
     try:
         for inner_label, inner in _unpack(kind, label, data, budget):
-            yield from _contents(inner_label, inner, depth + 1, budget, unread)
-    except _TooLarge:
-        unread.append(f"{label} (it unpacks to more than {MAX_EXPANDED:,} bytes)")
+            yield from _contents(inner_label, inner, depth + 1, budget)
     except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError, lzma.LZMAError) as exc:
-        unread.append(f"{label} (not a readable {kind} archive: {type(exc).__name__})")
-
-
-class _TooLarge(Exception):
-    """Unpacking went past ``MAX_EXPANDED``."""
+        budget.unread.append(f"{label} (not a readable {kind} archive: {type(exc).__name__})")
 
 
 def _archive_kind(data: bytes) -> str | None:
@@ -141,7 +154,7 @@ def _archive_kind(data: bytes) -> str | None:
     return None
 
 
-def _unpack(kind: str, label: str, data: bytes, budget: list[int]) -> Iterator[tuple[str, bytes]]:
+def _unpack(kind: str, label: str, data: bytes, budget: _Budget) -> Iterator[tuple[str, bytes]]:
     """Each member's name (a value can hide in one) and content, under the member's label;
     a compressed stream's content under its own label (the compressed file is the one named)."""
     if kind == "zip":
@@ -150,16 +163,17 @@ def _unpack(kind: str, label: str, data: bytes, budget: list[int]) -> Iterator[t
                 yield f"{label}:{info.filename}", info.filename.encode()
                 if not info.is_dir():
                     with archive.open(info) as stream:
-                        yield f"{label}:{info.filename}", _read(stream, budget)
+                        inner = f"{label}:{info.filename}"
+                        yield inner, budget.read(stream, inner)
     elif kind == "tar":
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
             for entry in archive:
                 yield f"{label}:{entry.name}", entry.name.encode()
                 member = archive.extractfile(entry) if entry.isfile() else None
                 if member is not None:
-                    yield f"{label}:{entry.name}", _read(member, budget)
+                    yield f"{label}:{entry.name}", budget.read(member, f"{label}:{entry.name}")
     else:
-        yield label, _read(_decompressor(kind, io.BytesIO(data)), budget)
+        yield label, budget.read(_decompressor(kind, io.BytesIO(data)), label)
 
 
 class _Readable(Protocol):
@@ -172,14 +186,6 @@ def _decompressor(kind: str, data: IO[bytes]) -> _Readable:
     if kind == "bzip2":
         return bz2.BZ2File(data)
     return lzma.LZMAFile(data)
-
-
-def _read(stream: _Readable, budget: list[int]) -> bytes:
-    data = stream.read(budget[0] + 1)
-    if len(data) > budget[0]:
-        raise _TooLarge
-    budget[0] -= len(data)
-    return data
 
 
 def refuse_leaks(hits: list[str]) -> None:
