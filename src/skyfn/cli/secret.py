@@ -12,7 +12,7 @@ import click
 
 from skyfn import scope as scopes
 from skyfn.cli.common import choose_target, current_project, scope_options
-from skyfn.cli.secret_common import check_pattern, descriptions, stamp
+from skyfn.cli.secret_common import check_pattern, descriptions, stamp, write_rules
 from skyfn.errors import SkyfnError
 from skyfn.secrets import manage
 from skyfn.secrets.choice import choose_secret_store
@@ -49,19 +49,14 @@ def refuse_external(*names: str) -> None:
     """``secret set/remove/import`` never write a secret the backend references as external
     (``aws_secret``, ``ssm_parameter``); a backend that does not load is not consulted."""
     from skyfn.backend_loader import load_backend
-    from skyfn.secrets.external import owners
+    from skyfn.secrets.external import owners, refuse
 
     try:
         backend = load_backend(current_project())
     except SkyfnError:
         return
     for name in names:
-        found = owners(backend, name)
-        if found:
-            raise SkyfnError(
-                f"{name} is an external secret of {', '.join(found)}: skyfn reads it but never "
-                "writes it; change it where it lives (Secrets Manager or SSM Parameter Store)"
-            )
+        refuse(name, owners(backend, name))
 
 
 @click.group()
@@ -90,8 +85,7 @@ def set_command(
         value = manage.check_value(value, name)
     else:
         value = manage.decode_stdin(sys.stdin.buffer.read(), name)
-    check_pattern(name, value, target.scope)
-    info = manage.set_secret(target, name, value)
+    info = manage.set_checked(target, name, value, write_rules(name, target.scope))
     click.echo(f"Set {name} (version {info.version}) for {target.label}")
 
 

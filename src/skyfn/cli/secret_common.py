@@ -15,8 +15,8 @@ import click
 from skyfn import scope as scopes
 from skyfn.cli.common import current_project
 from skyfn.errors import SkyfnError
-from skyfn.model import Scope
-from skyfn.secrets import status
+from skyfn.model import Model, Scope
+from skyfn.secrets import manage, status
 from skyfn.secrets.choice import choose_secret_store
 from skyfn.synth.run import load_model
 
@@ -25,38 +25,42 @@ def stamp(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _references(scope: Scope | None) -> tuple[status.Reference, ...] | None:
-    """The secrets the backend references, loaded for ``scope`` (``None``: the shared
-    secrets, loaded as the sandbox); ``None`` when the backend does not load."""
+def _model(scope: Scope | None) -> Model | None:
+    """The backend loaded for ``scope`` (``None``: the shared secrets, loaded as the
+    sandbox); ``None`` when the backend does not load."""
     project = current_project()
     loaded_for = scope if scope is not None else scopes.sandbox()
     try:
-        model = load_model(project, loaded_for, choose_secret_store(project, loaded_for))
+        return load_model(project, loaded_for, choose_secret_store(project, loaded_for))
     except SkyfnError:
         return None
-    return status.references(model)
 
 
 def descriptions(scope: Scope | None) -> dict[str, str]:
     """Secret name → the description a definition gives it ({} when the backend does not
     load: listing secrets must work with a broken backend)."""
-    return {ref.name: ref.description for ref in _references(scope) or () if ref.description}
+    model = _model(scope)
+    refs = status.references(model) if model is not None else ()
+    return {ref.name: ref.description for ref in refs if ref.description}
 
 
-def check_pattern(name: str, value: str, scope: Scope | None) -> None:
-    """Refuse ``value`` for secret ``name`` when it does not match the pattern a definition
-    gives it; the value is never shown. A backend that does not load is not checked."""
-    references = _references(scope)
-    if references is None:
+def write_rules(name: str, scope: Scope | None) -> manage.Rules | None:
+    """What the definitions say about writing secret ``name`` (``manage.set_checked``);
+    ``None``, with a warning, when the backend does not load: it is then not checked."""
+    model = _model(scope)
+    if model is None:
         click.echo(
             f"warning: the backend does not load, so {name} was not checked against a "
             "pattern (run skyfn synth to see why)",
             err=True,
         )
-        return
-    for ref in references:
-        if ref.name == name and ref.pattern is not None and not status.matches(ref.pattern, value):
-            raise SkyfnError(
-                f"the value given for secret {name} does not match its pattern "
-                f"{ref.pattern!r} (used by {', '.join(ref.users)}); nothing was set"
-            )
+        return None
+    return manage.Rules(model)
+
+
+def check_pattern(name: str, value: str, scope: Scope | None) -> None:
+    """Refuse ``value`` for secret ``name`` when it does not match the pattern a definition
+    gives it; the value is never shown. A backend that does not load is not checked."""
+    rules = write_rules(name, scope)
+    if rules is not None:
+        rules.check_pattern(name, value)

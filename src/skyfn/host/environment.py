@@ -39,7 +39,7 @@ from typing import Any
 import skyfn
 from skyfn import aws
 from skyfn.errors import SkyfnError
-from skyfn.host import secret_resolver, task_root
+from skyfn.host import event_queue, secret_resolver, task_root
 from skyfn.model import Function, Model
 from skyfn.project import generated_dir
 from skyfn.runtime import contract, lambda_platform
@@ -63,6 +63,8 @@ class HostOptions:
     region: str = "us-east-1"
     inherit: tuple[str, ...] = ()  # --inherit-env NAME, in order
     max_workers: int = 4
+    max_queued_events: int = event_queue.MAX_QUEUED_EVENTS  # per function (429 past it)
+    max_queued_bytes: int = event_queue.MAX_QUEUED_BYTES  # per function (429 past it)
     idle_timeout: float | None = None  # seconds a warm worker waits for a call (None: forever)
 
 

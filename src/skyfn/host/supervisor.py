@@ -3,6 +3,7 @@ turns the model into worker environments."""
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Iterable, Mapping
@@ -11,6 +12,7 @@ from typing import Any
 from skyfn.errors import SkyfnError
 from skyfn.host import environment
 from skyfn.host.environment import HostOptions, Overrides, WorkerEnvironment
+from skyfn.host.event_queue import EventQueue, QueuedEvent, runners_for
 from skyfn.host.logs import LogBuffer, LogSink
 from skyfn.host.outcome import Outcome
 from skyfn.host.pool import FunctionPool
@@ -32,11 +34,13 @@ class UnknownFunction(SkyfnError):
 
 class Host:
     """Serves a model's functions: one ``FunctionPool`` per function, kept in step with the
-    model by ``update`` (a reload), plus ``Event`` invocations run on background threads.
+    model by ``update`` (a reload), plus ``Event`` invocations queued per function
+    (``EventQueue``: bounded, run by threads of their own, fewer than the workers).
 
     ``_lock`` guards ``_pools`` (replaced as a whole by ``update``), writes of ``model``
-    (made together with ``_pools``, so a name found in ``_pools`` is one of ``model``'s) and
-    ``_background`` (the running ``Event`` threads, joined by ``close``). ``model`` is a frozen
+    (made together with ``_pools``, so a name found in ``_pools`` is one of ``model``'s),
+    ``_events`` (each function's queue, made on its first event) and ``_closed``; no queue
+    method is called under it either. ``model`` is a frozen
     value replaced atomically, so ``_environment`` reads it unlocked: a worker started during
     a reload gets the old model's or the new one's environment, each consistent (restarted
     functions are recycled after the swap, so they start again on the new one). No pool
@@ -56,7 +60,8 @@ class Host:
         self.sink = sink
         self._environ = dict(os.environ if environ is None else environ)
         self._lock = threading.Lock()
-        self._background: set[threading.Thread] = set()
+        self._events: dict[str, EventQueue] = {}  # each function's queued Event invocations
+        self._closed = False
         self.model = model
         self._reaper = Reaper(self.pools) if options.idle_timeout is not None else None
         self._pools = {f.name: self._pool(f) for f in model.functions}
@@ -93,27 +98,42 @@ class Host:
     def invoke(self, name: str, event: Any, request_id: str | None = None) -> Outcome:
         return self.pool(name).invoke(event, request_id)
 
-    def invoke_in_background(self, name: str, event: Any, request_id: str) -> None:
-        """An ``Event`` invocation: answered at once, run on a thread, logged only."""
-        pool = self.pool(name)
-
-        def run() -> None:
-            try:
-                outcome = pool.invoke(event, request_id)
-                if outcome.error:
-                    self.sink.line(
-                        name, request_id, f"async invocation failed: {outcome.payload.decode()}"
-                    )
-            except Exception as exc:  # the host is stopping
-                self.sink.line(name, request_id, f"async invocation not run: {exc}")
-            finally:
-                with self._lock:
-                    self._background.discard(thread)
-
-        thread = threading.Thread(target=run, daemon=True, name=f"event-{request_id[:8]}")
+    def invoke_in_background(self, name: str, payload: bytes, request_id: str) -> str | None:
+        """An ``Event`` invocation of ``payload`` (a JSON body): queued, run later, logged
+        only. ``None`` when queued, else why not (the function's queue is full)."""
+        self.pool(name)  # UnknownFunction now, not later
         with self._lock:
-            self._background.add(thread)
-        thread.start()
+            if self._closed:
+                queue = None
+            else:
+                queue = self._events.get(name)
+                if queue is None:
+                    queue = self._events[name] = EventQueue(
+                        lambda event: self._run_event(name, event),
+                        runners_for(self.options.max_workers),
+                        self.options.max_queued_events,
+                        self.options.max_queued_bytes,
+                        name,
+                    )
+        if queue is None:
+            self.sink.line(
+                name,
+                request_id,
+                f"async invocation not run: the host is stopping; {name} not invoked",
+            )
+            return None
+        return queue.put(QueuedEvent(payload, request_id))
+
+    def _run_event(self, name: str, event: QueuedEvent) -> None:
+        request_id = event.request_id
+        try:
+            outcome = self.pool(name).invoke(json.loads(event.payload or b"{}"), request_id)
+            if outcome.error:
+                self.sink.line(
+                    name, request_id, f"async invocation failed: {outcome.payload.decode()}"
+                )
+        except Exception as exc:  # the host is stopping, or the function was removed
+            self.sink.line(name, request_id, f"async invocation not run: {exc}")
 
     def invoke_isolated(
         self, name: str, event: Any, overrides: Overrides, request_id: str | None = None
@@ -176,12 +196,14 @@ class Host:
         if self._reaper is not None:
             self._reaper.stop()
         with self._lock:
+            self._closed = True
             pools = list(self._pools.values())
-            background = list(self._background)
+            queues = list(self._events.items())
         for pool in pools:
             pool.close()
-        for thread in background:
-            thread.join(5)
+        for name, queue in queues:
+            for event in queue.close():
+                self.sink.line(name, event.request_id, "async invocation not run: the host stopped")
 
 
 __all__ = ["Host", "LogBuffer", "UnknownFunction"]

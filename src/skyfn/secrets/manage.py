@@ -11,8 +11,8 @@ from datetime import datetime
 
 from skyfn import scope as scopes
 from skyfn.errors import SkyfnError
-from skyfn.model import Scope
-from skyfn.secrets import known
+from skyfn.model import Model, Scope
+from skyfn.secrets import external, known, status
 from skyfn.secrets.check import missing_message
 from skyfn.secrets.store import SecretInfo, SecretStore, SecretValue
 
@@ -84,6 +84,44 @@ def decode_stdin(data: bytes, name: str) -> str:
 def set_secret(target: Target, name: str, value: str) -> SecretInfo:
     path = target.path(name)
     return target.store.write(path, check_value(value, name))
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What the backend's definitions say about writing a secret: the names external
+    references own (skyfn never writes those) and the pattern a value must match."""
+
+    model: Model
+
+    def refuse_external(self, name: str) -> None:
+        external.refuse(name, external.model_owners(self.model, name))
+
+    def check_pattern(self, name: str, value: str) -> None:
+        """The value is never shown, only the pattern and who uses the secret."""
+        for ref in status.references(self.model):
+            if (
+                ref.name == name
+                and ref.pattern is not None
+                and not status.matches(ref.pattern, value)
+            ):
+                raise SkyfnError(
+                    f"the value given for secret {name} does not match its pattern "
+                    f"{ref.pattern!r} (used by {', '.join(ref.users)}); nothing was set"
+                )
+
+
+def set_checked(target: Target, name: str, value: str, rules: Rules | None) -> SecretInfo:
+    """Set a secret as ``skyfn secret set`` and the console both do: not an external
+    reference, a valid name, a valid value matching its pattern, within the store's limits (its
+    ``write`` refuses a value too large before anything is written). ``rules``: ``None``
+    when the backend does not load (the caller warns)."""
+    if rules is not None:
+        rules.refuse_external(name)
+    scopes.check_secret_name(name)
+    check_value(value, name)
+    if rules is not None:
+        rules.check_pattern(name, value)
+    return set_secret(target, name, value)
 
 
 def get_secret(target: Target, name: str) -> SecretValue:

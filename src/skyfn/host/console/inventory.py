@@ -1,5 +1,7 @@
 """What the console's pages show, as plain data read from the host, the model and the
-store's listings (names, versions, dates: ``SecretStore.list`` never returns a value)."""
+store's listings (names, versions, dates: ``SecretStore.list`` never returns a value).
+A secret with a ``pattern`` is also read, in this process, to mark it INVALID as
+``skyfn secret status`` does; only that mark leaves this module, never the value."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from skyfn import scope as scopes
 from skyfn.model import Function, Model, Scope
 from skyfn.runtime import hints
 from skyfn.runtime.lambda_platform import ENV_SIZE_LIMIT
+from skyfn.secrets import status
 from skyfn.secrets.store import SecretInfo, SecretStore
 
 
@@ -21,6 +24,7 @@ class SecretRow:
     found_in: str | None  # "sandbox alice", "branch main" or "shared"; None: missing
     version: int | None
     changed: datetime | None
+    invalid: bool = False  # set, but does not match its pattern
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,7 @@ class ScopeSecret:
     name: str
     used_by: tuple[str, ...]  # "function (KEY)"
     info: SecretInfo | None  # None: not set in this scope
+    invalid: bool = False  # set, but does not match its pattern
 
 
 @dataclass(frozen=True)
@@ -68,11 +73,20 @@ def scope_label(model: Model, path: str) -> str:
     return "shared" if path.startswith(shared) else model.scope.label
 
 
+def patterns(model: Model) -> dict[str, str | None]:
+    """Secret name → its pattern, as ``secret set`` and ``secret status`` see it."""
+    return {ref.name: ref.pattern for ref in status.references(model)}
+
+
 def secret_rows(model: Model, function: Function, store: SecretStore) -> list[SecretRow]:
     found = listing(store, [p for ref in function.secrets for p in ref.paths])
+    wanted = patterns(model)
     rows = []
     for ref in function.secrets:
         info = next((found[p] for p in ref.paths if p in found), None)
+        invalid = info is not None and status.breaks_pattern(
+            store, info.path, wanted.get(ref.secret_name)
+        )
         rows.append(
             SecretRow(
                 ref.key,
@@ -80,6 +94,7 @@ def secret_rows(model: Model, function: Function, store: SecretStore) -> list[Se
                 None if info is None else scope_label(model, info.path),
                 None if info is None else info.version,
                 None if info is None else info.last_modified,
+                invalid,
             )
         )
     return rows
@@ -89,6 +104,8 @@ def _users(model: Model) -> dict[str, list[str]]:
     users: dict[str, list[str]] = {}
     for function in model.functions:
         for ref in function.secrets:
+            if ref.external:  # skyfn never writes it: no row to set it
+                continue
             users.setdefault(ref.secret_name, []).append(f"{function.name} ({ref.key})")
     return users
 
@@ -96,6 +113,7 @@ def _users(model: Model) -> dict[str, list[str]]:
 def scope_tables(model: Model, store: SecretStore) -> list[ScopeTable]:
     """Per scope (the sandbox's, then shared): every referenced secret, set or not."""
     users = _users(model)
+    wanted = patterns(model)
     tables = []
     for scope, label, field in (
         (model.scope, model.scope.label, "scope"),
@@ -104,7 +122,13 @@ def scope_tables(model: Model, store: SecretStore) -> list[ScopeTable]:
         paths = {name: scopes.secret_path(model.app_id, scope, name) for name in users}
         found = listing(store, paths.values())
         rows = tuple(
-            ScopeSecret(name, tuple(users[name]), found.get(paths[name])) for name in sorted(users)
+            ScopeSecret(
+                name,
+                tuple(users[name]),
+                found.get(paths[name]),
+                paths[name] in found and status.breaks_pattern(store, paths[name], wanted[name]),
+            )
+            for name in sorted(users)
         )
         tables.append(ScopeTable(scope, label, field, rows))
     return tables
