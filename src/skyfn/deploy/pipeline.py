@@ -16,7 +16,7 @@ import botocore.exceptions
 from skyfn import scope as scopes
 from skyfn.aws import aws_errors
 from skyfn.deploy import leakcheck, names, nested
-from skyfn.deploy.bundle import build_bundle
+from skyfn.deploy.bundle import Bundle, build_bundle
 from skyfn.deploy.deployer import (
     Deployer,
     DeployResult,
@@ -42,13 +42,15 @@ from skyfn.secrets.check import check_model
 from skyfn.secrets.ssm import SsmStore
 from skyfn.synth.fileset import DEFINITION_FILE
 from skyfn.synth.run import artifact_dir
+from skyfn.synth.secret_files import SETTING as SECRET_FILES_SETTING
 
 DEPLOY_PERMISSIONS = (
     "sts:GetCallerIdentity, s3:ListAllMyBuckets, s3 (on the staging bucket, with "
     "s3:ListBucket), "
     "cloudformation:*, iam:*Role*, lambda:*, ssm:DescribeParameters (and, for the check "
     "that no secret value is deployed, ssm:GetParameters and kms:Decrypt); for external "
-    "references, secretsmanager:DescribeSecret and kms:DescribeKey"
+    "references, secretsmanager:DescribeSecret and kms:DescribeKey (and, for that check, "
+    "secretsmanager:GetSecretValue and ssm:GetParameter)"
 )
 
 
@@ -184,11 +186,7 @@ def stack_request(
     routine = False
     for function in model.functions:
         bundle = build_bundle(function, project.backend_dir)
-        listed = [p for p in bundle.left_out if not _routine(function, p)]
-        routine = routine or len(listed) < len(bundle.left_out)
-        if listed:  # what was kept out for safety (.env files, dotfiles, core dumps, ...)
-            shown = ", ".join(_shown(project, p) for p in listed)
-            say(f"function {function.name}: left out of its bundle: {shown}")
+        routine = _say_left_out(project, function, bundle, say) or routine
         (folder / f"{function.name}.zip").write_bytes(bundle.data)
         digests[function.name] = bundle.sha256
         key = names.code_key(model.app_id, bundle.sha256)
@@ -238,13 +236,44 @@ def _routine(function: Function, path: Path) -> bool:
     return path.name == "__pycache__" or path.suffix in (".pyc", ".pyo", ".pyd")
 
 
+def _say_left_out(project: Project, function: Function, bundle: Bundle, say: Say) -> bool:
+    """Say what was kept out of ``bundle`` for safety; whether routine files were left out
+    too (said once per command, not per function)."""
+    name = bundle.function
+    listed = [p for p in bundle.left_out if not _routine(function, p)]
+    if listed:  # .env files, dotfiles, core dumps, ...
+        shown = ", ".join(_shown(project, p) for p in listed)
+        say(f"function {name}: left out of its bundle: {shown}")
+    if bundle.links:
+        shown = ", ".join(_shown(project, p) for p in bundle.links)
+        say(
+            f"function {name}: left out of its bundle, not regular files inside backend/ "
+            f"(a bundle never follows a link): {shown}"
+        )
+    if bundle.secret_looking:
+        shown = ", ".join(f"{_shown(project, p)} ({why})" for p, why in bundle.secret_looking)
+        say(
+            f"function {name}: left out of its bundle, secret-looking: {shown}; to ship one "
+            f"on purpose, add its path to [tool.skyfn] {SECRET_FILES_SETTING}"
+        )
+    return len(listed) < len(bundle.left_out)
+
+
 def _shown(project: Project, path: Path) -> str:
-    return path.relative_to(project.root).as_posix() + ("/" if path.is_dir() else "")
+    try:
+        shown = path.relative_to(project.root).as_posix()
+    except ValueError:
+        shown = path.as_posix()
+    return shown + ("/" if path.is_dir() and not path.is_symlink() else "")
 
 
 def _read_ssm(paths: list[str]) -> dict[str, str]:
-    own = [p for p in paths if not is_external(p)]  # skyfn does not read external values
+    own = [p for p in paths if not is_external(p)]  # external ones: _read_external
     return {p: v.value for p, v in SsmStore().read_many(own).items()} if own else {}
+
+
+def _read_external(paths: list[str]) -> dict[str, str]:
+    return external.read_values(paths)
 
 
 def check_secret_values(
@@ -253,16 +282,27 @@ def check_secret_values(
     request: StackRequest,
     say: Say,
     read: Callable[[list[str]], Mapping[str, str]] = _read_ssm,
+    read_external: Callable[[list[str]], Mapping[str, str]] = _read_external,
 ) -> None:
-    """Refuse a bundle or template holding a value of the branch's secrets (see leakcheck);
-    ``read`` gives the values at some store paths, with the deployer's credentials."""
+    """Refuse a bundle or template holding a value of the branch's secrets or of its
+    external references (see leakcheck); ``read`` gives the values at skyfn's store paths,
+    ``read_external`` those of external references, with the deployer's credentials."""
+    values: list[str] = []
     try:
-        values = leakcheck.secret_values(model, read)
+        values += leakcheck.secret_values(model, read)
     except SkyfnError as exc:
         say(
             f"note: the bundles and template were not checked for secret values: {exc} "
             f"(the check needs {leakcheck.READ_PERMISSIONS} on the branch's parameters)"
         )
+    try:
+        values += leakcheck.external_values(model, read_external)
+    except SkyfnError as exc:
+        say(
+            "note: the bundles and template were not checked for the values of external "
+            f"references: {exc} (the check needs {leakcheck.EXTERNAL_READ_PERMISSIONS})"
+        )
+    if not values:
         return
     if skipped := leakcheck.too_short(values):
         say(
@@ -272,4 +312,7 @@ def check_secret_values(
     template = _shown(project, artifact_dir(project, model.scope) / TEMPLATE_FILE)
     artifacts = {template: request.template_body.encode()}
     artifacts |= {u.label or u.key: u.data for u in request.uploads}
-    leakcheck.refuse_leaks(leakcheck.leaking_files(artifacts, values))
+    found = leakcheck.scan(artifacts, values)
+    for unread in found.unread:
+        say(f"note: not looked inside for secret values: {unread}")
+    leakcheck.refuse_leaks(found.hits)
