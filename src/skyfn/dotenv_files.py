@@ -1,7 +1,8 @@
 """Plain values from ``.env`` files at the project root, read before the backend is loaded.
 
 For a scope, in order, each later file overriding the earlier ones: ``.env``, ``.env.local``,
-``.env.<branch>`` (``.env.sandbox`` for a sandbox) and ``.env.<branch>.local``. A variable
+``.env.<branch>`` (``.env.sandbox`` for a sandbox; a branch's safe name, ``scope.branch``:
+``.env.feature-login`` for ``feature/login``) and ``.env.<branch>.local``. A variable
 already set in the process overrides them all. Values are taken literally (no ``${VAR}``
 expansion). What a previous load set and nobody changed since is forgotten on the next load,
 so an edited or deleted line takes effect when the sandbox reloads.

@@ -5,7 +5,7 @@ Emitters and the local host read this; none of them re-reads ``backend/`` or re-
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -31,6 +31,15 @@ class Scope:
 
     kind: ScopeKind
     name: str
+    # A branch's name as given (``feature/login``) when skyfn uses another (``name``,
+    # ``feature-login``; see scope.branch_segment); kept for the deploy's tags only, so it
+    # takes no part in comparing scopes.
+    given: str = field(default="", compare=False)
+
+    @property
+    def given_name(self) -> str:
+        """The name as the user (or CI) gave it: ``given``, else ``name``."""
+        return self.given or self.name
 
     @property
     def label(self) -> str:

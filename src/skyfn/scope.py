@@ -6,11 +6,14 @@ Paths are SSM-style and the same for every store::
     /skyfn/<app-id>/branch-<name>/<SECRET>
     /skyfn/<app-id>/shared/<SECRET>
 
-A function's secret is looked up in its own scope first, then in ``shared``.
+A function's secret is looked up in its own scope first, then in ``shared``. A branch's
+``<name>`` is its safe name (``branch_segment``: ``feature/login`` → ``feature-login``),
+the one every other place uses too.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from skyfn.errors import SkyfnError
@@ -25,6 +28,7 @@ SECRET_NAME_RULE = (
     "use letters, digits, '_', '.' and '-' (at most 128 characters, not starting with '.' "
     "or '-', no '..')"
 )
+_SEGMENT_MAX = 64
 _SEGMENT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
 _APP_ID = re.compile(r"[a-z][a-z0-9-]{0,39}")
 
@@ -41,25 +45,68 @@ def valid_secret_name(name: str) -> bool:
 
 
 def branch(name: str) -> Scope:
-    if not valid_segment(name):
-        suggestion = _suggest(name)
+    """The scope of a branch named as git names it (``feature/login``): under its safe name
+    (``branch_segment``) in every path and name skyfn makes, the given one kept beside."""
+    segment = branch_segment(name)
+    return Scope("branch", segment, "" if segment == name else name)
+
+
+def branch_segment(name: str) -> str:
+    """The one safe name of a git branch name, used for its secret paths, ``.env.<branch>``
+    files, artifact folders, stack and function names and tags. A name valid as a path
+    segment is its own (so no deployed branch changes name); else each '/' becomes '-' when
+    that is enough (``feature/login`` → ``feature-login``); else other characters become
+    '-', the name is cut to fit 64 characters, and 8 hex characters of a hash of the whole
+    name keep such names apart (``fix/größe`` → ``fix-gr-e-<8 hex>``). The result is a
+    valid segment, so it maps to itself."""
+    if valid_segment(name):
+        return name
+    check_git_branch(name)
+    readable = name.replace("/", "-")
+    if valid_segment(readable):
+        return readable
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    clean = re.sub(r"[^A-Za-z0-9_.-]+", "-", readable)
+    clean = re.sub(r"\.{2,}", ".", clean).strip("-.")
+    clean = clean[: _SEGMENT_MAX - len(digest) - 1].rstrip("-.")
+    return f"{clean}-{digest}" if clean else f"branch-{digest}"
+
+
+# What git refuses in a branch name (git check-ref-format --branch): control characters,
+# space, ~ ^ : ? * [ \, "..", "@{", "//", a component starting with '.' or ending in
+# ".lock", a leading '-' or '/', a trailing '/' or '.', and "@" alone.
+_NOT_GIT = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//|(^|/)\.|\.lock(/|$)|^[-/]|[/.]$|^@$")
+GIT_BRANCH_RULE = (
+    "git refuses spaces, control characters, '~^:?*[\\', '..', '@{', '//', a part starting "
+    "with '.' or ending in '.lock', a leading '-' or '/', and a trailing '/' or '.'"
+)
+
+
+def check_git_branch(name: str) -> str:
+    """Refuse a name that is no git branch's (and not a valid segment either: those stay
+    accepted as they always were)."""
+    if not name:
+        raise SkyfnError("branch name is empty: give the branch's name, e.g. --branch main")
+    if _NOT_GIT.search(name):
         raise SkyfnError(
-            f"branch name {name!r} cannot be used in secret paths: use letters, digits, "
-            f"'_', '.' and '-' (e.g. --branch {suggestion})"
+            f"branch name {name!r} is not a git branch name ({GIT_BRANCH_RULE}): "
+            "give the branch's name as git writes it, e.g. --branch feature/login"
         )
-    return Scope("branch", name)
+    return name
+
+
+def mapping_note(scope: Scope) -> str | None:
+    """A note when a branch's safe name is not the one given (``None`` when it is)."""
+    if not scope.given:
+        return None
+    return (
+        f"note: branch {scope.given} is {scope.name} in skyfn's names (secret paths "
+        f"{prefix('<app>', scope)}, .env.{scope.name}, stack and function names)"
+    )
 
 
 def valid_segment(name: str) -> bool:
     return bool(_SEGMENT.fullmatch(name)) and ".." not in name
-
-
-def _suggest(name: str) -> str:
-    """A valid segment close to ``name``: other characters become '-', runs of '.' one '.'."""
-    clean = re.sub(r"[^A-Za-z0-9_.-]+", "-", name)
-    clean = re.sub(r"\.{2,}", ".", clean)
-    clean = re.sub(r"-{2,}", "-", clean).strip("-.")[:64].rstrip("-.")
-    return clean if valid_segment(clean) else "main"
 
 
 def sandbox(identifier: str | None = None) -> Scope:

@@ -89,6 +89,7 @@ def test_deploy_configures_values_placeholders_and_secret_paths(example: Path, a
     # function's are checked in the deployed template below); the stack also carries the
     # project's [tool.skyfn] project_id.
     tags = {"skyfn:app": "say-hello", "skyfn:branch": "main", "skyfn:version": "0.1.0"}
+    tags["skyfn:branch-name"] = "main"  # the name as given (issue 30: feature/login)
     project = {"skyfn:project": open_project(example).project_id}
     assert {t["Key"]: t["Value"] for t in stack()["Tags"]} == tags | project
     # The deployed template is the one synth wrote for review.

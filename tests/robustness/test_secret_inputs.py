@@ -88,11 +88,18 @@ def test_bad_names_are_refused_by_every_secret_command(root: Path) -> None:
 @pytest.mark.parametrize("option", ["--branch", "--identifier"], ids=["branch", "identifier"])
 def test_scopes_that_would_escape_their_folder_are_refused(root: Path, option: str) -> None:
     tried = 0
-    for bad in ("../shared", "..", "a/b", "x\ny", "ünï", ""):
+    # A branch is named as git names it (a/b, ünï: mapped to a safe name, see test_scope);
+    # what git refuses is refused.
+    bads = ("../shared", "..", "x\ny", "") + (("a/b", "ünï") if option == "--identifier" else ())
+    for bad in bads:
         result = run_skyfn("secret", "set", "TOKEN", option, bad, cwd=root, stdin="v")
         tried += 1
         assert result.code == 1 and no_crash(result), result
-        assert "is not valid" in result.err or "cannot be used in secret paths" in result.err
+        assert (
+            "is not valid" in result.err
+            or "is not a git branch name" in result.err
+            or ("branch name is empty" in result.err)
+        )
     report.add("bad inputs", tried=tried, crashes=0)
     listed = run_skyfn("secret", "list", "--json", "--shared", cwd=root)
     assert listed.out.strip() == "[]"  # nothing landed anywhere

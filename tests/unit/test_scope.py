@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from skyfn import scope
@@ -23,20 +25,37 @@ def test_secret_names_that_could_escape_their_folder_are_refused(name: str) -> N
         scope.check_secret_name(name)
 
 
-def test_a_bad_branch_gets_a_suggestion() -> None:
-    with pytest.raises(SkyfnError, match="--branch feature-x"):
-        scope.branch("feature/x")
-
-
 @pytest.mark.parametrize(
-    ("bad", "suggested"),
-    [("ma..in", "ma.in"), ("..x..", "x"), ("-/-", "main"), ("a" * 70 + "/b", "a" * 64)],
+    ("given", "safe"),
+    [
+        ("main", "main"),
+        ("release-1.2_x", "release-1.2_x"),
+        ("feature/login", "feature-login"),
+        ("dependabot/pip/requests-2.31.0", "dependabot-pip-requests-2.31.0"),
+        ("fix/größe", "fix-gr-e-" + hashlib.sha256("fix/größe".encode()).hexdigest()[:8]),
+        ("#12", "12-" + hashlib.sha256(b"#12").hexdigest()[:8]),
+        ("a" * 70 + "/b", "a" * 55 + "-" + hashlib.sha256(b"a" * 70 + b"/b").hexdigest()[:8]),
+    ],
 )
-def test_the_suggested_branch_is_itself_valid(bad: str, suggested: str) -> None:
-    with pytest.raises(SkyfnError) as refused:
+def test_a_git_branch_name_maps_to_one_safe_name(given: str, safe: str) -> None:
+    branch = scope.branch(given)
+    assert (branch.name, branch.given_name) == (safe, given)
+    assert branch == Scope("branch", safe)  # one scope, whichever name it was given by
+    assert scope.lookup_paths("shop", branch, "K")[0] == f"/skyfn/shop/branch-{safe}/K"
+
+
+@pytest.mark.parametrize("bad", ["", "a b", "../shared", "..", "x\ny", "-x", "a/", "/a", "a@{1}"])
+def test_names_git_refuses_are_refused(bad: str) -> None:
+    with pytest.raises(SkyfnError, match="branch name") as refused:
         scope.branch(bad)
-    assert str(refused.value).endswith(f"(e.g. --branch {suggested})")
-    assert scope.branch(suggested).name == suggested
+    assert "\n" not in str(refused.value).replace("\\n", "")
+
+
+def test_a_mapped_name_is_noted_with_where_it_is_used() -> None:
+    assert scope.mapping_note(scope.branch("main")) is None
+    note = scope.mapping_note(scope.branch("feature/login"))
+    assert note is not None and "/skyfn/<app>/branch-feature-login/" in note
+    assert ".env.feature-login" in note
 
 
 def test_the_default_sandbox_is_the_os_user() -> None:

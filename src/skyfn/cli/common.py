@@ -68,7 +68,13 @@ def scope_options(func: F) -> F:
 def choose_scope(branch: str | None, identifier: str | None) -> Scope:
     if branch is not None and identifier is not None:
         raise SkyfnError("--branch and --identifier are exclusive: pick one scope")
-    return scopes.branch(branch) if branch is not None else scopes.sandbox(identifier)
+    if branch is None:
+        return scopes.sandbox(identifier)
+    scope = scopes.branch(branch)
+    note = scopes.mapping_note(scope)
+    if note:
+        click.echo(note, err=True)
+    return scope
 
 
 def choose_target(branch: str | None, identifier: str | None, shared: bool) -> Scope | None:

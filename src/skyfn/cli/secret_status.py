@@ -72,7 +72,7 @@ def status_command(
 
     if all_branches:
         known = status.branches_in(store_of(scopes.branch("main")), project.app_id)
-        columns += [scopes.branch(b) for b in known if b not in branches]
+        columns += [scopes.branch(b) for b in known if scopes.branch(b) not in columns]
         if not columns:
             raise SkyfnError(
                 "--all-branches: the store holds no branch secrets of this app; "

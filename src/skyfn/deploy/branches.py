@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from skyfn import scope as scopes
 from skyfn.deploy import names
 from skyfn.deploy.stacks import APP_TAG, BRANCH_TAG, owner_tags
 from skyfn.runtime.hints import close_name
@@ -44,7 +45,8 @@ def new_branch_note(cfn: Any, app_id: str, branch: str, what: str) -> str | None
 def was_deleted(cfn: Any, app_id: str, branch: str) -> bool:
     """Whether the branch had a stack that is deleted now (a ``DELETE_COMPLETE`` stack of
     its name, current or legacy), as opposed to never having one."""
-    wanted = {names.stack_name(app_id, branch), names.legacy_stack_name(app_id, branch)}
+    safe = scopes.branch_segment(branch)
+    wanted = {names.stack_name(app_id, safe), names.legacy_stack_name(app_id, safe)}
     for page in cfn.get_paginator("list_stacks").paginate(StackStatusFilter=["DELETE_COMPLETE"]):
         if any(s["StackName"] in wanted for s in page.get("StackSummaries", [])):
             return True

@@ -106,3 +106,34 @@ def function_name(app_id: str, branch: str, function: str) -> str:
     readable = "-".join(p for p in parts if p)
     readable = readable[: _LAMBDA_NAME_MAX - len(digest) - 1].rstrip("-_")
     return f"{readable}-{digest}" if readable else f"skyfn-{digest}"
+
+
+# Tag values as IAM and Lambda take them (the stack's tags reach both): letters, digits,
+# spaces and _ . : / = + - @, at most 256 characters; CloudFormation wants at least one.
+# ASCII only here, and '=' is the escape, so the encoding is one-to-one.
+TAG_VALUE_MAX = 256
+_TAG_KEEP = re.compile(r"[A-Za-z0-9_.:/+@-]")
+
+
+def branch_name_tag(given: str) -> str:
+    """The ``skyfn:branch-name`` tag's value: the branch's name as given (``feature/login``),
+    with any other character as ``=XX`` per UTF-8 byte, cut to 256 characters with a
+    hash of the whole name when longer."""
+    value = "".join(
+        c if _TAG_KEEP.fullmatch(c) else "".join(f"={b:02X}" for b in c.encode()) for c in given
+    )
+    if len(value) > TAG_VALUE_MAX:
+        digest = _short_hash(given)
+        value = f"{value[: TAG_VALUE_MAX - len(digest) - 1]}+{digest}"
+    return value
+
+
+def branch_name_of_tag(value: str) -> str:
+    """``branch_name_tag`` read back, for messages (a cut value stays cut)."""
+    data = bytearray()
+    for part in re.split(r"(=[0-9A-F]{2})", value):
+        data += bytes([int(part[1:], 16)]) if _ESCAPE.fullmatch(part) else part.encode()
+    return data.decode("utf-8", "replace")
+
+
+_ESCAPE = re.compile(r"=[0-9A-F]{2}")

@@ -98,6 +98,7 @@ def deploy_branch(
     bucket = staging_bucket_name(project, staging_bucket)
     project, synthed = branch_synth(project, branch, app_id)
     model = synthed.model
+    note_mapped_name(model, say)
     with aws_errors(f"deploy {model.scope.label}", DEPLOY_PERMISSIONS):
         missing = check_model(model, DEPLOY_STORE)
         if missing:
@@ -122,10 +123,18 @@ def branch_diff(project: Project, branch: str, app_id: str | None, say: Say) -> 
     """What ``deploy_branch`` would change, from read-only AWS calls (see preview)."""
     project, synthed = branch_synth(project, branch, app_id)
     model = synthed.model
+    note_mapped_name(model, say)
     request = stack_request(project, model, say, external.check(model), synthed.templates)
     with aws_errors(f"compare {model.scope.label} with its stack", READ_PERMISSIONS):
         note_new_branch(model, say, "the diff shows what a first deploy would create")
         return diff_request(request)
+
+
+def note_mapped_name(model: Model, say: Say) -> None:
+    """``feature/login`` is ``feature-login`` in every name: say so (see scope.branch)."""
+    note = scopes.mapping_note(model.scope)
+    if note:
+        say(note)
 
 
 def note_new_branch(model: Model, say: Say, what: str) -> None:

@@ -11,6 +11,11 @@ project_id`` of the project that deployed the stack. Another project's id is ref
 projects can share an app id: folder names that normalise alike, or a copied pyproject);
 a stack without the tag is adopted by the first deploy with its app id and branch, which
 tags it.
+
+A branch's stack is named after its safe name (``scope.branch_segment``), which two git
+branches can share (``feature/login`` and ``feature-login``); its ``skyfn:branch-name`` tag
+keeps the name as given (a stack without it: its ``skyfn:branch``), and every command
+refuses a stack whose tag names another branch, naming both.
 """
 
 from __future__ import annotations
@@ -20,11 +25,13 @@ from typing import Any
 
 import botocore.exceptions
 
+from skyfn import scope as scopes
 from skyfn.deploy import names
 from skyfn.errors import SkyfnError
 
 APP_TAG = "skyfn:app"
 BRANCH_TAG = "skyfn:branch"
+BRANCH_NAME_TAG = "skyfn:branch-name"
 PROJECT_TAG = "skyfn:project"
 
 
@@ -72,6 +79,8 @@ def find_stack(
             old = describe_stack(cfn, legacy_stack_name)
             if old is not None and owner_tags(old) == owner_tags_of(wanted):
                 found = legacy_stack_name, old
+    if found[1] is not None:
+        check_branch_name(found[0], found[1], wanted.get(BRANCH_NAME_TAG), refusal)
     if check_project and found[1] is not None:
         check_project_tag(found[0], found[1], wanted.get(PROJECT_TAG), refusal)
     return found
@@ -80,13 +89,35 @@ def find_stack(
 def branch_stack(
     cfn: Any, app_id: str, branch: str, refusal: str
 ) -> tuple[str, dict[str, Any] | None]:
-    """``find_stack`` for an app id and branch."""
+    """``find_stack`` for an app id and branch (as given: ``feature/login``)."""
+    scope = scopes.branch(branch)
     return find_stack(
         cfn,
-        names.stack_name(app_id, branch),
-        names.legacy_stack_name(app_id, branch),
-        {APP_TAG: app_id, BRANCH_TAG: branch},
+        names.stack_name(app_id, scope.name),
+        names.legacy_stack_name(app_id, scope.name),
+        {
+            APP_TAG: app_id,
+            BRANCH_TAG: scope.name,
+            BRANCH_NAME_TAG: names.branch_name_tag(scope.given_name),
+        },
         refusal,
+    )
+
+
+def check_branch_name(
+    name: str, stack: Mapping[str, Any], wanted: str | None, refusal: str
+) -> None:
+    """Refuse the stack of another git branch with the same safe name (``wanted``: this
+    branch's ``skyfn:branch-name``; ``None`` checks nothing)."""
+    tags = {t["Key"]: t["Value"] for t in stack.get("Tags", [])}
+    deployed = tags.get(BRANCH_NAME_TAG) or tags.get(BRANCH_TAG, "")
+    if wanted is None or deployed == wanted:
+        return
+    mine, theirs = names.branch_name_of_tag(wanted), names.branch_name_of_tag(deployed)
+    raise SkyfnError(
+        f"branch {mine} maps to the name {tags.get(BRANCH_TAG, '?')}, which branch {theirs} "
+        f"already uses (stack {name}); {refusal}. Two branches cannot share one name: "
+        f"rename one of them, or destroy branch {theirs} first (README: Branch names)"
     )
 
 

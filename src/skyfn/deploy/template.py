@@ -47,7 +47,8 @@ def tags(model: Model) -> dict[str, str]:
     """What every resource (and the stack) is tagged with."""
     return {
         "skyfn:app": model.app_id,
-        "skyfn:branch": model.scope.name,
+        "skyfn:branch": model.scope.name,  # the safe name; as given (feature/login) below
+        "skyfn:branch-name": names.branch_name_tag(model.scope.given_name),
         "skyfn:version": __version__,
     }
 
