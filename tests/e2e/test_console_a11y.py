@@ -91,6 +91,26 @@ def press_enter(driver: Any, ident: str) -> None:
     by_id(driver, ident).send_keys(Keys.ENTER)
 
 
+def press_remove(driver: Any, scope: str, name: str) -> None:
+    """Enter on the Secrets page's Remove button of ``name`` in ``scope``."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    form = (
+        f"//form[input[@name='scope' and @value='{scope}'] and "
+        f"input[@name='name' and @value='{name}']]//button[contains(@class, 'danger')]"
+    )
+    driver.find_element(By.XPATH, form).send_keys(Keys.ENTER)
+
+
+def function_row(driver: Any, name: str) -> str:
+    """The text of ``name``'s row on the Functions page."""
+    from selenium.webdriver.common.by import By
+
+    path = f"//table[@id='functions']/tbody/tr[th//a[text()='{name}']]"
+    return str(driver.find_element(By.XPATH, path).text)
+
+
 def every_page(driver: Any, box: Sandbox) -> list[tuple[str, str]]:
     """A busy console: a secret set (so Remove shows), logs longer than their box; the
     (name, URL) of each page, with an invocation's result and Remove's question."""
@@ -116,7 +136,7 @@ def test_axe_finds_no_violation_on_any_page_in_either_scheme(driver: Any, box: S
             driver.get(url)
             if name == "Logs":
                 wait_for(lambda: text(driver, "#log-state") == "live", "the stream")
-                overflow = "const v = document.getElementById('log-view');"
+                overflow = "const v = document.querySelector('[role=log]');"
                 overflow += "return v.scrollHeight > v.clientHeight"
                 assert driver.execute_script(overflow), "the log should hold more than fits"
             found[f"{name} ({scheme})"] = a11y.violations(driver)
@@ -252,7 +272,7 @@ def test_enter_in_save_as_saves_and_invokes_nothing(
     assert json.loads((project / "events/pinger/bob-event.json").read_text()) == {"who": "alice"}
     assert not driver.find_elements("css selector", "#outcome")
     driver.get(base)
-    assert "never called" in text(driver, "#functions tbody tr[data-function=pinger]")
+    assert "never called" in function_row(driver, "pinger")
 
 
 # -- 4. Feedback after an action ------------------------------------------------------------
@@ -288,7 +308,7 @@ def test_after_each_action_focus_is_on_its_outcome_and_the_title_says_it(
     by_id(driver, "value-shared-GREETER_TOKEN").send_keys("NOT-LOWER", Keys.ENTER)
     said = outcome_focused("Not changed: ")
     assert focused(driver).get_attribute("role") == "alert", said
-    press_enter(driver, "remove-scope-GREETER_TOKEN")
+    press_remove(driver, "scope", "GREETER_TOKEN")
     said = outcome_focused("Remove GREETER_TOKEN from sandbox tester?")
     assert "cannot be undone" in said
     press_enter(driver, "confirm-remove")
@@ -304,7 +324,8 @@ for (const cell of document.querySelectorAll("#functions tbody th, #functions tb
 UNMARKED = """
 return Array.from(document.querySelectorAll("#functions tbody th, #functions tbody td"))
   .filter((cell) => !cell.marked)
-  .map((cell) => cell.closest("tr").dataset.function + ": " + (cell.dataset.label || "name"));
+  .map((cell) => cell.closest("tr").querySelector("th").textContent + ": "
+    + document.querySelectorAll("#functions thead th")[cell.cellIndex].textContent);
 """
 
 
@@ -315,7 +336,7 @@ def test_the_functions_table_changes_only_where_something_did_and_pauses(
     driver.get(base)
 
     def row(name: str) -> str:
-        return text(driver, f"#functions tbody tr[data-function={name}]")
+        return function_row(driver, name)
 
     def ticks() -> int:
         return int(by_id(driver, "functions").get_attribute("data-ticks") or 0)
@@ -348,19 +369,19 @@ def test_the_functions_table_changes_only_where_something_did_and_pauses(
 def test_remove_asks_naming_the_secret_and_scope_before_deleting(driver: Any, box: Sandbox) -> None:
     base = signed_in(driver, box)
     set_secret(driver, base, "first")
-    press_enter(driver, "remove-scope-GREETER_TOKEN")  # one Enter, as in the audit
+    press_remove(driver, "scope", "GREETER_TOKEN")  # one Enter, as in the audit
     wait_for(lambda: driver.title.startswith("Remove GREETER_TOKEN"), "the question")
     question = text(driver, "main")
     assert "Remove GREETER_TOKEN from sandbox tester?" in question
     assert "greeter will fail from their next call" in question
     driver.get(f"{base}secrets")
     assert "version 1" in text(driver, "main")  # still there
-    press_enter(driver, "remove-scope-GREETER_TOKEN")
+    press_remove(driver, "scope", "GREETER_TOKEN")
     wait_for(lambda: driver.title.startswith("Remove GREETER_TOKEN"), "the question")
     press_enter(driver, "cancel-remove")
     wait_for(lambda: driver.title.startswith("Secrets"), "the Secrets page")
     assert "version 1" in text(driver, "main") and "#missing" not in driver.page_source
-    press_enter(driver, "remove-scope-GREETER_TOKEN")
+    press_remove(driver, "scope", "GREETER_TOKEN")
     wait_for(lambda: driver.title.startswith("Remove GREETER_TOKEN"), "the question")
     assert by_id(driver, "confirm-remove").text == "Remove GREETER_TOKEN from sandbox tester"
     press_enter(driver, "confirm-remove")
