@@ -4,6 +4,7 @@ plain data and returns a ``Response``; ``server.py`` does the HTTP."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from importlib import resources
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
@@ -47,6 +48,11 @@ def redirect(location: str, extra: Mapping[str, str] | None = None) -> Response:
 def refusal(status: int, title: str, text: str) -> Response:
     body = f"<!doctype html><html lang=en><title>{title}</title><h1>{title}</h1><p>{text}</p>"
     return html(status, body)
+
+
+def line_number(text: str) -> int:
+    """A log line's number as a client sent it back; anything else is 0 (every kept line)."""
+    return int(text) if re.fullmatch(r"[0-9]{1,18}", text) else 0
 
 
 class Console:
@@ -153,11 +159,11 @@ class Console:
             return self._page("Logs", "Logs", pages.logs(names, self.live.kept(), self.base))
         if path == "/logs/stream":
             # after the lines the page was served with (or, reconnecting, the last one seen)
-            seen = headers.get("last-event-id") or query.get("after", "0")
+            seen = headers.get("last-event-id") or query.get("after", "")
             return Response(
                 200,
                 {"Content-Type": "text/event-stream", "Cache-Control": "no-store"},
-                stream=self.live.stream(int(seen) if seen.isdigit() else 0),
+                stream=self.live.stream(line_number(seen)),
             )
         if path == "/secrets":
             return self._secrets_page(query.get("note", ""), query.get("failed") == "1")
