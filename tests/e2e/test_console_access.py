@@ -3,7 +3,9 @@ nothing changed without the CSRF token, never a secret value, and the Invoke API
 
 from __future__ import annotations
 
+import http.client
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -211,9 +213,16 @@ def test_a_secret_removed_in_the_console_is_missing_again(box: Sandbox) -> None:
     form = {"csrf": csrf, "scope": "shared", "name": "GREETER_TOKEN", "value": VALUE}
     assert client.request("POST", f"{client.base}/secrets/set", form).status == 303
     page = client.request("GET", f"{client.base}/functions/greeter").text
-    assert "<td>shared</td>" in page
+    assert '<td data-label="Found in">shared</td>' in page
     del form["value"]
+    # unconfirmed (an old form, one keypress): the question naming secret and scope, no removal
     reply = client.request("POST", f"{client.base}/secrets/remove", form)
+    assert reply.status == 200 and "Remove <code>GREETER_TOKEN</code> from shared?" in reply.text
+    assert (
+        '<td data-label="Found in">shared</td>'
+        in client.request("GET", f"{client.base}/functions/greeter").text
+    )
+    reply = client.request("POST", f"{client.base}/secrets/remove", {**form, "confirm": "yes"})
     assert reply.status == 303 and "removed" in reply.headers["location"]
     assert (
         "GREETER_TOKEN</strong> is missing" in client.request("GET", f"{client.base}/secrets").text
@@ -274,3 +283,35 @@ def test_the_consoles_set_makes_the_checks_secret_set_makes(tmp_path: Path) -> N
             assert "INVALID" in text and "stale-value-9" not in text
         status = run_skyfn("secret", "status", "--identifier", "tester", cwd=project)
         assert "INVALID" in status.out
+
+
+def first_event(box: Sandbox, client: ConsoleClient, path: str, headers: dict[str, str]) -> int:
+    """The ``seq`` of the first line a live log stream at ``path`` sends."""
+    connection = http.client.HTTPConnection("127.0.0.1", box.port, timeout=60)
+    cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+    sent = {"Host": f"127.0.0.1:{box.port}", "Cookie": cookie, **headers}
+    connection.request("GET", f"{client.base}{path}", headers=sent)
+    stream = connection.getresponse()
+    box.client().invoke(FunctionName="greeter", Payload=b"{}")  # something new to send
+    try:
+        while True:
+            line = stream.fp.readline().decode()
+            assert line, "the stream ended"
+            if line.startswith("data: "):
+                return int(json.loads(line.removeprefix("data: "))["seq"])
+    finally:
+        connection.close()
+
+
+def test_the_log_stream_resumes_after_the_served_lines_or_the_last_seen(box: Sandbox) -> None:
+    box.client().invoke(FunctionName="greeter", Payload=b"{}")
+    client = signed_in(box)
+    page = client.request("GET", f"{client.base}/logs").text
+    found = re.search(r'data-after="(\d+)"', page)
+    assert found is not None and int(found.group(1)) > 0 and "GREETER_TOKEN" in page
+    after = int(found.group(1))
+    assert first_event(box, client, f"/logs/stream?after={after}", {}) == after + 1
+    # a reconnecting EventSource says what it saw last: nothing is sent twice
+    seen = first_event(box, client, "/logs/stream?after=0", {"Last-Event-ID": str(after + 1)})
+    assert seen == after + 2
+    assert first_event(box, client, "/logs/stream", {}) == 1  # a plain reader: every kept line

@@ -4,6 +4,7 @@ plain data and returns a ``Response``; ``server.py`` does the HTTP."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from importlib import resources
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
@@ -47,6 +48,11 @@ def redirect(location: str, extra: Mapping[str, str] | None = None) -> Response:
 def refusal(status: int, title: str, text: str) -> Response:
     body = f"<!doctype html><html lang=en><title>{title}</title><h1>{title}</h1><p>{text}</p>"
     return html(status, body)
+
+
+def line_number(text: str) -> int:
+    """A log line's number as a client sent it back; anything else is 0 (every kept line)."""
+    return int(text) if re.fullmatch(r"[0-9]{1,18}", text) else 0
 
 
 class Console:
@@ -138,11 +144,11 @@ class Console:
             return self._post(path, headers, body)
         if method not in ("GET", "HEAD"):
             return refusal(405, "Method not allowed", "use GET or POST")
-        return self._get(path, query)
+        return self._get(path, query, headers)
 
     # -- pages -----------------------------------------------------------------------------
 
-    def _get(self, path: str, query: Mapping[str, str]) -> Response:
+    def _get(self, path: str, query: Mapping[str, str], headers: Mapping[str, str]) -> Response:
         if path == "/":
             rows = [(p.function, p.status()) for p in self.host.pools()]
             return self._page(
@@ -150,15 +156,19 @@ class Console:
             )
         if path == "/logs":
             names = [f.name for f in self.model.functions]
-            return self._page("Logs", "Logs", pages.logs(names, self.base))
+            return self._page("Logs", "Logs", pages.logs(names, self.live.kept(), self.base))
         if path == "/logs/stream":
+            # after the lines the page was served with (or, reconnecting, the last one seen)
+            seen = headers.get("last-event-id") or query.get("after", "")
             return Response(
                 200,
                 {"Content-Type": "text/event-stream", "Cache-Control": "no-store"},
-                stream=self.live.stream(),
+                stream=self.live.stream(line_number(seen)),
             )
         if path == "/secrets":
-            return self._secrets_page(query.get("note", ""))
+            return self._secrets_page(query.get("note", ""), query.get("failed") == "1")
+        if path == "/secrets/remove":
+            return self._confirm_remove(query)
         if path.startswith("/functions/"):
             name, _, tail = unquote(path.removeprefix("/functions/")).partition("/")
             if tail == "":
@@ -167,8 +177,10 @@ class Console:
                 return self._invoke_page(name, query.get("event"))
         return refusal(404, "Not found", "no such console page")
 
-    def _page(self, title: str, current: str, body: str, status: int = 200) -> Response:
-        return html(status, page(title, current, self.context, body, self.base))
+    def _page(
+        self, title: str, current: str, body: str, status: int = 200, news: str = ""
+    ) -> Response:
+        return html(status, page(title, current, self.context, body, self.base, news))
 
     def _static(self, name: str) -> Response:
         if name not in STATIC:
@@ -216,9 +228,11 @@ class Console:
             message,
             error,
         )
-        return self._page(f"Invoke {name}", "Functions", pages.invoke(view))
+        return self._page(
+            f"Invoke {name}", "Functions", pages.invoke(view), news=pages.what_happened(view)
+        )
 
-    def _secrets_page(self, note: str) -> Response:
+    def _secrets_page(self, note: str, failed: bool = False) -> Response:
         try:
             tables = inventory.scope_tables(self.model, self.store())
         except SkyfnError as exc:
@@ -226,9 +240,30 @@ class Console:
                 "Secrets", "Secrets", notice(f"cannot list the store: {exc}", "error")
             )
         missing = inventory.missing(self.model, tables)
-        return self._page(
-            "Secrets", "Secrets", pages.secrets(tables, missing, self.session.csrf, note, self.base)
-        )
+        body = pages.secrets(tables, missing, self.session.csrf, note, self.base, failed)
+        return self._page("Secrets", "Secrets", body, news=note)
+
+    def _confirm_remove(self, form: Mapping[str, str]) -> Response:
+        """Remove's question: which secret, which scope, who uses it; nothing removed yet."""
+        name = form.get("name", "")
+        try:
+            scopes.check_secret_name(name)
+        except SkyfnError as exc:
+            return self._secret_note(f"Not changed: {exc}", failed=True)
+        field = "shared" if form.get("scope") == "shared" else "scope"
+        label = scopes.describe(self._scope(field))
+        view = pages.RemoveView(name, field, label, self._users(name), self.session.csrf, self.base)
+        title = f"Remove {name} from {label}?"
+        return self._page(title, "Secrets", pages.confirm_remove(view))
+
+    def _users(self, secret: str) -> list[str]:
+        return [
+            f.name for f in self.model.functions if any(r.secret_name == secret for r in f.secrets)
+        ]
+
+    def _secret_note(self, note: str, failed: bool = False) -> Response:
+        query = {"note": note, **({"failed": "1"} if failed else {})}
+        return redirect(f"{self.base}/secrets?{urlencode(query)}")
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -246,6 +281,8 @@ class Console:
             return refusal(
                 403, "Refused", "the form's CSRF token is missing or wrong; reload the page"
             )
+        if path == "/secrets/remove" and form.get("confirm") != "yes":
+            return self._confirm_remove(form)  # not confirmed: ask, remove nothing
         if path in ("/secrets/set", "/secrets/remove"):
             return self._secret_action(path, form)
         if path.startswith("/functions/") and path.endswith("/invoke"):
@@ -288,11 +325,10 @@ class Console:
                 manage.remove_secret(target, name)
                 note = f"{name} removed from {target.label}."
         except SkyfnError as exc:
-            note = f"Not changed: {exc}"
-            return redirect(f"{self.base}/secrets?{urlencode({'note': note})}")
-        users = [f.name for f in model.functions if any(r.secret_name == name for r in f.secrets)]
+            return self._secret_note(f"Not changed: {exc}", failed=True)
+        users = self._users(name)
         self.host.recycle(users)
         if users:
             note += f" Next calls of {', '.join(users)} start fresh."
         self.host.sink.note(f"console: {note}")
-        return redirect(f"{self.base}/secrets?{urlencode({'note': note})}")
+        return self._secret_note(note)

@@ -45,13 +45,17 @@ def csrf_field(csrf: str) -> str:
     return f'<input type="hidden" name="csrf" value="{esc(csrf)}">'
 
 
-def notice(text: str, kind: str = "info") -> str:
+def notice(text: str, kind: str = "info", focus: bool = False) -> str:
+    """``focus``: the outcome of the action that led here; focus moves to it on load, so
+    a screen reader reads it (a live region already in the page is not announced)."""
     role = "alert" if kind == "error" else "status"
-    return f'<p class="notice {esc(kind)}" role="{role}">{esc(text)}</p>'
+    moved = ' tabindex="-1" autofocus' if focus else ""
+    return f'<p class="notice {esc(kind)}" role="{role}"{moved}>{esc(text)}</p>'
 
 
-def page(title: str, current: str, context: str, body: str, base: str) -> str:
-    """A whole page: ``current`` is the nav entry to mark, ``context`` the sandbox's line."""
+def page(title: str, current: str, context: str, body: str, base: str, news: str = "") -> str:
+    """A whole page: ``current`` is the nav entry to mark, ``context`` the sandbox's line,
+    ``news`` what the action that led here did (the window's title starts with it)."""
     marked = ' aria-current="page"'
     nav = "".join(
         f'<a href="{link(base, href)}"{marked if label == current else ""}>{label}</a>'
@@ -60,7 +64,7 @@ def page(title: str, current: str, context: str, body: str, base: str) -> str:
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{esc(title)} · skyfn console</title>"
+        f"<title>{esc(f'{news} — ' if news else '')}{esc(title)} · skyfn console</title>"
         f'<link rel="stylesheet" href="{base}/static/console.css">'
         f'<script src="{base}/static/console.js" defer></script></head><body>'
         '<a class="skip" href="#main">Skip to content</a>'

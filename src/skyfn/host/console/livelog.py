@@ -23,16 +23,18 @@ class LogLine:
     request_id: str
     text: str
 
+    def fields(self) -> dict[str, object]:
+        """What the Logs page shows of the line (the page as served and the stream alike)."""
+        return {
+            "seq": self.seq,
+            "at": time.strftime("%H:%M:%S", time.localtime(self.at)),
+            "function": self.function,
+            "request": self.request_id[:8],
+            "text": self.text,
+        }
+
     def as_json(self) -> str:
-        return json.dumps(
-            {
-                "seq": self.seq,
-                "at": time.strftime("%H:%M:%S", time.localtime(self.at)),
-                "function": self.function,
-                "request": self.request_id[:8],
-                "text": self.text,
-            }
-        )
+        return json.dumps(self.fields())
 
 
 class LiveLog:
@@ -47,6 +49,11 @@ class LiveLog:
             self._seq += 1
             self._lines.append(LogLine(self._seq, time.time(), function, request_id, text))
             self._cond.notify_all()
+
+    def kept(self) -> list[LogLine]:
+        """Every kept line, oldest first (the Logs page serves them; the stream goes on after)."""
+        with self._cond:
+            return list(self._lines)
 
     def after(self, seq: int) -> list[LogLine]:
         with self._cond:

@@ -9,10 +9,12 @@ from dataclasses import dataclass
 
 from skyfn.host.console.inventory import Missing, ScopeSecret, ScopeTable, SecretRow
 from skyfn.host.console.layout import csrf_field, esc, function_url, link, notice, when
+from skyfn.host.console.livelog import LogLine
 from skyfn.host.outcome import Outcome
 from skyfn.host.pool import PoolStatus
 from skyfn.model import Function
 
+REFRESH_SECONDS = 3  # how often the Functions table updates itself (unless paused)
 RESULT_PREVIEW = 120  # characters of a last result shown on the Functions page
 # set, but its value does not match the secret's pattern (as ``skyfn secret status`` says)
 INVALID = '<strong class="invalid">INVALID</strong> (does not match its pattern)'
@@ -45,16 +47,24 @@ def functions(rows: Sequence[tuple[Function, PoolStatus]], base_url: str, base: 
     if not rows:
         return notice("This backend defines no functions yet.")
     body = "".join(
-        f'<tr><th scope="row"><a href="{function_url(base, f.name)}">{esc(f.name)}</a></th>'
-        f'<td class="state">{esc(state(s))}</td><td>{last_call(s)}</td><td>{s.started}</td>'
-        f"<td><code>{esc(base_url)}/2015-03-31/functions/{esc(f.name)}/invocations</code></td>"
+        f'<tr data-function="{esc(f.name)}"><th scope="row">'
+        f'<a href="{function_url(base, f.name)}">{esc(f.name)}</a></th>'
+        f'<td class="state" data-label="State">{esc(state(s))}</td>'
+        f'<td data-label="Last invocation">{last_call(s)}</td>'
+        f'<td data-label="Cold starts">{s.started}</td><td data-label="Invoke URL">'
+        f"<code>{esc(base_url)}/2015-03-31/functions/{esc(f.name)}/invocations</code></td>"
         f'<td><a href="{function_url(base, f.name, "/invoke")}">Invoke<span class="sr-only"> '
         f"{esc(f.name)}</span></a></td></tr>"
         for f, s in rows
     )
+    # The pause control only works with the script, which shows it (WCAG 2.2.2).
     return (
-        '<table id="functions" data-refresh="3"><caption>Every function of the backend; this '
-        "table refreshes itself every 3 seconds</caption><thead><tr><th scope=col>Function</th>"
+        f'<div class="row"><button type="button" id="refresh-toggle" aria-pressed="false" '
+        f'aria-controls="functions" hidden>Pause updates</button><span id="refresh-state" '
+        f'class="hint" aria-live="polite"></span></div>'
+        f'<table id="functions" class="reflow" data-refresh="{REFRESH_SECONDS}"><caption>'
+        f"Every function of the backend; this table updates itself every {REFRESH_SECONDS} "
+        "seconds unless paused</caption><thead><tr><th scope=col>Function</th>"
         "<th scope=col>State</th><th scope=col>Last invocation</th><th scope=col>Cold starts"
         "</th><th scope=col>Invoke URL</th><th scope=col><span class=sr-only>Actions</span>"
         f"</th></tr></thead><tbody>{body}</tbody></table>"
@@ -65,8 +75,8 @@ def function(
     f: Function, secrets: Sequence[SecretRow] | str, used: int, limit: int, base: str
 ) -> str:
     plain = "".join(
-        f'<tr><th scope="row"><code>{esc(v.key)}</code></th><td>{esc(v.type_name)}</td>'
-        f"<td><code>{esc(v.deployed)}</code></td></tr>"
+        f'<tr><th scope="row"><code>{esc(v.key)}</code></th><td data-label="Type">'
+        f'{esc(v.type_name)}</td><td data-label="Value"><code>{esc(v.deployed)}</code></td></tr>'
         for v in f.environment
     )
     if isinstance(secrets, str):  # the store could not be listed
@@ -75,10 +85,13 @@ def function(
         secret_part = "<p>No secrets.</p>"
     else:
         rows = "".join(
-            f'<tr><th scope="row"><code>{esc(r.key)}</code></th><td>{esc(r.name)}</td>'
+            f'<tr><th scope="row"><code>{esc(r.key)}</code></th>'
+            f'<td data-label="Secret">{esc(r.name)}</td>'
             + (
-                f"<td>{esc(r.found_in)}{', ' + INVALID if r.invalid else ''}</td>"
-                f"<td>{r.version}</td><td>{when(r.changed)}</td>"
+                f'<td data-label="Found in">{esc(r.found_in)}'
+                f"{', ' + INVALID if r.invalid else ''}</td>"
+                f'<td data-label="Version">{r.version}</td>'
+                f'<td data-label="Changed">{when(r.changed)}</td>'
                 if r.found_in is not None
                 else '<td colspan="3"><span class="missing">missing</span> — see '
                 f'<a href="{link(base, "secrets")}">Secrets</a></td>'
@@ -87,7 +100,7 @@ def function(
             for r in secrets
         )
         secret_part = (
-            "<table><caption>Secrets (values are never shown)</caption><thead><tr>"
+            '<table class="reflow"><caption>Secrets (values are never shown)</caption><thead><tr>'
             "<th scope=col>Key</th><th scope=col>Secret</th><th scope=col>Found in</th>"
             f"<th scope=col>Version</th><th scope=col>Changed</th></tr></thead><tbody>{rows}"
             "</tbody></table>"
@@ -105,7 +118,7 @@ def function(
         f' optimum="0" value="{used}">{percent} %</meter></p>'
         "<p class=hint>Keys and values as deployed: plain values, secret placeholders and "
         "skyfn's own variables.</p>"
-        "<h2>Environment</h2><table><caption>Plain values</caption><thead><tr>"
+        '<h2>Environment</h2><table class="reflow"><caption>Plain values</caption><thead><tr>'
         "<th scope=col>Key</th><th scope=col>Type</th><th scope=col>Value</th></tr></thead>"
         f"<tbody>{plain or '<tr><td colspan=3>None.</td></tr>'}</tbody></table>{secret_part}"
     )
@@ -127,12 +140,14 @@ def invoke(view: InvokeView) -> str:
     options = "".join(f'<option value="{esc(n)}">{esc(n)}</option>' for n in view.saved)
     saved = (
         f'<form method="get" class="row"><label for="saved">Saved event</label>'
-        f'<select id="saved" name="event">{options}</select><button>Load</button></form>'
+        f'<select id="saved" name="event">{options}</select><button id="load">Load</button></form>'
         if view.saved
         else "<p class=hint>No saved events yet: save one below (kept in "
         f"<code>events/{esc(view.function)}/</code> in the project).</p>"
     )
-    parts = [notice(view.message, "error" if view.error else "info")] if view.message else []
+    # The page after an action: focus lands on what happened (its notice or the result).
+    kind = "error" if view.error else "info"
+    parts = [notice(view.message, kind, focus=True)] if view.message else []
     parts.append(saved)
     parts.append(
         f'<form method="post" action="{function_url(view.base, view.function, "/invoke")}" '
@@ -155,7 +170,7 @@ def invoke(view: InvokeView) -> str:
         status = "error" if o.error else "ok"
         parts.append(
             '<section aria-labelledby="result-h"><h2 id="result-h">Result</h2>'
-            f'<p id="outcome"><span class="{status}">{status}</span> · '
+            f'<p id="outcome" tabindex="-1" autofocus><span class="{status}">{status}</span> · '
             f"{o.duration_ms:.1f} ms · {'cold start' if o.cold else 'warm'} · request "
             f"<code>{esc(o.request_id)}</code></p><pre id=result>{esc(shown)}</pre>"
             f'<h2>Logs of this call</h2><pre id="call-logs">{esc(o.logs)}</pre></section>'
@@ -163,23 +178,60 @@ def invoke(view: InvokeView) -> str:
     return "".join(parts)
 
 
-def logs(function_names: Sequence[str], base: str) -> str:
+def what_happened(view: InvokeView) -> str:
+    """The title's first words after an action on the Invoke page ("" when none was)."""
+    if view.outcome is not None:
+        o = view.outcome
+        return f"Invoked {view.function}: {'error' if o.error else 'ok'} in {o.duration_ms:.1f} ms"
+    return view.message
+
+
+def log_item(line: LogLine) -> str:
+    """One log line; the hidden separators make it read "time, function, request: text"
+    (``console.js`` builds the same for lines that arrive later)."""
+    f = line.fields()
+    request = (
+        f'<span class="sr-only">, request </span><span class="log-meta">{esc(f["request"])}</span>'
+        if f["request"]
+        else '<span class="log-meta"></span>'
+    )
+    return (
+        f'<li data-seq="{line.seq}" data-function="{esc(line.function)}">'
+        f'<span class="log-meta">{esc(f["at"])}</span><span class="sr-only">, </span>'
+        f'<span class="log-fn">{esc(line.function or "skyfn")}</span>{request}'
+        f'<span class="sr-only">: </span><span class="log-text">{esc(line.text)}</span></li>'
+    )
+
+
+def logs(function_names: Sequence[str], lines: Sequence[LogLine], base: str) -> str:
+    """The kept lines are in the page as served (a live region announces changes only, so
+    they are not read out); the stream sends only what comes after the last of them."""
     options = "".join(f'<option value="{esc(n)}">{esc(n)}</option>' for n in function_names)
+    after = lines[-1].seq if lines else 0
     return (
         '<form class="row" id="log-filter" role="search"><label for="log-function">Function'
         f'</label><select id="log-function"><option value="">All</option>{options}'
         '<option value="-">skyfn itself</option></select>'
         '<label for="log-text">Text</label><input id="log-text" type="search" autocomplete="off">'
+        '<button type="button" id="log-pause" aria-pressed="false" aria-controls="log-view" '
+        "hidden>Pause live updates</button>"
         '<span id="log-state" class="hint" aria-live="polite">connecting…</span></form>'
-        f'<ol id="log-lines" role="log" data-source="{link(base, "logs/stream")}" '
-        'aria-label="Function logs, newest last"></ol>'
+        '<div id="log-view" role="log" tabindex="0" aria-label="Function logs, newest last">'
+        f'<ol id="log-lines" data-source="{link(base, "logs/stream")}" data-after="{after}">'
+        f"{''.join(log_item(line) for line in lines)}</ol></div>"
     )
 
 
 def secrets(
-    tables: Sequence[ScopeTable], missing: Sequence[Missing], csrf: str, note: str, base: str
+    tables: Sequence[ScopeTable],
+    missing: Sequence[Missing],
+    csrf: str,
+    note: str,
+    base: str,
+    failed: bool = False,
 ) -> str:
-    parts = [notice(note)] if note else []
+    """``note``: what the last Set or Remove did (focused, so it is read out)."""
+    parts = [notice(note, "error" if failed else "info", focus=True)] if note else []
     if missing:
         items = "".join(
             f'<li><strong class="missing">{esc(m.name)}</strong> is missing (used by '
@@ -190,7 +242,8 @@ def secrets(
     for table in tables:
         rows = "".join(_secret_row(table, row, csrf, base) for row in table.secrets)
         parts.append(
-            f"<h2>{esc(table.label)}</h2><table><thead><tr><th scope=col>Secret</th>"
+            f'<h2>{esc(table.label)}</h2><table class="reflow"><thead><tr>'
+            "<th scope=col>Secret</th>"
             "<th scope=col>Used by</th><th scope=col>Status</th><th scope=col>Set a value</th>"
             f"<th scope=col><span class=sr-only>Remove</span></th></tr></thead><tbody>"
             f"{rows or '<tr><td colspan=5>The backend references no secrets.</td></tr>'}"
@@ -205,18 +258,20 @@ def _secret_row(table: ScopeTable, row: ScopeSecret, csrf: str, base: str) -> st
     if info is not None:
         state = INVALID if row.invalid else '<span class="set">set</span>'
         status = f"{state}, version {info.version}, {when(info.last_modified)}"
+        # Remove only asks: the page it opens names the secret and scope and removes it.
         remove = (
-            f'<form method="post" action="{link(base, "secrets/remove")}">{csrf_field(csrf)}'
+            f'<form method="get" action="{link(base, "secrets/remove")}">'
             f'<input type="hidden" name="scope" value="{table.field}">'
             f'<input type="hidden" name="name" value="{esc(name)}">'
-            f'<button class="danger">Remove<span class="sr-only"> {esc(name)} from '
-            f"{esc(table.label)}</span></button></form>"
+            f'<button class="danger" id="remove-{esc(ident)}">Remove…<span class="sr-only"> '
+            f"{esc(name)} from {esc(table.label)}</span></button></form>"
         )
     else:
         status, remove = '<span class="unset">not set</span>', ""
     return (
-        f'<tr><th scope="row"><code>{esc(name)}</code></th><td>{esc(", ".join(used_by))}</td>'
-        f"<td>{status}</td><td>"
+        f'<tr><th scope="row"><code>{esc(name)}</code></th>'
+        f'<td data-label="Used by">{esc(", ".join(used_by))}</td>'
+        f'<td data-label="Status">{status}</td><td>'
         f'<form method="post" action="{link(base, "secrets/set")}" class="row" autocomplete="off">'
         f'{csrf_field(csrf)}<input type="hidden" name="scope" value="{table.field}">'
         f'<input type="hidden" name="name" value="{esc(name)}">'
@@ -225,4 +280,34 @@ def _secret_row(table: ScopeTable, row: ScopeSecret, csrf: str, base: str) -> st
         'name="value" autocomplete="new-password" required>'
         f'<button>Set<span class="sr-only"> {esc(name)} for {esc(table.label)}</span></button>'
         f"</form></td><td>{remove}</td></tr>"
+    )
+
+
+@dataclass(frozen=True)
+class RemoveView:
+    name: str
+    field: str  # the form's scope field: "scope" or "shared"
+    label: str  # the scope as people read it ("sandbox alice", "shared")
+    used_by: Sequence[str]
+    csrf: str
+    base: str
+
+
+def confirm_remove(view: RemoveView) -> str:
+    """The question Remove asks before anything is deleted (there is no undo)."""
+    name, label = esc(view.name), esc(view.label)
+    users = (
+        f"{esc(', '.join(view.used_by))} will fail from their next call until it is set again."
+        if view.used_by
+        else "No function uses it."
+    )
+    return (
+        f'<p id="confirm-question" tabindex="-1" autofocus>Remove <code>{name}</code> from '
+        f"{label}? Its value is deleted from the store; this cannot be undone. {users}</p>"
+        f'<form method="post" action="{link(view.base, "secrets/remove")}" class="row">'
+        f'{csrf_field(view.csrf)}<input type="hidden" name="scope" value="{esc(view.field)}">'
+        f'<input type="hidden" name="name" value="{name}">'
+        '<input type="hidden" name="confirm" value="yes">'
+        f'<button class="danger" id="confirm-remove">Remove {name} from {label}</button>'
+        f'<a href="{link(view.base, "secrets")}" id="cancel-remove">Cancel, keep it</a></form>'
     )

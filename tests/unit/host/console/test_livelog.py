@@ -47,3 +47,15 @@ def test_a_line_cannot_break_out_of_its_event() -> None:
     chunk = next(stream)
     assert chunk.count(b"\n\n") == 1
     assert events([chunk])[0]["text"] == "evil\n\ndata: injected"
+
+
+def test_a_page_served_with_the_kept_lines_streams_only_what_comes_after() -> None:
+    log = LiveLog()
+    for text in ("one", "two"):
+        log.add("fn", "0123456789", text)
+    kept = log.kept()
+    assert [line.text for line in kept] == ["one", "two"]
+    stream = log.stream(last_seen=kept[-1].seq, heartbeat=5)
+    next(stream)
+    threading.Timer(0.05, log.add, args=("fn", "", "three")).start()
+    assert [e["text"] for e in events([next(stream)])] == ["three"]

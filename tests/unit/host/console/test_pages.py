@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from skyfn.host.console import pages
 from skyfn.host.console.inventory import ScopeSecret, ScopeTable, SecretRow, budget
+from skyfn.host.console.livelog import LiveLog
 from skyfn.host.pool import PoolStatus
 from skyfn.model import EnvValue, Model
 from skyfn.secrets.store import SecretInfo
@@ -40,7 +41,8 @@ def test_every_link_is_under_the_base(model: Model) -> None:
         pages.functions([(f, PoolStatus(0, 0, 0, None))], "http://127.0.0.1:3001", BASE),
         pages.function(f, [SecretRow("K", "S", None, None, None)], used, limit, BASE),
         pages.invoke(pages.InvokeView(f.name, [], "{}", "c", BASE)),
-        pages.logs([f.name], BASE),
+        pages.logs([f.name], [], BASE),
+        pages.confirm_remove(pages.RemoveView("S", "shared", "shared", [], "c", BASE)),
     ]
     for page in shown:
         targets = re.findall(r'(?:href|action|data-source)="([^"]*)"', page)
@@ -55,3 +57,29 @@ def test_a_value_breaking_its_pattern_shows_invalid_never_the_value() -> None:
     assert "INVALID" in page and "version 3" in page
     ok = ScopeTable(None, "shared", "shared", (ScopeSecret("S", ("f (K)",), info, False),))
     assert "INVALID" not in pages.secrets([ok], [], "c", "", BASE)
+
+
+def test_the_logs_page_serves_the_kept_lines_in_a_plain_list_inside_the_live_region() -> None:
+    log = LiveLog()
+    log.add("say-hello", "6d3cdec5-aaaa", "<b>API_KEY</b> resolved")
+    log.add("", "", "console: noted")
+    page = pages.logs(["say-hello"], log.kept(), BASE)
+    region = page.index('<div id="log-view" role="log" tabindex="0"')
+    assert region < page.index('<ol id="log-lines"') and 'data-after="2"' in page
+    assert "<ol" in page and 'role="log"' not in page[page.index("<ol") :]
+    assert "&lt;b&gt;API_KEY&lt;/b&gt;" in page and "<b>" not in page
+    first, second = re.findall(r"<li .*?</li>", page)
+    read = re.sub(r"<[^>]+>", "", first)  # what a screen reader reads, separators included
+    assert re.fullmatch(r"\d\d:\d\d:\d\d, say-hello, request 6d3cdec5: &lt;b&gt;API_KEY.*", read)
+    assert re.fullmatch(r"\d\d:\d\d:\d\d, skyfn: console: noted", re.sub(r"<[^>]+>", "", second))
+
+
+def test_remove_on_the_secrets_page_only_asks() -> None:
+    info = SecretInfo("/skyfn/a/shared/S", 3, datetime(2024, 1, 1, tzinfo=UTC))
+    table = ScopeTable(None, "shared", "shared", (ScopeSecret("S", ("f (K)",), info, False),))
+    page = pages.secrets([table], [], "c", "", BASE)
+    asking = re.search(r'<form method="(\w+)" action="([^"]+)">(?:(?!</form>).)*Remove…', page)
+    assert asking is not None and asking.groups() == ("get", f"{BASE}/secrets/remove")
+    question = pages.confirm_remove(pages.RemoveView("S<x>", "shared", "shared", ["f"], "c", BASE))
+    assert "Remove <code>S&lt;x&gt;</code> from shared?" in question and "<x>" not in question
+    assert 'name="confirm" value="yes"' in question and 'name="csrf" value="c"' in question
