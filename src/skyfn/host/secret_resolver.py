@@ -40,7 +40,7 @@ class InlineReader:
 
 class Resolution(NamedTuple):
     values: dict[str, str]  # env name -> value
-    paths: dict[str, str]  # env name -> the path its value was found at
+    paths: dict[str, str]  # env name -> the path (within its store) its value was found at
 
 
 class _Recording:
@@ -108,7 +108,10 @@ def resolve(
     first = open_reader(wanted.store) if reads_own else None
     dispatch = secrets.Dispatch(wanted.store, first, opener=open_reader)
     values = secrets.resolve(spec, dispatch, wanted)
-    paths = {key: next(p for p in spec[key] if p in found) for key in values}
+    # each store is asked for its own paths (an external one without its prefix): the path
+    # within its store is what a worker's reader of that store looks up
+    inner = {k: [contract.path_store(p, wanted.store)[1] for p in spec[k]] for k in values}
+    paths = {key: next(p for p in inner[key] if p in found) for key in values}
     return Resolution(values, paths)
 
 
