@@ -72,7 +72,7 @@ class EnvValue:
 ExternalStore = Literal["ssm", "secretsmanager", "vault"]
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class VaultField:
     """One field of a Vault/OpenBao KV v2 secret (``vault_secret``); ``version``: pinned."""
 

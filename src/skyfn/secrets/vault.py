@@ -172,7 +172,7 @@ def parse(inner: str) -> VaultField:
 def read_fields(vault: Vault, fields: Iterable[VaultField]) -> dict[VaultField, tuple[str, int]]:
     """Each field's value and the version it was read at, one read per secret (and version);
     a field whose secret, version or key does not exist is left out."""
-    wanted = sorted(set(fields))
+    wanted = sorted(set(fields), key=lambda f: f.label)
     secrets: dict[tuple[str, str, int | None], Secret | None] = {}
     found: dict[VaultField, tuple[str, int]] = {}
     for field in wanted:

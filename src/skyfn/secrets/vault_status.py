@@ -35,7 +35,7 @@ def fields(model: Model) -> list[Field]:
             users = (*known.users, user) if known else (user,)
             described = (known.description if known else None) or ref.description
             found[ref.vault] = Field(ref.vault, users, described)
-    return [found[k] for k in sorted(found)]
+    return sorted(found.values(), key=lambda f: f.field.label)
 
 
 def vault_rows(
