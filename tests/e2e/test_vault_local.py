@@ -153,3 +153,14 @@ def test_a_rotated_value_reaches_a_warm_sandbox_function_within_max_age(
         assert seen["password"] == "second-value-2", box.logs()
         assert seen["pid"] != first["pid"]  # a new worker: the old one got its value once
         assert openbao.root_token not in box.logs() + "\n".join(box.out)
+
+
+def test_skyfn_run_hands_the_command_the_value_read_from_vault(
+    tmp_path: Path, openbao: OpenBao
+) -> None:
+    openbao.put("run/db", password="value-for-run")
+    root = project(tmp_path, 'vault_secret("run/db", key="password")')
+    script = "import os; print(os.environ['DB_PASSWORD'] == 'value-for-run')"
+    result = run_skyfn("run", "fn", "--", "python3", "-c", script, cwd=root, env=openbao.env)
+    assert result.code == 0, result.err
+    assert result.out.strip() == "True"  # (skyfn run masks the value itself in its output)
