@@ -107,9 +107,9 @@ def test_status_shows_synced_then_out_of_date(tmp_path: Path, openbao: OpenBao, 
     root = project(tmp_path)
     env = {**aws.env, **openbao.env}
     assert sync(root, openbao, aws)[0] == 0
-    version = openbao.client().secrets.kv.v2.read_secret_version("deploy/db", mount_point="secret")[
-        "data"
-    ]["metadata"]["version"]
+    version = openbao.client().secrets.kv.v2.read_secret_version(
+        "deploy/db", mount_point="secret", raise_on_deleted_version=True
+    )["data"]["metadata"]["version"]
     shown = run_skyfn("secret", "status", "--branch", "main", cwd=root, env=env)
     assert shown.code == 0, shown.out + shown.err
     assert f"synced v{version}" in shown.out and "secret/deploy/db#password" in shown.out
