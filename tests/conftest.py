@@ -21,9 +21,10 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 from tests.support.aws import aws, moto_server  # noqa: E402  (fixtures shared by every AWS test)
+from tests.support.openbao import fresh_openbao, openbao  # noqa: E402  (Vault's tests)
 from tests.support.traffic import traffic  # noqa: E402  (calls counted on the wire)
 
-__all__ = ["aws", "moto_server", "traffic"]
+__all__ = ["aws", "fresh_openbao", "moto_server", "openbao", "traffic"]
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -20,6 +20,7 @@ __all__ = [
     "define_function",
     "secret",
     "ssm_parameter",
+    "vault_secret",
 ]
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
         define_function,
         secret,
         ssm_parameter,
+        vault_secret,
     )
     from skyfn.errors import DefinitionError, SkyfnError
 
@@ -36,7 +38,14 @@ if TYPE_CHECKING:
 def __getattr__(name: str) -> Any:
     # Lazy, so a function process that imports skyfn.runtime does not pay for the
     # definition API (dataclasses, inspect, ...) on its cold start.
-    if name in ("aws_secret", "define_backend", "define_function", "secret", "ssm_parameter"):
+    if name in (
+        "aws_secret",
+        "define_backend",
+        "define_function",
+        "secret",
+        "ssm_parameter",
+        "vault_secret",
+    ):
         from skyfn import definition
 
         return getattr(definition, name)

@@ -112,6 +112,39 @@ def ssm_parameter(
 
 
 @dataclass(frozen=True)
+class Vault:
+    """A reference to one field of a Vault or OpenBao KV version 2 secret (``vault_secret``)."""
+
+    path: object  # the secret's path within its mount, e.g. "app/db"; checked at synth
+    key: object  # the field of the secret's data
+    mount: object = "secret"  # the KV v2 engine's mount
+    description: object = None
+    max_age: object = DEFAULT
+    version: object = None  # a pinned KV version (int), never refreshed
+
+    def __repr__(self) -> str:
+        pin = "" if self.version is None else f", version={self.version!r}"
+        return f"vault_secret({self.path!r}, key={self.key!r}, mount={self.mount!r}{pin})"
+
+
+def vault_secret(
+    path: str,
+    *,
+    key: str,
+    mount: str = "secret",
+    description: str | None = None,
+    max_age: int | str | None = DEFAULT,
+    version: int | None = None,
+) -> Vault:
+    """Reference the field ``key`` of the KV version 2 secret ``path`` in Vault or OpenBao
+    (mount ``mount``), which skyfn reads but never writes. Locally the host reads it from
+    Vault (``VAULT_ADDR``/``VAULT_TOKEN``, or ``BAO_*``); a deploy copies it into an SSM
+    SecureString the function reads (``skyfn secret sync --from vault``). ``version=N`` pins
+    KV version N, never refreshed; otherwise it is re-read after ``max_age`` seconds."""
+    return Vault(path, key, mount, description, max_age, version)
+
+
+@dataclass(frozen=True)
 class FunctionDefinition:
     name: str | None
     entry: str
@@ -135,7 +168,7 @@ def define_function(
     entry: str = "handler.py",
     timeout_seconds: int = 3,
     memory_mb: int = 128,
-    environment: Mapping[str, EnvInput | Secret | External] | None = None,
+    environment: Mapping[str, EnvInput | Secret | External | Vault] | None = None,
     runtime: str | None = None,
     log_format: str | None = None,
     log_level: str | None = None,

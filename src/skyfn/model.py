@@ -78,6 +78,29 @@ class EnvValue:
         return str(self.value)
 
 
+ExternalStore = Literal["ssm", "secretsmanager", "vault"]
+
+
+@dataclass(frozen=True)
+class VaultField:
+    """One field of a Vault/OpenBao KV v2 secret (``vault_secret``); ``version``: pinned."""
+
+    mount: str
+    path: str
+    key: str
+    version: int | None = None
+
+    @property
+    def ref(self) -> str:
+        """``mount/path#key`` (what ``contract.vault_path`` puts after ``vault:``)."""
+        return contract.vault_inner(self.mount, self.path, self.key)
+
+    @property
+    def label(self) -> str:
+        """``secret/app/db#password`` (``@v3`` when pinned), in messages and listings."""
+        return self.ref + ("" if self.version is None else f"@v{self.version}")
+
+
 @dataclass(frozen=True)
 class SecretRef:
     """A secret variable: its value is looked up in ``paths``, in order, at cold start."""
@@ -89,9 +112,11 @@ class SecretRef:
     pattern: str | None = None  # the value must match it (re.search)
     max_age: int | None = DEFAULT_MAX_AGE  # seconds between re-reads; None: once per start
     version: int | None = None  # pinned: this version of the path where it resolves
-    # An external reference (aws_secret, ssm_parameter): the store it lives in; skyfn never
-    # writes it. Its one path names that store (``contract.external_path``).
-    external: StoreName | None = None
+    # An external reference (aws_secret, ssm_parameter, vault_secret): the store it lives
+    # in; skyfn never writes it. Its one path names that store (``contract.external_path``),
+    # except a Vault field in a branch: the SSM parameter it is synced to (``vault``).
+    external: ExternalStore | None = None
+    vault: VaultField | None = None  # a vault_secret's field, whatever the scope
 
     @property
     def placeholder(self) -> str:

@@ -9,6 +9,15 @@ Paths are SSM-style and the same for every store::
 A function's secret is looked up in its own scope first, then in ``shared``. A branch's
 ``<name>`` is its safe name (``branch_segment``: ``feature/login`` → ``feature-login``),
 the one every other place uses too.
+
+A Vault field a branch reads (``vault_secret``) is synced to SSM under the branch, in a
+folder of its own (``vault_parameter``)::
+
+    /skyfn/<app-id>/branch-<name>/vault/<mount>/<path>/<key>         the newest version
+    /skyfn/<app-id>/branch-<name>/vault-v<N>/<mount>/<path>/<key>    pinned to version N
+
+SSM names hold only letters, digits and ``_.-/``, so the mount is one segment and the key
+the last: the name maps back to one field (and two functions naming it share it).
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ import hashlib
 import re
 
 from skyfn.errors import SkyfnError
-from skyfn.model import Scope
+from skyfn.model import Scope, VaultField
 from skyfn.runtime import hints
 
 ROOT = "skyfn"
@@ -153,6 +162,20 @@ def secret_path(app_id: str, scope: Scope | None, name: str) -> str:
 def lookup_paths(app_id: str, scope: Scope, name: str) -> tuple[str, ...]:
     """Where a function running in ``scope`` looks for secret ``name``, in order."""
     return (secret_path(app_id, scope, name), secret_path(app_id, None, name))
+
+
+VAULT_SEGMENT = "vault"
+
+
+def vault_folder(app_id: str, scope: Scope) -> str:
+    """Where a branch's synced Vault fields live (every version folder starts with it)."""
+    return f"{prefix(app_id, scope)}{VAULT_SEGMENT}"
+
+
+def vault_parameter(app_id: str, scope: Scope, field: VaultField) -> str:
+    """The SSM parameter a branch's copy of ``field`` is synced to (see the module doc)."""
+    pin = "" if field.version is None else f"-v{field.version}"
+    return f"{vault_folder(app_id, scope)}{pin}/{field.mount}/{field.path}/{field.key}"
 
 
 def describe(scope: Scope | None) -> str:

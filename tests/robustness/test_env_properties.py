@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skyfn import scope
-from skyfn.definition import BackendDefinition, FunctionDefinition, Secret
+from skyfn.definition import BackendDefinition, FunctionDefinition, Secret, Vault
 from skyfn.errors import DefinitionError
 from skyfn.model import Function
 from skyfn.synth.build import build_model
@@ -35,6 +35,14 @@ values = st.one_of(
         Secret,
         st.one_of(st.from_regex(r"[A-Za-z0-9_.-]{1,20}", fullmatch=True), st.text(max_size=10)),
     ),
+    st.builds(  # vault_secret: any path, key, mount and pin, checked at synth
+        Vault,
+        st.one_of(st.text(max_size=12), st.from_regex(r"[a-z]{1,5}(/[a-z0-9._-]{1,5}){0,3}")),
+        st.one_of(st.text(max_size=6), st.none(), st.integers()),
+        st.one_of(st.text(max_size=6), st.just("secret")),
+        version=st.one_of(st.none(), st.integers(-1, 3), st.text(max_size=2)),
+        max_age=st.one_of(st.just("default"), st.none(), st.integers(-1, 5)),
+    ),
     st.lists(st.integers(), max_size=2),
     st.binary(max_size=4),
 )
@@ -44,6 +52,15 @@ good_values = st.one_of(
     st.floats(),
     st.booleans(),
     st.builds(Secret, st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,20}", fullmatch=True)),
+    st.builds(
+        Vault,
+        st.from_regex(
+            r"[a-z][a-z0-9_-]{0,8}(/[A-Za-z0-9_][A-Za-z0-9_.-]{0,8}){0,4}", fullmatch=True
+        ),
+        st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,10}", fullmatch=True),
+        st.sampled_from(["secret", "kv", "team-kv"]),
+        version=st.one_of(st.none(), st.integers(1, 9)),
+    ),
 )
 environments = st.one_of(
     st.dictionaries(valid_keys, good_values, max_size=12),

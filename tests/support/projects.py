@@ -55,7 +55,7 @@ def resource(environment: str = "{}", **options: object) -> str:
     extra = "".join(f"    {k}={v!r},\n" for k, v in options.items())
     return (
         "import os\n"
-        "from skyfn import aws_secret, define_function, secret, ssm_parameter\n"
+        "from skyfn import aws_secret, define_function, secret, ssm_parameter, vault_secret\n"
         "fn = define_function(\n"
         f"{extra}"
         f"    environment={environment},\n"

@@ -22,6 +22,7 @@ def test_the_definition_api_is_pinned() -> None:
         "define_function",
         "secret",
         "ssm_parameter",
+        "vault_secret",
     ]
     for name in skyfn.__all__:
         assert getattr(skyfn, name) is not None

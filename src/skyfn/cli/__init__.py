@@ -13,6 +13,7 @@ from skyfn.cli.lifecycle import destroy_command, diff_command, logs_command
 from skyfn.cli.run import run_command
 from skyfn.cli.secret import secret
 from skyfn.cli.secret_status import status_command
+from skyfn.cli.secret_sync import sync_command
 
 
 @click.group(cls=SkyfnGroup)
@@ -25,6 +26,7 @@ main.add_command(init)
 main.add_command(synth_command)
 main.add_command(generate)
 secret.add_command(status_command)
+secret.add_command(sync_command)
 main.add_command(secret)
 main.add_command(pipeline_deploy)
 main.add_command(invoke)

@@ -29,6 +29,8 @@ def describe(cell: status.Cell) -> str:
         return status.MISSING
     if cell.state == status.EXISTS:
         return "exists (external)"
+    if cell.source == "vault":  # versions are Vault's: the one there, or the one synced
+        return f"{cell.state} v{cell.version}" if cell.version else cell.state
     return f"{cell.state} v{cell.version} ({cell.source}) {_stamp(cell)}"
 
 
@@ -90,7 +92,9 @@ def status_command(
         extra += [u for u in unreferenced if u not in extra]
     external_refs, external_cells = external_rows(model, columns)
     cells.update(external_cells)
-    board = status.Board(tuple(columns), (*refs, *external_refs), cells, tuple(extra))
+    vault_refs, vault_cells = vault_rows(model, columns)
+    cells.update(vault_cells)
+    board = status.Board(tuple(columns), (*refs, *external_refs, *vault_refs), cells, tuple(extra))
     if as_json:
         click.echo(json.dumps(as_data(board), indent=2))
     else:
@@ -114,6 +118,20 @@ def external_rows(
         click.echo(f"warning: could not check the external secret references: {exc}", err=True)
         return [], {}
     return status.external_rows(states, columns)
+
+
+def vault_rows(
+    model: Model, columns: list[Scope]
+) -> tuple[list[status.Reference], dict[tuple[str, Scope], status.Cell]]:
+    """The Vault fields' rows; when Vault (or SSM) cannot be asked, a warning and none."""
+    from skyfn.runtime.errors import SecretStoreError
+    from skyfn.secrets import vault_status
+
+    try:
+        return vault_status.vault_rows(model, columns)
+    except (SkyfnError, SecretStoreError) as exc:
+        click.echo(f"warning: could not check the Vault secret references: {exc}", err=True)
+        return [], {}
 
 
 def render(board: status.Board, app_id: str) -> list[str]:
@@ -165,6 +183,8 @@ def as_data(board: status.Board) -> dict[str, Any]:
             return {"state": "missing"}
         if c.state == status.EXISTS:
             return {"state": "exists", "from": "external"}
+        if c.source == "vault":
+            return {"state": c.state.lower(), "from": "vault", "version": c.version or None}
         assert c.last_changed is not None
         return {
             "state": c.state.lower(),

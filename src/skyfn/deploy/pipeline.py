@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import botocore.exceptions
@@ -37,7 +37,7 @@ from skyfn.outputs import BranchSynth, synth_branch
 from skyfn.project import Project
 from skyfn.runtime.contract import is_external
 from skyfn.runtime.stores import DEPLOY_STORE
-from skyfn.secrets import external
+from skyfn.secrets import external, vault_sync
 from skyfn.secrets.check import check_model
 from skyfn.secrets.ssm import SsmStore
 from skyfn.synth.fileset import DEFINITION_FILE
@@ -106,17 +106,24 @@ def deploy_branch(
             lines += [f"  {item.message}" for item in missing]
             raise SkyfnError("\n".join(lines))
     states = check_external(model)
+    # Vault's fields: read (and refused when missing, too large, sealed, denied) before any
+    # change; written to SSM just before the stack, so new functions find them
+    store = SsmStore() if vault_sync.targets(model) else None
+    synced = vault_sync.plan(model, store) if store is not None else vault_sync.Plan()
     with aws_errors(f"deploy {model.scope.label}", DEPLOY_PERMISSIONS):
         say(f"deploying app {model.app_id}, {model.scope.label}")
         note_new_branch(model, say, "this deploy creates its stack")
         request = stack_request(project, model, say, states, synthed.templates)
-        check_secret_values(project, model, request, say)
+        check_secret_values(project, model, request, say, also=synced.values())
         deployer = Deployer(say, staging_bucket=bucket, relayout=relayout, force=force)
         preview = diff_request(request, deployer.session, "nothing was deployed")
         if preview:
             for line in preview.lines():
                 say(line)
-        return deployer.execute(request, deployer.plan(request))
+        plan = deployer.plan(request)
+        if store is not None:
+            vault_sync.apply(synced, store, say)
+        return deployer.execute(request, plan)
 
 
 def branch_diff(project: Project, branch: str, app_id: str | None, say: Say) -> Diff:
@@ -292,11 +299,13 @@ def check_secret_values(
     say: Say,
     read: Callable[[list[str]], Mapping[str, str]] = _read_ssm,
     read_external: Callable[[list[str]], Mapping[str, str]] = _read_external,
+    also: Sequence[str] = (),
 ) -> None:
     """Refuse a bundle or template holding a value of the branch's secrets or of its
     external references (see leakcheck); ``read`` gives the values at skyfn's store paths,
-    ``read_external`` those of external references, with the deployer's credentials."""
-    values: list[str] = []
+    ``read_external`` those of external references, with the deployer's credentials;
+    ``also``: values read elsewhere (the Vault values a deploy syncs)."""
+    values: list[str] = [*also]
     try:
         values += leakcheck.secret_values(model, read)
     except SkyfnError as exc:

@@ -27,6 +27,7 @@ from typing import Any
 
 from skyfn.model import Function
 from skyfn.runtime import contract
+from skyfn.runtime.stores import AWS_STORES
 
 SSM_KEY_ALIAS = "alias/aws/ssm"
 Json = dict[str, Any]
@@ -88,7 +89,9 @@ def logs_policy(physical_name: str) -> Json:
 
 
 def has_external(function: Function) -> bool:
-    return any(ref.external for ref in function.secrets)
+    """Whether it reads an AWS external reference (a Vault field's synced copy is skyfn's
+    own parameter, under SSM's key)."""
+    return any(ref.external in AWS_STORES for ref in function.secrets)
 
 
 def template_parameters(function: Function, logical_base: str) -> tuple[Json, Json]:

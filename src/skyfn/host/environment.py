@@ -43,7 +43,7 @@ from skyfn.host import event_queue, secret_resolver, task_root
 from skyfn.model import EnvValue, Function, Model, ScalarValue
 from skyfn.project import generated_dir
 from skyfn.runtime import contract, lambda_platform
-from skyfn.runtime.stores import AWS_STORES, HANDED_OVER, PIPE_STORE
+from skyfn.runtime.stores import AWS_STORES, HANDED_OVER, HOST_EXTERNAL, PIPE_STORE
 from skyfn.synth import rules
 
 BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -168,13 +168,19 @@ def build(
     store: str = "inline" if inline is not None else model.secret_store
     handed_over = bool(function.secrets) and store in HANDED_OVER
     # a store the host hands over is read here; the worker gets the values, never its access
+    # (Vault's values too, whatever the store: a worker never holds the token)
+    from_vault = any(ref.external in HOST_EXTERNAL for ref in function.secrets)
     own = function.variables(PIPE_STORE if handed_over else store)
     own.update(override_values(overrides) if overrides else {})
     root, variables = process_variables(model, function, options.region, own, root)
     for name in options.inherit:
         if name in environ:
             variables[name] = environ[name]
-    handover = secret_resolver.message(function.variables(store), inline) if handed_over else None
+    handover = (
+        secret_resolver.message(function.variables(store), inline, own=handed_over)
+        if handed_over or from_vault
+        else None
+    )
     if function.secrets:
         access = store_access(stores_read(function, store), environ)
         variables.update({k: v for k, v in access.items() if k not in options.inherit})
@@ -187,7 +193,7 @@ def stores_read(function: Function, store: str) -> set[str]:
     """The stores the worker reads itself: its own (unless handed over) and those of its
     external references (``aws_secret``, ``ssm_parameter``)."""
     own = set() if store in HANDED_OVER else {store}
-    return own | {str(ref.external) for ref in function.secrets if ref.external}
+    return own | {str(r.external) for r in function.secrets if r.external in AWS_STORES}
 
 
 def store_access(stores: Collection[str], environ: Mapping[str, str]) -> dict[str, str]:
@@ -255,7 +261,8 @@ def check_overrides(function: Function, overrides: Overrides) -> dict[str, str] 
     if external:
         raise SkyfnError(
             f"function {function.name}: {', '.join(external)} is an external reference "
-            "(aws_secret, ssm_parameter), read from AWS: secrets= cannot replace it"
+            "(aws_secret, ssm_parameter, vault_secret), read from its store: secrets= cannot "
+            "replace it"
         )
     known = {s.secret_name for s in function.secrets}
     unknown = sorted(set(overrides.secrets) - known)

@@ -20,10 +20,12 @@ from skyfn.host.logs import LogSink
 from skyfn.host.secret_watch import SecretVersions
 from skyfn.host.server import MAX_CONNECTIONS, REQUEST_TIMEOUT, InvokeServer
 from skyfn.host.supervisor import Host
+from skyfn.host.vault_watch import VaultVersions
 from skyfn.host.watcher import Watcher
 from skyfn.model import Function, Model, Scope
 from skyfn.outputs import synth
 from skyfn.project import Project
+from skyfn.runtime.errors import SecretStoreError
 from skyfn.runtime.stores import StoreName
 from skyfn.secrets import local_reader
 
@@ -47,12 +49,14 @@ class Sandbox:
         self.host = Host(synth(project, scope, store).model, options, sink)
         self.commits = self._commit_watch(store)
         self.versions = SecretVersions(store)
+        self.vault = VaultVersions()
         self._secrets_lock = threading.Lock()  # the watcher's thread and the callers' alike
         if self.commits is not None:
             self.host.before_call = self.secrets_changed
         self._last_error = ""
         self.url: str | None = None  # the Invoke API's, once it listens
         self._changed_functions()  # remember the versions the first workers will read
+        self.vault_changed()
 
     @staticmethod
     def _commit_watch(store: StoreName) -> CommitWatch | None:
@@ -104,6 +108,20 @@ class Sandbox:
             self.host.recycle(names)
         if names:
             self.sink.note(f"secrets changed: next calls of {', '.join(names)} start fresh")
+
+    def vault_changed(self) -> None:
+        """Recycle the functions whose Vault secrets changed (each looked at every max_age)."""
+        with self._secrets_lock:
+            try:
+                names = self.vault.changed_functions(self.model)
+            except (SkyfnError, SecretStoreError) as exc:
+                if str(exc) != self._last_error:
+                    self.sink.note(f"cannot check Vault for changed secrets: {exc}")
+                self._last_error = str(exc)
+                return
+            self.host.recycle(names)
+        if names:
+            self.sink.note(f"Vault secrets changed: next calls of {', '.join(names)} start fresh")
 
 
 def poll(check: Callable[[], None], stop: threading.Event) -> None:
@@ -257,6 +275,10 @@ def run(
         threading.Thread(
             target=poll, args=(sandbox.secrets_changed, stop), daemon=True, name="skyfn-poll"
         ).start()
+    # Vault's values were handed over once: each is looked at again every max_age
+    threading.Thread(
+        target=poll, args=(sandbox.vault_changed, stop), daemon=True, name="skyfn-vault"
+    ).start()
     try:
         watcher.start()
         serving.start()

@@ -7,7 +7,9 @@ pipe (``message``); ``skyfn run`` hands a command every secret in its environmen
 fallback to shared, an external reference and the missing-secret message mean exactly what
 they mean in a deployed function's cold start. The stores the host hands over are read with
 the tooling's readers (``skyfn.secrets.registry.HOST_READERS``); AWS stores with the
-runtime's lean readers, configured from the function's credentials and region.
+runtime's lean readers, configured from the function's credentials and region. Vault
+(``vault_secret``) is always read here, whatever the function's store: a worker never
+gets the token, only the values.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import NamedTuple
 
 from skyfn.runtime import contract, secrets
 from skyfn.runtime.errors import SecretNotFound, SecretStoreError
+from skyfn.runtime.stores import HOST_EXTERNAL
 from skyfn.secrets import known
 from skyfn.secrets.registry import host_reader_factory
 
@@ -37,26 +40,34 @@ class InlineReader:
 
 class Resolution(NamedTuple):
     values: dict[str, str]  # env name -> value
-    paths: dict[str, str]  # env name -> the path its value was found at
+    paths: dict[str, str]  # env name -> the path (within its store) its value was found at
 
 
 class _Recording:
     """A reader that remembers what it found (to tell which path each value came from)."""
 
-    def __init__(self, reader: secrets.SecretReader, found: dict[str, str]) -> None:
+    def __init__(
+        self, reader: secrets.SecretReader, found: dict[str, str], who: str | None = None
+    ) -> None:
         self._reader = reader
         self.reads_all_paths = bool(getattr(reader, "reads_all_paths", False))
         self._found = found
+        self._who = who  # a Vault failure names the function (the store's own do already)
 
     def read_many(self, paths: Sequence[str]) -> dict[str, str]:
-        found = self._reader.read_many(paths)
+        try:
+            found = self._reader.read_many(paths)
+        except SecretStoreError as exc:
+            if self._who is None:
+                raise
+            raise SecretStoreError(f"{self._who}: {exc}") from None
         known.remember(found.values())  # what a crash report of this process masks
         self._found.update(found)
         return found
 
 
 def _opener(
-    inline: Mapping[str, str], environ: Mapping[str, str], found: dict[str, str]
+    inline: Mapping[str, str], environ: Mapping[str, str], found: dict[str, str], function: str
 ) -> Callable[[str], secrets.SecretReader]:
     def open_reader(store: str) -> secrets.SecretReader:
         factory = host_reader_factory(store)
@@ -66,7 +77,8 @@ def _opener(
             reader = factory()
         else:
             reader = secrets.open_reader(store, environ)
-        return _Recording(reader, found)
+        who = f"function {function}" if store in HOST_EXTERNAL else None
+        return _Recording(reader, found, who)
 
     return open_reader
 
@@ -77,33 +89,51 @@ def resolve(
     environ: Mapping[str, str] = os.environ,
     inline: Mapping[str, str] | None = None,
     external: bool = True,
+    own: bool = True,
 ) -> Resolution:
-    """Every secret the contract ``variables`` ask for (``external=False``: only those of the
-    function's own store, not its external references); the AWS stores are read with the
-    credentials, region and endpoint in ``environ``. Raises the runtime's ``SecretNotFound``
-    (naming every missing secret, the paths tried and the command that sets it) or
-    ``SecretStoreError``."""
+    """Every secret the contract ``variables`` ask for (``external=False``: only those the
+    host hands over, the function's own store's and Vault's, not the AWS external
+    references the worker reads itself; ``own=False``: not the own store's either); the AWS
+    stores are read with the credentials, region and endpoint in ``environ``. Raises the
+    runtime's ``SecretNotFound`` (naming every missing secret, the paths tried and the
+    command that sets it) or ``SecretStoreError``."""
     spec, wanted = secrets.request(variables)
     if not external:
-        spec = {k: p for k, p in spec.items() if not contract.is_external(p[0])}
+        spec = {k: p for k, p in spec.items() if _handed_over(p[0])}
+    if not own:
+        spec = {k: p for k, p in spec.items() if _host_external(p[0])}
     found: dict[str, str] = {}
-    open_reader = _opener(inline or {}, environ, found)
-    own = any(not contract.is_external(p) for paths in spec.values() for p in paths)
-    first = open_reader(wanted.store) if own else None
+    open_reader = _opener(inline or {}, environ, found, wanted.function)
+    reads_own = any(not contract.is_external(p) for paths in spec.values() for p in paths)
+    first = open_reader(wanted.store) if reads_own else None
     dispatch = secrets.Dispatch(wanted.store, first, opener=open_reader)
     values = secrets.resolve(spec, dispatch, wanted)
-    paths = {key: next(p for p in spec[key] if p in found) for key in values}
+    # each store is asked for its own paths (an external one without its prefix): the path
+    # within its store is what a worker's reader of that store looks up
+    inner = {k: [contract.path_store(p, wanted.store)[1] for p in spec[k]] for k in values}
+    paths = {key: next(p for p in inner[key] if p in found) for key in values}
     return Resolution(values, paths)
 
 
-def message(variables: Mapping[str, str], inline: Mapping[str, str] | None = None) -> bytes:
+def _host_external(path: str) -> bool:
+    return contract.is_external(path) and contract.path_store(path, "")[0] in HOST_EXTERNAL
+
+
+def _handed_over(path: str) -> bool:
+    return not contract.is_external(path) or _host_external(path)
+
+
+def message(
+    variables: Mapping[str, str], inline: Mapping[str, str] | None = None, own: bool = True
+) -> bytes:
     """The pipe message for a worker of these contract ``variables`` (whose store the host
-    reads: ``local``, or ``inline`` with ``inline``: path → value): the value of each of
-    the function's own secrets under the path it was found at, or the failure's message,
-    which the worker's cold start raises as its init error. External references are left
-    to the worker, which reads them itself, as on Lambda."""
+    reads: ``local``, or ``inline`` with ``inline``: path → value; ``own=False``: a store the
+    worker reads itself): the value of each secret the host hands over (its own store's and
+    Vault's) under the path it was found at, or the failure's message, which the worker's
+    cold start raises as its init error. AWS external references are left to the worker,
+    which reads them itself, as on Lambda."""
     try:
-        resolution = resolve(variables, inline=inline, external=False)
+        resolution = resolve(variables, inline=inline, external=False, own=own)
     except SecretNotFound as exc:
         return json.dumps({"missing": str(exc)}).encode()
     except SecretStoreError as exc:

@@ -50,8 +50,10 @@ def pinned_path(path: str, version: int) -> str:
 
 # A path of SKYFN_SECRETS that does not start with "/" names its own store: "<prefix>:<id>"
 # (an external reference, read wherever SKYFN_SECRET_STORE points): "sm:prod/db#password",
-# "ssm:/legacy/api-key". A path starting with "/" is read from SKYFN_SECRET_STORE.
-EXTERNAL_PREFIXES = {"sm": "secretsmanager", "ssm": "ssm"}
+# "ssm:/legacy/api-key", "vault:secret/app/db#password" (a local worker's only: its host
+# reads Vault and hands the value over; a deployed function reads the SSM copy instead).
+# A path starting with "/" is read from SKYFN_SECRET_STORE.
+EXTERNAL_PREFIXES = {"sm": "secretsmanager", "ssm": "ssm", "vault": "vault"}
 # A Secrets Manager id pinned to a version: "<id>|s:<stage>" or "<id>|v:<version id>",
 # before any "#<field>" (neither "|" nor "#" can appear in a secret's name or ARN).
 SM_STAGE, SM_VERSION_ID = "|s:", "|v:"
@@ -70,6 +72,11 @@ def external_path(store: str, inner: str) -> str:
     """The SKYFN_SECRETS form of an external reference's path in ``store``."""
     prefix = next(p for p, s in EXTERNAL_PREFIXES.items() if s == store)
     return f"{prefix}:{inner}"
+
+
+def vault_inner(mount: str, path: str, key: str) -> str:
+    """A Vault KV v2 field as ``mount/path#key`` (``#`` cannot appear in the three parts)."""
+    return f"{mount}/{path}#{key}"
 
 
 def is_external(path: str) -> bool:

@@ -86,7 +86,11 @@ def missing_secret(
     )
 
 
-STORE_LABELS = {"secretsmanager": "Secrets Manager", "ssm": "SSM Parameter Store"}
+STORE_LABELS = {
+    "secretsmanager": "Secrets Manager",
+    "ssm": "SSM Parameter Store",
+    "vault": "Vault",
+}
 
 
 def describe_external(path: str) -> str:
@@ -94,6 +98,8 @@ def describe_external(path: str) -> str:
     store, inner = path_store(path, "")
     if store == "ssm":
         return f"SSM parameter {inner}"
+    if store == "vault":
+        return describe_vault(inner)
     secret_id, _, field = inner.partition("#")
     for marker, what in ((SM_STAGE, "stage"), (SM_VERSION_ID, "version id")):
         secret_id, found, pin = secret_id.partition(marker)
@@ -105,9 +111,28 @@ def describe_external(path: str) -> str:
 def missing_external(path: str, used_by: str = "") -> str:
     """An external reference (``aws_secret``, ``ssm_parameter``) that does not exist: skyfn
     does not manage it, so the fix is outside skyfn."""
-    store, _ = path_store(path, "")
+    store, inner = path_store(path, "")
+    if store == "vault":
+        secret, _, key = inner.partition("#")
+        mount, _, within = secret.partition("/")
+        key = key.rpartition(":")[0] if key.rpartition(":")[2].isdigit() else key
+        return (
+            f"{describe_vault(inner)}{used_by} does not exist in Vault (no such secret, "
+            "version or key). It is an external reference that skyfn never writes: create it "
+            f"(vault kv put -mount={mount} {within} {key}=...), or fix the reference in the "
+            "function's environment"
+        )
     return (
         f"{describe_external(path)}{used_by} does not exist (or is not readable) in "
         f"{STORE_LABELS.get(store, store)}. It is an external reference that skyfn never "
         "writes: create it there, or fix the name in the function's environment"
     )
+
+
+def describe_vault(inner: str) -> str:
+    """``Vault secret secret/app/db (key password, version 3)`` of ``mount/path#key[:N]``."""
+    secret, _, key = inner.partition("#")
+    base, colon, pin = key.rpartition(":")
+    if colon and pin.isdigit():
+        return f"Vault secret {secret} (key {base}, version {pin})"
+    return f"Vault secret {secret} (key {key})"

@@ -50,10 +50,18 @@ def receive(fd: int) -> dict[str, str]:
     return values
 
 
+_received: list[PipeReader] = []  # the pipe is read once; its store and Vault's share it
+
+
 def open_reader() -> PipeReader:
+    if _received:
+        return _received[0]
     raw = os.environ.pop(SECRETS_FD_VAR, "")
     if not raw.isdigit():
         raise SecretStoreError(
-            f"{SECRETS_FD_VAR} is not set: the pipe store is only for workers of a local host"
+            f"{SECRETS_FD_VAR} is not set: the pipe store (and a vault_secret's value) is "
+            "only for workers of a local host; a deployed function reads the SSM copy, so "
+            "run skyfn synth and deploy again"
         )
-    return PipeReader(receive(int(raw)))
+    _received.append(PipeReader(receive(int(raw))))
+    return _received[0]

@@ -20,7 +20,13 @@ READERS: dict[str, str] = {
     "ssm": "skyfn.runtime.ssm_reader:open_reader",
     "secretsmanager": "skyfn.runtime.secretsmanager_reader:open_reader",
     PIPE_STORE: "skyfn.runtime.pipe_reader:open_reader",
+    # a local worker's Vault values come over the same pipe (a deployed function never has a
+    # "vault:" path: it reads the SSM copy, ``vault_secret``)
+    "vault": "skyfn.runtime.pipe_reader:open_reader",
 }
+
+# Stores a local host reads for its workers whatever their own store (``vault_secret``).
+HOST_EXTERNAL: tuple[str, ...] = ("vault",)
 
 # Stores in AWS: a local worker gets AWS credentials (and endpoint variables) to read them.
 AWS_STORES: tuple[StoreName, ...] = ("ssm", "secretsmanager")
@@ -31,7 +37,7 @@ HANDED_OVER: tuple[str, ...] = ("local", "inline")
 
 # Stores a process cannot read again after its cold start (the host handed the values over
 # once): their secrets are never refreshed in place; the sandbox restarts the worker instead.
-READ_ONCE: tuple[str, ...] = (PIPE_STORE,)
+READ_ONCE: tuple[str, ...] = (PIPE_STORE, "vault")
 
 DEPLOY_STORE: StoreName = "ssm"  # what a deployed branch reads
 SANDBOX_STORE: StoreName = "local"  # a sandbox's default unless [tool.skyfn] secret_store

@@ -17,6 +17,7 @@ from skyfn.definition import BackendDefinition, External, FunctionDefinition
 from skyfn.errors import SkyfnError
 from skyfn.model import Model
 from skyfn.runtime import contract, hints
+from skyfn.runtime.stores import AWS_STORES
 from skyfn.secrets import known
 
 PERMISSIONS = (
@@ -45,7 +46,8 @@ class ExternalState:
 
 
 def _kind(store: str) -> str:
-    return "aws_secret" if store == "secretsmanager" else "ssm_parameter"
+    kinds = {"secretsmanager": "aws_secret", "vault": "vault_secret"}
+    return kinds.get(store, "ssm_parameter")
 
 
 def owners(backend: BackendDefinition, name: str) -> list[str]:
@@ -82,8 +84,10 @@ def refuse(name: str, found: list[str]) -> None:
 
 def check(model: Model) -> list[ExternalState]:
     """Each external reference of ``model``: does it exist, and under which key."""
-    refs = [(f.name, ref) for f in model.functions for ref in f.secrets if ref.external]
-    if not refs:
+    refs = [
+        (f.name, ref) for f in model.functions for ref in f.secrets if ref.external in AWS_STORES
+    ]
+    if not refs:  # Vault's fields: ``skyfn.secrets.vault_sync``
         return []
     cache: dict[str, tuple[bool, str | None]] = {}
     states: list[ExternalState] = []

@@ -24,6 +24,7 @@ USER_STORES: tuple[StoreName, ...] = tuple(MANAGERS)  # what --store and setting
 # plugin's values) needs none: the host holds them.
 HOST_READERS: dict[str, str] = {
     "local": "skyfn.secrets.local_reader:open_reader",
+    "vault": "skyfn.secrets.vault:open_reader",  # vault_secret: read here whatever the store
 }
 
 

@@ -19,6 +19,7 @@ from skyfn.secrets.store import SecretInfo, SecretStore
 
 SET, MISSING, INVALID = "set", "MISSING", "INVALID"
 EXISTS = "exists"  # an external reference (aws_secret, ssm_parameter): it exists in AWS
+IN_VAULT, SYNCED = "in Vault", "synced"  # a vault_secret (``vault_status``): good states
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class Board:
 
     @property
     def ok(self) -> bool:
-        return all(cell.state in (SET, EXISTS) for cell in self.cells.values())
+        return all(cell.state in (SET, EXISTS, IN_VAULT, SYNCED) for cell in self.cells.values())
 
 
 def references(model: Model) -> tuple[Reference, ...]:

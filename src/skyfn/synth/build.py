@@ -9,13 +9,21 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from skyfn import scope as scopes
-from skyfn.definition import DEFAULT, BackendDefinition, External, FunctionDefinition, Secret
+from skyfn.definition import (
+    DEFAULT,
+    BackendDefinition,
+    External,
+    FunctionDefinition,
+    Secret,
+    Vault,
+)
 from skyfn.errors import DefinitionError, SkyfnError
 from skyfn.model import EnvValue, Function, Model, Scope, SecretRef
 from skyfn.runtime import contract, lambda_platform
 from skyfn.runtime.stores import StoreName
 from skyfn.synth import rules
 from skyfn.synth.external import external_ref
+from skyfn.synth.vault import vault_ref
 
 
 class _Problems:
@@ -143,6 +151,12 @@ def _environment_item(
             problem(f"environment {key}: {ref}")
             return None
         return ref
+    if isinstance(value, Vault):
+        found = vault_ref(key, value, app_id, scope, max_age)
+        if isinstance(found, str):
+            problem(f"environment {key}: {found}")
+            return None
+        return found
     return _plain_value(key, value, scope, problem)
 
 
