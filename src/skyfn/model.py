@@ -5,11 +5,13 @@ Emitters and the local host read this; none of them re-reads ``backend/`` or re-
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
+from skyfn.model_grants import Grant
+from skyfn.model_settings import Settings
 from skyfn.runtime import contract
 from skyfn.runtime.contract import (
     DEFAULT_MAX_AGE,
@@ -113,6 +115,8 @@ class Function:
     runtime: str = RUNTIME  # Lambda's runtime identifier, e.g. "python3.12"
     log_format: str | None = None  # "Text" or "JSON" (Lambda's LoggingConfig), None: Text
     log_level: str | None = None  # LoggingConfig.ApplicationLogLevel, None: not set
+    grants: tuple[Grant, ...] = ()  # permissions=: its role's own statements (issue 23)
+    settings: Settings = field(default_factory=Settings)  # architecture, storage, layers, log retention, ...
 
     @property
     def python_version(self) -> str:

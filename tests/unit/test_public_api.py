@@ -17,10 +17,16 @@ def test_the_definition_api_is_pinned() -> None:
         "DefinitionError",
         "SkyfnError",
         "__version__",
+        "allow",
         "aws_secret",
         "define_backend",
         "define_function",
+        "dynamodb_table",
+        "event_bus",
+        "s3_bucket",
         "secret",
+        "sns_topic",
+        "sqs_queue",
         "ssm_parameter",
     ]
     for name in skyfn.__all__:
