@@ -116,7 +116,9 @@ class Function:
     log_format: str | None = None  # "Text" or "JSON" (Lambda's LoggingConfig), None: Text
     log_level: str | None = None  # LoggingConfig.ApplicationLogLevel, None: not set
     grants: tuple[Grant, ...] = ()  # permissions=: its role's own statements (issue 23)
-    settings: Settings = field(default_factory=Settings)  # architecture, storage, layers, log retention, ...
+    settings: Settings = field(
+        default_factory=Settings
+    )  # architecture, storage, layers, log retention, ...
 
     @property
     def python_version(self) -> str:

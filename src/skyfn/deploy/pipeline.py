@@ -13,9 +13,10 @@ from pathlib import Path
 
 import botocore.exceptions
 
+from skyfn import aws
 from skyfn import scope as scopes
 from skyfn.aws import aws_errors
-from skyfn.deploy import leakcheck, names, nested
+from skyfn.deploy import concurrency, leakcheck, names, nested
 from skyfn.deploy.bundle import Bundle, build_bundle
 from skyfn.deploy.deployer import (
     Deployer,
@@ -105,6 +106,7 @@ def deploy_branch(
             lines += [f"  {item.message}" for item in missing]
             raise SkyfnError("\n".join(lines))
     states = check_external(model)
+    concurrency.check(model, lambda: aws.client("lambda", f"deploy {model.scope.label}"))
     with aws_errors(f"deploy {model.scope.label}", DEPLOY_PERMISSIONS):
         say(f"deploying app {model.app_id}, {model.scope.label}")
         note_new_branch(model, say, "this deploy creates its stack")
