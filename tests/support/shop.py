@@ -42,14 +42,14 @@ fn = define_function(
     timeout_seconds=300,
     memory_mb=1024,
     ephemeral_storage_mb=2048,
-    layers=["%s"],
+    layers=["{layer}"],
     permissions=[
         dynamodb_table("orders", access="read"),
         s3_bucket("shop-reports", prefix="nightly/", access="read_write"),
         sns_topic("arn:aws:sns:eu-west-1:123456789012:report-ready"),
     ],
 )
-""" % LAYER
+""".replace("{layer}", LAYER)
 
 
 def make_shop(root: Path) -> Path:

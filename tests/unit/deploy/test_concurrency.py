@@ -27,7 +27,7 @@ class Account:
         self.calls.append("GetAccountSettings")
         return {"AccountLimit": {"UnreservedConcurrentExecutions": self.unreserved}}
 
-    def get_function_concurrency(self, FunctionName: str) -> dict[str, Any]:  # noqa: N803
+    def get_function_concurrency(self, FunctionName: str) -> dict[str, Any]:
         self.calls.append(FunctionName)
         if FunctionName not in self.reserved:
             error = {"Error": {"Code": "ResourceNotFoundException", "Message": "no"}}

@@ -63,7 +63,7 @@ def test_the_offline_action_list_knows_iam_s_actions() -> None:
             "uses ${AWS::StackName}",
         ),
         (allow(actions=[], resources=[TABLE]), "actions must be a non-empty list"),
-        (allow(actions="dynamodb:GetItem", resources=[TABLE]), "actions must be a non-empty"),  # type: ignore[arg-type]
+        (allow(actions="dynamodb:GetItem", resources=[TABLE]), "actions must be a non-empty"),
         (
             allow(actions=["s3:Nope*"], resources=["*"], allow_wildcard=True),
             "matches no IAM action",
