@@ -15,13 +15,21 @@ __all__ = [
     "DefinitionError",
     "SkyfnError",
     "__version__",
+    "allow",
     "aws_secret",
     "define_backend",
     "define_function",
+    "dynamodb_table",
+    "event_bus",
+    "s3_bucket",
     "secret",
+    "sns_topic",
+    "sqs_queue",
     "ssm_parameter",
     "vault_secret",
 ]
+
+_PERMISSIONS = ("allow", "dynamodb_table", "event_bus", "s3_bucket", "sns_topic", "sqs_queue")
 
 if TYPE_CHECKING:
     from skyfn.definition import (
@@ -33,6 +41,14 @@ if TYPE_CHECKING:
         vault_secret,
     )
     from skyfn.errors import DefinitionError, SkyfnError
+    from skyfn.permissions import (
+        allow,
+        dynamodb_table,
+        event_bus,
+        s3_bucket,
+        sns_topic,
+        sqs_queue,
+    )
 
 
 def __getattr__(name: str) -> Any:
@@ -49,6 +65,10 @@ def __getattr__(name: str) -> Any:
         from skyfn import definition
 
         return getattr(definition, name)
+    if name in _PERMISSIONS:
+        from skyfn import permissions
+
+        return getattr(permissions, name)
     if name in ("DefinitionError", "SkyfnError"):
         from skyfn import errors
 

@@ -7,9 +7,11 @@ them into the model (``skyfn.synth.build``), so every problem is reported with i
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from skyfn.permissions import Permission
 
 EnvInput = str | int | float | bool | None
 """What an environment value may be written as; ``None`` is refused at synth with a hint."""
@@ -155,6 +157,12 @@ class FunctionDefinition:
     runtime: object = None  # None: lambda_platform.RUNTIME
     log_format: object = None  # None: Lambda's text format
     log_level: object = None  # None: Lambda's default (every level)
+    permissions: object = ()  # skyfn.permissions.Permission entries (issue 23)
+    architecture: object = None
+    ephemeral_storage_mb: object = None
+    layers: object = ()
+    log_retention_days: object = None
+    reserved_concurrency: object = None
 
 
 @dataclass(frozen=True)
@@ -172,12 +180,25 @@ def define_function(
     runtime: str | None = None,
     log_format: str | None = None,
     log_level: str | None = None,
+    permissions: Sequence[Permission] = (),
+    architecture: str | None = None,
+    ephemeral_storage_mb: int | None = None,
+    layers: Sequence[str] = (),
+    log_retention_days: int | None = None,
+    reserved_concurrency: int | None = None,
 ) -> FunctionDefinition:
     """Define a function whose code is ``entry`` (relative to the calling resource file).
 
     ``name`` defaults to the resource file's folder name. Defaults follow Lambda's:
     3 seconds, 128 MB, python3.12, text logs. ``runtime`` is Lambda's (``"python3.13"``);
     ``log_format="JSON"`` and ``log_level="INFO"`` set Lambda's logging configuration.
+
+    ``permissions``: what its role may do besides reading its secrets and writing its logs
+    (``allow(...)``, ``dynamodb_table(...)``, ``s3_bucket(...)``, ``sqs_queue(...)``,
+    ``sns_topic(...)``, ``event_bus(...)``). ``architecture`` (``"x86_64"``, ``"arm64"``),
+    ``ephemeral_storage_mb`` (/tmp, 512-10,240), ``layers`` (at most 5 layer version ARNs),
+    ``log_retention_days`` (its own log group, kept that long and when the stack is
+    deleted) and ``reserved_concurrency`` are Lambda's; unset, Lambda's defaults.
     """
     caller = Path(sys._getframe(1).f_code.co_filename).resolve()
     return FunctionDefinition(
@@ -190,6 +211,12 @@ def define_function(
         runtime=runtime,
         log_format=log_format,
         log_level=log_level,
+        permissions=tuple(permissions) if isinstance(permissions, list | tuple) else permissions,
+        architecture=architecture,
+        ephemeral_storage_mb=ephemeral_storage_mb,
+        layers=tuple(layers) if isinstance(layers, list | tuple) else layers,
+        log_retention_days=log_retention_days,
+        reserved_concurrency=reserved_concurrency,
     )
 
 

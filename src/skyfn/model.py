@@ -10,6 +10,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
+from skyfn.model_grants import Grant
+from skyfn.model_settings import Settings
 from skyfn.runtime import contract
 from skyfn.runtime.contract import (
     DEFAULT_MAX_AGE,
@@ -147,6 +149,10 @@ class Function:
     runtime: str = RUNTIME  # Lambda's runtime identifier, e.g. "python3.12"
     log_format: str | None = None  # "Text" or "JSON" (Lambda's LoggingConfig), None: Text
     log_level: str | None = None  # LoggingConfig.ApplicationLogLevel, None: not set
+    grants: tuple[Grant, ...] = ()  # permissions=: its role's own statements (issue 23)
+    settings: Settings = field(
+        default_factory=Settings
+    )  # architecture, storage, layers, log retention, ...
 
     @property
     def python_version(self) -> str:

@@ -49,6 +49,9 @@ PLACES: dict[str, int] = {
     "synth": MODEL,
     "model": MODEL,
     "definition": MODEL,
+    "permissions": MODEL,  # the public permission API's records
+    "model_grants": MODEL,
+    "model_settings": MODEL,
     "backend_loader": MODEL,
     "dotenv_files": MODEL,
     "project": MODEL,

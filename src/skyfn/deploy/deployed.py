@@ -39,6 +39,17 @@ class DeployedBranch:
         )["StackResourceDetail"]
         return str(resource.get("PhysicalResourceId") or state.physical_name or "")
 
+    def log_group(self, cfn: Any, state: diff.FunctionState) -> str:
+        """The log group the function writes to: its own (``log_retention_days``), named by
+        CloudFormation and found through the stack, else Lambda's ``/aws/lambda/<name>``."""
+        if not state.log_group:
+            return f"/aws/lambda/{self.physical_name(cfn, state)}"
+        resource = cfn.describe_stack_resource(
+            StackName=self.homes.get(state.name, self.stack_name),
+            LogicalResourceId=state.log_group,
+        )["StackResourceDetail"]
+        return str(resource["PhysicalResourceId"])
+
 
 def deployed_branch(cfn: Any, app_id: str, branch: str, refusal: str) -> DeployedBranch:
     """The branch's stack; a ``SkyfnError`` when it has none (or one skyfn may not touch)."""

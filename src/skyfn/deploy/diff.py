@@ -16,13 +16,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from skyfn.deploy import diff_options
 from skyfn.runtime import contract
 
 FUNCTION_TYPE = "AWS::Lambda::Function"
 _DESCRIPTION_PREFIX = "skyfn function "
 # Properties compared one by one; any other change is named as "other settings".
 _KNOWN = {"FunctionName", "Environment", "Code", "Timeout", "MemorySize", "Tags", "Role"}
-_KNOWN |= {"Description"}
+_KNOWN |= {"Description", "LoggingConfig"} | diff_options.SETTING_PROPERTIES
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,9 @@ class FunctionState:
     other: Mapping[str, str] = field(default_factory=dict)  # property -> its JSON
     logical_id: str = ""
     files: Mapping[str, str] | None = None  # bundle member -> sha256, when the bundle is known
+    grants: frozenset[str] = frozenset()  # its permissions= statements, one line each
+    settings: Mapping[str, str] = field(default_factory=dict)  # architecture, layers, ...
+    log_group: str = ""  # the logical id of its own log group ("": Lambda's)
 
     @property
     def code(self) -> str:
@@ -94,10 +98,14 @@ class FunctionDiff:
     memory: Change | None = None
     access: tuple[Change, ...] = ()
     other: tuple[str, ...] = ()
+    grants: tuple[Change, ...] = ()
+    settings: tuple[Change, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(
-            self.replaced
+            self.grants
+            or self.settings
+            or self.replaced
             or self.environment
             or self.secrets
             or self.code
@@ -200,6 +208,11 @@ def compare_function(old: FunctionState, new: FunctionState) -> FunctionDiff:
                 if old.other.get(k) != new.other.get(k)
             )
         ),
+        grants=tuple(
+            [Change("grant", None, g) for g in sorted(new.grants - old.grants)]
+            + [Change("grant", g, None) for g in sorted(old.grants - new.grants)]
+        ),
+        settings=tuple(_changes(old.settings, new.settings)),
     )
 
 
@@ -220,6 +233,8 @@ def _summary(state: FunctionState) -> list[str]:
     out += [f"{k} = {v}" for k, v in sorted(state.environment.items())]
     out += [f"{k} = {s.shown()}" for k, s in sorted(state.secrets.items())]
     out += [f"may read {arn}" for arn in sorted(state.access)]
+    out += [f"{k}: {v}" for k, v in sorted(state.settings.items())]
+    out += [f"grant {g}" for g in sorted(state.grants)]
     return out
 
 
@@ -237,6 +252,8 @@ def _details(fn: FunctionDiff) -> list[str]:
         f"access {'+ may read' if c.old is None else '- may no longer read'} {c.new or c.old}"
         for c in fn.access
     ]
+    out += [c.shown() for c in fn.settings]
+    out += [f"grant {'+' if c.old is None else '-'} {c.new or c.old}" for c in fn.grants]
     if fn.other:
         out.append(f"other settings: {', '.join(fn.other)}")
     return out
@@ -256,6 +273,8 @@ def _state_json(state: FunctionState) -> dict[str, Any]:
         "environment": dict(state.environment),
         "secrets": {k: {"name": s.name, "paths": list(s.paths)} for k, s in state.secrets.items()},
         "access": sorted(state.access),
+        "settings": dict(state.settings),
+        "grants": sorted(state.grants),
     }
 
 
@@ -275,6 +294,8 @@ def _diff_json(fn: FunctionDiff) -> dict[str, Any]:
         "memory": _change_json(fn.memory),
         "access": [_change_json(c) for c in fn.access],
         "other": list(fn.other),
+        "settings": [_change_json(c) for c in fn.settings],
+        "grants": [_change_json(c) for c in fn.grants],
     }
 
 
@@ -313,6 +334,7 @@ def describe(
             for key, entry in entries.items()
         }
         other = {k: json.dumps(v, sort_keys=True) for k, v in props.items() if k not in _KNOWN}
+        other |= diff_options.other_logging(props)
         for key in [k for k in variables if k.startswith(contract.SKYFN_PREFIX)]:
             other[f"environment {key}"] = variables.pop(key)  # skyfn's own, not the user's
         functions[name] = FunctionState(
@@ -326,6 +348,9 @@ def describe(
             access=frozenset(_readable(resources, props.get("Role"), substitutions or {})),
             other=other,
             logical_id=logical_id,
+            grants=diff_options.grants(resources, props.get("Role"), substitutions or {}),
+            settings=diff_options.settings(resources, props),
+            log_group=diff_options.log_group_id(props),
         )
     return Deployment(functions, str(template.get("Description", "")))
 

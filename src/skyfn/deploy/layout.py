@@ -9,11 +9,14 @@ backend grows (hash modulo a power of two that doubles, ranges that split) all m
 half of the functions when they grow; a stateless assignment that never moves anything has
 to fix the number of parts up front, and only the parts that hold a function are deployed.
 
-``PARTS`` is chosen against the quotas (see quotas.py). A function costs its part two
-resources (role, function), one parameter (its code key) and one output (its ARN), so a
-part holds at most 199 functions (200 parameters, one of them the bucket). A branch holds
-at most ``MAX_FUNCTIONS``: one operation on a root stack and its nested stacks may touch
-2,500 resources, and each part is one resource of the root. With 16 parts, a full branch
+``PARTS`` is chosen against the quotas (see quotas.py). A function costs its part the
+resources ``resources_of`` counts from the model (its role and the function, and its log
+group with ``log_retention_days``: two or three), one parameter (its code key) and one
+output (its ARN), so a part holds at most 199 functions (200 parameters, one of them the
+bucket). A branch holds at most ``MAX_FUNCTIONS`` functions of two resources each (fewer
+when they have more: ``quotas.check_nested`` counts the real template): one operation on a
+root stack and its nested stacks may touch 2,500 resources, and each part is one resource
+of the root. With 16 parts, a full branch
 averages 78 functions a part, and a part reaching 150 is some eight standard deviations
 away; the quota check at synth refuses the template if it ever happens. At about 3 KB a
 function, a part's template stays near a quarter of the 1 MB template quota.
@@ -24,11 +27,24 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from skyfn.deploy import quotas
+from skyfn.deploy import function_settings, quotas
+from skyfn.model import Function
 
 PARTS = 16
-RESOURCES_PER_FUNCTION = 2  # its role and the function
+RESOURCES_PER_FUNCTION = 2  # at least: its role and the function
+MAX_RESOURCES_PER_FUNCTION = 3  # and its own log group
 MAX_FUNCTIONS = (quotas.NESTED_OPERATION_RESOURCES - PARTS) // RESOURCES_PER_FUNCTION
+MAX_FUNCTIONS_EACH_WITH_ALL = (
+    quotas.NESTED_OPERATION_RESOURCES - PARTS
+) // MAX_RESOURCES_PER_FUNCTION
+
+
+def resources_of(function: Function) -> int:
+    """How many resources ``function`` adds to its template (what ``nested.checked``
+    holds every rendered template to)."""
+    return RESOURCES_PER_FUNCTION + int(function_settings.has_log_group(function))
+
+
 SINGLE_STACK_MAX = 150  # more functions than this: a root stack with nested parts
 
 

@@ -148,7 +148,7 @@ def function_logs(
         cfn = session.client("cloudformation")
         deployed = deployed_branch(cfn, app_id, branch, "no logs were read")
         state = deployed.function(function)
-        group = f"/aws/lambda/{deployed.physical_name(cfn, state)}"
+        group = deployed.log_group(cfn, state)
     masker = Masker()
     if mask:
         paths = sorted({p for use in state.secrets.values() for p in use.paths})

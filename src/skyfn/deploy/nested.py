@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from skyfn import __version__
-from skyfn.deploy import layout, names, quotas
+from skyfn.deploy import function_settings, layout, names, policy_size, quotas
 from skyfn.deploy.policy import has_external, kms_keys_parameter, template_parameters
 from skyfn.deploy.template import (
     BUCKET_PARAMETER,
@@ -41,7 +41,7 @@ from skyfn.deploy.template import (
     tags,
 )
 from skyfn.errors import SkyfnError
-from skyfn.model import Model
+from skyfn.model import Function, Model
 from skyfn.project import Project
 from skyfn.synth.run import artifact_dir
 
@@ -113,6 +113,7 @@ def compact(template: Json) -> str:
 
 def render(model: Model) -> BranchTemplates:
     names.function_ids(model)  # two functions sharing logical ids: a DefinitionError, first
+    policy_size.check(model)  # a role's inline policies over IAM's quota: one, too
     if not layout.nested(len(model.functions)):
         single = checked(render_template(model), model)
         body = dumps(single)
@@ -133,17 +134,22 @@ def render(model: Model) -> BranchTemplates:
     return BranchTemplates(root, compact(root), tuple(parts))
 
 
-def template_ids(base: str) -> tuple[str, str]:
-    return function_logical_id(base), role_logical_id(base)
+def template_ids(base: str, function: Function | None = None) -> tuple[str, ...]:
+    """A function's logical ids: its function and role, and its log group if it has one."""
+    group = function is not None and function_settings.has_log_group(function)
+    extra = (function_settings.log_group_logical_id(base),) if group else ()
+    return function_logical_id(base), role_logical_id(base), *extra
 
 
 def checked(template: Json, model: Model) -> Json:
-    """``template``, once it holds exactly each function's resources (layout.py): its
-    role and its function under its own logical ids, nothing more and nothing lost."""
+    """``template``, once it holds exactly each function's resources (``layout.resources_of``,
+    counted from the model): its role, its function and its log group under its own logical
+    ids, nothing more and nothing lost."""
     ids = names.function_ids(model)
-    wanted = {logical_id for f in model.functions for logical_id in template_ids(ids[f.name])}
+    wanted = {i for f in model.functions for i in template_ids(ids[f.name], f)}
     found = set(template["Resources"])
-    if found != wanted or len(found) != layout.RESOURCES_PER_FUNCTION * len(model.functions):
+    count = sum(layout.resources_of(f) for f in model.functions)
+    if found != wanted or len(found) != count:
         raise RuntimeError(
             f"the template of {model.scope.label} holds resources {sorted(found ^ wanted)} "
             "other than its functions'"

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import botocore.exceptions
 
+from skyfn import aws
 from skyfn import scope as scopes
 from skyfn.aws import aws_errors
-from skyfn.deploy import leakcheck, names, nested
+from skyfn.deploy import concurrency, leakcheck, names, nested
 from skyfn.deploy.bundle import Bundle, build_bundle
 from skyfn.deploy.deployer import (
     Deployer,
@@ -106,6 +107,7 @@ def deploy_branch(
             lines += [f"  {item.message}" for item in missing]
             raise SkyfnError("\n".join(lines))
     states = check_external(model)
+    concurrency.check(model, lambda: aws.client("lambda", f"deploy {model.scope.label}"))
     # Vault's fields: read (and refused when missing, too large, sealed, denied) before any
     # change; written to SSM just before the stack, so new functions find them
     store = SsmStore() if vault_sync.targets(model) else None

@@ -88,6 +88,26 @@ def logs_policy(physical_name: str) -> Json:
     }
 
 
+def own_group_logs_policy(log_group_logical_id: str) -> Json:
+    """The logs policy of a function that writes to a log group of its own stack
+    (``log_retention_days``): that group's streams only. The group exists before the
+    function (CloudFormation creates it), so no ``CreateLogGroup``."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "WriteOwnLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": {
+                    "Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:"
+                    f"log-group:${{{log_group_logical_id}}}:*"
+                },
+            }
+        ],
+    }
+
+
 def has_external(function: Function) -> bool:
     """Whether it reads an AWS external reference (a Vault field's synced copy is skyfn's
     own parameter, under SSM's key)."""

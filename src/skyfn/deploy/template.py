@@ -11,8 +11,8 @@ import json
 from typing import Any
 
 from skyfn import __version__
-from skyfn.deploy import names
-from skyfn.deploy.policy import logs_policy, secrets_policy
+from skyfn.deploy import function_settings, grants, names
+from skyfn.deploy.policy import logs_policy, own_group_logs_policy, secrets_policy
 from skyfn.deploy.policy import template_parameters as policy_parameters
 from skyfn.model import Function, Model
 from skyfn.runtime import contract
@@ -74,7 +74,15 @@ def render_template(model: Model) -> Json:
             "Type": "String",
             "Description": f"S3 key of the bundle of function {function.name}",
         }
-        _add(resources, role_logical_id(base), _role(function, base, physical, tag_list), function)
+        _add(
+            resources,
+            role_logical_id(base),
+            role_resource(function, base, physical, tag_list),
+            function,
+        )
+        group = function_settings.log_group(function, tag_list)
+        if group is not None:
+            _add(resources, function_settings.log_group_logical_id(base), group, function)
         extra_parameters, extra_conditions = policy_parameters(function, base)
         parameters.update(extra_parameters)
         conditions.update(extra_conditions)
@@ -135,22 +143,30 @@ def _function(function: Function, base: str, physical: str, tag_list: list[Json]
                 "S3Key": {"Ref": key_parameter(base)},
             },
             "Tags": tag_list,
-            **logging_config(function),
+            **logging_config(function, base),
+            **function_settings.properties(function),
         },
     }
 
 
-def logging_config(function: Function) -> Json:
-    """Lambda's ``LoggingConfig`` when the function sets a log format (and level)."""
-    if function.log_format is None:
-        return {}
-    config: Json = {"LogFormat": function.log_format}
+def logging_config(function: Function, base: str = "") -> Json:
+    """Lambda's ``LoggingConfig`` when the function sets a log format (and level) or has a
+    log group of its own."""
+    config: Json = function_settings.logging_group(function, base)
+    if function.log_format is not None:
+        config["LogFormat"] = function.log_format
     if function.log_level is not None:
         config["ApplicationLogLevel"] = function.log_level
-    return {"LoggingConfig": config}
+    return {"LoggingConfig": config} if config else {}
 
 
-def _role(function: Function, base: str, physical: str, tag_list: list[Json]) -> Json:
+def _logs(function: Function, base: str, physical: str) -> Json:
+    if function_settings.has_log_group(function):
+        return own_group_logs_policy(function_settings.log_group_logical_id(base))
+    return logs_policy(physical)
+
+
+def role_resource(function: Function, base: str, physical: str, tag_list: list[Json]) -> Json:
     properties: Json = {
         "Description": f"Runs skyfn function {function.name}",
         "AssumeRolePolicyDocument": {
@@ -164,10 +180,15 @@ def _role(function: Function, base: str, physical: str, tag_list: list[Json]) ->
             ],
         },
         # No managed policy: AWSLambdaBasicExecutionRole would let it write to every log group.
-        "Policies": [{"PolicyName": "skyfn-logs", "PolicyDocument": logs_policy(physical)}],
+        "Policies": [
+            {"PolicyName": "skyfn-logs", "PolicyDocument": _logs(function, base, physical)}
+        ],
         "Tags": tag_list,
     }
     policy = secrets_policy(function, base)
     if policy is not None:
         properties["Policies"].append({"PolicyName": "skyfn-secrets", "PolicyDocument": policy})
+    own = grants.permissions_policy(function)
+    if own is not None:
+        properties["Policies"].append({"PolicyName": grants.POLICY_NAME, "PolicyDocument": own})
     return {"Type": "AWS::IAM::Role", "Properties": properties}

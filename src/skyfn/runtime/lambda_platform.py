@@ -119,3 +119,17 @@ LAMBDA_VARIABLES: tuple[LambdaVariable, ...] = (
 
 # Keys Lambda sets itself; a function may not set them. Every variable above, and one more.
 RESERVED_KEYS = frozenset({v.key for v in LAMBDA_VARIABLES} | {"AWS_ACCESS_KEY"})
+
+
+# Function settings (CreateFunction's Architectures, EphemeralStorage, Layers; CloudWatch
+# Logs' PutRetentionPolicy; PutFunctionConcurrency).
+ARCHITECTURES = ("x86_64", "arm64")
+EPHEMERAL_STORAGE_RANGE = (512, 10_240)  # MB of /tmp
+MAX_LAYERS = 5
+LAYER_VERSION_ARN = re.compile(
+    r"arn:[a-zA-Z0-9-]+:lambda:[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d:\d{12}:"
+    r"layer:[a-zA-Z0-9_-]{1,140}:[1-9][0-9]*"
+)
+LOG_RETENTION_DAYS: tuple[int, ...] = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400)
+LOG_RETENTION_DAYS += (545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+UNRESERVED_MINIMUM = 100  # concurrency Lambda keeps unreserved in every account and region

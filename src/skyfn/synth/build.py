@@ -21,7 +21,8 @@ from skyfn.errors import DefinitionError, SkyfnError
 from skyfn.model import EnvValue, Function, Model, Scope, SecretRef
 from skyfn.runtime import contract, lambda_platform
 from skyfn.runtime.stores import StoreName
-from skyfn.synth import rules
+from skyfn.synth import permissions, rules
+from skyfn.synth import settings as function_settings
 from skyfn.synth.external import external_ref
 from skyfn.synth.vault import vault_ref
 
@@ -92,6 +93,15 @@ def _build_function(
     log_format = _check_log_format(d.log_format, problem)
     log_level = _check_log_level(d.log_level, problem)
     _check_level_needs_json(log_level, log_format, problem)
+    grants = permissions.grants(d.permissions, problem)
+    options = function_settings.settings(
+        d.architecture,
+        d.ephemeral_storage_mb,
+        d.layers,
+        d.log_retention_days,
+        d.reserved_concurrency,
+        problem,
+    )
     environment: list[EnvValue] = []
     secrets: list[SecretRef] = []
     for key, value in d.environment.items():
@@ -117,6 +127,8 @@ def _build_function(
         runtime=runtime,
         log_format=log_format,
         log_level=log_level,
+        grants=grants,
+        settings=options,
     )
     return function if _check_size(function.deployed_environment, problem) else None
 

@@ -7,6 +7,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from skyfn.host.console import options
 from skyfn.host.console.inventory import Missing, ScopeSecret, ScopeTable, SecretRow
 from skyfn.host.console.layout import csrf_field, esc, function_url, link, notice, when
 from skyfn.host.console.livelog import LogLine
@@ -110,7 +111,7 @@ def function(
         f'<p><a href="{function_url(base, f.name, "/invoke")}">Invoke {esc(f.name)}</a></p>'
         f"<dl><dt>Handler</dt><dd><code>{esc(f.handler)}</code></dd><dt>Runtime</dt>"
         f"<dd>{esc(f.runtime)}</dd><dt>Timeout</dt><dd>{f.timeout_seconds} s</dd>"
-        f"<dt>Memory</dt><dd>{f.memory_mb} MB</dd></dl>"
+        f"<dt>Memory</dt><dd>{f.memory_mb} MB</dd>{options.settings_items(f)}</dl>"
         '<h2 id="budget-h">Environment budget</h2>'
         f'<p><label for="budget">{used} of {limit} bytes ({percent} %) of Lambda\'s environment'
         "</label> "
@@ -121,6 +122,7 @@ def function(
         '<h2>Environment</h2><table class="reflow"><caption>Plain values</caption><thead><tr>'
         "<th scope=col>Key</th><th scope=col>Type</th><th scope=col>Value</th></tr></thead>"
         f"<tbody>{plain or '<tr><td colspan=3>None.</td></tr>'}</tbody></table>{secret_part}"
+        f"{options.permissions(f)}"
     )
 
 
