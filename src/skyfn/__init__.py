@@ -18,6 +18,7 @@ __all__ = [
     "aws_secret",
     "define_backend",
     "define_function",
+    "function_ref",
     "secret",
     "ssm_parameter",
 ]
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
         ssm_parameter,
     )
     from skyfn.errors import DefinitionError, SkyfnError
+    from skyfn.function_refs import function_ref
 
 
 def __getattr__(name: str) -> Any:
@@ -40,6 +42,10 @@ def __getattr__(name: str) -> Any:
         from skyfn import definition
 
         return getattr(definition, name)
+    if name == "function_ref":
+        from skyfn.function_refs import function_ref
+
+        return function_ref
     if name in ("DefinitionError", "SkyfnError"):
         from skyfn import errors
 

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from skyfn.function_refs import FunctionRef
+
 EnvInput = str | int | float | bool | None
 """What an environment value may be written as; ``None`` is refused at synth with a hint."""
 
@@ -135,7 +137,7 @@ def define_function(
     entry: str = "handler.py",
     timeout_seconds: int = 3,
     memory_mb: int = 128,
-    environment: Mapping[str, EnvInput | Secret | External] | None = None,
+    environment: Mapping[str, EnvInput | Secret | External | FunctionRef] | None = None,
     runtime: str | None = None,
     log_format: str | None = None,
     log_level: str | None = None,

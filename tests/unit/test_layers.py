@@ -49,6 +49,7 @@ PLACES: dict[str, int] = {
     "synth": MODEL,
     "model": MODEL,
     "definition": MODEL,
+    "function_refs": MODEL,  # function_ref(...), the definition API's reference record
     "backend_loader": MODEL,
     "dotenv_files": MODEL,
     "project": MODEL,

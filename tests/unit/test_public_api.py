@@ -20,6 +20,7 @@ def test_the_definition_api_is_pinned() -> None:
         "aws_secret",
         "define_backend",
         "define_function",
+        "function_ref",
         "secret",
         "ssm_parameter",
     ]

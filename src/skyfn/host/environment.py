@@ -168,7 +168,7 @@ def build(
     store: str = "inline" if inline is not None else model.secret_store
     handed_over = bool(function.secrets) and store in HANDED_OVER
     # a store the host hands over is read here; the worker gets the values, never its access
-    own = function.variables(PIPE_STORE if handed_over else store)
+    own = function.local_variables(PIPE_STORE if handed_over else store)
     own.update(override_values(overrides) if overrides else {})
     root, variables = process_variables(model, function, options.region, own, root)
     for name in options.inherit:
