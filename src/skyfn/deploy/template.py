@@ -12,6 +12,8 @@ from typing import Any
 
 from skyfn import __version__
 from skyfn.deploy import names
+from skyfn.deploy.invoke_policy import POLICY_NAME as INVOKE_POLICY
+from skyfn.deploy.invoke_policy import invoke_policy
 from skyfn.deploy.policy import logs_policy, secrets_policy
 from skyfn.deploy.policy import template_parameters as policy_parameters
 from skyfn.model import Function, Model
@@ -169,4 +171,7 @@ def _role(function: Function, base: str, physical: str, tag_list: list[Json]) ->
     policy = secrets_policy(function, base)
     if policy is not None:
         properties["Policies"].append({"PolicyName": "skyfn-secrets", "PolicyDocument": policy})
+    invoking = invoke_policy(function)
+    if invoking is not None:
+        properties["Policies"].append({"PolicyName": INVOKE_POLICY, "PolicyDocument": invoking})
     return {"Type": "AWS::IAM::Role", "Properties": properties}
