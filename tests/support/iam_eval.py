@@ -37,8 +37,7 @@ def _listed(value: Any) -> list[str]:
 
 def statements(role: dict[str, Any]) -> Iterator[dict[str, Any]]:
     for policy in role["Properties"]["Policies"]:
-        for statement in resolve(policy["PolicyDocument"])["Statement"]:
-            yield statement
+        yield from resolve(policy["PolicyDocument"])["Statement"]
 
 
 def _match(pattern: str, text: str, case: bool) -> bool:

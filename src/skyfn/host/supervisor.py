@@ -7,11 +7,13 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from skyfn.errors import SkyfnError
 from skyfn.host import environment, task_root
+from skyfn.host.callers import Callers
 from skyfn.host.environment import HostOptions, Overrides, WorkerEnvironment
 from skyfn.host.event_queue import EventQueue, QueuedEvent, runners_for
 from skyfn.host.logs import LogBuffer, LogSink
@@ -21,6 +23,9 @@ from skyfn.host.process import WorkerProcess
 from skyfn.host.reaper import Reaper
 from skyfn.model import Function, Model
 from skyfn.runtime.lambda_platform import function_arn
+from skyfn.runtime.stores import AWS_STORES
+
+AWS = frozenset(AWS_STORES)
 
 
 class UnknownFunction(SkyfnError):
@@ -69,6 +74,8 @@ class Host:
         self._lock = threading.Lock()
         self._events: dict[str, EventQueue] = {}  # each function's queued Event invocations
         self._closed = False
+        # who calls the local Lambda endpoint (skyfn.host.lambda_endpoint), while one serves
+        self.callers = Callers()
         self.model = model
         self._roots = self._stage(model)
         # run before every call takes a worker: the sandbox's cheap check of the store, so a
@@ -100,7 +107,18 @@ class Host:
             task_root.mark_used(root)
         else:  # pruned by another host of the project: stage the files as they are
             root = None
-        return environment.build(self.model, function, self.options, self._environ, overrides, root)
+        built = environment.build(
+            self.model, function, self.options, self._environ, overrides, root
+        )
+        # a worker that reads SSM itself keeps its own credentials, or its cold start's
+        # "no credentials" message; others get placeholders for the local endpoint
+        reads_aws = bool(
+            function.secrets and environment.stores_read(function, self.model.secret_store) & AWS
+        )
+        lambda_access = self.callers.worker_variables(
+            function.name, built.variables, self.options.inherit, placeholders=not reads_aws
+        )
+        return replace(built, variables={**built.variables, **lambda_access})
 
     def pool(self, name: str) -> FunctionPool:
         """The pool of a function about to be called (``before_call`` runs first)."""

@@ -60,12 +60,12 @@ def render_env_module(function: Function) -> str:
             f"{ref.key} (str): secret {ref.secret_name}, resolved when the function starts."
             + (f" {_doc_text(ref.description)}" if ref.description else ""),
         )
-    for ref in function.references:
+    for reference in function.references:
         lines += _property(
-            ref.key,
+            reference.key,
             "str",
-            f"_read.text({json.dumps(ref.key)})",
-            f"{ref.key} (str): the name to invoke function {ref.target} by (its Lambda "
+            f"_read.text({json.dumps(reference.key)})",
+            f"{reference.key} (str): the name to invoke function {reference.target} by (its Lambda "
             "name when deployed, its skyfn name locally).",
         )
     for var in LAMBDA_VARIABLES:
