@@ -76,6 +76,10 @@ class Host:
         self._closed = False
         # who calls the local Lambda endpoint (skyfn.host.lambda_endpoint), while one serves
         self.callers = Callers()
+        # Event invocations accepted and not finished, host-wide: one an event queues counts
+        # before the event's own is done, so it reaches 0 only when every chain ended
+        self._outstanding = threading.Condition()
+        self._pending = 0
         self.model = model
         self._roots = self._stage(model)
         # run before every call takes a worker: the sandbox's cheap check of the store, so a
@@ -163,9 +167,30 @@ class Host:
                 f"async invocation not run: the host is stopping; {name} not invoked",
             )
             return None
-        return queue.put(QueuedEvent(payload, request_id))
+        with self._outstanding:
+            self._pending += 1
+        refused = queue.put(QueuedEvent(payload, request_id))
+        if refused is not None:
+            self._event_done()
+        return refused
+
+    def _event_done(self) -> None:
+        with self._outstanding:
+            self._pending -= 1
+            self._outstanding.notify_all()
+
+    def wait_for_events(self) -> None:
+        """Until every Event invocation accepted so far, and each one those queued, ran."""
+        with self._outstanding:
+            self._outstanding.wait_for(lambda: self._pending <= 0)
 
     def _run_event(self, name: str, event: QueuedEvent) -> None:
+        try:
+            self._run_queued(name, event)
+        finally:
+            self._event_done()
+
+    def _run_queued(self, name: str, event: QueuedEvent) -> None:
         request_id = event.request_id
         try:
             outcome = self.pool(name).invoke(json.loads(event.payload or b"{}"), request_id)
@@ -247,6 +272,7 @@ class Host:
             pool.close()
         for name, queue in queues:
             for event in queue.close():
+                self._event_done()
                 self.sink.line(name, event.request_id, "async invocation not run: the host stopped")
 
 
