@@ -180,7 +180,13 @@ def build(
         variables.update({k: v for k, v in access.items() if k not in options.inherit})
     from skyfn.host import interpreter
 
-    return WorkerEnvironment(variables, root, handover, interpreter.find(function.python_version))
+    python = interpreter.find(function.python_version)
+    if python != sys.executable:  # its own site-packages lack boto3, which Lambda provides
+        from skyfn.host.aws_sdk import sdk_folder
+
+        sdk = sdk_folder(model.project_root / ".skyfn" / "local")
+        variables["PYTHONPATH"] = os.pathsep.join([variables["PYTHONPATH"], str(sdk)])
+    return WorkerEnvironment(variables, root, handover, python)
 
 
 def stores_read(function: Function, store: str) -> set[str]:
