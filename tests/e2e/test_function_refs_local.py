@@ -17,8 +17,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from tests.support.refs_shop import make_shop
 from tests.support.sandbox import Sandbox, running_sandbox
-from tests.support.shop import make_shop
 
 
 @pytest.fixture()

@@ -15,7 +15,7 @@ import pytest
 
 from tests.support.cli import run_skyfn
 from tests.support.projects import write
-from tests.support.shop import make_shop
+from tests.support.refs_shop import make_shop
 
 
 @pytest.fixture()
