@@ -21,6 +21,7 @@ __all__ = [
     "define_function",
     "dynamodb_table",
     "event_bus",
+    "function_ref",
     "s3_bucket",
     "secret",
     "sns_topic",
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
         vault_secret,
     )
     from skyfn.errors import DefinitionError, SkyfnError
+    from skyfn.function_refs import function_ref
     from skyfn.permissions import (
         allow,
         dynamodb_table,
@@ -69,6 +71,10 @@ def __getattr__(name: str) -> Any:
         from skyfn import permissions
 
         return getattr(permissions, name)
+    if name == "function_ref":
+        from skyfn.function_refs import function_ref
+
+        return function_ref
     if name in ("DefinitionError", "SkyfnError"):
         from skyfn import errors
 

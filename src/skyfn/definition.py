@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from skyfn.function_refs import FunctionRef
 from skyfn.permissions import Permission
 
 EnvInput = str | int | float | bool | None
@@ -176,7 +177,7 @@ def define_function(
     entry: str = "handler.py",
     timeout_seconds: int = 3,
     memory_mb: int = 128,
-    environment: Mapping[str, EnvInput | Secret | External | Vault] | None = None,
+    environment: Mapping[str, EnvInput | Secret | External | Vault | FunctionRef] | None = None,
     runtime: str | None = None,
     log_format: str | None = None,
     log_level: str | None = None,

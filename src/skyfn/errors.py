@@ -17,7 +17,8 @@ pytest plugin reports its own as a failed test):
     ├── InvalidName             not a function name or ARN of the Invoke API (host/gateway.py)
     └── InvalidClientContext    an X-Amz-Client-Context not base64 JSON (host/gateway.py)
     RuntimeError
-    └── HostClosed              the local host is stopping (host/pool.py)
+    ├── HostClosed              the local host is stopping (host/pool.py)
+    └── AtCapacity              every instance busy, for a caller that may not wait (host/pool.py)
     AssertionError
     └── FunctionFailed          a function answered Lambda's error shape (pytest_plugin.py)
 

@@ -133,6 +133,23 @@ class SecretRef:
 
 
 @dataclass(frozen=True)
+class FunctionReference:
+    """``function_ref``: the name of function ``target`` of this backend, in ``key``.
+
+    ``deployed``: its Lambda name in a branch scope (what a deployed function is configured
+    with, and what the 4 KB limit counts); ``None`` in a sandbox scope. A local worker sees
+    ``target`` (the local host serves functions by their skyfn names)."""
+
+    key: str
+    target: str
+    deployed: str | None = None
+
+    @property
+    def value(self) -> str:
+        return self.deployed or self.target
+
+
+@dataclass(frozen=True)
 class Function:
     """One function as it will run: everything an emitter or the host needs."""
 
@@ -153,6 +170,7 @@ class Function:
     settings: Settings = field(
         default_factory=Settings
     )  # architecture, storage, layers, log retention, ...
+    references: tuple[FunctionReference, ...] = ()  # function_ref values, by key
 
     @property
     def python_version(self) -> str:
@@ -164,6 +182,7 @@ class Function:
         Never a secret value: each secret variable holds its placeholder."""
         values = {e.key: e.deployed for e in self.environment}
         values.update({s.key: s.placeholder for s in self.secrets})
+        values.update({r.key: r.value for r in self.references})
         values[contract.HANDLER_VAR] = self.handler
         values[contract.FUNCTION_VAR] = self.name
         if self.secrets:
@@ -172,6 +191,10 @@ class Function:
                 contract.secret_variables(entries, store or self.secret_store, self.scope.ref)
             )
         return dict(sorted(values.items()))
+
+    def local_variables(self, store: str | None = None) -> dict[str, str]:
+        """``variables()`` as a local worker sees them: references by skyfn name."""
+        return {**self.variables(store), **{r.key: r.target for r in self.references}}
 
     @cached_property
     def deployed_environment(self) -> tuple[tuple[str, str], ...]:

@@ -146,9 +146,12 @@ def skyfn_host(pytestconfig: pytest.Config) -> Iterator[Host]:
 
     project = find_project(pytestconfig.rootpath)
     model = generate_env(project, scope.sandbox("pytest"), "inline").model
+    from skyfn.host.lambda_endpoint import serving
+
     host = Host(model, HostOptions(region=host_region(os.environ)), LogSink(prefix=True), {})
     try:
-        yield host
+        with serving(host):  # a function may invoke those it references (function_ref)
+            yield host
     finally:
         host.close()
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from skyfn.host.callers import PLACEHOLDER_CREDENTIALS
 from tests.support.cli import run_skyfn
 from tests.support.projects import make_project, resource, write
 from tests.support.sandbox import Sandbox, running_sandbox
@@ -180,7 +181,14 @@ def test_environment_is_built_not_inherited(sandbox: Sandbox) -> None:
         "LAMBDA_RUNTIME_DIR",
         "_X_AMZN_TRACE_ID",  # per invocation, as Lambda sets it
         "TZ",
+        # the functions' own Lambda endpoint (function_ref), and placeholder keys for it:
+        # this worker has no credentials of its own
+        "AWS_ENDPOINT_URL_LAMBDA",
+        *PLACEHOLDER_CREDENTIALS,
     }
+    assert env["AWS_ENDPOINT_URL_LAMBDA"].startswith("http://127.0.0.1:")
+    for name, value in PLACEHOLDER_CREDENTIALS.items():
+        assert env[name] == value
 
 
 def test_event_invocation_runs_in_the_background(sandbox: Sandbox) -> None:

@@ -52,6 +52,7 @@ PLACES: dict[str, int] = {
     "permissions": MODEL,  # the public permission API's records
     "model_grants": MODEL,
     "model_settings": MODEL,
+    "function_refs": MODEL,  # function_ref(...), the definition API's reference record
     "backend_loader": MODEL,
     "dotenv_files": MODEL,
     "project": MODEL,

@@ -23,6 +23,7 @@ def test_the_definition_api_is_pinned() -> None:
         "define_function",
         "dynamodb_table",
         "event_bus",
+        "function_ref",
         "s3_bucket",
         "secret",
         "sns_topic",

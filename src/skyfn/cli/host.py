@@ -50,6 +50,12 @@ def _options(inherit: tuple[str, ...]) -> HostOptions:
 @scope_options
 @click.option("--store", type=click.Choice(USER_STORES), help="Secret store to read.")
 @inherit_option
+@click.option(
+    "--deployed",
+    is_flag=True,
+    help="Invoke the function deployed on --branch B (with your AWS credentials) instead "
+    "of a local run; its log tail, masked, goes to stderr.",
+)
 def invoke(
     function: str,
     event: str | None,
@@ -58,15 +64,22 @@ def invoke(
     identifier: str | None,
     store: str | None,
     inherit: tuple[str, ...],
+    deployed: bool,
 ) -> None:
     """Run FUNCTION once in a clean local process; print its result as JSON.
 
     The function's logs go to stderr; the exit code is 1 when the function fails.
+    --branch B alone runs it locally with branch B's values; with --deployed it invokes
+    the function deployed on branch B.
     """
     from skyfn.host.invoke import invoke_once, read_event
 
     project = current_project()
     payload = read_event(event, event_file)
+    if deployed:
+        project.require_app_id(f"skyfn invoke --deployed of branch {branch}")
+        _invoke_deployed(project.app_id, function, payload, branch, identifier, store, inherit)
+        return
     scope = choose_scope(branch, identifier)
 
     chosen = choose_secret_store(project, scope, store)
@@ -207,3 +220,41 @@ def sandbox(
         max_connections,
         tls_files,
     )
+
+
+def _invoke_deployed(
+    app_id: str,
+    function: str,
+    payload: object,
+    branch: str | None,
+    identifier: str | None,
+    store: str | None,
+    inherit: tuple[str, ...],
+) -> None:
+    from skyfn.deploy.remote_invoke import invoke_deployed
+
+    if branch is None:
+        raise click.UsageError("--deployed needs --branch B: the branch whose function to invoke")
+    local_only = [
+        name
+        for name, given in (
+            ("--identifier", identifier),
+            ("--store", store),
+            ("--inherit-env", inherit),
+        )
+        if given
+    ]
+    if local_only:
+        raise click.UsageError(f"{', '.join(local_only)}: only for a local run, not --deployed")
+    outcome = invoke_deployed(app_id, branch, function, payload)
+    for line in outcome.logs.splitlines():
+        click.echo(line, err=True)
+    click.echo(json.dumps(outcome.result, indent=2))
+    if outcome.error:
+        failure = outcome.failure()
+        click.echo(
+            f"error: function {function} (branch {branch}) failed: "
+            f"{failure.error_type}: {failure.message}",
+            err=True,
+        )
+        sys.exit(1)

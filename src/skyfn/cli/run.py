@@ -51,7 +51,7 @@ def run_command(
 
     Example: skyfn run say-hello -- python manage.py migrate
     """
-    from skyfn.host.run_command import CommandNotFound, execute, plan
+    from skyfn.host.run_command import CommandNotFound, execute, functions_served, plan
 
     if command and command[0] == "--":
         command = command[1:]
@@ -63,7 +63,8 @@ def run_command(
     model = generate_env(project, scope, choose_secret_store(project, scope, store)).model
     run_plan = plan(model, function, os.environ, clean)
     try:
-        code = execute(command, run_plan, mask=not no_mask)
+        with functions_served(model, run_plan, clean):
+            code = execute(command, run_plan, mask=not no_mask)
     except CommandNotFound as exc:
         fail(str(exc), 127)
     sys.exit(code)

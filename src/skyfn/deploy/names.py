@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from skyfn.errors import DefinitionError
 from skyfn.model import Function, Model
+from skyfn.synth.lambda_names import physical_name
 
 STACK_PREFIX = "skyfn"
 _STACK_MAX = 128
@@ -93,19 +94,9 @@ def function_ids(model: Model) -> dict[str, str]:
     return logical_ids(model.functions)
 
 
-_LAMBDA_NAME_MAX = 64
-
-
 def function_name(app_id: str, branch: str, function: str) -> str:
-    """A function's physical Lambda name: ``<app>-<branch>-<function>-<hash>``, a readable
-    prefix cut to fit Lambda's 64 characters (letters, digits, '-' and '_') and a short hash
-    of the three together, so that no two (app, branch, function) share a name however the
-    readable parts read alike (``shop`` + ``pay-main`` vs ``shop-pay`` + ``main``)."""
-    digest = _short_hash(f"{app_id}\0{branch}\0{function}", 8)
-    parts = (re.sub(r"[^A-Za-z0-9_-]+", "-", p).strip("-_") for p in (app_id, branch, function))
-    readable = "-".join(p for p in parts if p)
-    readable = readable[: _LAMBDA_NAME_MAX - len(digest) - 1].rstrip("-_")
-    return f"{readable}-{digest}" if readable else f"skyfn-{digest}"
+    """A function's physical Lambda name (``skyfn.synth.lambda_names.physical_name``)."""
+    return physical_name(app_id, branch, function)
 
 
 # Tag values as IAM and Lambda take them (the stack's tags reach both): letters, digits,

@@ -12,6 +12,8 @@ from typing import Any
 
 from skyfn import __version__
 from skyfn.deploy import function_settings, grants, names
+from skyfn.deploy.invoke_policy import POLICY_NAME as INVOKE_POLICY
+from skyfn.deploy.invoke_policy import invoke_policy
 from skyfn.deploy.policy import logs_policy, own_group_logs_policy, secrets_policy
 from skyfn.deploy.policy import template_parameters as policy_parameters
 from skyfn.model import Function, Model
@@ -191,4 +193,7 @@ def role_resource(function: Function, base: str, physical: str, tag_list: list[J
     own = grants.permissions_policy(function)
     if own is not None:
         properties["Policies"].append({"PolicyName": grants.POLICY_NAME, "PolicyDocument": own})
+    invoking = invoke_policy(function)
+    if invoking is not None:
+        properties["Policies"].append({"PolicyName": INVOKE_POLICY, "PolicyDocument": invoking})
     return {"Type": "AWS::IAM::Role", "Properties": properties}

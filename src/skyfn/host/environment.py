@@ -170,7 +170,7 @@ def build(
     # a store the host hands over is read here; the worker gets the values, never its access
     # (Vault's values too, whatever the store: a worker never holds the token)
     from_vault = any(ref.external in HOST_EXTERNAL for ref in function.secrets)
-    own = function.variables(PIPE_STORE if handed_over else store)
+    own = function.local_variables(PIPE_STORE if handed_over else store)
     own.update(override_values(overrides) if overrides else {})
     root, variables = process_variables(model, function, options.region, own, root)
     for name in options.inherit:
@@ -186,7 +186,13 @@ def build(
         variables.update({k: v for k, v in access.items() if k not in options.inherit})
     from skyfn.host import interpreter
 
-    return WorkerEnvironment(variables, root, handover, interpreter.find(function.python_version))
+    python = interpreter.find(function.python_version)
+    if python != sys.executable:  # its own site-packages lack boto3, which Lambda provides
+        from skyfn.host.aws_sdk import sdk_folder
+
+        sdk = sdk_folder(model.project_root / ".skyfn" / "local")
+        variables["PYTHONPATH"] = os.pathsep.join([variables["PYTHONPATH"], str(sdk)])
+    return WorkerEnvironment(variables, root, handover, python)
 
 
 def stores_read(function: Function, store: str) -> set[str]:

@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from skyfn.host.access import AccessPolicy, Refused
 from skyfn.host.environment import HostOptions
 from skyfn.host.outcome import Outcome
-from skyfn.host.pool import HostClosed
+from skyfn.host.pool import AtCapacity, HostClosed
 from skyfn.host.supervisor import UnknownFunction
 from skyfn.model import Function
 from skyfn.runtime import error_shape
@@ -236,6 +236,11 @@ class LocalGateway:
                 outcome = pool.invoke(event, request_id, qualifier, context)
             except HostClosed as exc:
                 return error(503, "ServiceException", str(exc))
+            except AtCapacity as exc:  # a function's call: never waits (a cycle would hang)
+                return throttled(
+                    f"Rate Exceeded. {exc} (a function's call to another is not queued)",
+                    "ReservedFunctionConcurrentInvocationLimitExceeded",
+                )
             return answer(outcome, tail=fields.get("x-amz-log-type") == "Tail")
         return error(
             400,

@@ -35,6 +35,7 @@ def variables(
     inline = check_overrides(function, overrides) or {}
     found: dict[str, str] = lambda_variables(function, region, backend_dir(model.project_root))
     found.update({value.key: value.deployed for value in function.environment})
+    found.update({r.key: r.target for r in function.references})
     found.update(override_values(overrides))
     if function.secrets:
         contract: Mapping[str, str] = function.variables("inline")

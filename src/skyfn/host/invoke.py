@@ -70,7 +70,14 @@ def invoke_once(
     host = Host(model, options, LogSink(prefix=False), os.environ)
     previous = _exit_on_sigterm()
     try:
-        return host.invoke(name, event)
+        from skyfn.host.lambda_endpoint import serving
+
+        # the function may invoke the ones it references (boto3, AWS_ENDPOINT_URL_LAMBDA);
+        # the command ends when the events it (and they) sent have run
+        with serving(host):
+            outcome = host.invoke(name, event)
+            host.wait_for_events()
+        return outcome
     finally:
         host.close()  # also on Ctrl-C or SIGTERM: the worker never outlives the command
         if previous is not None:

@@ -30,6 +30,11 @@ class HostClosed(RuntimeError):
     """The host is shutting down: no new invocations."""
 
 
+class AtCapacity(RuntimeError):
+    """Every worker of the function is busy and the caller may not wait (a call from
+    another function: waiting could deadlock a cycle, A calls B calls A)."""
+
+
 @dataclass(frozen=True)
 class LastCall:
     """The latest finished invocation of a function (what the console shows)."""
@@ -131,12 +136,14 @@ class FunctionPool:
         request_id: str | None = None,
         qualifier: str | None = None,
         client_context: Any = None,
+        wait: bool = True,
     ) -> Outcome:
         """One invocation; ``qualifier`` (``$LATEST``, an alias or a version) is appended to
-        the invoked ARN, ``client_context`` (decoded) reaches ``context.client_context``."""
+        the invoked ARN, ``client_context`` (decoded) reaches ``context.client_context``;
+        without ``wait``, ``AtCapacity`` when every worker is busy."""
         request_id = request_id or str(uuid.uuid4())
         arn = f"{self._arn}:{qualifier}" if qualifier else self._arn
-        worker, fresh, function = self._acquire()
+        worker, fresh, function = self._acquire(wait)
         keep = False
         at = datetime.now(UTC)  # when, for the console; durations come from perf_counter
         try:
@@ -190,9 +197,10 @@ class FunctionPool:
         buffer.add(text)
         self._sink.line(self.function.name, request_id, text)
 
-    def _acquire(self) -> tuple[WorkerProcess, bool, Function]:
+    def _acquire(self, wait: bool = True) -> tuple[WorkerProcess, bool, Function]:
         """A worker to own (and whether it is new, so not started yet), and the definition
-        it runs; waits while ``max_workers`` are busy; ``HostClosed`` once closed."""
+        it runs; waits while ``max_workers`` are busy (``AtCapacity`` without ``wait``);
+        ``HostClosed`` once closed."""
         stale: list[WorkerProcess] = []
         try:
             with self._cond:
@@ -215,6 +223,10 @@ class FunctionPool:
                         self.started += 1
                         self._busy[worker] = self._generation
                         return worker, True, self.function
+                    if not wait:
+                        raise AtCapacity(
+                            f"all {self._max} instances of {self.function.name} are busy"
+                        )
                     self._cond.wait()
         finally:
             for worker in stale:

@@ -10,12 +10,13 @@ variables, ``PATH``, ``LANG``, ``PYTHONPATH``). The command's stdout and stderr 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import FrameType
 from typing import IO, Any
@@ -71,6 +72,7 @@ def plan(model: Model, name: str, environ: Mapping[str, str], clean: bool) -> Ru
         raise UnknownFunction(name, model)
     secrets = resolve_secrets(model, function, environ)
     plain = {value.key: value.deployed for value in function.environment}
+    plain.update({r.key: r.target for r in function.references})  # served locally by name
     if clean:
         _, variables = process_variables(model, function, host_region(environ), {})
     else:
@@ -144,3 +146,32 @@ def _forward_signals(child: subprocess.Popen[bytes]) -> dict[int, Any]:
         handler = ignore if on_terminal and signum in TERMINAL_SIGNALS else forward
         previous[signum] = signal.signal(signum, handler)
     return previous
+
+
+@contextlib.contextmanager
+def functions_served(model: Model, run_plan: RunPlan, clean: bool) -> Iterator[None]:
+    """While the command runs, the functions its function references are served locally
+    (a short-lived host and Lambda endpoint, ``AWS_ENDPOINT_URL_LAMBDA`` in its
+    environment, a token of its own). Nothing when it references none: the command's other
+    Lambda calls then go where they always went. Placeholder credentials only with
+    ``clean`` (the shell's profile otherwise stays the command's)."""
+    if not run_plan.function.references:
+        yield
+        return
+    from skyfn.host.environment import HostOptions
+    from skyfn.host.lambda_endpoint import serving
+    from skyfn.host.logs import LogSink
+    from skyfn.host.supervisor import Host
+
+    region = host_region(os.environ)
+    host = Host(model, HostOptions(region=region), LogSink(prefix=True), os.environ)
+    try:
+        with serving(host):
+            access = host.callers.worker_variables(
+                run_plan.function.name, run_plan.environment, placeholders=clean
+            )
+            run_plan.environment.update(access)
+            yield
+            host.wait_for_events()
+    finally:
+        host.close()

@@ -253,6 +253,9 @@ def run(
         sandbox.host.close()
         raise
     sandbox.url = server.url
+    from skyfn.host.lambda_endpoint import LambdaEndpoint
+
+    endpoint = LambdaEndpoint(sandbox.host)  # the functions' own calls to each other
     console = attach_console(server, sandbox)
     stop = threading.Event()
 
@@ -304,6 +307,7 @@ def run(
         if serving.is_alive():
             server.shutdown()
         server.server_close()
+        endpoint.close()
         watcher.stop()
         if sandbox.commits is not None:
             sandbox.commits.close()

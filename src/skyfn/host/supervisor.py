@@ -7,11 +7,13 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from skyfn.errors import SkyfnError
 from skyfn.host import environment, task_root
+from skyfn.host.callers import Callers
 from skyfn.host.environment import HostOptions, Overrides, WorkerEnvironment
 from skyfn.host.event_queue import EventQueue, QueuedEvent, runners_for
 from skyfn.host.logs import LogBuffer, LogSink
@@ -21,6 +23,9 @@ from skyfn.host.process import WorkerProcess
 from skyfn.host.reaper import Reaper
 from skyfn.model import Function, Model
 from skyfn.runtime.lambda_platform import function_arn
+from skyfn.runtime.stores import AWS_STORES
+
+AWS = frozenset(AWS_STORES)
 
 
 class UnknownFunction(SkyfnError):
@@ -69,6 +74,12 @@ class Host:
         self._lock = threading.Lock()
         self._events: dict[str, EventQueue] = {}  # each function's queued Event invocations
         self._closed = False
+        # who calls the local Lambda endpoint (skyfn.host.lambda_endpoint), while one serves
+        self.callers = Callers()
+        # Event invocations accepted and not finished, host-wide: one an event queues counts
+        # before the event's own is done, so it reaches 0 only when every chain ended
+        self._outstanding = threading.Condition()
+        self._pending = 0
         self.model = model
         self._roots = self._stage(model)
         # run before every call takes a worker: the sandbox's cheap check of the store, so a
@@ -100,7 +111,18 @@ class Host:
             task_root.mark_used(root)
         else:  # pruned by another host of the project: stage the files as they are
             root = None
-        return environment.build(self.model, function, self.options, self._environ, overrides, root)
+        built = environment.build(
+            self.model, function, self.options, self._environ, overrides, root
+        )
+        # a worker that reads SSM itself keeps its own credentials, or its cold start's
+        # "no credentials" message; others get placeholders for the local endpoint
+        reads_aws = bool(
+            function.secrets and environment.stores_read(function, self.model.secret_store) & AWS
+        )
+        lambda_access = self.callers.worker_variables(
+            function.name, built.variables, self.options.inherit, placeholders=not reads_aws
+        )
+        return replace(built, variables={**built.variables, **lambda_access})
 
     def pool(self, name: str) -> FunctionPool:
         """The pool of a function about to be called (``before_call`` runs first)."""
@@ -145,9 +167,30 @@ class Host:
                 f"async invocation not run: the host is stopping; {name} not invoked",
             )
             return None
-        return queue.put(QueuedEvent(payload, request_id))
+        with self._outstanding:
+            self._pending += 1
+        refused = queue.put(QueuedEvent(payload, request_id))
+        if refused is not None:
+            self._event_done()
+        return refused
+
+    def _event_done(self) -> None:
+        with self._outstanding:
+            self._pending -= 1
+            self._outstanding.notify_all()
+
+    def wait_for_events(self) -> None:
+        """Until every Event invocation accepted so far, and each one those queued, ran."""
+        with self._outstanding:
+            self._outstanding.wait_for(lambda: self._pending <= 0)
 
     def _run_event(self, name: str, event: QueuedEvent) -> None:
+        try:
+            self._run_queued(name, event)
+        finally:
+            self._event_done()
+
+    def _run_queued(self, name: str, event: QueuedEvent) -> None:
         request_id = event.request_id
         try:
             outcome = self.pool(name).invoke(json.loads(event.payload or b"{}"), request_id)
@@ -229,6 +272,7 @@ class Host:
             pool.close()
         for name, queue in queues:
             for event in queue.close():
+                self._event_done()
                 self.sink.line(name, event.request_id, "async invocation not run: the host stopped")
 
 

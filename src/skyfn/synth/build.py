@@ -18,10 +18,11 @@ from skyfn.definition import (
     Vault,
 )
 from skyfn.errors import DefinitionError, SkyfnError
-from skyfn.model import EnvValue, Function, Model, Scope, SecretRef
+from skyfn.function_refs import FunctionRef
+from skyfn.model import EnvValue, Function, FunctionReference, Model, Scope, SecretRef
 from skyfn.runtime import contract, lambda_platform
 from skyfn.runtime.stores import StoreName
-from skyfn.synth import permissions, rules
+from skyfn.synth import permissions, references, rules
 from skyfn.synth import settings as function_settings
 from skyfn.synth.external import external_ref
 from skyfn.synth.vault import vault_ref
@@ -54,6 +55,7 @@ def build_model(
     ``secret_max_age``: the project's default ``max_age`` of a secret (``[tool.skyfn]``)."""
     problems: list[str] = []
     functions: list[Function] = []
+    known = references.known_names(backend)
     for index, item in enumerate(backend.functions):
         if not isinstance(item, FunctionDefinition):
             problems.append(
@@ -61,7 +63,7 @@ def build_model(
                 "not a function from define_function(...)"
             )
             continue
-        built = _build_function(item, app_id, scope, secret_store, secret_max_age, problems)
+        built = _build_function(item, app_id, scope, secret_store, secret_max_age, problems, known)
         if built is not None:
             functions.append(built)
     problems.extend(_collisions(functions))
@@ -78,8 +80,9 @@ def _build_function(
     store: StoreName,
     max_age: int | None,
     problems: list[str],
+    known: frozenset[str] = frozenset(),
 ) -> Function | None:
-    name = d.name if d.name is not None else d.resource_file.parent.name
+    name = references.definition_name(d)
     problem = _Problems(problems, f"function {name}")
     if not _check_name(name, problem):
         return None
@@ -104,10 +107,13 @@ def _build_function(
     )
     environment: list[EnvValue] = []
     secrets: list[SecretRef] = []
+    refs: list[FunctionReference] = []
     for key, value in d.environment.items():
-        item = _environment_item(key, value, app_id, scope, max_age, problem)
+        item = _environment_item(key, value, app_id, scope, max_age, problem, known)
         if isinstance(item, SecretRef):
             secrets.append(item)
+        elif isinstance(item, FunctionReference):
+            refs.append(item)
         elif item is not None:
             environment.append(item)
     if problem.count or handler is None:
@@ -129,6 +135,7 @@ def _build_function(
         log_level=log_level,
         grants=grants,
         settings=options,
+        references=tuple(sorted(refs, key=lambda r: r.key)),
     )
     return function if _check_size(function.deployed_environment, problem) else None
 
@@ -147,8 +154,14 @@ def _check_name(name: object, problem: _Problems) -> bool:
 
 
 def _environment_item(
-    key: object, value: object, app_id: str, scope: Scope, max_age: int | None, problem: _Problems
-) -> EnvValue | SecretRef | None:
+    key: object,
+    value: object,
+    app_id: str,
+    scope: Scope,
+    max_age: int | None,
+    problem: _Problems,
+    known: frozenset[str] = frozenset(),
+) -> EnvValue | SecretRef | FunctionReference | None:
     """One entry of ``environment=``: a secret reference, a plain value, or a problem."""
     wrong = rules.env_key_problem(key)
     if wrong is not None:
@@ -169,6 +182,12 @@ def _environment_item(
             problem(f"environment {key}: {found}")
             return None
         return found
+    if isinstance(value, FunctionRef):
+        reference = references.resolve(key, value, known, app_id, scope)
+        if isinstance(reference, str):
+            problem(reference)
+            return None
+        return reference
     return _plain_value(key, value, scope, problem)
 
 

@@ -60,6 +60,14 @@ def render_env_module(function: Function) -> str:
             f"{ref.key} (str): secret {ref.secret_name}, resolved when the function starts."
             + (f" {_doc_text(ref.description)}" if ref.description else ""),
         )
+    for reference in function.references:
+        lines += _property(
+            reference.key,
+            "str",
+            f"_read.text({json.dumps(reference.key)})",
+            f"{reference.key} (str): the name to invoke function {reference.target} by (its Lambda "
+            "name when deployed, its skyfn name locally).",
+        )
     for var in LAMBDA_VARIABLES:
         if var.always:
             annotation, read = (
