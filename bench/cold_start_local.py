@@ -56,13 +56,13 @@ def run_with_pipe(
 
 def host_read(variables: dict[str, str], home: Path) -> float:
     """Milliseconds for the host (already running, its imports done) to read the secrets."""
-    from skyfn.host import secret_handover
+    from skyfn.host import secret_resolver
 
     saved = os.environ.get("SKYFN_HOME")
     os.environ["SKYFN_HOME"] = str(home)
     try:
         start = time.perf_counter()
-        secret_handover.message(variables, "local", {})
+        secret_resolver.message(variables)
         return (time.perf_counter() - start) * 1000
     finally:
         if saved is None:
@@ -93,6 +93,7 @@ def rows(work: Path, repeat: int) -> list[Row]:
         "SKYFN_HANDLER": "bench_local_handler.handler",
         "SKYFN_SECRETS": json.dumps(spec),
         "SKYFN_FUNCTION": "bench",
+        "SKYFN_SECRET_STORE": "local",  # what the host reads; the worker reads its pipe
     }
     # The worker's environment: no SKYFN_HOME, no master key; its store is the pipe.
     worker_env = {
@@ -101,10 +102,10 @@ def rows(work: Path, repeat: int) -> list[Row]:
         "SKYFN_SECRET_STORE": "pipe",
     }
     host_read(contract, home)  # the host's imports (sqlite3, cryptography) happen once
-    from skyfn.host import secret_handover
+    from skyfn.host import secret_resolver
 
     os.environ["SKYFN_HOME"], saved = str(home), os.environ.get("SKYFN_HOME")
-    message = secret_handover.message(contract, "local", {})
+    message = secret_resolver.message(contract)
     if saved is None:
         os.environ.pop("SKYFN_HOME")
     else:

@@ -6,11 +6,14 @@ Emitters and the local host read this; none of them re-reads ``backend/`` or re-
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
+from skyfn.runtime import contract
 from skyfn.runtime.contract import (
     DEFAULT_MAX_AGE,
+    SecretEntry,
     pinned_path,
     scope_ref,
     secret_placeholder,
@@ -86,14 +89,11 @@ class SecretRef:
         return secret_placeholder(self.secret_name)
 
     @property
-    def spec(self) -> list[str | int | None]:
-        """Its ``SKYFN_SECRETS`` entry: the paths (pinned: ``path:N``), then its max age
-        unless it is the runtime's default (a pinned secret's is ``None``)."""
+    def entry(self) -> SecretEntry:
+        """Its ``SKYFN_SECRETS`` entry: the paths (pinned: ``path:N``, read once per start)."""
         if self.version is not None:
-            return [*(pinned_path(p, self.version) for p in self.paths), None]
-        if self.max_age == DEFAULT_MAX_AGE:
-            return list(self.paths)
-        return [*self.paths, self.max_age]
+            return SecretEntry(tuple(pinned_path(p, self.version) for p in self.paths), None)
+        return SecretEntry(self.paths, self.max_age)
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,8 @@ class Function:
     memory_mb: int
     environment: tuple[EnvValue, ...]
     secrets: tuple[SecretRef, ...]
-    deployed_environment: tuple[tuple[str, str], ...]  # what Lambda gets, sorted by key
+    scope: Scope
+    secret_store: StoreName  # where its secrets are read (the model's)
     runtime: str = RUNTIME  # Lambda's runtime identifier, e.g. "python3.12"
     log_format: str | None = None  # "Text" or "JSON" (Lambda's LoggingConfig), None: Text
     log_level: str | None = None  # LoggingConfig.ApplicationLogLevel, None: not set
@@ -116,6 +117,26 @@ class Function:
     @property
     def python_version(self) -> str:
         return python_version(self.runtime)
+
+    def variables(self, store: str | None = None) -> dict[str, str]:
+        """What the function process is configured with, its secrets read from ``store``
+        (default: ``secret_store``; a deploy reads SSM, a local worker its host's pipe).
+        Never a secret value: each secret variable holds its placeholder."""
+        values = {e.key: e.deployed for e in self.environment}
+        values.update({s.key: s.placeholder for s in self.secrets})
+        values[contract.HANDLER_VAR] = self.handler
+        values[contract.FUNCTION_VAR] = self.name
+        if self.secrets:
+            entries = {s.key: s.entry for s in self.secrets}
+            values.update(
+                contract.secret_variables(entries, store or self.secret_store, self.scope.ref)
+            )
+        return dict(sorted(values.items()))
+
+    @cached_property
+    def deployed_environment(self) -> tuple[tuple[str, str], ...]:
+        """``variables()`` as sorted pairs (what the 4 KB limit is checked on)."""
+        return tuple(self.variables().items())
 
     @property
     def environment_dict(self) -> dict[str, str]:

@@ -11,8 +11,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from skyfn.host import secret_resolver
 from skyfn.runtime import secrets as runtime
-from skyfn.runtime.local_reader import LocalReader
+from skyfn.secrets.local_reader import LocalReader
 from tests.support.cli import run_skyfn
 from tests.support.projects import make_project, resource
 
@@ -49,30 +50,50 @@ def project(tmp_path: Path) -> Path:
 def start(
     root: Path, function: str, folder: str, home: Path, marker: Path
 ) -> subprocess.CompletedProcess[str]:
-    """Run the cold start as Lambda would: only the artifact's environment (plus where the
-    local store lives), cwd and PYTHONPATH = the function folder and the generated modules."""
+    """Run the cold start as a local host does: only the artifact's environment, its
+    secrets read by the host (``secret_resolver``, from the local store in ``home``) and
+    handed over a pipe; cwd and PYTHONPATH = the function folder and the generated modules."""
     artifact = json.loads(
         (root / ".skyfn/artifacts/sandbox-alice" / f"{function}.json").read_text()
     )
     code_dir = root / "backend" / "functions" / folder
     env = {
         **artifact["environment"],
-        "SKYFN_HOME": str(home),
         "IMPORTED_MARKER": str(marker),
         "PYTHONPATH": os.pathsep.join([str(code_dir), str(root / ".skyfn" / "generated")]),
     }
-    return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import skyfn.runtime.bootstrap as b; print(b.cold_start()({}, None))",
-        ],
-        cwd=code_dir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    pass_fds: tuple[int, ...] = ()
+    if "SKYFN_SECRETS" in env:
+        saved = os.environ.get("SKYFN_HOME")
+        os.environ["SKYFN_HOME"] = str(home)
+        try:
+            message = secret_resolver.message(env)
+        finally:
+            os.environ.pop("SKYFN_HOME")
+            if saved is not None:
+                os.environ["SKYFN_HOME"] = saved
+        read_end, write_end = os.pipe()
+        os.write(write_end, message)
+        os.close(write_end)
+        env.update(SKYFN_SECRET_STORE="pipe", SKYFN_SECRETS_FD=str(read_end))
+        pass_fds = (read_end,)
+    try:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import skyfn.runtime.bootstrap as b; print(b.cold_start()({}, None))",
+            ],
+            cwd=code_dir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            pass_fds=pass_fds,
+        )
+    finally:
+        for fd in pass_fds:
+            os.close(fd)
 
 
 def test_a_function_gets_its_secrets_and_falls_back_to_shared(
@@ -141,7 +162,7 @@ def test_the_local_reader_resolves_scoped_and_shared_in_one_read(
 
 PROBE = """
 import sys
-from skyfn.runtime.local_reader import LocalReader
+from skyfn.secrets.local_reader import LocalReader
 print(LocalReader().read_many(sys.argv[1:]))
 print(sorted(m for m in sys.modules if m.startswith(("skyfn", "cryptography", "boto", "click"))))
 """
@@ -161,9 +182,13 @@ def test_the_reader_imports_only_the_runtime_and_decrypts_lazily(
 
     found, modules = probe("/skyfn/testapp/shared/A")
     assert found == "{'/skyfn/testapp/shared/A': 'a'}"
-    # the runtime's own modules (and the package itself), never management code or its deps
+    # the reader, the runtime's own modules (and the package itself), never management code
+    # (boto3, click, the stores) that a host reading a worker's secrets does not need
     outside = [m for m in ast.literal_eval(modules) if m.startswith(("skyfn.", "boto", "click"))]
-    assert all(m.startswith(("skyfn.runtime", "skyfn.definition")) for m in outside), outside
+    own = ("skyfn.secrets", "skyfn.secrets.local_reader")
+    assert all(m in own or m.startswith(("skyfn.runtime", "skyfn.definition")) for m in outside), (
+        outside
+    )
     assert "cryptography" in ast.literal_eval(modules)
     found, modules = probe("/skyfn/testapp/shared/ABSENT")
     assert found == "{}" and not any(

@@ -36,8 +36,12 @@ def alpha(greeting: str, extra: str = "") -> str:
 
 
 def put(name: str) -> None:
+    """Set (or add a version to) a branch secret."""
     boto3.client("ssm").put_parameter(
-        Name=f"/skyfn/testapp/branch-main/{name}", Value=SECRET_VALUE, Type="SecureString"
+        Name=f"/skyfn/testapp/branch-main/{name}",
+        Value=SECRET_VALUE,
+        Type="SecureString",
+        Overwrite=True,
     )
 
 
@@ -167,3 +171,29 @@ def test_diff_makes_only_read_calls(tmp_path: Path, aws: Aws) -> None:
     assert result and result.removed == ("beta",)
     assert calls and set(calls) <= READ_ONLY, calls
     assert "GetObject" in calls  # the previous bundle, to name the files that differ
+
+
+def test_freshness_options_deploy_and_diff_cleanly_and_show_their_changes(
+    tmp_path: Path, aws: Aws
+) -> None:
+    """``max_age=`` and ``version=`` once made diff and pipeline-deploy crash (SKYFN_SECRETS
+    entries ending with a number or null); a deploy followed by diff must show nothing."""
+    put("API_KEY")
+    put("API_KEY")  # version 2, for the pin
+    fresh = ', "FRESH": secret("API_KEY", max_age=60), "PINNED": secret("API_KEY", version=2)'
+    root = make_project(tmp_path / "app", {"alpha": alpha("hello", fresh)})
+    deployed = skyfn(root, aws, "pipeline-deploy")
+    assert deployed.code == 0, deployed.out + deployed.err
+    same = skyfn(root, aws, "diff")
+    assert same.code == 0 and "Traceback" not in same.err, same.out + same.err
+    assert f"no changes: stack {STACK} is up to date" in same.out
+
+    fresh = ', "FRESH": secret("API_KEY", max_age=5), "PINNED": secret("API_KEY", version=1)'
+    root = make_project(tmp_path / "app", {"alpha": alpha("hello", fresh)})
+    changed = skyfn(root, aws, "diff")
+    assert changed.code == 2, changed.out + changed.err
+    assert "re-read after 60 s) -> secret API_KEY" in changed.out
+    assert "re-read after 5 s)" in changed.out
+    assert "/skyfn/testapp/branch-main/API_KEY:2" in changed.out
+    assert "/skyfn/testapp/branch-main/API_KEY:1" in changed.out
+    assert "Traceback" not in changed.err

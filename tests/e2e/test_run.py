@@ -118,3 +118,18 @@ def test_a_child_killed_by_a_signal_gives_128_plus_its_number(root: Path) -> Non
 def test_help_says_a_repl_needs_no_mask(root: Path) -> None:
     text = " ".join(run_skyfn("run", "--help", cwd=root).out.split())
     assert "REPL" in text and "--no-mask" in text
+
+
+@pytest.mark.parametrize("clean", [False, True])
+def test_the_command_can_import_the_generated_env_module(root: Path, clean: bool) -> None:
+    """The README's ``skyfn run say-hello -- python scripts/migrate.py`` once broke as soon
+    as the script read ``env`` (no skyfn_env unless --clean), even before any synth."""
+    script = root / "scripts" / "migrate.py"
+    script.parent.mkdir()
+    script.write_text(
+        "from skyfn_env.say_hello import env\nprint(env.NAME, env.MAX_ITEMS + 1, len(env.API_KEY))\n"
+    )
+    assert not (root / ".skyfn").exists()
+    flags = ["--clean"] if clean else []
+    result = run_skyfn("run", "say_hello", *flags, "--", sys.executable, str(script), cwd=root)
+    assert (result.code, result.out) == (0, f"World 26 {len(SECRET)}\n"), result.err

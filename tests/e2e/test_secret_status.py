@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.aws import Aws
 from tests.support.cli import Result, run_skyfn
 from tests.support.projects import make_project, resource
 
@@ -97,3 +98,22 @@ def test_a_bad_pattern_is_a_definition_error(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p", {"f": fn})
     result = skyfn(root, "synth")
     assert result.code == 1 and "KK: secret pattern is not a valid regular expression" in result.err
+
+
+def test_all_branches_finds_the_branches_in_ssm(root: Path, aws: Aws) -> None:
+    """The SSM listing once asked for one path level only, so ``/skyfn/<app>/branch-main/X``
+    was never found and --all-branches said the store held no branch secrets."""
+    ssm = ("--store", "ssm")
+    for branch in ("main", "feature-x"):
+        done = run_skyfn(
+            "secret", "set", "DB_URL", "--branch", branch, *ssm, cwd=root, stdin="u", env=aws.env
+        )
+        assert done.code == 0, done.err
+    result = run_skyfn("secret", "status", "--all-branches", *ssm, "--json", cwd=root, env=aws.env)
+    assert result.err == "" or "Traceback" not in result.err
+    data = json.loads(result.out)
+    assert data["scopes"] == ["branch feature-x", "branch main"]
+    db = next(s for s in data["secrets"] if s["name"] == "DB_URL")
+    assert db["scopes"]["branch main"]["state"] == "set"
+    listed = run_skyfn("secret", "list", "--branch", "main", *ssm, cwd=root, env=aws.env)
+    assert [line.split()[0] for line in listed.out.splitlines()[1:]] == ["DB_URL"]

@@ -5,6 +5,7 @@ the local store and on SSM (moto_server)."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import boto3
@@ -84,3 +85,12 @@ def test_rollback_on_ssm_where_the_secret_resolves(aws: Aws, root: Path) -> None
     parameter = ssm.get_parameter(Name="/skyfn/testapp/shared/K", WithDecryption=True)
     assert parameter["Parameter"]["Value"] == "one"
     assert parameter["Parameter"]["Version"] == 3
+
+
+def test_run_reads_the_pinned_version_as_invoke_does(root: Path) -> None:
+    """``skyfn run`` once resolved secrets with its own loop and handed over the latest."""
+    for value in ("one", "two", "three"):
+        assert skyfn(root, "secret", "set", "K", stdin=value).code == 0
+    code = "import os; print(os.environ['PINNED'], os.environ['LATEST'])"
+    result = skyfn(root, "run", "fn", "--no-mask", "--", sys.executable, "-c", code)
+    assert (result.code, result.out) == (0, "two three\n"), result.err

@@ -49,7 +49,7 @@ def test_concurrent_sets_from_many_processes_lose_nothing(
     conn.close()
     assert versions == list(range(1, workers * each + 1))
     # every value written is there, readable, each exactly once
-    from skyfn.runtime import local_reader as fmt
+    from skyfn.secrets import local_reader as fmt
 
     key = fmt.load_key(isolated_home)
     assert key is not None

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from skyfn.errors import SkyfnError
 from skyfn.model import Scope
-from skyfn.runtime.local_reader import LocalReader
 from skyfn.secrets import manage
 from skyfn.secrets.local import LocalStore
+from skyfn.secrets.local_reader import LocalReader
 from skyfn.secrets.ssm import SsmStore
 from tests.support import report
 from tests.support.aws import Aws

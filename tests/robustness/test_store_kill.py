@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from skyfn.runtime import local_reader as fmt
+from skyfn.secrets import local_reader as fmt
 from skyfn.secrets.local import LocalStore
 from tests.support import report
 

@@ -21,7 +21,8 @@ def function(name: str, variables: int = 10) -> Function:
         memory_mb=128,
         environment=env,
         secrets=(),
-        deployed_environment=tuple(sorted((e.key, e.deployed) for e in env)),
+        scope=Scope("branch", "main"),
+        secret_store="ssm",
     )
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import skyfn
 import skyfn.runtime
-from skyfn.model import Function
+from skyfn.model import Function, Scope
 from skyfn.synth.envgen import render_env_module
 
 
@@ -41,7 +41,9 @@ def test_the_runtime_api_is_pinned_and_holds_what_generated_modules_import() -> 
         "refresh_secrets",
     ]
     source = render_env_module(
-        Function("fn", "fn", Path("."), "handler.handler", 3, 128, (), (), ())
+        Function(
+            "fn", "fn", Path("."), "handler.handler", 3, 128, (), (), Scope("branch", "b"), "ssm"
+        )
     )
     imported = [
         alias.name

@@ -12,10 +12,11 @@ from skyfn.errors import SkyfnError
 from skyfn.model import Model
 from skyfn.outputs import write
 from skyfn.project import Project
-from skyfn.runtime.stores import USER_STORES, StoreName
+from skyfn.runtime.stores import StoreName
 from skyfn.scaffold import scaffold
 from skyfn.secrets.check import check_model
 from skyfn.secrets.choice import choose_secret_store
+from skyfn.secrets.registry import USER_STORES
 from skyfn.synth.run import SynthResult, generate_env, load_model
 
 

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 import click
 
 from skyfn.cli.common import choose_scope, current_project, scope_options
-from skyfn.runtime.stores import USER_STORES
 from skyfn.secrets.choice import choose_secret_store
+from skyfn.secrets.registry import USER_STORES
 
 if TYPE_CHECKING:
     from skyfn.host.environment import HostOptions

@@ -8,9 +8,9 @@ import sys
 import click
 
 from skyfn.cli.common import choose_scope, current_project, fail, scope_options
-from skyfn.runtime.stores import USER_STORES
 from skyfn.secrets.choice import choose_secret_store
-from skyfn.synth.run import load_model
+from skyfn.secrets.registry import USER_STORES
+from skyfn.synth.run import generate_env
 
 
 @click.command(
@@ -59,7 +59,8 @@ def run_command(
         fail("give the command to run after --, e.g. skyfn run FUNCTION -- python script.py")
     project = current_project()
     scope = choose_scope(branch, identifier)
-    model = load_model(project, scope, choose_secret_store(project, scope, store))
+    # the env modules are written first: the command may import them (skyfn_env.<fn>)
+    model = generate_env(project, scope, choose_secret_store(project, scope, store)).model
     run_plan = plan(model, function, os.environ, clean)
     try:
         code = execute(command, run_plan, mask=not no_mask)

@@ -14,11 +14,10 @@ import click
 from skyfn import scope as scopes
 from skyfn.cli.common import choose_target, current_project, scope_options
 from skyfn.errors import SkyfnError
-from skyfn.runtime.stores import USER_STORES
 from skyfn.secrets import manage
 from skyfn.secrets.choice import choose_secret_store
 from skyfn.secrets.dotenv_import import read_dotenv
-from skyfn.secrets.registry import open_store
+from skyfn.secrets.registry import USER_STORES, open_store
 
 F = TypeVar("F", bound=Callable[..., Any])
 

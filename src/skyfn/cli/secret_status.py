@@ -12,10 +12,9 @@ from skyfn import scope as scopes
 from skyfn.cli.common import current_project
 from skyfn.errors import SkyfnError
 from skyfn.model import Model, Scope
-from skyfn.runtime.stores import USER_STORES
 from skyfn.secrets import status
 from skyfn.secrets.choice import choose_secret_store
-from skyfn.secrets.registry import open_store
+from skyfn.secrets.registry import USER_STORES, open_store
 from skyfn.secrets.store import SecretStore
 from skyfn.synth.run import load_model
 

@@ -28,10 +28,17 @@ _KNOWN |= {"Description"}
 @dataclass(frozen=True)
 class SecretUse:
     name: str  # the secret's name (``MY_API_KEY``)
-    paths: tuple[str, ...]  # where it is looked up, in order
+    paths: tuple[str, ...]  # where it is looked up, in order (a pinned one ends ":N")
+    max_age: float | None = contract.DEFAULT_MAX_AGE  # seconds; None: read once per start
 
     def shown(self) -> str:
-        return f"secret {self.name} ({', '.join(self.paths)})"
+        if self.max_age is None:
+            fresh = ", read once per start"
+        elif self.max_age != contract.DEFAULT_MAX_AGE:
+            fresh = f", re-read after {self.max_age:g} s"
+        else:
+            fresh = ""
+        return f"secret {self.name} ({', '.join(self.paths)}{fresh})"
 
 
 @dataclass(frozen=True)
@@ -294,10 +301,16 @@ def describe(
             else logical_id
         )
         variables: dict[str, str] = dict(props.get("Environment", {}).get("Variables", {}))
-        paths: dict[str, list[str]] = json.loads(variables.pop(contract.SECRETS_VAR, "{}"))
+        try:
+            entries = contract.decode_secrets(variables.pop(contract.SECRETS_VAR, "{}"))
+        except ValueError:  # edited outside skyfn: compared as text below, not understood
+            entries = {}
+            variables[contract.SECRETS_VAR] = props["Environment"]["Variables"][
+                contract.SECRETS_VAR
+            ]
         secrets = {
-            key: SecretUse(contract.placeholder_name(variables.pop(key, None)) or "?", tuple(p))
-            for key, p in paths.items()
+            key: SecretUse(contract.placeholder_name(variables.pop(key, None)) or "?", *entry)
+            for key, entry in entries.items()
         }
         other = {k: json.dumps(v, sort_keys=True) for k, v in props.items() if k not in _KNOWN}
         for key in [k for k in variables if k.startswith(contract.SKYFN_PREFIX)]:

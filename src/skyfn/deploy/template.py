@@ -110,10 +110,7 @@ def dumps(template: Json) -> str:
 
 def deployed_variables(function: Function) -> dict[str, str]:
     """The function's deployed environment; secrets are read from SSM when deployed."""
-    variables = function.environment_dict
-    if contract.SECRETS_VAR in variables:
-        variables[contract.STORE_VAR] = DEPLOY_STORE
-    return variables
+    return function.variables(DEPLOY_STORE)
 
 
 def _function(function: Function, base: str, physical: str, tag_list: list[Json]) -> Json:

@@ -2,7 +2,7 @@
 
 A worker sees exactly:
 
-- the function's deployed environment (``Function.deployed_environment``: its values, each
+- the function's deployed environment (``Function.variables``: its values, each
   secret's placeholder, and skyfn's runtime contract variables), as Lambda would;
 - the variables Lambda provides (function name, region, memory, version, log names, task
   root, ``TZ=UTC``, ...);
@@ -11,7 +11,7 @@ A worker sees exactly:
   ``PYTHONPATH`` (function folder, generated env modules, ``backend/``, skyfn itself);
 - only for a function that has secrets:
   ``local`` (and the pytest plugin's inline values): nothing from the store. The host
-  reads the function's own secrets (``skyfn.host.secret_handover``) and hands them over a
+  reads the function's own secrets (``skyfn.host.secret_resolver``) and hands them over a
   pipe, whose descriptor ``SKYFN_SECRETS_FD`` names (store ``pipe``): the worker never sees
   ``SKYFN_HOME``, ``SKYFN_MASTER_KEY``, the store's ``HOME`` or the inline values, not even
   in ``/proc/self/environ``;
@@ -39,7 +39,7 @@ from typing import Any
 import skyfn
 from skyfn import aws
 from skyfn.errors import SkyfnError
-from skyfn.host import secret_handover, task_root
+from skyfn.host import secret_resolver, task_root
 from skyfn.model import Function, Model
 from skyfn.project import generated_dir
 from skyfn.runtime import contract, lambda_platform
@@ -156,17 +156,17 @@ def build(
     environ: Mapping[str, str],
     overrides: Overrides | None = None,
 ) -> WorkerEnvironment:
-    root, variables = process_variables(model, function, options.region, function.environment_dict)
+    inline = check_overrides(function, overrides) if overrides else None
+    store: str = "inline" if inline is not None else model.secret_store
+    handed_over = bool(function.secrets) and store in HANDED_OVER
+    # a store the host hands over is read here; the worker gets the values, never its access
+    own = function.variables(PIPE_STORE if handed_over else store)
+    own.update({k: str(v) for k, v in overrides.env.items()} if overrides else {})
+    root, variables = process_variables(model, function, options.region, own)
     for name in options.inherit:
         if name in environ:
             variables[name] = environ[name]
-    inline = apply_overrides(variables, function, overrides) if overrides else None
-    store: str = "inline" if inline is not None else model.secret_store
-    handover = None
-    if function.secrets and store in HANDED_OVER:
-        # read here, in the host; the worker gets the values, never the store's access
-        handover = secret_handover.message(variables, store, inline or {})
-        variables[contract.STORE_VAR] = PIPE_STORE
+    handover = secret_resolver.message(function.variables(store), inline) if handed_over else None
     if function.secrets:
         access = store_access(stores_read(function, store), environ)
         variables.update({k: v for k, v in access.items() if k not in options.inherit})
@@ -210,12 +210,10 @@ def _boto3_session() -> Any:
     return aws.session()  # imports boto3: only for a sandbox on AWS without credential variables
 
 
-def apply_overrides(
-    variables: dict[str, str], function: Function, overrides: Overrides
-) -> dict[str, str] | None:
-    """Apply the env overrides; return the inline secrets (path → value) that replace the
-    store for this worker, or ``None`` when the function has no secrets."""
-    for key, value in overrides.env.items():
+def check_overrides(function: Function, overrides: Overrides) -> dict[str, str] | None:
+    """Check the overrides; return the inline secrets (path → value) that replace the store
+    for this worker, or ``None`` when the function has no secrets."""
+    for key in overrides.env:
         wrong = rules.env_key_problem(key)
         if wrong is not None:
             raise SkyfnError(f"function {function.name}: env override: {wrong}")
@@ -223,7 +221,6 @@ def apply_overrides(
             raise SkyfnError(
                 f"{key} of function {function.name} is a secret; give it with secrets="
             )
-        variables[key] = str(value)
     if not function.secrets:
         if overrides.secrets:
             raise SkyfnError(f"function {function.name} has no secrets; drop secrets=")

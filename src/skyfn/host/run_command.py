@@ -1,10 +1,10 @@
 """``skyfn run FUNCTION -- COMMAND``: any command with one function's values and secrets.
 
-The secrets are resolved here, from the scope's store (the scope's path, then shared), as
-``skyfn secret get`` does, and handed to the command in its environment: on top of the
-shell's (``PATH``, ``HOME``, a virtualenv keep working), or, with ``clean``, exactly what
-the function itself gets (its values, its secrets, Lambda's variables, ``PATH``, ``LANG``,
-``PYTHONPATH``). The command's stdout and stderr are masked like a function's logs
+The secrets are resolved here as a local worker's are (``skyfn.host.secret_resolver``) and
+handed to the command in its environment: on top of the shell's (``PATH``, ``HOME``, a
+virtualenv keep working; the generated env modules join ``PYTHONPATH``), or, with
+``clean``, exactly what the function itself gets (its values, its secrets, Lambda's
+variables, ``PATH``, ``LANG``, ``PYTHONPATH``). The command's stdout and stderr are masked like a function's logs
 (``skyfn.runtime.masking``) unless ``mask`` is off; stdin and the terminal pass through.
 """
 
@@ -21,12 +21,13 @@ from types import FrameType
 from typing import IO, Any
 
 from skyfn.errors import SkyfnError
-from skyfn.host.environment import host_region, process_variables
+from skyfn.host import secret_resolver
+from skyfn.host.environment import host_region, process_variables, store_access, stores_read
 from skyfn.host.supervisor import UnknownFunction
 from skyfn.model import Function, Model
+from skyfn.project import generated_dir
+from skyfn.runtime.errors import SecretNotFound, SecretStoreError
 from skyfn.runtime.masking import MaskedStream, Masker
-from skyfn.secrets.check import missing_message
-from skyfn.secrets.registry import open_store
 
 # Signals the terminal sends to its whole foreground group (the command included): forwarded
 # only when skyfn is not run from a terminal, else the command would get them twice.
@@ -45,38 +46,38 @@ class RunPlan:
     secret_values: tuple[str, ...]  # what the masker hides
 
 
-def resolve_secrets(model: Model, function: Function) -> dict[str, str]:
-    """Each secret variable of ``function`` → its value (the first of its paths that is set)."""
+def resolve_secrets(model: Model, function: Function, environ: Mapping[str, str]) -> dict[str, str]:
+    """Each secret variable of ``function`` → its value, read as a local worker's are
+    (``skyfn.host.secret_resolver``: pins, shared fallback and external references alike),
+    with the AWS credentials of ``environ`` (or of the profile boto3 finds)."""
     if not function.secrets:
         return {}
-    from skyfn.secrets import external
-
-    own = [p for ref in function.secrets if ref.external is None for p in ref.paths]
-    store = open_store(model.secret_store)
-    found = {p: v.value for p, v in store.read_many(own).items()} if own else {}
-    found |= external.read_values(ref.paths[0] for ref in function.secrets if ref.external)
-    values: dict[str, str] = {}
-    for ref in function.secrets:
-        hit = next((found[p] for p in ref.paths if p in found), None)
-        if hit is None:
-            raise SkyfnError(
-                f"function {function.name}: {ref.key}: "
-                + missing_message(ref.secret_name, model.scope, ref.paths, model.secret_store)
-            )
-        values[ref.key] = hit
-    return values
+    access = {
+        "AWS_REGION": host_region(environ),
+        **store_access(stores_read(function, model.secret_store), environ),
+    }
+    try:
+        return secret_resolver.resolve(function.variables(), environ={**environ, **access}).values
+    except (SecretNotFound, SecretStoreError) as exc:
+        raise SkyfnError(str(exc)) from None
 
 
 def plan(model: Model, name: str, environ: Mapping[str, str], clean: bool) -> RunPlan:
+    """The command's environment: the function's values and secrets, on top of the shell's
+    (with the generated env modules importable: ``from skyfn_env.fn import env``), or with
+    ``clean`` exactly a worker's."""
     function = model.function(name)
     if function is None:
         raise UnknownFunction(name, model)
-    secrets = resolve_secrets(model, function)
+    secrets = resolve_secrets(model, function, environ)
     plain = {value.key: value.deployed for value in function.environment}
     if clean:
         _, variables = process_variables(model, function, host_region(environ), {})
     else:
         variables = dict(environ)
+        inherited = environ.get("PYTHONPATH")
+        generated = str(generated_dir(model.project_root))
+        variables["PYTHONPATH"] = os.pathsep.join(filter(None, [generated, inherited]))
     variables.update(plain)
     variables.update(secrets)
     return RunPlan(function, variables, tuple(secrets.values()))

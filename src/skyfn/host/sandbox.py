@@ -23,8 +23,8 @@ from skyfn.host.watcher import Watcher
 from skyfn.model import Function, Model, Scope
 from skyfn.outputs import synth
 from skyfn.project import BACKEND_FILE, Project
-from skyfn.runtime import local_reader
 from skyfn.runtime.stores import StoreName
+from skyfn.secrets import local_reader
 
 if TYPE_CHECKING:
     from skyfn.host.console import Console

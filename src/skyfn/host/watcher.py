@@ -11,7 +11,7 @@ from pathlib import Path
 from watchfiles import Change, DefaultFilter, watch
 
 from skyfn.dotenv_files import is_env_file
-from skyfn.runtime.local_reader import DB_NAME
+from skyfn.secrets.local_reader import DB_NAME
 
 STORE_FILES = (DB_NAME, f"{DB_NAME}-wal")  # what `skyfn secret set/remove` writes
 

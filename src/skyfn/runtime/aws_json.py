@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from skyfn.runtime.errors import SecretStoreError
@@ -58,18 +58,20 @@ def parse_endpoint(url: str, variable: str) -> Endpoint:
     return Endpoint(scheme, hostname, int(port_text) if port_text else None, host)
 
 
-def endpoint_from_env(service: Service, region: str) -> Endpoint:
+def endpoint_from_env(
+    service: Service, region: str, environ: Mapping[str, str] = os.environ
+) -> Endpoint:
     for variable in (service.endpoint_var, "AWS_ENDPOINT_URL"):
-        url = os.environ.get(variable)
+        url = environ.get(variable)
         if url:
             return parse_endpoint(url, variable)
     host = f"{service.name}.{region}.amazonaws.com"
     return Endpoint("https", host, None, host)
 
 
-def credentials_from_env(service: Service) -> Credentials:
-    access_key = os.environ.get("AWS_ACCESS_KEY_ID", "")
-    secret_key = os.environ.get("AWS_SECRET_ACCESS_KEY", "")
+def credentials_from_env(service: Service, environ: Mapping[str, str] = os.environ) -> Credentials:
+    access_key = environ.get("AWS_ACCESS_KEY_ID", "")
+    secret_key = environ.get("AWS_SECRET_ACCESS_KEY", "")
     if not access_key or not secret_key:
         missing = [
             name
@@ -85,11 +87,11 @@ def credentials_from_env(service: Service) -> Credentials:
             "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary "
             "credentials)"
         )
-    return Credentials(access_key, secret_key, os.environ.get("AWS_SESSION_TOKEN") or None)
+    return Credentials(access_key, secret_key, environ.get("AWS_SESSION_TOKEN") or None)
 
 
-def region_from_env(service: Service) -> str:
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+def region_from_env(service: Service, environ: Mapping[str, str] = os.environ) -> str:
+    region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
     if not region:
         raise SecretStoreError(
             f"cannot read secrets from {service.label}: AWS_REGION is not set (Lambda sets "
@@ -224,9 +226,13 @@ class JsonClient:
         )
 
 
-def open_client(service: Service) -> JsonClient:
-    """A client with the credentials, region and endpoint of this process's environment."""
-    region = region_from_env(service)
+def open_client(service: Service, environ: Mapping[str, str] = os.environ) -> JsonClient:
+    """A client with the credentials, region and endpoint of ``environ`` (this process's
+    environment, unless a local host reads for a function with the function's)."""
+    region = region_from_env(service, environ)
     return JsonClient(
-        service, credentials_from_env(service), region, endpoint_from_env(service, region)
+        service,
+        credentials_from_env(service, environ),
+        region,
+        endpoint_from_env(service, region, environ),
     )

@@ -5,11 +5,13 @@ Every byte here counts against Lambda's 4 KB environment, so the contract carrie
 them into the ``skyfn secret set`` a user needs.
 """
 
+from collections.abc import Mapping
+from typing import NamedTuple
+
 SKYFN_PREFIX = "SKYFN_"  # skyfn reserves every variable name starting with this
 HANDLER_VAR = "SKYFN_HANDLER"  # "<module>.<callable>" of the user's handler
 # JSON: env name -> list of store paths, in fallback order, optionally ending with the
-# secret's max age: a number of seconds, or null (read once per cold start; pinned secrets).
-# Without it the secret gets DEFAULT_MAX_AGE. A pinned path carries its version: "path:N".
+# secret's max age (``encode_secrets``/``decode_secrets`` below are its only writer and reader).
 SECRETS_VAR = "SKYFN_SECRETS"
 STORE_VAR = "SKYFN_SECRET_STORE"  # which store the paths are read from
 SCOPE_VAR = "SKYFN_SCOPE"  # "<kind>:<name>" (e.g. "branch:main") the paths were made for
@@ -72,3 +74,53 @@ def external_path(store: str, inner: str) -> str:
 
 def is_external(path: str) -> bool:
     return not path.startswith("/") and path.partition(":")[0] in EXTERNAL_PREFIXES
+
+
+class SecretEntry(NamedTuple):
+    """One secret of ``SKYFN_SECRETS``: where it is looked up, in order (a pinned path carries
+    its version, ``pinned_path``), and how many seconds a value serves before it is re-read
+    (``None``: once per cold start, as for a pinned secret)."""
+
+    paths: tuple[str, ...]
+    max_age: float | None = DEFAULT_MAX_AGE
+
+
+def encode_secrets(entries: Mapping[str, SecretEntry]) -> str:
+    """``SKYFN_SECRETS``: ``{"KEY": [path, ...(, max_age)]}``, keys sorted; the max age is
+    written only when it is not ``DEFAULT_MAX_AGE`` (0 bytes for most functions)."""
+    import json
+
+    spec: dict[str, list[str | float | None]] = {}
+    for key in sorted(entries):
+        paths, max_age = entries[key]
+        spec[key] = [*paths] if max_age == DEFAULT_MAX_AGE else [*paths, max_age]
+    return json.dumps(spec, separators=(",", ":"))
+
+
+def decode_secrets(raw: str) -> dict[str, SecretEntry]:
+    """The entries of a ``SKYFN_SECRETS`` value; ``ValueError`` when it is malformed."""
+    import json
+
+    spec = json.loads(raw)  # a JSONDecodeError is a ValueError
+    if not isinstance(spec, dict):
+        raise ValueError("SKYFN_SECRETS is not a JSON object")
+    entries: dict[str, SecretEntry] = {}
+    for key, item in spec.items():
+        if not isinstance(item, list):
+            raise ValueError(f"SKYFN_SECRETS[{key!r}] is not a list")
+        paths, max_age = item, DEFAULT_MAX_AGE
+        if paths and not isinstance(paths[-1], str):
+            *paths, max_age = paths
+            if max_age is not None and (
+                isinstance(max_age, bool) or not isinstance(max_age, int | float)
+            ):
+                raise ValueError(f"SKYFN_SECRETS[{key!r}] ends with a max age that is no number")
+        if not paths or not all(isinstance(p, str) for p in paths):
+            raise ValueError(f"SKYFN_SECRETS[{key!r}] holds no list of paths")
+        entries[key] = SecretEntry(tuple(paths), max_age)
+    return entries
+
+
+def secret_variables(entries: Mapping[str, SecretEntry], store: str, scope: str) -> dict[str, str]:
+    """The contract variables of a function with secrets: the one place that writes them."""
+    return {SECRETS_VAR: encode_secrets(entries), STORE_VAR: store, SCOPE_VAR: scope}

@@ -12,8 +12,7 @@ from that store: each round makes one ``read_many`` per store (``Dispatch``).
 from __future__ import annotations
 
 import importlib
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple, Protocol
 
 from skyfn.runtime import contract, hints
@@ -51,7 +50,9 @@ def request(environ: Mapping[str, str]) -> tuple[dict[str, list[str]], Wanted]:
     return spec, wanted
 
 
-def open_reader(store: str) -> SecretReader:
+def open_reader(store: str, environ: Mapping[str, str] | None = None) -> SecretReader:
+    """The cold-start reader of ``store``, configured from ``environ`` (default: this
+    process's environment)."""
     target = READERS.get(store)
     if target is None:
         raise SecretStoreError(
@@ -66,16 +67,23 @@ def open_reader(store: str) -> SecretReader:
             f"the {store} secret store's reader cannot be loaded ({exc}); "
             "reinstall skyfn or bundle it again"
         ) from None
-    reader: SecretReader = factory()
+    reader: SecretReader = factory() if environ is None else factory(environ)
     return reader
 
 
 class Dispatch:
     """A ``SecretReader`` that reads each path from its own store: one ``read_many`` per
-    store a round, each store's reader opened on first use (``first``: the default's)."""
+    store a round, each store's reader opened on first use by ``opener`` (``first``: the
+    default store's reader, already open)."""
 
-    def __init__(self, default: str, first: SecretReader | None = None) -> None:
+    def __init__(
+        self,
+        default: str,
+        first: SecretReader | None = None,
+        opener: Callable[[str], SecretReader] = open_reader,
+    ) -> None:
         self.default = default
+        self.opener = opener
         self.readers: dict[str, SecretReader] = {} if first is None else {default: first}
         self.reads_all_paths = bool(getattr(first, "reads_all_paths", False))
 
@@ -88,37 +96,23 @@ class Dispatch:
         for store, group in groups.items():
             reader = self.readers.get(store)
             if reader is None:
-                reader = self.readers[store] = open_reader(store)
+                reader = self.readers[store] = self.opener(store)
             for inner, value in reader.read_many(list(group)).items():
                 found[group[inner]] = value
         return found
 
 
 def parse_spec(raw: str) -> tuple[dict[str, list[str]], dict[str, float | None]]:
-    """``SKYFN_SECRETS``: env name → paths, and env name → max age (``None``: never re-read;
-    a list without a trailing age gets ``contract.DEFAULT_MAX_AGE``)."""
+    """``SKYFN_SECRETS`` (``contract.decode_secrets``): env name → paths, and env name → max
+    age (``None``: never re-read)."""
     try:
-        spec = json.loads(raw)
+        entries = contract.decode_secrets(raw)
     except ValueError:
-        spec = None
-    if not isinstance(spec, dict):
-        raise SecretStoreError("SKYFN_SECRETS is malformed; run skyfn synth again")
-    paths: dict[str, list[str]] = {}
-    ages: dict[str, float | None] = {}
-    for key, entry in spec.items():
-        age: object = contract.DEFAULT_MAX_AGE
-        if isinstance(entry, list) and entry and not isinstance(entry[-1], str):
-            age = entry.pop()
-        if (
-            not isinstance(entry, list)
-            or not entry
-            or not all(isinstance(p, str) for p in entry)
-            or not (age is None or (isinstance(age, int | float) and not isinstance(age, bool)))
-        ):
-            raise SecretStoreError("SKYFN_SECRETS is malformed; run skyfn synth again")
-        paths[key] = entry
-        ages[key] = age
-    return paths, ages
+        raise SecretStoreError("SKYFN_SECRETS is malformed; run skyfn synth again") from None
+    return (
+        {key: list(entry.paths) for key, entry in entries.items()},
+        {key: entry.max_age for key, entry in entries.items()},
+    )
 
 
 def resolve(

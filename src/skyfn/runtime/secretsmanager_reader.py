@@ -12,7 +12,8 @@ per-secret error names the secret and what to allow. Values never appear in a me
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from skyfn.runtime import aws_json
@@ -187,6 +188,7 @@ def _field(strings: dict[str, str], secret_id: str, field: str) -> str | None:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def open_reader() -> SecretsManagerReader:
-    """The reader the runtime uses when ``SKYFN_SECRET_STORE`` is ``secretsmanager``."""
-    return SecretsManagerReader(aws_json.open_client(SERVICE))
+def open_reader(environ: Mapping[str, str] = os.environ) -> SecretsManagerReader:
+    """The reader the runtime uses when ``SKYFN_SECRET_STORE`` is ``secretsmanager`` (a local host
+    passes the function's ``environ``: its credentials, region and endpoint)."""
+    return SecretsManagerReader(aws_json.open_client(SERVICE, environ))

@@ -9,7 +9,8 @@ retried with capped, jittered backoff. Secret values never appear in an exceptio
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from skyfn.runtime import aws_json
@@ -138,6 +139,7 @@ def _values(document: Any, names: Sequence[str]) -> dict[str, str]:
         raise SecretStoreError("SSM GetParameters returned a malformed response") from None
 
 
-def open_reader() -> SsmReader:
-    """The reader the runtime uses when ``SKYFN_SECRET_STORE`` is ``ssm``."""
-    return SsmReader(aws_json.open_client(SERVICE))
+def open_reader(environ: Mapping[str, str] = os.environ) -> SsmReader:
+    """The reader the runtime uses when ``SKYFN_SECRET_STORE`` is ``ssm`` (a local host
+    passes the function's ``environ``: its credentials, region and endpoint)."""
+    return SsmReader(aws_json.open_client(SERVICE, environ))

@@ -1,8 +1,10 @@
-"""The secret stores skyfn knows: the one registry to touch when adding a store.
+"""The secret stores skyfn knows, and what a function process reads them with.
 
-Each store has a cold-start reader (standard library, in ``skyfn.runtime``) and, for the
-stores users manage, a management store (``skyfn.secrets``). Both are named here as
-``module:attribute`` strings and imported lazily, so a process loads only what it uses.
+A store a function process reads itself has a cold-start reader (standard library, in
+``skyfn.runtime``, shipped in every bundle): ``READERS``, named as ``module:attribute``
+strings and imported lazily, so a process loads only what it uses. This module lists only
+what ships; the tooling's registry (management stores, the host's readers of the stores it
+hands over) is ``skyfn.secrets.registry``. Adding a store touches both.
 """
 
 from __future__ import annotations
@@ -12,12 +14,11 @@ from typing import Literal
 StoreName = Literal["local", "ssm", "secretsmanager", "inline"]
 PIPE_STORE = "pipe"  # a local worker's: values its host read for it (never a user's choice)
 
-# What a function process reads its secrets with: a zero-argument factory of a SecretReader.
+# What a function process reads its secrets with: a factory of a SecretReader (the AWS
+# readers take an optional environ: a local host reads with the function's credentials).
 READERS: dict[str, str] = {
-    "local": "skyfn.runtime.local_reader:open_reader",
     "ssm": "skyfn.runtime.ssm_reader:open_reader",
     "secretsmanager": "skyfn.runtime.secretsmanager_reader:open_reader",
-    "inline": "skyfn.runtime.inline_reader:open_reader",  # the pytest plugin's values
     PIPE_STORE: "skyfn.runtime.pipe_reader:open_reader",
 }
 
@@ -30,16 +31,8 @@ HANDED_OVER: tuple[str, ...] = ("local", "inline")
 
 # Stores a process cannot read again after its cold start (the host handed the values over
 # once): their secrets are never refreshed in place; the sandbox restarts the worker instead.
-READ_ONCE: tuple[str, ...] = (PIPE_STORE, "inline")
+READ_ONCE: tuple[str, ...] = (PIPE_STORE,)
 
-# What ``skyfn secret ...`` manages with: a zero-argument SecretStore class.
-MANAGERS: dict[StoreName, str] = {
-    "local": "skyfn.secrets.local:LocalStore",
-    "ssm": "skyfn.secrets.ssm:SsmStore",
-    "secretsmanager": "skyfn.secrets.secretsmanager:SecretsManagerStore",
-}
-
-USER_STORES: tuple[StoreName, ...] = tuple(MANAGERS)  # what --store and settings accept
 DEPLOY_STORE: StoreName = "ssm"  # what a deployed branch reads
 SANDBOX_STORE: StoreName = "local"  # a sandbox's default unless [tool.skyfn] secret_store
 

@@ -12,7 +12,8 @@ from skyfn.errors import SkyfnError
 from skyfn.model import Scope
 from skyfn.project import Project
 from skyfn.runtime import contract
-from skyfn.runtime.stores import USER_STORES, StoreName, default_store
+from skyfn.runtime.stores import StoreName, default_store
+from skyfn.secrets.registry import USER_STORES
 
 
 def choose_secret_store(

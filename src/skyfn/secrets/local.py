@@ -1,6 +1,6 @@
 """The embedded secret store: one SQLite file under ``$SKYFN_HOME``, values sealed with AES-GCM.
 
-The row format and decryption live in ``skyfn.runtime.local_reader`` (shared with the cold
+The row format and decryption live in ``skyfn.secrets.local_reader`` (shared with the cold
 start); this module adds what only management needs: creating the key and the database with
 private modes, and writes that never lose a version when several processes set at once.
 """
@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from skyfn.errors import SkyfnError
-from skyfn.runtime import local_reader as fmt
 from skyfn.runtime.contract import pinned_path
 from skyfn.runtime.errors import SecretStoreError
 from skyfn.runtime.stores import StoreName
+from skyfn.secrets import local_reader as fmt
 from skyfn.secrets.store import SecretInfo, SecretValue
 
 

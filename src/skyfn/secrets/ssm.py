@@ -92,12 +92,13 @@ class SsmStore:
         return SecretInfo(path, int(answer["Version"]), datetime.now(UTC))
 
     def list(self, prefix: str) -> list[SecretInfo]:
-        """Names and versions only (``DescribeParameters`` never returns values)."""
+        """Names and versions only (``DescribeParameters`` never returns values), of every
+        path under ``prefix``, however deep (the store protocol's meaning)."""
         folder = prefix.rstrip("/")
         found: list[SecretInfo] = []
         with ssm_errors("list secrets in SSM"):
             pages = self.client.get_paginator("describe_parameters").paginate(
-                ParameterFilters=[{"Key": "Path", "Option": "OneLevel", "Values": [folder]}]
+                ParameterFilters=[{"Key": "Path", "Option": "Recursive", "Values": [folder]}]
             )
             for page in pages:
                 for p in page.get("Parameters", []):

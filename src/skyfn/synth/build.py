@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import json
 import keyword
 import re
 from collections.abc import Sequence
@@ -96,10 +95,7 @@ def _build_function(
     if problem.count or handler is None:
         return None
     assert isinstance(d.timeout_seconds, int) and isinstance(d.memory_mb, int)
-    deployed = _deployed_environment(name, handler, environment, secrets, store, scope)
-    if not _check_size(deployed, problem):
-        return None
-    return Function(
+    function = Function(
         name=name,
         module_name=name.replace("-", "_"),
         directory=d.resource_file.parent,
@@ -108,11 +104,13 @@ def _build_function(
         memory_mb=d.memory_mb,
         environment=tuple(sorted(environment, key=lambda e: e.key)),
         secrets=tuple(sorted(secrets, key=lambda s: s.key)),
-        deployed_environment=deployed,
+        scope=scope,
+        secret_store=store,
         runtime=runtime,
         log_format=log_format,
         log_level=log_level,
     )
+    return function if _check_size(function.deployed_environment, problem) else None
 
 
 def _check_name(name: object, problem: _Problems) -> bool:
@@ -222,27 +220,6 @@ def _check_size(deployed: Sequence[tuple[str, str]], problem: _Problems) -> bool
         )
         return False
     return True
-
-
-def _deployed_environment(
-    name: str,
-    handler: str,
-    environment: Sequence[EnvValue],
-    secrets: Sequence[SecretRef],
-    store: StoreName,
-    scope: Scope,
-) -> tuple[tuple[str, str], ...]:
-    """Exactly the variables a deployed function is configured with: never a secret value."""
-    values = {e.key: e.deployed for e in environment}
-    values.update({s.key: s.placeholder for s in secrets})
-    values[contract.HANDLER_VAR] = handler
-    values[contract.FUNCTION_VAR] = name
-    if secrets:
-        spec = {s.key: s.spec for s in sorted(secrets, key=lambda s: s.key)}
-        values[contract.SECRETS_VAR] = json.dumps(spec, separators=(",", ":"))
-        values[contract.STORE_VAR] = store
-        values[contract.SCOPE_VAR] = scope.ref
-    return tuple(sorted(values.items()))
 
 
 def _is_environment_safe(value: str) -> bool:

@@ -13,8 +13,8 @@ import pytest
 
 from skyfn.errors import SkyfnError
 from skyfn.runtime.errors import SecretStoreError
-from skyfn.runtime.local_reader import LocalReader
 from skyfn.secrets.local import LocalStore
+from skyfn.secrets.local_reader import LocalReader
 
 P = "/skyfn/app/sandbox-alice/MY_API_KEY"
 SHARED = "/skyfn/app/shared/MY_API_KEY"

@@ -63,9 +63,9 @@ def test_bad_external_references_are_refused_at_synth(
 
 def test_the_pytest_plugin_cannot_replace_an_external_reference(tmp_path: Path) -> None:
     from skyfn.errors import SkyfnError
-    from skyfn.host.environment import Overrides, apply_overrides
+    from skyfn.host.environment import Overrides, check_overrides
 
     model = model_of(tmp_path, '{"DB": aws_secret("prod/db", key="password")}')
     with pytest.raises(SkyfnError) as caught:
-        apply_overrides({}, model.functions[0], Overrides(secrets={"prod/db": "x"}))
+        check_overrides(model.functions[0], Overrides(secrets={"prod/db": "x"}))
     assert "prod/db is an external reference" in str(caught.value)

@@ -1,8 +1,9 @@
-"""The embedded secret store's file format, and its reader for the cold start.
+"""The embedded secret store's file format, and its reader (what a local host reads a
+worker's secrets with, ``skyfn.host.secret_resolver``; a worker never opens the store).
 
 Standard library only, plus ``cryptography`` imported lazily when there is a row to open.
 This module is the one place that knows the format; ``skyfn.secrets.local`` (the management
-store) builds on it.
+store) builds on it. It never ships in a bundle: a deployed function reads SSM.
 
 Layout: ``$SKYFN_HOME`` (default ``~/.local/share/skyfn``) holds ``secrets.db`` (SQLite, WAL)
 and ``master.key`` (base64 of 32 random bytes, mode 0600); ``SKYFN_MASTER_KEY`` may supply
