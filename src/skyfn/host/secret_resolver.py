@@ -40,21 +40,26 @@ class Resolution(NamedTuple):
 
 
 class _Recording:
-    """A reader that remembers what it found (to tell which path each value came from)."""
+    """A reader that remembers what it found (to tell which path each value came from), as
+    (store, id within the store): an external reference's reader answers by the id, not by
+    its SKYFN_SECRETS path (``contract.path_store``)."""
 
-    def __init__(self, reader: secrets.SecretReader, found: dict[str, str]) -> None:
+    def __init__(
+        self, store: str, reader: secrets.SecretReader, found: set[tuple[str, str]]
+    ) -> None:
+        self._store = store
         self._reader = reader
         self.reads_all_paths = bool(getattr(reader, "reads_all_paths", False))
         self._found = found
 
     def read_many(self, paths: Sequence[str]) -> dict[str, str]:
         found = self._reader.read_many(paths)
-        self._found.update(found)
+        self._found.update((self._store, inner) for inner in found)
         return found
 
 
 def _opener(
-    inline: Mapping[str, str], environ: Mapping[str, str], found: dict[str, str]
+    inline: Mapping[str, str], environ: Mapping[str, str], found: set[tuple[str, str]]
 ) -> Callable[[str], secrets.SecretReader]:
     def open_reader(store: str) -> secrets.SecretReader:
         factory = host_reader_factory(store)
@@ -64,7 +69,7 @@ def _opener(
             reader = factory()
         else:
             reader = secrets.open_reader(store, environ)
-        return _Recording(reader, found)
+        return _Recording(store, reader, found)
 
     return open_reader
 
@@ -84,13 +89,16 @@ def resolve(
     spec, wanted = secrets.request(variables)
     if not external:
         spec = {k: p for k, p in spec.items() if not contract.is_external(p[0])}
-    found: dict[str, str] = {}
+    found: set[tuple[str, str]] = set()
     open_reader = _opener(inline or {}, environ, found)
     own = any(not contract.is_external(p) for paths in spec.values() for p in paths)
     first = open_reader(wanted.store) if own else None
     dispatch = secrets.Dispatch(wanted.store, first, opener=open_reader)
     values = secrets.resolve(spec, dispatch, wanted)
-    paths = {key: next(p for p in spec[key] if p in found) for key in values}
+    paths = {
+        key: next(p for p in spec[key] if contract.path_store(p, wanted.store) in found)
+        for key in values
+    }
     return Resolution(values, paths)
 
 
