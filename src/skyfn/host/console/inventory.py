@@ -21,6 +21,7 @@ class SecretRow:
     found_in: str | None  # "sandbox alice", "branch main" or "shared"; None: missing
     version: int | None
     changed: datetime | None
+    pinned: bool = False  # ``version`` is the pin (``secret(..., version=N)``)
 
 
 @dataclass(frozen=True)
@@ -69,17 +70,30 @@ def scope_label(model: Model, path: str) -> str:
 
 
 def secret_rows(model: Model, function: Function, store: SecretStore) -> list[SecretRow]:
-    found = listing(store, [p for ref in function.secrets for p in ref.paths])
+    """A row per secret: where it is found, its version (a pin's own) and when it changed.
+    An external reference is not in skyfn's store: its row says which store holds it."""
+    own = [ref for ref in function.secrets if ref.external is None]
+    found = listing(store, [p for ref in own for p in ref.paths])
     rows = []
     for ref in function.secrets:
+        if ref.external is not None:
+            where = f"external ({hints.STORE_LABELS[ref.external]})"
+            pinned = ref.version is not None
+            rows.append(SecretRow(ref.key, ref.secret_name, where, ref.version, None, pinned))
+            continue
         info = next((found[p] for p in ref.paths if p in found), None)
+        if info is None:
+            rows.append(SecretRow(ref.key, ref.secret_name, None, None, None))
+            continue
+        pinned = ref.version is not None
         rows.append(
             SecretRow(
                 ref.key,
                 ref.secret_name,
-                None if info is None else scope_label(model, info.path),
-                None if info is None else info.version,
-                None if info is None else info.last_modified,
+                scope_label(model, info.path),
+                ref.version if pinned else info.version,
+                None if pinned else info.last_modified,
+                pinned=pinned,
             )
         )
     return rows
@@ -89,7 +103,8 @@ def _users(model: Model) -> dict[str, list[str]]:
     users: dict[str, list[str]] = {}
     for function in model.functions:
         for ref in function.secrets:
-            users.setdefault(ref.secret_name, []).append(f"{function.name} ({ref.key})")
+            if ref.external is None:  # an external reference is not in skyfn's store
+                users.setdefault(ref.secret_name, []).append(f"{function.name} ({ref.key})")
     return users
 
 

@@ -59,6 +59,12 @@ def functions(rows: Sequence[tuple[Function, PoolStatus]], base_url: str) -> str
     )
 
 
+def version_cell(row: SecretRow) -> str:
+    if row.version is None:
+        return "—"
+    return f"{row.version} (pinned)" if row.pinned else str(row.version)
+
+
 def function(f: Function, secrets: Sequence[SecretRow] | str, used: int, limit: int) -> str:
     plain = "".join(
         f'<tr><th scope="row"><code>{esc(v.key)}</code></th><td>{esc(v.type_name)}</td>'
@@ -73,7 +79,7 @@ def function(f: Function, secrets: Sequence[SecretRow] | str, used: int, limit: 
         rows = "".join(
             f'<tr><th scope="row"><code>{esc(r.key)}</code></th><td>{esc(r.name)}</td>'
             + (
-                f"<td>{esc(r.found_in)}</td><td>{r.version}</td><td>{when(r.changed)}</td>"
+                f"<td>{esc(r.found_in)}</td><td>{version_cell(r)}</td><td>{when(r.changed)}</td>"
                 if r.found_in is not None
                 else '<td colspan="3"><span class="missing">missing</span> — see '
                 f'<a href="{link("secrets")}">Secrets</a></td>'
