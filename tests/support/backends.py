@@ -303,9 +303,9 @@ def sm_secrets(draw: st.DrawFn) -> tuple[SmSecret, ...]:
 
 
 _ssm_name = st.one_of(
-    st.lists(
-        st.from_regex(r"[A-Za-z0-9_.-]{1,8}", fullmatch=True), min_size=1, max_size=3
-    ).map(lambda parts: "/" + "/".join(parts)),
+    st.lists(st.from_regex(r"[A-Za-z0-9_.-]{1,8}", fullmatch=True), min_size=1, max_size=3).map(
+        lambda parts: "/" + "/".join(parts)
+    ),
     st.from_regex(r"[A-Za-z0-9_.-]{1,12}", fullmatch=True),
 ).filter(lambda n: not n.lstrip("/").lower().startswith(("aws", "ssm", "skyfn")))
 
@@ -313,9 +313,7 @@ _ssm_name = st.one_of(
 @st.composite
 def ssm_parameters(draw: st.DrawFn) -> tuple[SsmParameter, ...]:
     names = draw(st.lists(_ssm_name, max_size=2, unique=True))
-    return tuple(
-        SsmParameter(name, draw(_values(None, 1)), draw(st.booleans())) for name in names
-    )
+    return tuple(SsmParameter(name, draw(_values(None, 1)), draw(st.booleans())) for name in names)
 
 
 _dotenv_files = (".env", ".env.local", ".env.{branch}", ".env.{branch}.local")
@@ -324,9 +322,7 @@ _dotenv_files = (".env", ".env.local", ".env.{branch}", ".env.{branch}.local")
 @st.composite
 def dotenv_vars(draw: st.DrawFn, branch: str) -> tuple[DotenvVar, ...]:
     names = draw(
-        st.lists(
-            st.from_regex(r"DOT_[A-Z0-9_]{1,8}", fullmatch=True), max_size=2, unique=True
-        )
+        st.lists(st.from_regex(r"DOT_[A-Z0-9_]{1,8}", fullmatch=True), max_size=2, unique=True)
     )
     files = [f.format(branch=b) for f in _dotenv_files for b in ("sandbox", branch)]
     found = []
@@ -447,7 +443,8 @@ def functions(
     if log_format in ("JSON", "json"):
         level_choices += [*lambda_platform.LOG_LEVELS, "info", "Warn"]
     keys = draw(st.lists(_keys, max_size=6, unique=True))
-    env = tuple((key, draw(uses(*pool, branch=branch, pins=pins))) for key in keys)
+    secrets, sms, params, dotenv = pool
+    env = tuple((key, draw(uses(secrets, sms, params, dotenv, branch, pins))) for key in keys)
     return FunctionSpec(
         folder=folder,
         name=name,
