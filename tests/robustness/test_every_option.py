@@ -21,7 +21,9 @@ import html
 import itertools
 import json
 import sys
+import threading
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -44,14 +46,6 @@ PROFILE = settings.get_current_profile_name()
 LONG = PROFILE == "long"
 EXAMPLES = settings.get_profile(PROFILE).max_examples if LONG else 12
 COUNTER = itertools.count()
-
-
-class Tally:
-    """What one example did, for the robustness report."""
-
-    def __init__(self) -> None:
-        self.commands = 0
-        self.answers = 0
 
 
 def check(result: Result, what: str, codes: tuple[int, ...] = (0,)) -> Result:
@@ -89,9 +83,9 @@ def no_secret_in_files(backend: gen.Backend, folder: Path) -> None:
             assert not any(v in data for v in values), f"a secret value in {path}"
 
 
-def deployed_arns() -> dict[str, str]:
+def deployed_arns(cfn: Any) -> dict[str, str]:
     """Function name → ARN, from the outputs of the stacks in moto."""
-    stacks = boto3.client("cloudformation").describe_stacks()["Stacks"]
+    stacks = cfn.describe_stacks()["Stacks"]
     return {
         o["Description"].removeprefix("ARN of function "): o["OutputValue"]
         for s in stacks
@@ -123,15 +117,21 @@ def test_every_option_through_every_command(
     root = gen.write_project(tmp_path_factory.mktemp("every-option"), backend)
     sandbox, branch = backend.scopes()
     b = ("--branch", backend.branch)
-    tally = Tally()
+    tally = {"commands": 0, "answers": 0}
+    lock = threading.Lock()
+
+    def count(**counts: int) -> None:
+        with lock:
+            for name, value in counts.items():
+                tally[name] += value
 
     def skyfn(*args: str, codes: tuple[int, ...] = (0,)) -> Result:
-        tally.commands += 1
+        count(commands=1)
         result = run_skyfn(*args, cwd=root, timeout=180)
         return check(result, "skyfn " + " ".join(args[:4]), codes)
 
     def compare(found: Any, expected: Any, what: object) -> None:
-        tally.answers += 1
+        count(answers=1)
         assert found == expected, what
 
     # synth, sandbox and branch: nothing written holds a secret value
@@ -139,30 +139,44 @@ def test_every_option_through_every_command(
     skyfn("synth", *b)
     no_secret_in_files(backend, root)
 
-    # diff, deploy, diff: the second diff shows nothing
-    before = skyfn("diff", *b, codes=(2,))
-    deployed = skyfn("pipeline-deploy", *b)
-    after = skyfn("diff", *b)
-    assert "no changes" in after.out, after.out
-    for result in (before, deployed, after):
-        no_secret_in(backend, result.out + result.err, "diff/deploy output")
-
-    # secret status: every referenced secret is set, in every column
-    for args in ((), b, ("--all-branches",)):
-        if args == ("--all-branches",) and not any(s.branch for s in backend.secrets):
-            continue  # no branch secret: the store knows no branch (a user error)
-        status = skyfn("secret", "status", *args)
-        no_secret_in(backend, status.out + status.err, "secret status")
-        if args == ("--all-branches",):
-            assert f"branch {backend.branch}" in status.out, status.out
-
-    # invoke and run, in the sandbox and in the branch
     expected = {
         (spec.function_name, scope.kind): gen.expected_answer(backend, spec, scope)
         for spec in backend.functions
         for scope in (sandbox, branch)
     }
-    for spec in backend.functions:
+    cfn, lam = boto3.client("cloudformation"), boto3.client("lambda")  # threads share them
+
+    def deploy_and_bundles() -> None:
+        """diff, deploy, diff (the second shows nothing); then each deployed bundle under
+        awslambdaric answers what the branch calls for."""
+        before = skyfn("diff", *b, codes=(2,))
+        deployed = skyfn("pipeline-deploy", *b)
+        after = skyfn("diff", *b)
+        assert "no changes" in after.out, after.out
+        for result in (before, deployed, after):
+            no_secret_in(backend, result.out + result.err, "diff/deploy output")
+        arns = deployed_arns(cfn)
+        for spec in backend.functions:
+            name = spec.function_name
+            config = lam.get_function_configuration(FunctionName=arns[name])
+            no_secret_in(backend, json.dumps(config, default=str), "the function's configuration")
+            task_root = tmp_path_factory.mktemp("task")
+            answer, output = invoke_deployed(config, deployed_zip(s3, config), task_root, aws.env)
+            assert not answer.error, output + answer.body.decode(errors="replace")
+            compare(decoded(answer), expected[name, "branch"], (name, "deployed bundle", output))
+
+    def statuses() -> None:
+        """secret status: every referenced secret is set, in every column."""
+        for args in ((), b, ("--all-branches",)):
+            if args == ("--all-branches",) and not any(s.branch for s in backend.secrets):
+                continue  # no branch secret: the store knows no branch (a user error)
+            status = skyfn("secret", "status", *args)
+            no_secret_in(backend, status.out + status.err, "secret status")
+            if args == ("--all-branches",):
+                assert f"branch {backend.branch}" in status.out, status.out
+
+    def invoke_and_run(spec: gen.FunctionSpec) -> None:
+        """invoke and run, in the sandbox and in the branch."""
         name = spec.function_name
         compare(answer_of(skyfn("invoke", name)), expected[name, "sandbox"], (name, "invoke"))
         local = answer_of(skyfn("invoke", name, *b))
@@ -176,43 +190,39 @@ def test_every_option_through_every_command(
             ran = skyfn("run", name, *args, *flags, "--", sys.executable, "-c", script)
             compare(answer_of(ran), expected[name, scope.kind], (name, "run", scope, clean))
 
-    # a sandbox: its Invoke API, and each function's console page
-    with running_sandbox(root) as box:
-        tally.commands += 1
-        client = ConsoleClient(box.port)
-        assert client.sign_in(console_url(box)).status == 303
-        for spec in backend.functions:
-            name = spec.function_name
-            page = client.request("GET", f"/_console/functions/{name}")
-            assert page.status == 200, (name, page.status, page.text[:500])
-            assert "Traceback" not in page.text and "cannot list" not in page.text, page.text
-            assert 'class="missing"' not in page.text, (name, "a secret shown as missing")
-            for key in spec.keys:
-                assert html.escape(key) in page.text, (name, key)
-            no_secret_in(backend, page.text, f"console page of {name}")
-            invoker = Invoker(box.port, name)
-            try:
-                compare(invoker(), expected[name, "sandbox"], (name, "sandbox Invoke API"))
-            finally:
-                invoker.close()
-        assert "Traceback" not in box.logs(), box.logs()
+    def sandbox_pages() -> None:
+        """A sandbox: its Invoke API, and each function's console page."""
+        with running_sandbox(root) as box:
+            count(commands=1)
+            client = ConsoleClient(box.port)
+            assert client.sign_in(console_url(box)).status == 303
+            for spec in backend.functions:
+                name = spec.function_name
+                page = client.request("GET", f"/_console/functions/{name}")
+                assert page.status == 200, (name, page.status, page.text[:500])
+                assert "Traceback" not in page.text and "cannot list" not in page.text, page.text
+                assert 'class="missing"' not in page.text, (name, "a secret shown as missing")
+                for key in spec.keys:
+                    assert html.escape(key) in page.text, (name, key)
+                no_secret_in(backend, page.text, f"console page of {name}")
+                invoker = Invoker(box.port, name)
+                try:
+                    compare(invoker(), expected[name, "sandbox"], (name, "sandbox Invoke API"))
+                finally:
+                    invoker.close()
+            assert "Traceback" not in box.logs(), box.logs()
 
-    # each deployed bundle under awslambdaric answers as the local branch invoke did
-    arns = deployed_arns()
-    lam = boto3.client("lambda")
-    for spec in backend.functions:
-        name = spec.function_name
-        config = lam.get_function_configuration(FunctionName=arns[name])
-        no_secret_in(backend, json.dumps(config, default=str), "the function's configuration")
-        task_root = tmp_path_factory.mktemp("task")
-        answer, output = invoke_deployed(config, deployed_zip(s3, config), task_root, aws.env)
-        assert not answer.error, output + answer.body.decode(errors="replace")
-        compare(decoded(answer), expected[name, "branch"], (name, "deployed bundle", output))
+    # Independent of each other, so side by side (as a developer's terminals would be).
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        jobs = [pool.submit(deploy_and_bundles), pool.submit(statuses), pool.submit(sandbox_pages)]
+        jobs += [pool.submit(invoke_and_run, spec) for spec in backend.functions]
+        for job in jobs:
+            job.result()
 
     report.add(
         "every option",
         backends=1,
         functions=len(backend.functions),
-        commands=tally.commands,
-        answers=tally.answers,
+        commands=tally["commands"],
+        answers=tally["answers"],
     )

@@ -128,7 +128,7 @@ class AwsSecretUse:
 class SsmParameter:
     name: str
     versions: tuple[str, ...]
-    secure: bool
+    kind: str  # SecureString, String or StringList
 
 
 @dataclass(frozen=True)
@@ -224,7 +224,8 @@ class Backend:
             found.update((*s.sandbox, *s.branch, *s.shared))
         for sm in self.sm_secrets:
             for version in sm.versions:
-                found.update(version.values() if isinstance(version, dict) else [version])
+                fields = version.values() if isinstance(version, dict) else [version]
+                found.update(v for v in fields if isinstance(v, str))
         for p in self.ssm_parameters:
             found.update(p.versions)
         return {v for v in found if isinstance(v, str)}
@@ -280,6 +281,16 @@ _sm_name = st.from_regex(r"[A-Za-z0-9/_+=.@-]{1,16}", fullmatch=True).filter(
     lambda n: not (len(n) > 7 and n[-7] == "-")
 )
 _field = st.from_regex(r"[A-Za-z_][A-Za-z0-9_ -]{0,8}", fullmatch=True)
+# a field of a JSON secret: a string, or anything else JSON holds (read as its JSON text)
+_field_values = st.one_of(
+    secret_value(None),
+    st.integers(-(10**6), 10**6),
+    st.booleans(),
+    st.none(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.lists(st.integers(0, 9), max_size=2),
+    st.dictionaries(st.sampled_from("ab"), st.integers(0, 9), max_size=2),
+)
 
 
 @st.composite
@@ -294,9 +305,7 @@ def sm_secrets(draw: st.DrawFn) -> tuple[SmSecret, ...]:
             if fields is None:
                 versions.append(draw(secret_value(None)))
             else:
-                versions.append(
-                    {f: draw(secret_value(None) | st.integers(-(10**6), 10**6)) for f in fields}
-                )
+                versions.append({f: draw(_field_values) for f in fields})
         ids = tuple(str(uuid.UUID(int=draw(st.integers(0, 2**128 - 1)))) for _ in versions)
         found.append(SmSecret(name, tuple(versions), ids, draw(st.booleans())))
     return tuple(found)
@@ -313,7 +322,8 @@ _ssm_name = st.one_of(
 @st.composite
 def ssm_parameters(draw: st.DrawFn) -> tuple[SsmParameter, ...]:
     names = draw(st.lists(_ssm_name, max_size=2, unique=True))
-    return tuple(SsmParameter(name, draw(_values(None, 1)), draw(st.booleans())) for name in names)
+    kinds = st.sampled_from(["SecureString", "String", "StringList"])
+    return tuple(SsmParameter(name, draw(_values(None, 1)), draw(kinds)) for name in names)
 
 
 _dotenv_files = (".env", ".env.local", ".env.{branch}", ".env.{branch}.local")
@@ -449,7 +459,9 @@ def functions(
         folder=folder,
         name=name,
         entry=draw(st.sampled_from([None, "main.py", "src_app/lambda_main.py"])),
-        timeout=draw(st.just(OMIT) | st.integers(*lambda_platform.TIMEOUT_RANGE)),
+        # from 5 s: a secret due for a refresh is read within the invocation, and a loaded
+        # moto_server can take a second or two to answer (a 1 s timeout would be flaky)
+        timeout=draw(st.just(OMIT) | st.integers(5, lambda_platform.TIMEOUT_RANGE[1])),
         memory=draw(st.just(OMIT) | st.integers(*lambda_platform.MEMORY_RANGE)),
         runtime=draw(st.sampled_from([OMIT, None, *lambda_platform.RUNTIMES])),
         log_format=log_format,
@@ -684,8 +696,7 @@ def set_secrets(backend: Backend, ssm: Any, secretsmanager: Any) -> None:
                 )
     for p in backend.ssm_parameters:
         for value in p.versions:
-            kind = "SecureString" if p.secure else "String"
-            ssm.put_parameter(Name=p.name, Value=value, Type=kind, Overwrite=True)
+            ssm.put_parameter(Name=p.name, Value=value, Type=p.kind, Overwrite=True)
 
 
 def _put(ssm: Any, name: str, value: str) -> None:
