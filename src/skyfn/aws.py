@@ -1,6 +1,10 @@
 """AWS access for the tooling, in one place: the boto3 session every command uses, and the
 translation of botocore's failures into one ``SkyfnError`` line that says what to fix.
 
+Every boto3 session and client skyfn makes comes from here, built from skyfn's own settings:
+the process environment without what ``.env`` files added for ``resource.py`` and the
+functions (``skyfn.dotenv_files.own_environment``).
+
 boto3 is imported only when a command needs AWS (it costs ~0.2 s at start-up).
 """
 
@@ -13,6 +17,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from skyfn.dotenv_files import own_environment
 from skyfn.errors import SkyfnError
 
 _DENIED = {
@@ -36,11 +41,39 @@ def region_from_env(environ: Mapping[str, str] = os.environ) -> str | None:
     return environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or None
 
 
-def session() -> Any:
+class Session:
+    """A boto3 session whose every use reads skyfn's own settings: botocore resolves the
+    profile, region, endpoint and credentials lazily, when a client is made."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    @property
+    def region_name(self) -> str | None:
+        with own_environment():
+            region: str | None = self._inner.region_name
+            return region
+
+    def client(self, service: str, **options: Any) -> Any:
+        with own_environment():
+            return self._inner.client(service, **options)
+
+    def get_credentials(self) -> Any:
+        with own_environment():
+            return self._inner.get_credentials()
+
+    @property
+    def events(self) -> Any:
+        """boto3's event hooks (tests count calls with them); reads no setting."""
+        return self._inner.events
+
+
+def session() -> Session:
     """A boto3 session with the region resolved as ``region_from_env`` says."""
     import boto3
 
-    return boto3.session.Session(region_name=region_from_env())
+    with own_environment():
+        return Session(boto3.session.Session(region_name=region_from_env()))
 
 
 @contextmanager

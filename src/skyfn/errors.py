@@ -1,14 +1,31 @@
 """The tooling's exceptions: what the CLI turns into one clean message and a non-zero exit.
 
-    SkyfnError                    a user error: the message says what is wrong and how to fix it
-    ├── DefinitionError           the backend's definitions are invalid (names function and key)
-    └── UnknownFunction           no function of that name (skyfn.host.supervisor)
+    SkyfnError                  a user error: the message says what is wrong and how to fix it
+    ├── DefinitionError         the backend's definitions are invalid (names function and key)
+    ├── UnknownFunction         no function of that name (host/supervisor.py)
+    └── CommandNotFound         skyfn run's command cannot be executed (host/run_command.py)
 
-Internal signals that never reach a user as such: ``HostClosed`` (the local host is
-stopping), ``BadRequest`` and ``InvalidName`` (answered in the Invoke API's error shape),
-``AnswerTooLarge`` (a worker's answer past the limit), ``FunctionFailed`` (the pytest
-plugin's assertion). botocore's errors are translated into ``SkyfnError`` in one place,
-``skyfn.aws.aws_errors``.
+Internal signals, which never reach a user as such (the local host answers them; the
+pytest plugin reports its own as a failed test):
+
+    Exception
+    ├── Refused                 a request the local host refuses, with 403 (host/access.py)
+    ├── BadRequest              a request body that cannot be read (host/request_body.py)
+    │   └── TooLarge            one past the Invoke API's payload limit
+    └── AnswerTooLarge          a worker's answer past the limit (host/process.py)
+    ValueError
+    ├── InvalidName             not a function name or ARN of the Invoke API (host/gateway.py)
+    └── InvalidClientContext    an X-Amz-Client-Context not base64 JSON (host/gateway.py)
+    RuntimeError
+    └── HostClosed              the local host is stopping (host/pool.py)
+    AssertionError
+    └── FunctionFailed          a function answered Lambda's error shape (pytest_plugin.py)
+
+botocore's errors are translated into ``SkyfnError`` in one place, ``skyfn.aws.aws_errors``.
+Any other exception that reaches a command is a bug of skyfn's: ``skyfn.cli.crash`` prints one
+masked line, writes a 0600 report and exits 70.
+tests/unit/test_exception_trees.py checks that this tree names every exception class of
+``src/skyfn`` outside the runtime, each under its base.
 
 The runtime that ships inside functions has its own tree, rooted at
 ``skyfn.runtime.errors.SkyfnRuntimeError``: it imports nothing from the tooling.

@@ -2,13 +2,15 @@
 deploy's CloudFormation templates beside them (``.skyfn/artifacts/branch-<B>/template.json``,
 and ``template.partNN.json`` for a branch of many functions; see deploy/nested.py).
 
-The one place that knows both synth and deploy, so synth never imports deploy: commands and
-the local host synthesize through here.
+The one place that knows both synth and deploy, so synth never imports deploy: commands,
+the local host and ``pipeline-deploy`` synthesize through here.
 """
 
 from __future__ import annotations
 
-from skyfn.deploy.nested import template_outputs
+from dataclasses import dataclass
+
+from skyfn.deploy.nested import BranchTemplates, render, template_files, template_outputs
 from skyfn.model import Model, Scope
 from skyfn.project import Project
 from skyfn.runtime.stores import StoreName
@@ -16,9 +18,32 @@ from skyfn.synth import run
 from skyfn.synth.run import SynthResult
 
 
+@dataclass(frozen=True)
+class BranchSynth:
+    """A branch's synth: what it wrote, and the templates it rendered (written beside the
+    artifacts, and what ``pipeline-deploy`` deploys and ``diff`` compares: rendered once)."""
+
+    result: SynthResult
+    templates: BranchTemplates
+
+    @property
+    def model(self) -> Model:
+        return self.result.model
+
+
 def synth(project: Project, scope: Scope, secret_store: StoreName) -> SynthResult:
-    return run.synth(project, scope, secret_store, template_outputs)
+    """Write env modules and artifacts for ``scope`` (and a branch's templates)."""
+    return write(project, run.load_model(project, scope, secret_store))
 
 
 def write(project: Project, model: Model) -> SynthResult:
-    return run.write_synth(project, model, template_outputs)
+    """Write the outputs of an already built model."""
+    return run.write_synth(project, model, template_outputs(project, model))
+
+
+def synth_branch(project: Project, branch: Scope, secret_store: StoreName) -> BranchSynth:
+    """``synth`` of a branch scope, keeping the templates it wrote for the deploy."""
+    model = run.load_model(project, branch, secret_store)
+    templates = render(model)
+    result = run.write_synth(project, model, template_files(project, model, templates))
+    return BranchSynth(result, templates)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from skyfn import scope
 from skyfn.errors import SkyfnError
-from skyfn.settings import read_settings
+from skyfn.settings import project_id, read_settings
 
 BACKEND_FILE = Path("backend") / "backend.py"
 
@@ -18,6 +18,23 @@ class Project:
     root: Path
     app_id: str
     settings: Mapping[str, object] = field(default_factory=dict)
+    # The app id came from the folder's name, not [tool.skyfn] app_id (nor --app-id):
+    # another folder may give the same one (``My_App_x`` and ``my.app.x``: ``my-app-x``).
+    app_id_from_folder: bool = False
+    project_id: str | None = None  # [tool.skyfn] project_id: its stacks carry it
+
+    def require_app_id(self, what: str) -> None:
+        """Refuse ``what`` (a branch deploy, a branch secret, ...) unless the app id was
+        chosen, not derived from the folder's name; the error gives the line to add, with
+        the id used so far, so nothing deployed moves."""
+        if not self.app_id_from_folder:
+            return
+        raise SkyfnError(
+            f"{what} needs an explicit app id: this project's ({self.app_id}) comes from its "
+            "folder's name, which another folder can share (My_App_x and my.app.x both give "
+            f"my-app-x). Add this line under [tool.skyfn] in {self.root / 'pyproject.toml'}: "
+            f'app_id = "{self.app_id}"'
+        )
 
     @property
     def backend_dir(self) -> Path:
@@ -63,8 +80,15 @@ def find_project(start: Path | None = None) -> Project:
 def open_project(root: Path) -> Project:
     settings = read_settings(root)
     app_id = settings.get("app_id")
+    from_folder = app_id is None
     if app_id is None:
         app_id = scope.normalise_app_id(root.name)
     elif not isinstance(app_id, str):
         raise SkyfnError(f"{root / 'pyproject.toml'}: [tool.skyfn] app_id must be a string")
-    return Project(root=root, app_id=scope.check_app_id(app_id), settings=settings)
+    return Project(
+        root=root,
+        app_id=scope.check_app_id(app_id),
+        settings=settings,
+        app_id_from_folder=from_folder,
+        project_id=project_id(settings, root),
+    )

@@ -4,8 +4,21 @@
         assert skyfn_invoke("say-hello", {}, secrets={"MY_API_KEY": "test"}) == "Hello, World!"
 
 Each call runs the function in a fresh worker, with the same clean environment and cold
-start as ``skyfn sandbox``; ``env=`` overrides its values and ``secrets=`` (secret name →
-value) replaces the secret store for that call. No store, no credentials needed.
+start as ``skyfn sandbox``; ``env=`` overrides its values (keys the function defines, values
+of the definition's types: str, int, float, bool) and ``secrets=`` (secret name → value)
+replaces the secret store for that call. No store, no credentials needed. ``returns=``
+checks the result's type and gives it to the type checker.
+
+To call a handler in the test's own process (coverage, breakpoints), ``skyfn_env`` applies
+a function's values and secrets to ``os.environ`` for one test and restores it after:
+
+    def test_in_process(skyfn_env):
+        skyfn_env("say-hello", secrets={"MY_API_KEY": "test"})
+        from functions.say_hello.handler import handler
+        assert handler({}, None) == "Hello, World!"
+
+That runs in the test's interpreter and virtualenv, not in a worker: none of a worker's
+isolation (its own process, a clean environment, the bundle's files, its packages).
 
 A failing test shows no secret value given as ``secrets=``: the plugin's own frames are
 hidden from pytest's traceback (``__tracebackhide__``), the values are kept in a mapping whose
@@ -17,7 +30,7 @@ runtime's masker knows. (The test's own source and locals are the user's to writ
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 import pytest
 
@@ -51,15 +64,72 @@ class HiddenValues(dict[str, str]):
     __str__ = __repr__
 
 
+T = TypeVar("T")
+EnvOverride = str | int | float | bool  # the definition's value types
+
+
 class Invoke(Protocol):
+    """``skyfn_invoke``'s type: the decoded result (``Any``), or with ``returns=`` that type,
+    checked."""
+
+    @overload
     def __call__(
         self,
         name: str,
         event: Any = None,
         *,
         secrets: Mapping[str, str] | None = None,
-        env: Mapping[str, str] | None = None,
+        env: Mapping[str, EnvOverride] | None = None,
     ) -> Any: ...
+
+    @overload
+    def __call__(
+        self,
+        name: str,
+        event: Any = None,
+        *,
+        secrets: Mapping[str, str] | None = None,
+        env: Mapping[str, EnvOverride] | None = None,
+        returns: type[T],
+    ) -> T: ...
+
+
+class ApplyEnv(Protocol):
+    """``skyfn_env``'s type."""
+
+    def __call__(
+        self,
+        name: str,
+        *,
+        secrets: Mapping[str, str] | None = None,
+        env: Mapping[str, EnvOverride] | None = None,
+    ) -> None: ...
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Write the project's env modules before collection: a test module that imports a
+    handler at its top (and the handler ``skyfn_env``) is imported before any fixture runs.
+    Outside a skyfn project, or with a backend that does not load, nothing happens here
+    (``skyfn_host`` says why, in the tests that use it)."""
+    from skyfn import scope
+    from skyfn.errors import SkyfnError
+    from skyfn.project import find_project
+    from skyfn.synth.run import generate_env
+
+    try:
+        project = find_project(session.config.rootpath)
+        generate_env(project, scope.sandbox("pytest"), "inline")
+    except SkyfnError:
+        return
+    import importlib
+    import sys
+
+    from skyfn.project import generated_dir
+
+    # pytest's pythonpath put the folder on sys.path before it existed: forget that finding
+    for entry in (str(generated_dir(project.root)), ".skyfn/generated"):
+        sys.path_importer_cache.pop(entry, None)
+    importlib.invalidate_caches()
 
 
 @pytest.fixture(scope="session")
@@ -93,7 +163,8 @@ def skyfn_invoke(skyfn_host: Host) -> Invoke:
         event: Any = None,
         *,
         secrets: Mapping[str, str] | None = None,
-        env: Mapping[str, str] | None = None,
+        env: Mapping[str, EnvOverride] | None = None,
+        returns: type[Any] | None = None,
     ) -> Any:
         __tracebackhide__ = True  # its arguments hold the secret values
         hidden = HiddenValues(secrets or {})
@@ -102,6 +173,33 @@ def skyfn_invoke(skyfn_host: Host) -> Invoke:
         outcome = skyfn_host.invoke_isolated(name, {} if event is None else event, overrides)
         if outcome.error:
             raise FunctionFailed(name, outcome.result, outcome.logs, hidden.values())
+        if returns is not None and not isinstance(outcome.result, returns):
+            raise AssertionError(
+                f"function {name} returned {type(outcome.result).__name__}, not {returns.__name__}"
+            )
         return outcome.result
 
     return invoke
+
+
+@pytest.fixture()
+def skyfn_env(skyfn_host: Host, monkeypatch: pytest.MonkeyPatch) -> ApplyEnv:
+    """Apply a function's values and secrets to ``os.environ`` for this test (restored
+    after it), to call its handler in this process."""
+    from skyfn.host.environment import Overrides
+    from skyfn.host.in_process import variables
+
+    def apply(
+        name: str,
+        *,
+        secrets: Mapping[str, str] | None = None,
+        env: Mapping[str, EnvOverride] | None = None,
+    ) -> None:
+        __tracebackhide__ = True  # its arguments hold the secret values
+        overrides = Overrides(env=dict(env or {}), secrets=HiddenValues(secrets or {}))
+        secrets = None
+        found = variables(skyfn_host.model, name, overrides, skyfn_host.options.region)
+        for key, value in found.items():
+            monkeypatch.setenv(key, value)
+
+    return apply

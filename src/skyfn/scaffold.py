@@ -6,6 +6,7 @@ from pathlib import Path
 
 from skyfn import scope
 from skyfn.errors import SkyfnError
+from skyfn.settings import new_project_id
 
 PYPROJECT = """\
 [project]
@@ -16,6 +17,9 @@ dependencies = ["skyfn"]
 
 [tool.skyfn]
 app_id = "{app_id}"
+# Random, made by skyfn init: this project's stacks carry it, and a deploy to a stack of
+# another project is refused. Commit it (CI deploys must carry the same one).
+project_id = "{project_id}"
 # secret_store = "local"   # or "ssm"
 
 # So type checkers and editors resolve the generated `skyfn_env` modules
@@ -28,6 +32,14 @@ explicit_package_bases = true
 [tool.pyright]
 extraPaths = [".skyfn/generated", "backend"]
 typeCheckingMode = "strict"
+# the project's own virtualenv (python -m venv .venv), found without activating it
+venvPath = "."
+venv = ".venv"
+
+# So a test can import a handler directly (`from functions.say_hello.handler import handler`)
+# and the handler its `skyfn_env` module; see the skyfn_env fixture.
+[tool.pytest.ini_options]
+pythonpath = ["backend", ".skyfn/generated"]
 """
 
 BACKEND = """\
@@ -78,6 +90,8 @@ GITIGNORE_BLOCK = (
     "# .env*.local are your own overrides: keep them out of git. Secrets never go in any",
     "# .env file: use `skyfn secret set NAME`.",
     ".env*.local",
+    "# the project's virtualenv",
+    ".venv/",
 )
 
 
@@ -87,7 +101,7 @@ def scaffold(target: Path) -> list[Path]:
         raise SkyfnError(f"{target / 'backend'} already exists; choose an empty folder")
     app_id = scope.normalise_app_id(target.resolve().name)
     files = {
-        target / "pyproject.toml": PYPROJECT.format(app_id=app_id),
+        target / "pyproject.toml": PYPROJECT.format(app_id=app_id, project_id=new_project_id()),
         target / "backend" / "backend.py": BACKEND,
         target / "backend" / "functions" / "say_hello" / "resource.py": RESOURCE,
         target / "backend" / "functions" / "say_hello" / "handler.py": HANDLER,

@@ -7,7 +7,11 @@ Skipped (only these) when the machine has no chromium/chromedriver; .ci/run inst
 from __future__ import annotations
 
 import json
+import re
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +19,8 @@ from typing import Any
 import pytest
 
 from tests.support import browser
-from tests.support.console import console_url
+from tests.support.bystander import bystander
+from tests.support.console import base_of, console_url
 from tests.support.projects import make_project, resource, write
 from tests.support.sandbox import Sandbox, running_sandbox
 
@@ -207,8 +212,76 @@ def test_the_live_log_streams_and_filters(driver: Any, box: Sandbox) -> None:
 
 
 def test_without_the_token_the_browser_sees_nothing(driver: Any, box: Sandbox) -> None:
-    driver.get(f"{box.url}/_console/")
+    base = base_of(console_url(box))
+    driver.get(f"{box.url}{base}/")
     assert "Sign in" in driver.title
     assert "greeter" not in driver.page_source
-    driver.get(f"{box.url}/_console/secrets")
+    driver.get(f"{box.url}{base}/secrets")
     assert "GREETER_TOKEN" not in driver.page_source
+    driver.get(f"{box.url}/_console/secrets")
+    assert "Not found" in driver.title and "GREETER_TOKEN" not in driver.page_source
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any) -> None:
+        return None  # a 303 is an answer to look at, not to follow
+
+
+def replay(
+    url: str, headers: dict[str, str], form: dict[str, str] | None = None
+) -> tuple[int, str]:
+    """``url`` asked with ``headers`` (what another server captured), by plain urllib."""
+    data = None if form is None else urllib.parse.urlencode(form).encode()
+    request = urllib.request.Request(url, data, headers, method="GET" if form is None else "POST")
+    if form is not None:
+        request.add_header("Content-Type", "application/x-www-form-urlencoded")
+    try:
+        with urllib.request.build_opener(NoRedirects).open(request, timeout=60) as answer:
+            return answer.status, answer.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.read().decode("utf-8", "replace")
+
+
+BETRAYING = ("host", "content-length", "origin", "referer")  # an attacker would drop these
+
+
+def test_what_the_browser_hands_another_local_server_is_useless(driver: Any, box: Sandbox) -> None:
+    base = signed_in(driver, box)  # a signed-in console: the browser holds its cookie
+    path = urllib.parse.urlsplit(base).path.rstrip("/")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', _page(driver, f"{base}secrets"))
+    assert csrf is not None
+    with bystander() as other:
+        # from a console page (same site: ports do not count), then as the user would
+        driver.execute_script("window.location.href = arguments[0]", f"{other.url}/_console/")
+        wait_for(lambda: driver.title == "elsewhere", "the other server's page")
+        for tail in ("/", "/_console", "/_console/secrets", "/_console/functions/greeter"):
+            driver.get(other.url + tail)
+        wait_for(lambda: len(other.seen) >= 5, "the requests at the other server")
+        captured = list(other.seen)
+    assert {"/_console/", "/_console/secrets"} <= {p for p, _ in captured}
+    for _, sent in captured:
+        headers = {
+            k: v
+            for k, v in sent.items()
+            if k.lower() not in BETRAYING and not k.lower().startswith("sec-fetch-")
+        }
+        # the console's real path given away too, and its CSRF token: still nothing
+        for where in ("/_console", path):
+            status, page = replay(f"{box.url}{where}/secrets", headers)
+            assert status in (401, 404) and "GREETER_TOKEN" not in page, (where, sent)
+            form = {"csrf": csrf.group(1), "scope": "scope", "name": "GREETER_TOKEN"}
+            status, _ = replay(f"{box.url}{where}/secrets/set", headers, {**form, "value": "x"})
+            assert status in (401, 404)
+            status, _ = replay(
+                f"{box.url}{where}/functions/pinger/invoke", headers, {**form, "event": "{}"}
+            )
+            assert status in (401, 404)
+    driver.get(f"{base}secrets")
+    assert "GREETER_TOKEN is missing" in text(driver, "#missing")  # nothing was set
+    driver.get(base)
+    assert "never called" in text(driver, "#functions")  # nothing was invoked
+
+
+def _page(driver: Any, url: str) -> str:
+    driver.get(url)
+    return str(driver.page_source)

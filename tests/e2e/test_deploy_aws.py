@@ -18,6 +18,7 @@ import boto3
 import pytest
 
 from skyfn.deploy import names
+from skyfn.project import open_project
 from tests.support.aws import Aws
 from tests.support.cli import Result, run_skyfn
 from tests.support.deploy import SECRET_VALUE, copy_example
@@ -85,9 +86,11 @@ def test_deploy_configures_values_placeholders_and_secret_paths(example: Path, a
     assert config["Handler"] == "skyfn.runtime.bootstrap.handler"
     assert (config["Runtime"], config["Timeout"], config["MemorySize"]) == ("python3.12", 3, 512)
     # Tags: on the stack (moto drops resource tags given through CloudFormation, so the
-    # function's are checked in the deployed template below).
+    # function's are checked in the deployed template below); the stack also carries the
+    # project's [tool.skyfn] project_id.
     tags = {"skyfn:app": "say-hello", "skyfn:branch": "main", "skyfn:version": "0.1.0"}
-    assert {t["Key"]: t["Value"] for t in stack()["Tags"]} == tags
+    project = {"skyfn:project": open_project(example).project_id}
+    assert {t["Key"]: t["Value"] for t in stack()["Tags"]} == tags | project
     # The deployed template is the one synth wrote for review.
     template_file = example / ".skyfn" / "artifacts" / "branch-main" / "template.json"
     cfn = boto3.client("cloudformation")
@@ -177,11 +180,11 @@ def test_a_missing_secret_stops_before_anything_changes(tmp_path: Path, aws: Aws
     assert boto3.client("lambda").list_functions()["Functions"] == []
 
 
-def role_policy_paths(arn: str) -> list[str]:
-    """The SSM parameters the function's role may read, as IAM holds them."""
+def role_statements(arn: str) -> list[dict[str, Any]]:
+    """The statements of the function's role's inline policies, as IAM holds them."""
     iam = boto3.client("iam")
     role = function_config(arn)["Role"].rsplit("/", 1)[1]
-    paths: list[str] = []
+    statements: list[dict[str, Any]] = []
     for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
         document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
         if isinstance(document, str):  # moto returns the document as text
@@ -189,10 +192,48 @@ def role_policy_paths(arn: str) -> list[str]:
                 document = json.loads(document)
             except ValueError:
                 document = ast.literal_eval(document)
-        for statement in document["Statement"]:
-            if statement["Action"] == "ssm:GetParameters":
-                paths += [r.split(":parameter", 1)[1] for r in statement["Resource"]]
+        statements += document["Statement"]
+    return statements
+
+
+def role_policy_paths(arn: str) -> list[str]:
+    """The SSM parameters the function's role may read, as IAM holds them."""
+    paths: list[str] = []
+    for statement in role_statements(arn):
+        if statement["Action"] == "ssm:GetParameters":
+            paths += [r.split(":parameter", 1)[1] for r in statement["Resource"]]
     return sorted(paths)
+
+
+def test_each_role_may_write_only_its_own_log_group(tmp_path: Path, aws: Aws) -> None:
+    """Issue 22 finding 6: AWSLambdaBasicExecutionRole let every function write to every
+    log group of the account (``logs:*`` actions on ``*``)."""
+    functions = {"alpha": resource('{"ALPHA": "a"}'), "beta": resource('{"BETA": "b"}')}
+    assert deploy(make_project(tmp_path, functions), aws).code == 0
+    iam = boto3.client("iam")
+    for arn in output_arns(TESTAPP).values():
+        config = function_config(arn)
+        role = config["Role"].rsplit("/", 1)[1]
+        assert iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"] == []
+        region, account = arn.split(":")[3:5]
+        group = f"arn:aws:logs:{region}:{account}:log-group:/aws/lambda/{config['FunctionName']}"
+        logs = [s for s in role_statements(arn) if "logs:PutLogEvents" in s["Action"]]
+        assert logs == [
+            {
+                "Sid": "WriteOwnLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": [group, f"{group}:*"],
+            }
+        ]
+        everything = [r for s in role_statements(arn) for r in _listed(s["Resource"])]
+        assert not any(
+            r.startswith("arn:aws:logs") and r not in (group, f"{group}:*") for r in everything
+        )
+
+
+def _listed(resource: Any) -> list[str]:
+    return [resource] if isinstance(resource, str) else list(resource)
 
 
 def test_each_role_names_only_its_own_secrets(tmp_path: Path, aws: Aws) -> None:

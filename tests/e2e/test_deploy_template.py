@@ -81,8 +81,35 @@ def test_each_role_may_read_only_its_own_secrets(tmp_path: Path) -> None:
         "/skyfn/testapp/shared/BETA_KEY",
         "/skyfn/testapp/shared/SHARED_TOKEN",
     ]
-    # No secrets, no secret policy at all (logging only).
-    assert "Policies" not in template["Resources"]["RoleGamma"]["Properties"]
+    # No secrets, no secret policy at all (its own logs only).
+    policies = template["Resources"]["RoleGamma"]["Properties"]["Policies"]
+    assert [p["PolicyName"] for p in policies] == ["skyfn-logs"]
+
+
+def test_each_role_may_write_only_its_own_log_group(tmp_path: Path) -> None:
+    """Issue 22 finding 6: every role had AWSLambdaBasicExecutionRole (``logs:*`` on ``*``)."""
+    model = load_model(open_project(two_functions(tmp_path)), scope.branch("main"), "ssm")
+    template = render_template(model)
+    for function in model.functions:
+        base = names.function_ids(model)[function.name]
+        role = template["Resources"][f"Role{base}"]["Properties"]
+        assert "ManagedPolicyArns" not in role
+        physical = names.function_name("testapp", "main", function.name)
+        assert template["Resources"][f"Fn{base}"]["Properties"]["FunctionName"] == physical
+        group = (
+            "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
+            f"/aws/lambda/{physical}"
+        )
+        statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+        logs = [s for s in statements if "logs" in json.dumps(s["Action"])]
+        assert logs == [
+            {
+                "Sid": "WriteOwnLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": [{"Fn::Sub": group}, {"Fn::Sub": f"{group}:*"}],
+            }
+        ]
 
 
 def test_stack_names_follow_cloudformation_rules_without_collisions() -> None:
@@ -98,3 +125,22 @@ def test_stack_names_follow_cloudformation_rules_without_collisions() -> None:
     for name in (dotted, underscored, long):
         assert len(name) <= 128 and name[0].isalpha()
         assert all(c.isalnum() or c == "-" for c in name)
+
+
+def test_functions_sharing_logical_ids_are_refused_at_synth(tmp_path: Path) -> None:
+    """Issue 22 finding 5: the template held two of three such functions, the deploy
+    succeeded. Now synth (branch or sandbox) names both and writes nothing."""
+    root = make_project(
+        tmp_path / "p",
+        {
+            "a": resource(name="say-hello"),
+            "b": resource(name="sayHello"),
+            "c": resource(name="SayHello" + names._short_hash("sayHello")),
+        },
+    )
+    for scope_args in (("--branch", "main"), ()):
+        result = run_skyfn("synth", *scope_args, cwd=root)
+        assert result.code == 1 and "Traceback" not in result.err
+        assert result.err.startswith("error: functions say-hello and sayHello would share")
+        assert result.err.count("\n") == 1
+    assert not (root / ".skyfn" / "artifacts").exists()

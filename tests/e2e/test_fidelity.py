@@ -316,3 +316,84 @@ def test_bytes_are_the_body(local: FunctionPool) -> None:
     assert not outcome.error
     assert outcome.payload == b"raw-bytes\x00\xff"
     assert base64.b64encode(outcome.payload)
+
+
+# A module the handler cannot load, as synth lets it through (it reads handler.py only):
+# a syntax error in shared code, a missing package, a handler bound and then deleted.
+INIT_FAILURES = {
+    "syntax_in_shared": (
+        "import util\n\ndef handler(event, context):\n    return util.X\n",
+        "X = 1\n\ndef oops(:\n",
+    ),
+    "missing_package": (
+        "import not_a_package_anywhere\n\ndef handler(event, context):\n    return 1\n",
+        None,
+    ),
+    "handler_not_found": ("def handler(event, context):\n    return 1\n\ndel handler\n", None),
+}
+
+
+def init_answer(task_root: Path, env: dict[str, str], handler: str) -> Any:
+    """What awslambdaric answers when the module behind ``handler`` fails to load."""
+    api = RuntimeApi().start()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "awslambdaric", handler],
+        cwd=task_root,
+        env={**env, "AWS_LAMBDA_RUNTIME_API": api.address, "PYTHONPATH": str(task_root)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        arn = lambda_platform.function_arn("us-east-1", "corpus")
+        answer = api.invoke(Invocation("rid-aws", {}, arn, 2**42))
+    finally:
+        proc.kill()
+        proc.wait()
+        api.close()
+    assert answer.request_id == "init" and answer.error
+    return normalised(answer.body, True)
+
+
+@pytest.mark.parametrize("case", sorted(INIT_FAILURES))
+def test_init_failures_are_lambdas(case: str, tmp_path: Path) -> None:
+    """The local worker reports a module that cannot load as awslambdaric reports the same
+    handler (type, message, the user's file and line, no importlib frames); the deployed
+    bundle, whose handler is skyfn's bootstrap, under the same type and message."""
+    handler, util = INIT_FAILURES[case]
+    make_project(tmp_path, {"corpus": resource(name="corpus")}, {"corpus": handler})
+    if util is not None:
+        (tmp_path / "backend" / "functions" / "corpus" / "util.py").write_text(util)
+    model = generate_env(find_project(tmp_path), scope.sandbox("fidelity"), "inline").model
+    pool = FunctionPool(
+        model.functions[0],
+        lambda f: environment.build(model, f, HostOptions(), {}),
+        lambda_platform.function_arn("us-east-1", "corpus"),
+        Quiet(),
+    )
+    try:
+        outcome = pool.invoke({}, "rid-local")
+    finally:
+        pool.close()
+    assert outcome.error
+    mine = normalised(outcome.payload, True)
+
+    branch = generate_env(find_project(tmp_path), scope.branch("fidelity"), "ssm").model
+    function = branch.functions[0]
+    task_root = tmp_path / "task"
+    bundle = build_bundle(function, backend_dir(branch.project_root)).data
+    zipfile.ZipFile(io.BytesIO(bundle)).extractall(task_root)
+    env = {**lambda_environment(function, task_root), **deployed_variables(function)}
+    plain = init_answer(task_root, {**env, "_HANDLER": "handler.handler"}, "handler.handler")
+    assert mine == plain
+    assert not any("importlib" in frame for frame in mine["stackTrace"])
+    if case == "syntax_in_shared":
+        assert mine["errorType"] == "Runtime.UserCodeSyntaxError"
+        assert mine["errorMessage"] == (
+            "Syntax error in module 'handler': invalid syntax (util.py, line 3)"
+        )
+        assert mine["stackTrace"][0].startswith('  File "util.py" Line 3')
+    deployed = init_answer(task_root, env, "skyfn.runtime.bootstrap.handler")
+    assert (deployed["errorType"], deployed["errorMessage"]) == (
+        mine["errorType"],
+        mine["errorMessage"],
+    )

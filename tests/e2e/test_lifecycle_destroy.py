@@ -69,7 +69,31 @@ def test_destroy_removes_the_stack_and_keeps_bundles_and_secrets(deployed: Path,
     assert parameters() == [SECRET]  # secrets stay unless --secrets
     assert "1 secret(s) of branch main stay in SSM (API_KEY)" in result.out
     again = skyfn(deployed, aws, "destroy", "--branch", "main", "--yes")
-    assert again.code == 1 and "has no deployed stack for branch main" in again.err
+    assert again.code == 0, again.err  # a stack already deleted: done, and said so
+    assert f"stack {STACK} of branch main is already deleted; nothing to do" in again.out
+
+
+def test_a_branch_that_is_not_deployed_is_named_with_the_deployed_ones(
+    deployed: Path, aws: Aws
+) -> None:
+    """A typo (``mian``) on diff, logs and destroy names the deployed branches; a first
+    deploy of a new branch goes ahead with a note."""
+    named = "deployed branches of app testapp: main (did you mean main?)"
+    diff = skyfn(deployed, aws, "diff", "--branch", "mian")
+    assert diff.code == 2 and f"note: branch mian is not deployed ({named})" in diff.err
+    logs = skyfn(deployed, aws, "logs", "alpha", "--branch", "mian")
+    assert logs.code == 1 and named in logs.err
+    gone = skyfn(deployed, aws, "destroy", "--branch", "mian", "--yes")
+    assert gone.code == 1 and "has no deployed stack for branch mian" in gone.err
+    assert named in gone.err and STACK in stack_names()
+    boto3.client("ssm").put_parameter(
+        Name=SECRET.replace("branch-main", "branch-dev"), Value=SECRET_VALUE, Type="SecureString"
+    )
+    first = skyfn(deployed, aws, "pipeline-deploy", "--branch", "dev")
+    assert first.code == 0, first.err
+    assert "note: branch dev is not deployed (deployed branches of app testapp: main)" in (
+        first.out + first.err
+    )
 
 
 def test_destroy_with_secrets_removes_them_too(deployed: Path, aws: Aws) -> None:

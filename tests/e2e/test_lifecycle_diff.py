@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
 
 from skyfn.aws import session as aws_session
-from skyfn.deploy import names
-from skyfn.deploy.pipeline import branch_model, stack_request
+from skyfn.deploy import names, nested, template
+from skyfn.deploy.pipeline import branch_diff, branch_synth, deploy_branch, stack_request
 from skyfn.deploy.preview import diff_request
+from skyfn.model import Model
 from skyfn.project import find_project
 from tests.support.aws import Aws
 from tests.support.cli import Result, run_skyfn
@@ -166,8 +168,9 @@ def test_diff_makes_only_read_calls(tmp_path: Path, aws: Aws) -> None:
         "before-call",
         lambda model, **_: calls.append(model.name),
     )
-    project, model = branch_model(find_project(root), "main", None)
-    result = diff_request(stack_request(project, model, lambda _: None), session)
+    project, synthed = branch_synth(find_project(root), "main", None)
+    request = stack_request(project, synthed.model, lambda _: None, templates=synthed.templates)
+    result = diff_request(request, session)
     assert result and result.removed == ("beta",)
     assert calls and set(calls) <= READ_ONLY, calls
     assert "GetObject" in calls  # the previous bundle, to name the files that differ
@@ -197,3 +200,24 @@ def test_freshness_options_deploy_and_diff_cleanly_and_show_their_changes(
     assert "/skyfn/testapp/branch-main/API_KEY:2" in changed.out
     assert "/skyfn/testapp/branch-main/API_KEY:1" in changed.out
     assert "Traceback" not in changed.err
+
+
+def test_a_deploy_and_a_diff_render_the_template_once(
+    tmp_path: Path, aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The template synth writes is the one deployed and compared: rendered once, not again
+    for the stack request."""
+    put("API_KEY")
+    root = make_project(tmp_path / "app", {"alpha": alpha("hello"), "beta": BETA})
+    rendered: list[Model] = []
+
+    def counted(model: Model) -> template.Json:
+        rendered.append(model)
+        return template.render_template(model)
+
+    monkeypatch.setattr(nested, "render_template", counted)
+    deploy_branch(find_project(root), "main", None, lambda _: None)
+    assert len(rendered) == 1
+    del rendered[:]
+    assert not branch_diff(find_project(root), "main", None, lambda _: None)
+    assert len(rendered) == 1

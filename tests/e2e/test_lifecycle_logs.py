@@ -16,7 +16,7 @@ import pytest
 from skyfn.deploy import names
 from tests.support.aws import Aws
 from tests.support.cli import run_skyfn
-from tests.support.deploy import SECRET_VALUE
+from tests.support.deploy import PEM_LINES, PEM_SECRET, PEM_SHORT_LINE, SECRET_VALUE
 from tests.support.projects import make_project
 
 ALPHA = """\
@@ -120,3 +120,46 @@ def test_follow_prints_new_events_until_ctrl_c(deployed: Path, aws: Aws) -> None
         out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert "Traceback" not in err and SECRET_VALUE not in out + err
+
+
+def test_a_multiline_secret_is_masked_one_line_per_event_and_cr_joined(
+    deployed: Path, aws: Aws
+) -> None:
+    boto3.client("ssm").put_parameter(
+        Name="/skyfn/testapp/branch-main/API_KEY",
+        Value=PEM_SECRET,
+        Type="SecureString",
+        Overwrite=True,
+    )
+    group = f"/aws/lambda/{names.function_name('testapp', 'main', 'alpha')}"
+    logs = boto3.client("logs")
+    logs.create_log_stream(logGroupName=group, logStreamName="2026/01/02/[$LATEST]pem")
+    logs.create_log_stream(logGroupName=group, logStreamName="2026/01/02/[$LATEST]other")
+    now = int(time.time() * 1000)
+    per_line = [f"{line}\n" for line in PEM_SECRET.split("\n")]  # print() per line
+    prefixed = [f"2026-01-02T00:00:00.000Z\t{RID}\tINFO\tkey: {PEM_LINES[0]}"]
+    lambda_form = f"[ERROR]\t2026-01-02T00:00:00.000Z\t{RID}\tkey:\r" + PEM_SECRET.replace(
+        "\n", "\r"
+    )
+    stream = [*per_line, *prefixed, lambda_form]
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName="2026/01/02/[$LATEST]pem",
+        logEvents=[{"timestamp": now - 2000 + i, "message": m} for i, m in enumerate(stream)],
+    )
+    # the short last line alone, in another stream: not specific, so not masked
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName="2026/01/02/[$LATEST]other",
+        logEvents=[{"timestamp": now - 1000, "message": f"short {PEM_SHORT_LINE}"}],
+    )
+    result = run_skyfn("logs", "alpha", "--branch", "main", cwd=deployed, env=aws.env)
+    assert result.code == 0, result.err
+    for line in PEM_LINES:
+        assert line not in result.out
+    lines = result.out.split("\n")
+    shown = [line.split("  ", 2)[2] for line in lines if "  " in line]
+    at = shown.index("****")  # the first line of the key, printed alone
+    assert shown[at : at + len(per_line)] == ["****"] * len(per_line)  # the short line too
+    assert f"short {PEM_SHORT_LINE}" in shown
+    assert "INFO\tkey: ****" in result.out and "key:\r****" in result.out

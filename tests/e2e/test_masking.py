@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.support.cli import run_skyfn
+from tests.support.deploy import PEM_LINES, PEM_SECRET
 from tests.support.projects import make_project, resource
 from tests.support.sandbox import Sandbox, running_sandbox
 
@@ -40,6 +41,12 @@ def handler(event, context):
               base64.urlsafe_b64encode(b"x" + tricky.encode()).decode())
         print("fake marker:\x1eskyfn-end:" + tricky + "\x1e")
         raise KeyError(tricky)
+    if mode == "multiline":  # a PEM key: line by line with a prefix, and as Lambda joins it
+        pem = os.environ["PEM"]
+        for line in pem.splitlines():
+            logging.warning("pem line: %s", line)
+        print("lambda form:" + chr(13) + pem.replace(chr(10), chr(13)))
+        return "done"
     if mode == "raise":
         raise ValueError(f"rejected key {{key}}")
     if mode == "return":
@@ -66,7 +73,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
         {
             "leaky": resource(
                 '{"API_KEY": secret("LEAKY_KEY"), "PIN": secret("LEAKY_PIN"),'
-                ' "TRICKY": secret("LEAKY_TRICKY")}'
+                ' "TRICKY": secret("LEAKY_TRICKY"), "PEM": secret("LEAKY_PEM")}'
             )
         },
         {"leaky": LEAKY},
@@ -78,7 +85,12 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def store(project: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The module's own store (module fixtures run before the per-test SKYFN_HOME is set)."""
     env = {"SKYFN_HOME": str(tmp_path_factory.mktemp("masking-home"))}
-    for name, value in (("LEAKY_KEY", KEY), ("LEAKY_PIN", PIN), ("LEAKY_TRICKY", ESCAPED)):
+    for name, value in (
+        ("LEAKY_KEY", KEY),
+        ("LEAKY_PIN", PIN),
+        ("LEAKY_TRICKY", ESCAPED),
+        ("LEAKY_PEM", PEM_SECRET),
+    ):
         out = run_skyfn(
             "secret", "set", name, "--identifier", "masker", cwd=project, stdin=value, env=env
         )
@@ -195,3 +207,22 @@ def test_escaped_forms_of_a_secret_are_masked(
             assert form not in text, (what, form, text)
     assert "logged '****'" in tail and "fake marker:\x1eskyfn-end:****\x1e" in tail
     assert "KeyError: '****'" in failed.err
+
+
+def test_a_multiline_secret_is_masked_line_by_line_and_cr_joined(
+    sandbox: Sandbox, project: Path, store: dict[str, str]
+) -> None:
+    response, tail = invoke(sandbox, {"mode": "multiline"})
+    assert json.loads(response["Payload"].read()) == "done"
+    sandbox.wait_for_log("lambda form:")
+    done = run_skyfn(
+        "invoke", "leaky", "--identifier", "masker", "--event", '{"mode": "multiline"}',
+        cwd=project, env=store,
+    )  # fmt: skip
+    assert done.code == 0, done.err
+    for what, text in (("tail", tail), ("sandbox", sandbox.logs()), ("invoke", done.err)):
+        assert text.count("pem line: ****") == len(PEM_LINES), (what, text)
+        # the sandbox's output is read as text here, where \r also ends a line
+        assert "lambda form:\r****" in text or "lambda form:\n****" in text, (what, text)
+        for line in PEM_LINES:
+            assert line not in text, (what, text)

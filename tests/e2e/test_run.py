@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import run_skyfn
+from tests.support.deploy import PEM_LINES, PEM_SECRET
 from tests.support.projects import make_project, resource
 
 SECRET = "sk_test_4f9a8b7c6d5e"
@@ -133,3 +134,19 @@ def test_the_command_can_import_the_generated_env_module(root: Path, clean: bool
     flags = ["--clean"] if clean else []
     result = run_skyfn("run", "say_hello", *flags, "--", sys.executable, str(script), cwd=root)
     assert (result.code, result.out) == (0, f"World 26 {len(SECRET)}\n"), result.err
+
+
+def test_a_multiline_secret_is_masked_line_by_line_and_cr_joined(tmp_path: Path) -> None:
+    fn = resource('{"PEM": secret("MY_PEM")}')
+    project = make_project(tmp_path / "p", {"signer": fn})
+    assert run_skyfn("secret", "set", "MY_PEM", cwd=project, stdin=PEM_SECRET).code == 0
+    code = (
+        "import os, sys\n"
+        "for line in os.environ['PEM'].splitlines(): print('line', line)\n"
+        "sys.stderr.write('cr:' + os.environ['PEM'].replace(chr(10), chr(13)) + chr(10))\n"
+    )
+    result = run_skyfn("run", "signer", "--", *py(code), cwd=project)
+    assert result.code == 0, result
+    assert result.out.count("line ****") == len(PEM_LINES)
+    assert result.err == "cr:****\n"
+    assert not any(line in result.out + result.err for line in PEM_LINES)

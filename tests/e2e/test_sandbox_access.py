@@ -4,6 +4,7 @@ sandbox printed get in. Real ``skyfn sandbox`` processes, real HTTP, boto3."""
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import re
@@ -13,7 +14,10 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from tests.support.projects import make_project, resource
@@ -115,6 +119,51 @@ def test_auth_lets_in_only_the_printed_credentials(project: Path) -> None:
         assert other.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
         status, _ = raw_post(box, {"Host": f"127.0.0.1:{box.port}"})  # unsigned (curl)
         assert status == 403
+
+
+def captured_request(box: Sandbox, key: str, secret: str) -> dict[str, str]:
+    """The headers of a call boto3 would send (signed by botocore's own signer), as someone
+    watching the network would capture them."""
+    request = AWSRequest(
+        method="POST",
+        url=f"{box.url}{PATH}",
+        data=b"{}",
+        headers={"X-Amz-Invocation-Type": "RequestResponse"},
+    )
+    SigV4Auth(Credentials(key, secret), "lambda", "us-east-1").add_auth(request)
+    return {"Host": f"127.0.0.1:{box.port}", **dict(request.headers.items())}
+
+
+def replay(box: Sandbox, headers: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+    connection = http.client.HTTPConnection("127.0.0.1", box.port, timeout=30)
+    try:
+        connection.request("POST", PATH, b"{}", headers)
+        reply = connection.getresponse()
+        return reply.status, dict(reply.getheaders()), json.loads(reply.read() or b"null")
+    finally:
+        connection.close()
+
+
+def test_auth_honours_no_x_amz_header_outside_the_signature(project: Path) -> None:
+    """Finding 1 of review three: headers added to a captured signed request (logs, a forged
+    client context, another invocation type) are refused, not honoured."""
+    with running_sandbox(project, "--auth") as box:
+        key, secret = credentials(box)
+        captured = captured_request(box, key, secret)
+        status, headers, body = replay(box, captured)
+        assert (status, body) == (200, {"hello": "world"})
+        for name, value in (
+            ("X-Amz-Log-Type", "Tail"),
+            ("X-Amz-Client-Context", base64.b64encode(b'{"custom": {"who": "forged"}}').decode()),
+        ):
+            status, headers, body = replay(box, {**captured, name: value})
+            assert status == 403, (name, body)
+            assert body["__type"] == "InvalidSignatureException"
+            assert name.lower() in body["Message"]
+            assert "X-Amz-Log-Result" not in headers
+        # boto3's own calls sign what they send, Tail included
+        response = client(box, key, secret).invoke(FunctionName="hello", LogType="Tail")  # type: ignore[attr-defined]
+        assert "START RequestId" in base64.b64decode(response["LogResult"]).decode()
 
 
 def test_ipv6_loopback_works_without_a_warning(project: Path) -> None:

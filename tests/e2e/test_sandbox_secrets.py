@@ -122,3 +122,18 @@ def test_invoke_reads_the_local_store(project: Path) -> None:
     assert result.code == 0, result.err
     assert json.loads(result.out)["token"] == "from-the-store"
     assert "from-the-store" not in result.err
+
+
+def test_a_change_reaches_the_very_next_call(sandbox: Sandbox, project: Path) -> None:
+    """No waiting for the watcher: a call that starts after ``skyfn secret`` returns gets
+    the new value (set, then remove), even from a function with a warm worker."""
+    for round_ in range(3):
+        failed, before = call(sandbox, "alpha")  # a warm worker on the current value
+        assert not failed, before
+        set_secret(project, "ALPHA_TOKEN", f"next-{round_}")
+        failed, after = call(sandbox, "alpha")
+        assert not failed and after["token"] == f"next-{round_}", (after, sandbox.logs())
+    removed = run_skyfn("secret", "remove", "ALPHA_TOKEN", "--identifier", "tester", cwd=project)
+    assert removed.code == 0, removed.err
+    failed, body = call(sandbox, "alpha")
+    assert failed and "ALPHA_TOKEN" in body["errorMessage"], body

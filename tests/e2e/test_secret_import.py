@@ -105,3 +105,35 @@ def test_a_good_file_still_imports(root: Path, tmp_path: Path) -> None:
     assert result.code == 0, result.err
     assert run_skyfn("secret", "get", "A_KEY", cwd=root).out == "v1 $x\n"
     assert run_skyfn("secret", "get", "B.KEY", cwd=root).out == "two\nlines\n"
+
+
+def test_an_unquoted_value_with_a_comment_is_refused_not_cut(root: Path, tmp_path: Path) -> None:
+    file = write(tmp_path / "j.env", "A_KEY=fine-value\nJWT_SECRET=Zx #9f3kQ\n")
+    assert_refused(
+        root,
+        imported(root, file),
+        f"{file}, line 2: an unquoted value holding ' #' would be cut there (dotenv takes the "
+        "rest for a comment); quote it: NAME='...' (or NAME=\"...\" when it holds a ', "
+        'escaping \\ and "), or put a comment on a line of its own; nothing imported',
+        "Zx",
+        "9f3kQ",
+    )
+
+
+def test_an_unquoted_value_ending_in_blanks_is_refused(root: Path, tmp_path: Path) -> None:
+    file = write(tmp_path / "t.env", "# keys\nA_KEY=fine-value\n\nPASS=trailing-kept \t\n")
+    assert_refused(
+        root,
+        imported(root, file),
+        f"{file}, line 4: an unquoted value ending in blanks would lose them; quote it: "
+        "NAME='...' (or NAME=\"...\" when it holds a ', escaping \\ and \"); nothing imported",
+        "trailing-kept",
+    )
+
+
+def test_quoted_values_keep_their_hash_and_blanks(root: Path, tmp_path: Path) -> None:
+    file = write(tmp_path / "q.env", "A='Zx #9f3k'\nB=\"pad  \"  # a comment after quotes\nC=a#b\n")
+    assert imported(root, file).code == 0
+    assert run_skyfn("secret", "get", "A", cwd=root).out == "Zx #9f3k\n"
+    assert run_skyfn("secret", "get", "B", cwd=root).out == "pad  \n"
+    assert run_skyfn("secret", "get", "C", cwd=root).out == "a#b\n"

@@ -73,18 +73,46 @@ def test_rollback_to_a_missing_version_is_named(root: Path) -> None:
     assert missing.code == 1 and "NOPE" in missing.err
 
 
-def test_rollback_on_ssm_where_the_secret_resolves(aws: Aws, root: Path) -> None:
+def test_rollback_on_ssm_of_the_branch_own_value(aws: Aws, root: Path) -> None:
+    ssm = boto3.client("ssm")
+    for value in ("one", "two"):
+        ssm.put_parameter(
+            Name="/skyfn/testapp/branch-main/K", Value=value, Type="SecureString", Overwrite=True
+        )
+    rolled = skyfn(root, "secret", "rollback", "K", "--to", "1", "--branch", "main")
+    assert rolled.code == 0, rolled
+    assert rolled.out == "Rolled back K (branch main) to version 1: now version 3\n"
+    parameter = ssm.get_parameter(Name="/skyfn/testapp/branch-main/K", WithDecryption=True)
+    assert (parameter["Parameter"]["Value"], parameter["Parameter"]["Version"]) == ("one", 3)
+
+
+def test_rollback_of_a_branch_never_changes_the_shared_secret(aws: Aws, root: Path) -> None:
+    """Issue 22 finding 10: a branch without its own value fell back to the shared secret,
+    and ``rollback --branch`` rolled back the value every branch reads."""
     ssm = boto3.client("ssm")
     for value in ("one", "two"):
         ssm.put_parameter(
             Name="/skyfn/testapp/shared/K", Value=value, Type="SecureString", Overwrite=True
         )
-    rolled = skyfn(root, "secret", "rollback", "K", "--to", "1", "--branch", "main")
-    assert rolled.code == 0, rolled
-    assert rolled.out == "Rolled back K (shared) to version 1: now version 3\n"
+    refused = skyfn(root, "secret", "rollback", "K", "--to", "1", "--branch", "feature")
+    assert refused.code == 1 and "Traceback" not in refused.err
+    assert "no value of its own for branch feature" in refused.err
+    assert "skyfn secret rollback K --to 1 --shared --store ssm" in refused.err
     parameter = ssm.get_parameter(Name="/skyfn/testapp/shared/K", WithDecryption=True)
-    assert parameter["Parameter"]["Value"] == "one"
-    assert parameter["Parameter"]["Version"] == 3
+    assert (parameter["Parameter"]["Value"], parameter["Parameter"]["Version"]) == ("two", 2)
+    shared = skyfn(root, "secret", "rollback", "K", "--to", "1", "--shared", "--store", "ssm")
+    assert shared.code == 0, shared
+    assert shared.out == "Rolled back K (shared) to version 1: now version 3\n"
+    parameter = ssm.get_parameter(Name="/skyfn/testapp/shared/K", WithDecryption=True)
+    assert (parameter["Parameter"]["Value"], parameter["Parameter"]["Version"]) == ("one", 3)
+
+
+def test_rollback_in_the_sandbox_needs_shared_too(root: Path) -> None:
+    for value in ("one", "two"):
+        assert skyfn(root, "secret", "set", "K", "--shared", stdin=value).code == 0
+    refused = skyfn(root, "secret", "rollback", "K", "--to", "1")
+    assert refused.code == 1 and "--shared" in refused.err
+    assert skyfn(root, "secret", "get", "K", "--shared").out == "two\n"
 
 
 def test_run_reads_the_pinned_version_as_invoke_does(root: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -153,9 +154,23 @@ def test_the_example_is_what_init_scaffolds(tmp_path: Path) -> None:
 
     def files(root: Path) -> dict[str, bytes]:
         return {
-            str(p.relative_to(root)): p.read_bytes()
+            str(p.relative_to(root)): re.sub(
+                rb'project_id = "[^"]+"', b"project_id", p.read_bytes()
+            )
             for p in root.rglob("*")
             if p.is_file() and ".skyfn" not in p.parts and "__pycache__" not in p.parts
         }
 
-    assert files(made) == files(EXAMPLE)
+    assert files(made) == files(EXAMPLE)  # but for the random project_id
+
+
+def test_init_writes_an_app_id_and_a_random_project_id(tmp_path: Path) -> None:
+    """Issue 22 finding 7: the project id that tells this project's stacks from another's."""
+    for name in ("My_App_x", "my.app.x"):
+        assert run_skyfn("init", name, cwd=tmp_path).code == 0
+    made = [open_project(tmp_path / name) for name in ("My_App_x", "my.app.x")]
+    assert [p.app_id for p in made] == ["my-app-x", "my-app-x"]
+    assert not any(p.app_id_from_folder for p in made)
+    ids = [p.project_id for p in made]
+    assert all(ids) and ids[0] != ids[1]
+    assert f'project_id = "{ids[0]}"' in (tmp_path / "My_App_x" / "pyproject.toml").read_text()

@@ -53,3 +53,25 @@ def test_a_project_file_the_bundle_lacks_fails_locally_as_deployed(tmp_path: Pat
     assert result.code == 1
     assert json.loads(result.out)["errorType"] == "ModuleNotFoundError"
     assert "No module named 'hidden'" in result.err
+
+
+def test_the_worker_sees_no_link_and_no_secret_looking_file_as_the_bundle(
+    tmp_path: Path,
+) -> None:
+    root = project(tmp_path)
+    folder = root / "backend" / "functions" / "hello"
+    (folder / "settings.txt").symlink_to("/proc/self/environ")
+    (folder / "loop").symlink_to(".")
+    write(folder / "prod.env", "X=1\n")
+    write(folder / "signing.key", "x\n")
+    write(folder / "config.txt", "aws_access_key_id = " + "AKIA" + "Q3EGRIEXAMPLE7XY\n")
+    write(folder / "ca.crt", "-----BEGIN CERTIFICATE-----\nMIIE\n-----END CERTIFICATE-----\n")
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text() + 'bundle_include = ["backend/functions/hello/signing.key"]\n'
+    )
+    result = run_skyfn("invoke", "hello", cwd=root)
+    assert result.code == 0, result.err
+    seen = set(json.loads(result.out)["cwd_files"])
+    assert {"ca.crt", "signing.key", "handler.py"} <= seen
+    assert not {"settings.txt", "loop", "prod.env", "config.txt"} & seen

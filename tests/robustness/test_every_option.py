@@ -198,7 +198,7 @@ def test_every_option_through_every_command(
             assert client.sign_in(console_url(box)).status == 303
             for spec in backend.functions:
                 name = spec.function_name
-                page = client.request("GET", f"/_console/functions/{name}")
+                page = client.request("GET", f"{client.base}/functions/{name}")
                 assert page.status == 200, (name, page.status, page.text[:500])
                 assert "Traceback" not in page.text and "cannot list" not in page.text, page.text
                 assert 'class="missing"' not in page.text, (name, "a secret shown as missing")

@@ -12,6 +12,11 @@ from urllib.parse import urlencode, urlsplit
 from tests.support.sandbox import Sandbox
 
 
+def base_of(url: str) -> str:
+    """The console's own path in its printed URL (``/_console/<random>``)."""
+    return urlsplit(url).path.rstrip("/")
+
+
 def console_url(box: Sandbox, timeout: float = 30) -> str:
     """The ``console: http://...?token=...`` line the sandbox printed."""
     deadline = time.monotonic() + timeout
@@ -38,6 +43,7 @@ class ConsoleClient:
 
     port: int
     cookies: dict[str, str] = field(default_factory=dict)
+    base: str = "/_console"  # the console's path, learnt from the URL signed in with
 
     def request(
         self,
@@ -65,7 +71,10 @@ class ConsoleClient:
 
     def sign_in(self, url: str) -> Reply:
         parts = urlsplit(url)
-        return self.request("GET", f"{parts.path}?{parts.query}")
+        reply = self.request("GET", f"{parts.path}?{parts.query}")
+        if reply.status == 303:
+            self.base = reply.headers["location"].split("?")[0].rstrip("/")
+        return reply
 
 
 def csrf_of(page: str) -> str:

@@ -42,3 +42,17 @@ def make_wheel(folder: Path, name: str = "tinydep", version: str = "1.0") -> Pat
 
 def _b64(digest: bytes) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _pem_body() -> list[str]:
+    digest = hashlib.sha256(b"skyfn test key").digest()
+    text = base64.b64encode(digest * 6).decode()  # 192 bytes: three 64-character lines
+    return [text[i : i + 64] for i in range(0, len(text), 64)]
+
+
+# A multi-line secret as a PEM key is written: long specific lines, one short last line.
+PEM_LINES = _pem_body()
+PEM_SHORT_LINE = "Zm9vYg=="
+PEM_SECRET = "\n".join(
+    ["-----BEGIN PRIVATE KEY-----", *PEM_LINES, PEM_SHORT_LINE, "-----END PRIVATE KEY-----"]
+)

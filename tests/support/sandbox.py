@@ -84,7 +84,7 @@ def running_sandbox(
         deadline = time.monotonic() + 60
         while not box.url:
             found = [
-                m for line in box.out if (m := re.search(r"(http://[\d.:\[\]a-f]+)/2015", line))
+                m for line in box.out if (m := re.search(r"(https?://[\d.:\[\]a-f]+)/2015", line))
             ]
             if found:
                 box.url = found[0].group(1)

@@ -50,6 +50,7 @@ def synth_command(
     model = load_model(project, scope, chosen_store)
     warn_secret_looking_values(model, strict)
     warn_missing_secrets(model, chosen_store)  # before anything else; synth still succeeds
+    warn_unregistered(project, model)
     _print_summary(project, write(project, model))
 
 
@@ -66,6 +67,24 @@ def generate_env_command(branch: str | None, identifier: str | None) -> None:
     scope = choose_scope(branch, identifier)
     result = generate_env(project, scope, choose_secret_store(project, scope))
     _print_written(project, result)
+
+
+def warn_unregistered(project: Project, model: Model) -> None:
+    """A function folder that ``backend.py`` does not register: copied, then forgotten."""
+    from skyfn.synth.fileset import excluded
+
+    folder = project.backend_dir / "functions"
+    registered = {f.directory.resolve() for f in model.functions}
+    for path in sorted(folder.iterdir()) if folder.is_dir() else ():
+        looks_like = any((path / name).is_file() for name in ("resource.py", "handler.py"))
+        if excluded(path.name) or not looks_like or path.resolve() in registered:
+            continue
+        shown = relative(path, project.root)
+        click.echo(
+            f"warning: {shown}/ is not registered in backend/backend.py, so it is not "
+            f"deployed or served; add its fn to define_backend(...) or remove the folder",
+            err=True,
+        )
 
 
 def warn_secret_looking_values(model: Model, strict: bool) -> None:

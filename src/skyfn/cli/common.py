@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,7 +18,29 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class SkyfnGroup(click.Group):
-    """Turns a ``SkyfnError`` anywhere below into one message on stderr and exit code 1."""
+    """Turns a ``SkyfnError`` anywhere below into one message on stderr and exit code 1,
+    and any other exception (a bug in skyfn) into one line, a report and exit code 70
+    (``skyfn.cli.crash``). Click's own exits (usage errors, ``--help``, Ctrl-C, a closed
+    pipe) and ``SystemExit`` pass as they are."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        from skyfn.cli import crash
+
+        arguments = list(sys.argv[1:] if args is None else args)
+        if not standalone_mode:  # a caller that asked for the exceptions gets them
+            return super().main(arguments, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            with crash.watching_threads(self, arguments):
+                return super().main(arguments, prog_name, complete_var, standalone_mode, **extra)
+        except Exception as exc:
+            crash.handle(self, arguments, exc)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

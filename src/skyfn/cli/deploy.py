@@ -1,4 +1,5 @@
-"""``skyfn pipeline-deploy --branch B [--app-id A] [--staging-bucket NAME] [--relayout]``."""
+"""``skyfn pipeline-deploy --branch B [--app-id A] [--staging-bucket NAME] [--relayout]
+[--force]``."""
 
 from __future__ import annotations
 
@@ -24,8 +25,14 @@ from skyfn.cli.common import current_project
     help="When the branch crosses 150 functions (one stack <-> nested stacks): delete its "
     "stack and create it again; its functions are unavailable in between.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Deploy even when the branch's stack holds functions and this deploy keeps none "
+    "of them (it removes them all).",
+)
 def pipeline_deploy(
-    branch: str, app_id: str | None, staging_bucket: str | None, relayout: bool
+    branch: str, app_id: str | None, staging_bucket: str | None, relayout: bool, force: bool
 ) -> None:
     """Deploy branch B to AWS Lambda through CloudFormation (secrets from SSM)."""
     # Imported here: boto3 costs every other command (synth, ...) ~0.2 s at start-up.
@@ -33,7 +40,7 @@ def pipeline_deploy(
 
     started = time.monotonic()
     project = current_project()
-    result = deploy_branch(project, branch, app_id, click.echo, staging_bucket, relayout)
+    result = deploy_branch(project, branch, app_id, click.echo, staging_bucket, relayout, force)
     width = max(len("function"), *(len(f.name) for f in result.functions))
     click.echo(f"\nstack {result.stack_name}")
     click.echo(f"  {'function':<{width}}  arn")

@@ -29,6 +29,10 @@ inherit_option = click.option(
 )
 
 
+def interpreter_note(line: str) -> None:
+    click.echo(f"warning: {line}", err=True)
+
+
 def _options(inherit: tuple[str, ...]) -> HostOptions:
     from skyfn.host.environment import HostOptions, check_inherit, host_region
 
@@ -64,14 +68,17 @@ def invoke(
     project = current_project()
     payload = read_event(event, event_file)
     scope = choose_scope(branch, identifier)
-    outcome = invoke_once(
-        project,
-        scope,
-        choose_secret_store(project, scope, store),
-        function,
-        payload,
-        _options(inherit),
-    )
+
+    chosen = choose_secret_store(project, scope, store)
+    try:
+        outcome = invoke_once(
+            project, scope, chosen, function, payload, _options(inherit), interpreter_note
+        )
+    except KeyboardInterrupt:  # the worker is stopped already (invoke_once's finally)
+        click.echo(
+            f"error: invoke of {function} cut short by Ctrl-C; its worker was stopped", err=True
+        )
+        sys.exit(130)
     click.echo(json.dumps(outcome.result, indent=2))
     if outcome.error:
         failure = outcome.failure()
@@ -127,6 +134,28 @@ def invoke(
     help="Stop a warm worker after this long without a call (as Lambda reclaims idle "
     "instances); its next call starts cold.",
 )
+@click.option(
+    "--max-connections",
+    type=click.IntRange(min=4, max=4096),
+    default=64,
+    show_default=True,
+    metavar="N",
+    help="Connections served at once (the console's live log streams count, at most a "
+    "quarter); one past it waits until one closes, idle ones closed to make room.",
+)
+@click.option(
+    "--tls-cert",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PEM",
+    help="Serve HTTPS with this certificate (with --tls-key). Required when --host is not a "
+    "loopback address.",
+)
+@click.option(
+    "--tls-key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PEM",
+    help="The certificate's private key (PEM, unencrypted; keep it 0600).",
+)
 @click.option("--open", "open_browser", is_flag=True, help="Open the web console in a browser.")
 @inherit_option
 def sandbox(
@@ -139,6 +168,9 @@ def sandbox(
     auth: bool,
     allowed_hosts: tuple[str, ...],
     idle_timeout: float,
+    max_connections: int,
+    tls_cert: Path | None,
+    tls_key: Path | None,
     open_browser: bool,
     inherit: tuple[str, ...],
 ) -> None:
@@ -153,6 +185,12 @@ def sandbox(
     from skyfn.host.access import AccessPolicy
     from skyfn.host.sandbox import run as run_sandbox
 
+    if (tls_cert is None) != (tls_key is None):
+        given, missing = (
+            ("--tls-cert", "--tls-key") if tls_key is None else ("--tls-key", "--tls-cert")
+        )
+        raise click.UsageError(f"{given} needs {missing} too: the certificate and its key")
+    tls_files = (tls_cert, tls_key) if tls_cert is not None and tls_key is not None else None
     project = current_project()
     scope = choose_scope(branch, identifier)
     run_sandbox(
@@ -166,4 +204,6 @@ def sandbox(
         request_timeout,
         AccessPolicy.for_address(address, allowed_hosts, auth),
         open_browser,
+        max_connections,
+        tls_files,
     )

@@ -59,11 +59,10 @@ def logs_command(
     """The deployed FUNCTION's CloudWatch Logs on branch B, its secrets masked."""
     from skyfn.deploy.logs import function_logs
 
-    project = current_project()
     printed = 0
     try:
         for line in function_logs(
-            scopes.check_app_id(app_id) if app_id else project.app_id,
+            _app_id(app_id, f"skyfn logs of branch {branch}"),
             branch,
             function,
             since,
@@ -89,12 +88,16 @@ def destroy_command(branch: str, app_id: str | None, yes: bool, secrets: bool) -
     """Delete branch B's stack (its functions and roles); bundles and, unless --secrets,
     the branch's secrets stay."""
     from skyfn import aws
-    from skyfn.deploy import destroy
+    from skyfn.deploy import branches, destroy, stacks
 
-    project = current_project()
-    app = scopes.check_app_id(app_id) if app_id else project.app_id
+    app = _app_id(app_id, f"skyfn destroy of branch {branch}")
     with aws.aws_errors(f"find the stack of branch {branch}", destroy.PERMISSIONS):
         cfn = aws.session().client("cloudformation")
+        name, stack = stacks.branch_stack(cfn, app, branch, "nothing was destroyed")
+        if stack is None and branches.was_deleted(cfn, app, branch):
+            click.echo(f"stack {name} of branch {branch} is already deleted; nothing to do")
+            _branch_secrets(app, branch, remove=secrets, yes=yes)
+            return
         target = destroy.find_target(cfn, app, branch)
     for line in target.describe():
         _warn(line)
@@ -103,6 +106,15 @@ def destroy_command(branch: str, app_id: str | None, yes: bool, secrets: bool) -
         click.echo(line)
     click.echo(f"stack {target.stack_name} deleted; bundles stay in the staging bucket")
     _branch_secrets(app, branch, remove=secrets, yes=yes)
+
+
+def _app_id(option: str | None, what: str) -> str:
+    """``--app-id``, else the project's, if chosen rather than derived from its folder."""
+    if option:
+        return scopes.check_app_id(option)
+    project = current_project()
+    project.require_app_id(what)
+    return project.app_id
 
 
 def _confirm(yes: bool, question: str, what: str) -> None:

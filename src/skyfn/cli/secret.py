@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -13,11 +12,19 @@ import click
 
 from skyfn import scope as scopes
 from skyfn.cli.common import choose_target, current_project, scope_options
+from skyfn.cli.secret_common import (
+    descriptions,
+    stamp,
+    warn_unreferenced,
+    write_rules,
+)
 from skyfn.errors import SkyfnError
 from skyfn.secrets import manage
 from skyfn.secrets.choice import choose_secret_store
-from skyfn.secrets.dotenv_import import read_dotenv
+from skyfn.secrets.dotenv_import import Entry, read_dotenv
+from skyfn.secrets.limits import value_problem
 from skyfn.secrets.registry import USER_STORES, open_store
+from skyfn.secrets.set_all import set_all
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,23 +56,14 @@ def refuse_external(*names: str) -> None:
     """``secret set/remove/import`` never write a secret the backend references as external
     (``aws_secret``, ``ssm_parameter``); a backend that does not load is not consulted."""
     from skyfn.backend_loader import load_backend
-    from skyfn.secrets.external import owners
+    from skyfn.secrets.external import owners, refuse
 
     try:
         backend = load_backend(current_project())
     except SkyfnError:
         return
     for name in names:
-        found = owners(backend, name)
-        if found:
-            raise SkyfnError(
-                f"{name} is an external secret of {', '.join(found)}: skyfn reads it but never "
-                "writes it; change it where it lives (Secrets Manager or SSM Parameter Store)"
-            )
-
-
-def stamp(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        refuse(name, owners(backend, name))
 
 
 @click.group()
@@ -94,11 +92,10 @@ def set_command(
         value = manage.check_value(value, name)
     else:
         value = manage.decode_stdin(sys.stdin.buffer.read(), name)
-    from skyfn.cli.secret_status import check_pattern
-
-    check_pattern(name, value, target.scope)
-    info = manage.set_secret(target, name, value)
+    rules = write_rules(name, target.scope)
+    info = manage.set_checked(target, name, value, rules)
     click.echo(f"Set {name} (version {info.version}) for {target.label}")
+    warn_unreferenced(name, rules)
 
 
 @secret.command(name="get")
@@ -143,8 +140,6 @@ def list_command(
     """List the scope's secrets and the shared ones (names and versions, never values)."""
     target = open_target(branch, shared, identifier, store)
     listed = manage.list_secrets(target)
-    from skyfn.cli.secret_status import descriptions
-
     described = descriptions(target.scope) if listed else {}
     if as_json:
         rows = [
@@ -231,17 +226,31 @@ def remove_command(
 def import_command(
     file: Path, branch: str | None, shared: bool, identifier: str | None, store: str | None
 ) -> None:
-    """Set every KEY=value of a dotenv FILE as a secret (values taken literally)."""
-    values = read_dotenv(file)
-    refuse_external(*values)
-    target = open_target(branch, shared, identifier, store)
-    from skyfn.cli.secret_status import check_pattern
+    """Set every KEY=value of a dotenv FILE as a secret (values taken literally).
 
-    for name, value in values.items():
-        check_pattern(name, value, target.scope)
-    for name, value in values.items():
-        info = manage.set_secret(target, name, value)
+    All or nothing: every value is checked (the store's size limit, the definitions'
+    patterns) before the first write, and a write that still fails undoes the ones before.
+    """
+    entries = read_dotenv(file)
+    refuse_external(*entries)
+    target = open_target(branch, shared, identifier, store)
+    values = {name: entry.value for name, entry in entries.items()}
+    sizes = {name: value_problem(target.store.name, name, v) for name, v in values.items()}
+    _refuse_lines(file, entries, sizes)
+    rules = write_rules(list(values), target.scope)
+    if rules is not None:
+        patterns = {name: rules.pattern_problem(name, v) for name, v in values.items()}
+        _refuse_lines(file, entries, patterns)
+    for name, info in set_all(target, values).items():
         click.echo(f"Set {name} (version {info.version}) for {target.label}")
+
+
+def _refuse_lines(file: Path, entries: Mapping[str, Entry], problems: Mapping[str, str]) -> None:
+    bad = [name for name in entries if problems.get(name)]
+    if bad:
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        line = entries[bad[0]].line
+        raise SkyfnError(f"{file}, line {line}: {problems[bad[0]]}{more}; nothing imported")
 
 
 @secret.command(name="rollback")

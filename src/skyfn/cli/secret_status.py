@@ -10,6 +10,7 @@ import click
 
 from skyfn import scope as scopes
 from skyfn.cli.common import current_project
+from skyfn.cli.secret_common import stamp
 from skyfn.errors import SkyfnError
 from skyfn.model import Model, Scope
 from skyfn.secrets import status
@@ -20,8 +21,6 @@ from skyfn.synth.run import load_model
 
 
 def _stamp(cell: status.Cell) -> str:
-    from skyfn.cli.secret import stamp
-
     return stamp(cell.last_changed) if cell.last_changed is not None else ""
 
 
@@ -134,15 +133,18 @@ def render(board: status.Board, app_id: str) -> list[str]:
         ]
         lines = table(rows)
     if board.unreferenced:
+        near = {u.name: suggestion(u.name, board) for u in board.unreferenced}
+        hinted = any(near.values())
         lines += ["", "set, but referenced by no function:"]
         lines += table(
-            [["  NAME", "SCOPE", "VERSION", "LAST CHANGED"]]
+            [["  NAME", "SCOPE", "VERSION", "LAST CHANGED", *(["DID YOU MEAN"] if hinted else [])]]
             + [
                 [
                     f"  {u.name}",
                     u.scope,
                     f"v{u.version}",
                     _stamp(status.Cell("", "", 0, u.last_changed)),
+                    *([near[u.name] or ""] if hinted else []),
                 ]
                 for u in board.unreferenced
             ]
@@ -150,9 +152,14 @@ def render(board: status.Board, app_id: str) -> list[str]:
     return lines
 
 
-def as_data(board: status.Board) -> dict[str, Any]:
-    from skyfn.cli.secret import stamp
+def suggestion(name: str, board: status.Board) -> str | None:
+    """The referenced secret an unreferenced one most likely misspells."""
+    from skyfn.runtime.hints import close_name
 
+    return close_name(name, (ref.name for ref in board.references))
+
+
+def as_data(board: status.Board) -> dict[str, Any]:
     def cell(c: status.Cell) -> dict[str, Any]:
         if c.state == status.MISSING:
             return {"state": "missing"}
@@ -184,41 +191,8 @@ def as_data(board: status.Board) -> dict[str, Any]:
                 "scope": u.scope,
                 "version": u.version,
                 "last_changed": stamp(u.last_changed),
+                "did_you_mean": suggestion(u.name, board),
             }
             for u in board.unreferenced
         ],
     }
-
-
-def descriptions(scope: Scope | None) -> dict[str, str]:
-    """Secret name → the description a definition gives it ({} when the backend does not
-    load: listing secrets must work with a broken backend)."""
-    project = current_project()
-    loaded_for = scope if scope is not None else scopes.sandbox()
-    try:
-        model = load_model(project, loaded_for, choose_secret_store(project, loaded_for))
-    except SkyfnError:
-        return {}
-    return {ref.name: ref.description for ref in status.references(model) if ref.description}
-
-
-def check_pattern(name: str, value: str, scope: Scope | None) -> None:
-    """Refuse ``value`` for secret ``name`` when it does not match the pattern a definition
-    gives it; the value is never shown. A backend that does not load is not checked."""
-    project = current_project()
-    loaded_for = scope if scope is not None else scopes.sandbox()
-    try:
-        model = load_model(project, loaded_for, choose_secret_store(project, loaded_for))
-    except SkyfnError:
-        click.echo(
-            f"warning: the backend does not load, so {name} was not checked against a "
-            "pattern (run skyfn synth to see why)",
-            err=True,
-        )
-        return
-    for ref in status.references(model):
-        if ref.name == name and ref.pattern is not None and not status.matches(ref.pattern, value):
-            raise SkyfnError(
-                f"the value given for secret {name} does not match its pattern "
-                f"{ref.pattern!r} (used by {', '.join(ref.users)}); nothing was set"
-            )

@@ -1,9 +1,10 @@
 """Model function → one deterministic zip: what Lambda unpacks into its task root.
 
 Contents (at the zip's root, so Lambda's ``sys.path`` finds them):
-  the function's project files as ``skyfn.synth.fileset`` chooses them (its folder without
-  the definition file, core dumps, ``.env*``, caches and editor files, plus the modules under
-  ``backend/`` its code imports), ``skyfn/runtime/`` copied
+  the function's project files as ``skyfn.synth.fileset`` chooses them (regular files only,
+  never a link; its folder without the definition file, core dumps, ``.env*``, caches,
+  editor files and secret-looking files, plus the modules under ``backend/`` its code
+  imports), ``skyfn/runtime/`` copied
   from the installed package with an empty ``skyfn/__init__.py`` (the real one imports
   definition code that does not ship), the generated ``skyfn_env/<module>.py``, and the
   packages of a ``requirements.txt`` beside the handler, installed for Lambda's platform.
@@ -53,6 +54,8 @@ class Bundle:
     function: str
     data: bytes
     left_out: tuple[Path, ...] = field(default=())  # files of the function's folder not shipped
+    links: tuple[Path, ...] = field(default=())  # links and other non-regular files, not shipped
+    secret_looking: tuple[tuple[Path, str], ...] = field(default=())  # (file, why), not shipped
 
     @property
     def sha256(self) -> str:
@@ -82,7 +85,13 @@ def build_bundle(function: Function, backend: Path) -> Bundle:
         render_env_module(function).encode(),
         function,
     )
-    return Bundle(function.name, deterministic_zip(files), project.left_out)
+    return Bundle(
+        function.name,
+        deterministic_zip(files),
+        project.left_out,
+        project.links,
+        project.secret_looking,
+    )
 
 
 def requirements_file(function: Function) -> Path | None:

@@ -44,9 +44,12 @@ def deployed_branch(cfn: Any, app_id: str, branch: str, refusal: str) -> Deploye
     """The branch's stack; a ``SkyfnError`` when it has none (or one skyfn may not touch)."""
     name, stack = stacks.branch_stack(cfn, app_id, branch, refusal)
     if stack is None:
+        from skyfn.deploy import branches
+
+        known = branches.describe(app_id, branch, branches.deployed_branches(cfn, app_id))
         raise SkyfnError(
             f"app {app_id} has no deployed stack for branch {branch} (looked for {name}); "
-            f"{refusal}. Deploy it with: skyfn pipeline-deploy --branch {branch}"
+            f"{refusal}; {known}. Deploy it with: skyfn pipeline-deploy --branch {branch}"
         )
     read = tree.read_tree(cfn, name, stack)
     deployment, homes = tree.describe(read)

@@ -20,7 +20,7 @@ from skyfn import aws
 from skyfn.deploy import layout, names, nested_events, progress, stacks, transfer, tree
 from skyfn.deploy.nested import DIGESTS_PARAMETER
 from skyfn.deploy.staging import StagingBucket
-from skyfn.deploy.template import BUCKET_PARAMETER
+from skyfn.deploy.template import ARN_OUTPUT_PREFIX, BUCKET_PARAMETER
 from skyfn.errors import SkyfnError
 
 Say = Callable[[str], None]
@@ -97,9 +97,11 @@ class Deployer:
         session: Any = None,
         staging_bucket: str | None = None,
         relayout: bool = False,
+        force: bool = False,
     ) -> None:
         self.say = say
         self.relayout = relayout  # may delete and recreate the stack to change its layout
+        self.force = force  # may remove every function the stack holds
         self.staging_bucket = staging_bucket
         self.session = session or aws.session()
         self.region: str | None = self.session.region_name
@@ -137,6 +139,8 @@ class Deployer:
                 raise SkyfnError(
                     f"stack {stack_name} is busy ({status}); wait for it to finish and deploy again"
                 )
+            if status not in _STUCK:
+                self._check_removal(stack_name, stack, request)
             if status in _STUCK:
                 action = "recreate"
             elif _nested(stack) != bool(request.parts):
@@ -186,11 +190,40 @@ class Deployer:
         """The stack to deploy to, and its description (``None``: create it); see
         ``stacks.find_stack``."""
         name, stack = stacks.find_stack(
-            self.cfn, request.stack_name, request.legacy_stack_name, request.tags
+            self.cfn,
+            request.stack_name,
+            request.legacy_stack_name,
+            request.tags,
+            check_project=True,
         )
         if stack is not None and name != request.stack_name:
             self.say(f"deploying to stack {name}, which an earlier skyfn named")
+        project = request.tags.get(stacks.PROJECT_TAG)
+        if stack is not None and project and not _tags(stack).get(stacks.PROJECT_TAG):
+            self.say(f"stack {name} has no project id yet: this deploy tags it as this project's")
         return name, stack
+
+    def _check_removal(
+        self, stack_name: str, stack: Mapping[str, Any], request: StackRequest
+    ) -> None:
+        """Refuse, unless forced, a deploy that keeps none of the stack's functions: most
+        likely another project (or a wrong app id) about to replace them all."""
+        if self.force:
+            return
+        if _nested(stack):
+            keys = {key for (_, key) in tree.part_outputs(self.cfn, stack_name)}
+        else:
+            keys = {o["OutputKey"] for o in stack.get("Outputs", [])}
+        deployed = {key for key in keys if key.startswith(ARN_OUTPUT_PREFIX)}
+        kept = {key.rpartition("/")[2] for key in request.outputs}
+        if not deployed or deployed & kept:
+            return
+        shown = ", ".join(sorted(key[len(ARN_OUTPUT_PREFIX) :] for key in deployed))
+        raise SkyfnError(
+            f"stack {stack_name} holds {len(deployed)} function(s) ({shown}) and this deploy "
+            "keeps none of them: it would remove every one. Nothing was deployed. Check the "
+            "app id and the branch; to replace them all, run again with --force"
+        )
 
     def _describe_stack(self, stack_name: str) -> dict[str, Any] | None:
         return stacks.describe_stack(self.cfn, stack_name)
@@ -300,6 +333,10 @@ class Deployer:
             DeployedFunction(function, outputs.get(key, "?"))
             for key, function in sorted(request.outputs.items(), key=lambda kv: kv[1])
         )
+
+
+def _tags(stack: Mapping[str, Any]) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in stack.get("Tags", [])}
 
 
 def _nested(stack: Mapping[str, Any]) -> bool:

@@ -1,5 +1,7 @@
 """``skyfn logs``: a deployed function's CloudWatch Logs, newest last, one line per event
-with its time and request id, its own secrets masked as in local logs.
+with its time and request id, its own secrets masked as in local logs (a multi-line secret
+also line by line, in Lambda's ``\r``-joined form, and whole across consecutive events of
+a stream: ``skyfn.runtime.masking``).
 
 The secrets are read with the caller's credentials (``ssm:GetParameters``); when they cannot
 be, the command says so and prints unmasked only when asked to (``--no-mask``).
@@ -93,14 +95,30 @@ class LogReader:
         self._seen.update((str(e.get("eventId")), int(e.get("timestamp", 0))) for e in fresh)
         return sorted(fresh, key=lambda e: (e.get("timestamp", 0), e.get("ingestionTime", 0)))
 
-    def line(self, event: dict[str, Any]) -> str:
-        message = str(event.get("message", "")).rstrip("\n")
+    def lines(self, events: list[dict[str, Any]]) -> list[str]:
+        """One line per event, in the order given. Each stream's events are masked together
+        (``Masker.sequence``): a multi-line secret printed one line per event is masked whole
+        when its events come in one read, and line by line in any case."""
+        messages = [str(event.get("message", "")).rstrip("\n") for event in events]
+        streams: dict[str, list[int]] = {}
+        for index, event in enumerate(events):
+            streams.setdefault(str(event.get("logStreamName", "")), []).append(index)
+        masked = list(messages)
+        for indexes in streams.values():
+            texts = self.masker.sequence([messages[i] for i in indexes])
+            for index, text in zip(indexes, texts, strict=True):
+                masked[index] = text
+        return [
+            self._line(e, m, shown) for e, m, shown in zip(events, messages, masked, strict=True)
+        ]
+
+    def _line(self, event: dict[str, Any], message: str, masked: str) -> str:
         stream = str(event.get("logStreamName", ""))
         rid = request_id(message, self._requests.get(stream))
         self._requests[stream] = rid
         stamp = datetime.fromtimestamp(event.get("timestamp", 0) / 1000, UTC)
         shown = stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        return self.masker.text(f"{shown}  {rid or '-'}  {message}")
+        return f"{shown}  {self.masker.text(rid or '-')}  {masked}"
 
 
 def secret_values(paths: list[str]) -> list[str]:
@@ -147,9 +165,10 @@ def function_logs(
     warn(f"logs of {function} ({group}), branch {branch}")
     with aws.aws_errors(f"read the logs of {function} on branch {branch}", PERMISSIONS):
         while True:
-            for event in reader.events(start_ms):
+            events = reader.events(start_ms)
+            for event in events:
                 start_ms = max(start_ms, int(event.get("timestamp", 0)))
-                yield reader.line(event)
+            yield from reader.lines(events)
             if not follow:
                 return
             time.sleep(POLL_SECONDS)

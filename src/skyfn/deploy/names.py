@@ -9,6 +9,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 
+from skyfn.errors import DefinitionError
 from skyfn.model import Function, Model
 
 STACK_PREFIX = "skyfn"
@@ -43,20 +44,34 @@ def legacy_stack_name(app_id: str, branch: str) -> str:
     return name
 
 
+def logical_base(function_name: str) -> str:
+    """The alphanumeric base of a function's logical ids (``say-hello`` → ``SayHello``): a
+    function of its own name alone, so adding or removing a function never renames another's
+    resources (CloudFormation would replace them)."""
+    parts = re.split(r"[^A-Za-z0-9]+", function_name)
+    return "".join(p[:1].upper() + p[1:] for p in parts if p)
+
+
 def logical_ids(functions: Iterable[Function]) -> dict[str, str]:
-    """Function name → the alphanumeric base of its logical ids (``say-hello`` → ``SayHello``).
-    Names that would collide (``say-hello`` and ``sayHello``) get a short hash each."""
+    """Function name → the base of its logical ids, unique: two names with one base
+    (``say-hello`` and ``sayHello``) are a ``DefinitionError`` naming both. (Disambiguating
+    them with a hash renamed the one deployed first, and a third name could be chosen to
+    equal the disambiguated id, and the template silently held one function less.)"""
     bases: dict[str, str] = {}
+    owners: dict[str, str] = {}
     for f in functions:
-        parts = re.split(r"[^A-Za-z0-9]+", f.name)
-        bases[f.name] = "".join(p[:1].upper() + p[1:] for p in parts if p)
-    counts: dict[str, int] = {}
-    for base in bases.values():
-        counts[base] = counts.get(base, 0) + 1
-    return {
-        name: base if counts[base] == 1 else f"{base}{_short_hash(name)}"
-        for name, base in bases.items()
-    }
+        base = logical_base(f.name)
+        other = owners.setdefault(base, f.name)
+        if other != f.name:
+            first, second = sorted((other, f.name))
+            raise DefinitionError(
+                f"functions {first} and {second} would share the CloudFormation logical ids "
+                f"Fn{base} and Role{base} (names that differ only in '-', '_' or the case of a "
+                "letter after them map to one id); rename one of them, the one not deployed "
+                "yet (renaming a deployed function replaces it)"
+            )
+        bases[f.name] = base
+    return bases
 
 
 def code_key(app_id: str, sha256_hex: str) -> str:

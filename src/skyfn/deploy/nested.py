@@ -34,8 +34,10 @@ from skyfn.deploy.template import (
     BUCKET_PARAMETER,
     TEMPLATE_FILE,
     dumps,
+    function_logical_id,
     key_parameter,
     render_template,
+    role_logical_id,
     tags,
 )
 from skyfn.errors import SkyfnError
@@ -110,8 +112,9 @@ def compact(template: Json) -> str:
 
 
 def render(model: Model) -> BranchTemplates:
+    names.function_ids(model)  # two functions sharing logical ids: a DefinitionError, first
     if not layout.nested(len(model.functions)):
-        single = render_template(model)
+        single = checked(render_template(model), model)
         body = dumps(single)
         if not quotas.check(single, TEMPLATE_FILE, len(body.encode())):
             return BranchTemplates(single, body)
@@ -120,7 +123,7 @@ def render(model: Model) -> BranchTemplates:
         chosen = set(function_names)
         functions = tuple(f for f in model.functions if f.name in chosen)
         part_model = dataclasses.replace(model, functions=functions)
-        template = render_template(part_model)
+        template = checked(render_template(part_model), part_model)
         template["Description"] = (
             f"skyfn app {model.app_id}, branch {model.scope.name}, part {number:02d} "
             f"(skyfn {__version__})"
@@ -130,12 +133,37 @@ def render(model: Model) -> BranchTemplates:
     return BranchTemplates(root, compact(root), tuple(parts))
 
 
+def template_ids(base: str) -> tuple[str, str]:
+    return function_logical_id(base), role_logical_id(base)
+
+
+def checked(template: Json, model: Model) -> Json:
+    """``template``, once it holds exactly each function's resources (layout.py): its
+    role and its function under its own logical ids, nothing more and nothing lost."""
+    ids = names.function_ids(model)
+    wanted = {logical_id for f in model.functions for logical_id in template_ids(ids[f.name])}
+    found = set(template["Resources"])
+    if found != wanted or len(found) != layout.RESOURCES_PER_FUNCTION * len(model.functions):
+        raise RuntimeError(
+            f"the template of {model.scope.label} holds resources {sorted(found ^ wanted)} "
+            "other than its functions'"
+        )
+    return template
+
+
 def template_outputs(project: Project, model: Model) -> dict[Path, str]:
-    """A branch's templates beside its artifacts, refused (nothing written) when one would
-    exceed a CloudFormation quota; nothing for a sandbox."""
+    """A branch's templates beside its artifacts (``template_files``); nothing for a
+    sandbox, whose functions' logical ids are checked all the same (a name a deploy would
+    refuse is refused when it is defined)."""
     if model.scope.kind != "branch":
+        names.function_ids(model)
         return {}
-    templates = render(model)
+    return template_files(project, model, render(model))
+
+
+def template_files(project: Project, model: Model, templates: BranchTemplates) -> dict[Path, str]:
+    """The files of a branch's rendered templates, beside its artifacts; refused (nothing
+    written) when one would exceed a CloudFormation quota."""
     problems = templates.problems(model.scope.label)
     if problems:
         raise SkyfnError(

@@ -11,10 +11,12 @@ import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import botocore.exceptions
+
 from skyfn import scope as scopes
 from skyfn.aws import aws_errors
 from skyfn.deploy import leakcheck, names, nested
-from skyfn.deploy.bundle import build_bundle
+from skyfn.deploy.bundle import Bundle, build_bundle
 from skyfn.deploy.deployer import (
     Deployer,
     DeployResult,
@@ -24,27 +26,31 @@ from skyfn.deploy.deployer import (
     Upload,
 )
 from skyfn.deploy.diff import Diff
-from skyfn.deploy.nested import template_outputs
 from skyfn.deploy.policy import has_external, kms_keys_parameter
 from skyfn.deploy.preview import READ_PERMISSIONS, diff_request
+from skyfn.deploy.stacks import PROJECT_TAG
 from skyfn.deploy.staging import SETTING
 from skyfn.deploy.template import TEMPLATE_FILE, arn_output, tags
 from skyfn.errors import SkyfnError
-from skyfn.model import Model
+from skyfn.model import Function, Model
+from skyfn.outputs import BranchSynth, synth_branch
 from skyfn.project import Project
 from skyfn.runtime.contract import is_external
 from skyfn.runtime.stores import DEPLOY_STORE
 from skyfn.secrets import external
 from skyfn.secrets.check import check_model
 from skyfn.secrets.ssm import SsmStore
-from skyfn.synth.run import artifact_dir, synth
+from skyfn.synth.fileset import DEFINITION_FILE
+from skyfn.synth.run import artifact_dir
+from skyfn.synth.secret_files import SETTING as SECRET_FILES_SETTING
 
 DEPLOY_PERMISSIONS = (
     "sts:GetCallerIdentity, s3:ListAllMyBuckets, s3 (on the staging bucket, with "
     "s3:ListBucket), "
     "cloudformation:*, iam:*Role*, lambda:*, ssm:DescribeParameters (and, for the check "
     "that no secret value is deployed, ssm:GetParameters and kms:Decrypt); for external "
-    "references, secretsmanager:DescribeSecret and kms:DescribeKey"
+    "references, secretsmanager:DescribeSecret and kms:DescribeKey (and, for that check, "
+    "secretsmanager:GetSecretValue and ssm:GetParameter)"
 )
 
 
@@ -69,10 +75,15 @@ def bundle_dir(project: Project, model: Model) -> Path:
     return project.skyfn_dir / "bundles" / model.scope.slug
 
 
-def branch_model(project: Project, branch: str, app_id: str | None) -> tuple[Project, Model]:
+def branch_synth(project: Project, branch: str, app_id: str | None) -> tuple[Project, BranchSynth]:
+    """Synth the branch (``--app-id`` overriding the project's): its outputs are written,
+    and its model and templates are what the deploy or the diff goes on with."""
     if app_id is not None:
-        project = dataclasses.replace(project, app_id=scopes.check_app_id(app_id))
-    return project, synth(project, scopes.branch(branch), DEPLOY_STORE, template_outputs).model
+        project = dataclasses.replace(
+            project, app_id=scopes.check_app_id(app_id), app_id_from_folder=False
+        )
+    project.require_app_id(f"a deploy of branch {branch} (or its diff)")
+    return project, synth_branch(project, scopes.branch(branch), DEPLOY_STORE)
 
 
 def deploy_branch(
@@ -82,9 +93,11 @@ def deploy_branch(
     say: Say,
     staging_bucket: str | None = None,
     relayout: bool = False,
+    force: bool = False,
 ) -> DeployResult:
     bucket = staging_bucket_name(project, staging_bucket)
-    project, model = branch_model(project, branch, app_id)
+    project, synthed = branch_synth(project, branch, app_id)
+    model = synthed.model
     with aws_errors(f"deploy {model.scope.label}", DEPLOY_PERMISSIONS):
         missing = check_model(model, DEPLOY_STORE)
         if missing:
@@ -94,10 +107,11 @@ def deploy_branch(
     states = check_external(model)
     with aws_errors(f"deploy {model.scope.label}", DEPLOY_PERMISSIONS):
         say(f"deploying app {model.app_id}, {model.scope.label}")
-        request = stack_request(project, model, say, states)
+        note_new_branch(model, say, "this deploy creates its stack")
+        request = stack_request(project, model, say, states, synthed.templates)
         check_secret_values(project, model, request, say)
-        deployer = Deployer(say, staging_bucket=bucket, relayout=relayout)
-        preview = diff_request(request, deployer.session)
+        deployer = Deployer(say, staging_bucket=bucket, relayout=relayout, force=force)
+        preview = diff_request(request, deployer.session, "nothing was deployed")
         if preview:
             for line in preview.lines():
                 say(line)
@@ -106,10 +120,26 @@ def deploy_branch(
 
 def branch_diff(project: Project, branch: str, app_id: str | None, say: Say) -> Diff:
     """What ``deploy_branch`` would change, from read-only AWS calls (see preview)."""
-    project, model = branch_model(project, branch, app_id)
-    request = stack_request(project, model, say, external.check(model))
+    project, synthed = branch_synth(project, branch, app_id)
+    model = synthed.model
+    request = stack_request(project, model, say, external.check(model), synthed.templates)
     with aws_errors(f"compare {model.scope.label} with its stack", READ_PERMISSIONS):
+        note_new_branch(model, say, "the diff shows what a first deploy would create")
         return diff_request(request)
+
+
+def note_new_branch(model: Model, say: Say, what: str) -> None:
+    """A branch with no stack yet: say so, naming the deployed ones (a typo, or a new one)."""
+    from skyfn import aws
+    from skyfn.deploy import branches
+
+    try:
+        cfn = aws.session().client("cloudformation")
+        note = branches.new_branch_note(cfn, model.app_id, model.scope.name, what)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError):
+        return  # only a note: a deployer who may not list stacks still deploys
+    if note is not None:
+        say(note)
 
 
 def check_external(model: Model) -> list[external.ExternalState]:
@@ -136,29 +166,36 @@ def kms_key_parameters(
 
 
 def stack_request(
-    project: Project, model: Model, say: Say, states: list[external.ExternalState] | None = None
+    project: Project,
+    model: Model,
+    say: Say,
+    states: list[external.ExternalState] | None = None,
+    templates: nested.BranchTemplates | None = None,
 ) -> StackRequest:
     """Bundle every function (written to ``.skyfn/bundles/<scope>/`` for inspection) and
     describe the stack that runs them: one stack, or a root and its parts (nested.py).
     ``states``: the external references', whose customer managed KMS keys become template
-    parameters (of the single stack, or of the root, which passes them on to the parts)."""
+    parameters (of the single stack, or of the root, which passes them on to the parts).
+    ``templates``: the model's, as the synth rendered and wrote them (else rendered here)."""
     if not model.functions:
         raise SkyfnError("the backend defines no functions; nothing to deploy")
     folder = bundle_dir(project, model)
     folder.mkdir(parents=True, exist_ok=True)
     digests: dict[str, str] = {}
     uploads: list[Upload] = []
+    routine = False
     for function in model.functions:
         bundle = build_bundle(function, project.backend_dir)
-        if bundle.left_out:
-            shown = ", ".join(_shown(project, p) for p in bundle.left_out)
-            say(f"function {function.name}: left out of its bundle: {shown}")
+        routine = _say_left_out(project, function, bundle, say) or routine
         (folder / f"{function.name}.zip").write_bytes(bundle.data)
         digests[function.name] = bundle.sha256
         key = names.code_key(model.app_id, bundle.sha256)
         label = _shown(project, folder / f"{function.name}.zip")
         uploads.append(Upload(key, bundle.data, label, function.name))
-    templates = nested.render(model)
+    if routine:  # the same for every function on every run: said once
+        say(f"note: each function's {DEFINITION_FILE} and Python caches stay out of its bundle")
+    if templates is None:
+        templates = nested.render(model)
     artifacts = artifact_dir(project, model.scope)
     outputs: dict[str, str] = {}
     for part in templates.parts or (None,):
@@ -178,7 +215,7 @@ def stack_request(
         template_body=templates.root_body,
         code_keys=parameters,
         uploads=tuple(uploads),
-        tags=tags(model),
+        tags=tags(model) | project_tag(project),
         outputs=outputs,
         parts=tuple(
             PartRequest(p.logical_id, p.body, nested.code_keys(p.model, digests))
@@ -187,13 +224,56 @@ def stack_request(
     )
 
 
+def project_tag(project: Project) -> dict[str, str]:
+    """The stack's ``skyfn:project`` tag: whose stack it is (see stacks.py)."""
+    return {PROJECT_TAG: project.project_id} if project.project_id else {}
+
+
+def _routine(function: Function, path: Path) -> bool:
+    """Left out of every bundle, every time: the definition file and Python's caches."""
+    if path.name == DEFINITION_FILE and path.parent == function.directory:
+        return True
+    return path.name == "__pycache__" or path.suffix in (".pyc", ".pyo", ".pyd")
+
+
+def _say_left_out(project: Project, function: Function, bundle: Bundle, say: Say) -> bool:
+    """Say what was kept out of ``bundle`` for safety; whether routine files were left out
+    too (said once per command, not per function)."""
+    name = bundle.function
+    listed = [p for p in bundle.left_out if not _routine(function, p)]
+    if listed:  # .env files, dotfiles, core dumps, ...
+        shown = ", ".join(_shown(project, p) for p in listed)
+        say(f"function {name}: left out of its bundle: {shown}")
+    if bundle.links:
+        shown = ", ".join(_shown(project, p) for p in bundle.links)
+        say(
+            f"function {name}: left out of its bundle, not regular files inside backend/ "
+            f"(a bundle never follows a link): {shown}"
+        )
+    if bundle.secret_looking:
+        shown = ", ".join(f"{_shown(project, p)} ({why})" for p, why in bundle.secret_looking)
+        say(
+            f"function {name}: left out of its bundle, secret-looking: {shown}; to ship one "
+            f"on purpose, add its path to [tool.skyfn] {SECRET_FILES_SETTING}"
+        )
+    return len(listed) < len(bundle.left_out)
+
+
 def _shown(project: Project, path: Path) -> str:
-    return path.relative_to(project.root).as_posix() + ("/" if path.is_dir() else "")
+    try:
+        shown = path.relative_to(project.root).as_posix()
+    except ValueError:
+        shown = path.as_posix()
+    return shown + ("/" if path.is_dir() and not path.is_symlink() else "")
 
 
 def _read_ssm(paths: list[str]) -> dict[str, str]:
-    own = [p for p in paths if not is_external(p)]  # skyfn does not read external values
+    own = [p for p in paths if not is_external(p)]  # external ones: _read_external
     return {p: v.value for p, v in SsmStore().read_many(own).items()} if own else {}
+
+
+def _read_external(paths: list[str]) -> dict[str, str]:
+    return external.read_values(paths)
 
 
 def check_secret_values(
@@ -202,16 +282,27 @@ def check_secret_values(
     request: StackRequest,
     say: Say,
     read: Callable[[list[str]], Mapping[str, str]] = _read_ssm,
+    read_external: Callable[[list[str]], Mapping[str, str]] = _read_external,
 ) -> None:
-    """Refuse a bundle or template holding a value of the branch's secrets (see leakcheck);
-    ``read`` gives the values at some store paths, with the deployer's credentials."""
+    """Refuse a bundle or template holding a value of the branch's secrets or of its
+    external references (see leakcheck); ``read`` gives the values at skyfn's store paths,
+    ``read_external`` those of external references, with the deployer's credentials."""
+    values: list[str] = []
     try:
-        values = leakcheck.secret_values(model, read)
+        values += leakcheck.secret_values(model, read)
     except SkyfnError as exc:
         say(
             f"note: the bundles and template were not checked for secret values: {exc} "
             f"(the check needs {leakcheck.READ_PERMISSIONS} on the branch's parameters)"
         )
+    try:
+        values += leakcheck.external_values(model, read_external)
+    except SkyfnError as exc:
+        say(
+            "note: the bundles and template were not checked for the values of external "
+            f"references: {exc} (the check needs {leakcheck.EXTERNAL_READ_PERMISSIONS})"
+        )
+    if not values:
         return
     if skipped := leakcheck.too_short(values):
         say(
@@ -221,4 +312,7 @@ def check_secret_values(
     template = _shown(project, artifact_dir(project, model.scope) / TEMPLATE_FILE)
     artifacts = {template: request.template_body.encode()}
     artifacts |= {u.label or u.key: u.data for u in request.uploads}
-    leakcheck.refuse_leaks(leakcheck.leaking_files(artifacts, values))
+    found = leakcheck.scan(artifacts, values)
+    for unread in found.unread:
+        say(f"note: not looked inside for secret values: {unread}")
+    leakcheck.refuse_leaks(found.hits)

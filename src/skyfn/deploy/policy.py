@@ -1,5 +1,12 @@
-"""A function's IAM policy for its secrets: exactly the ARNs it reads, decrypted only
-through the service that owns them.
+"""A function's IAM policies: its own log group, and its secrets (exactly the ARNs it
+reads, decrypted only through the service that owns them).
+
+Logs: ``logs:CreateLogGroup``, ``CreateLogStream`` and ``PutLogEvents`` on
+``/aws/lambda/<its physical name>`` only. (AWS's ``AWSLambdaBasicExecutionRole`` grants them
+on ``*``, so a function could write forged events into any log group of the account, another
+app's among them, which ``skyfn logs`` would then show.)
+
+Secrets:
 
 - skyfn's own secrets and external SSM parameters: ``ssm:GetParameters`` on each parameter,
   ``kms:Decrypt`` with SSM's key (``alias/aws/ssm``) through SSM;
@@ -48,6 +55,35 @@ def secret_arn(secret_id: str) -> Json | str:
     return {
         "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:"
         f"secret:{secret_id}-??????"
+    }
+
+
+LOG_GROUP_PREFIX = "/aws/lambda/"
+
+
+def log_group_arn(physical_name: str) -> Json:
+    """The ARN of the log group Lambda writes a function's logs to."""
+    return {
+        "Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
+        + LOG_GROUP_PREFIX
+        + physical_name
+    }
+
+
+def logs_policy(physical_name: str) -> Json:
+    """The role's inline policy for its function's logs: its own log group, nothing else."""
+    group = log_group_arn(physical_name)
+    streams = {"Fn::Sub": group["Fn::Sub"] + ":*"}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "WriteOwnLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": [group, streams],
+            }
+        ],
     }
 
 

@@ -24,8 +24,11 @@ READ_PERMISSIONS = (
 )
 
 
-def diff_request(request: StackRequest, session: Any = None) -> diff.Diff:
-    """Compare the stack ``request`` would deploy with the branch's deployed stack."""
+def diff_request(
+    request: StackRequest, session: Any = None, refusal: str = "nothing was compared"
+) -> diff.Diff:
+    """Compare the stack ``request`` would deploy with the branch's deployed stack
+    (``refusal``: what did not happen when the stack is not the branch's)."""
     session = session or aws.session()
     cfn = session.client("cloudformation")
     account = session.client("sts").get_caller_identity()["Account"]
@@ -35,7 +38,12 @@ def diff_request(request: StackRequest, session: Any = None) -> diff.Diff:
         "AWS::AccountId": account,
     }
     name, stack = stacks.find_stack(
-        cfn, request.stack_name, request.legacy_stack_name, request.tags, "nothing was compared"
+        cfn,
+        request.stack_name,
+        request.legacy_stack_name,
+        request.tags,
+        refusal,
+        check_project=True,
     )
     new = diff.describe(json.loads(request.template_body), request.code_keys, subs)
     for part in request.parts:

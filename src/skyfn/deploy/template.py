@@ -8,22 +8,18 @@ template that ``skyfn pipeline-deploy --branch B`` deploys, without building or 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from skyfn import __version__
 from skyfn.deploy import names
-from skyfn.deploy.policy import secrets_policy
+from skyfn.deploy.policy import logs_policy, secrets_policy
 from skyfn.deploy.policy import template_parameters as policy_parameters
 from skyfn.model import Function, Model
-from skyfn.project import Project
 from skyfn.runtime import contract
 from skyfn.runtime.stores import DEPLOY_STORE
-from skyfn.synth.run import artifact_dir
 
 TEMPLATE_FILE = "template.json"
 BUCKET_PARAMETER = "CodeBucket"
-BASIC_LOGGING = "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 
 Json = dict[str, Any]
 
@@ -40,8 +36,11 @@ def role_logical_id(logical_base: str) -> str:
     return f"Role{logical_base}"
 
 
+ARN_OUTPUT_PREFIX = "Arn"
+
+
 def arn_output(logical_base: str) -> str:
-    return f"Arn{logical_base}"
+    return f"{ARN_OUTPUT_PREFIX}{logical_base}"
 
 
 def tags(model: Model) -> dict[str, str]:
@@ -69,16 +68,21 @@ def render_template(model: Model) -> Json:
     conditions: Json = {}
     for function in model.functions:
         base = ids[function.name]
+        physical = names.function_name(model.app_id, model.scope.name, function.name)
         parameters[key_parameter(base)] = {
             "Type": "String",
             "Description": f"S3 key of the bundle of function {function.name}",
         }
-        resources[role_logical_id(base)] = _role(function, base, tag_list)
+        _add(resources, role_logical_id(base), _role(function, base, physical, tag_list), function)
         extra_parameters, extra_conditions = policy_parameters(function, base)
         parameters.update(extra_parameters)
         conditions.update(extra_conditions)
-        physical = names.function_name(model.app_id, model.scope.name, function.name)
-        resources[function_logical_id(base)] = _function(function, base, physical, tag_list)
+        _add(
+            resources,
+            function_logical_id(base),
+            _function(function, base, physical, tag_list),
+            function,
+        )
         outputs[arn_output(base)] = {
             "Description": f"ARN of function {function.name}",
             "Value": {"Fn::GetAtt": [function_logical_id(base), "Arn"]},
@@ -95,12 +99,12 @@ def render_template(model: Model) -> Json:
     }
 
 
-def template_outputs(project: Project, model: Model) -> dict[Path, str]:
-    """A branch's template file beside its artifacts (what ``skyfn synth --branch`` writes,
-    exactly what ``pipeline-deploy`` deploys); nothing for a sandbox."""
-    if model.scope.kind != "branch":
-        return {}
-    return {artifact_dir(project, model.scope) / TEMPLATE_FILE: dumps(render_template(model))}
+def _add(resources: Json, logical_id: str, resource: Json, function: Function) -> None:
+    """Never let one function's resource replace another's (a function silently missing
+    from the template, the deploy reporting success)."""
+    if logical_id in resources:
+        raise RuntimeError(f"logical id {logical_id} of function {function.name} is taken")
+    resources[logical_id] = resource
 
 
 def dumps(template: Json) -> str:
@@ -145,7 +149,7 @@ def logging_config(function: Function) -> Json:
     return {"LoggingConfig": config}
 
 
-def _role(function: Function, base: str, tag_list: list[Json]) -> Json:
+def _role(function: Function, base: str, physical: str, tag_list: list[Json]) -> Json:
     properties: Json = {
         "Description": f"Runs skyfn function {function.name}",
         "AssumeRolePolicyDocument": {
@@ -158,10 +162,11 @@ def _role(function: Function, base: str, tag_list: list[Json]) -> Json:
                 }
             ],
         },
-        "ManagedPolicyArns": [{"Fn::Sub": BASIC_LOGGING}],
+        # No managed policy: AWSLambdaBasicExecutionRole would let it write to every log group.
+        "Policies": [{"PolicyName": "skyfn-logs", "PolicyDocument": logs_policy(physical)}],
         "Tags": tag_list,
     }
     policy = secrets_policy(function, base)
     if policy is not None:
-        properties["Policies"] = [{"PolicyName": "skyfn-secrets", "PolicyDocument": policy}]
+        properties["Policies"].append({"PolicyName": "skyfn-secrets", "PolicyDocument": policy})
     return {"Type": "AWS::IAM::Role", "Properties": properties}

@@ -8,7 +8,8 @@ A web page must not reach the sandbox, neither directly (a cross-origin ``POST``
   plus each ``--allowed-host``); this trusts every local user of the machine;
 - with authentication (``--auth``, and always off loopback), a request must carry a valid
   Signature Version 4 made with the session's credentials (the ones the sandbox printed), at
-  most 15 minutes old; any ``Host`` is then fine (clients reach the sandbox under names it
+  most 15 minutes old, that covers every ``x-amz-*`` header the request carries (so none can
+  be added to a captured request); any ``Host`` is then fine (clients reach the sandbox under names it
   cannot know: a LAN address, ``host.docker.internal``);
 - either way, a request with an ``Origin`` (or ``Sec-Fetch-Site``) of another site is refused.
 """
@@ -130,7 +131,9 @@ def check_origin(headers: Mapping[str, str], host: str) -> None:
     """A browser says where a request comes from; only the sandbox's own pages may call it
     (it has none, so in practice: no web page at all)."""
     origin = headers.get("origin")
-    if origin is not None and origin.strip().lower() != f"http://{host.strip().lower()}":
+    # either scheme: one server, speaking one of them, listens on this host and port
+    own = {f"{scheme}://{host.strip().lower()}" for scheme in ("http", "https")}
+    if origin is not None and origin.strip().lower() not in own:
         raise Refused(
             "AccessDeniedException",
             f"requests from web pages are refused (Origin {origin[:100]!r}); call the Invoke "
@@ -188,6 +191,15 @@ def verify_signature(
     if "host" not in names or any(name not in headers for name in names):
         raise Refused(
             "InvalidSignatureException", "the signature must cover Host and every header it names"
+        )
+    # An x-amz-* header changes what a call does (X-Amz-Log-Type, X-Amz-Client-Context,
+    # X-Amz-Invocation-Type): one added to a captured request must not be honoured.
+    unsigned = sorted(name for name in headers if name.startswith("x-amz-") and name not in names)
+    if unsigned:
+        raise Refused(
+            "InvalidSignatureException",
+            f"the request carries {', '.join(unsigned)[:200]} outside its signature; every "
+            "x-amz-* header must be among its SignedHeaders (boto3 and the AWS CLI sign them all)",
         )
     payload_hash = hashlib.sha256(body).hexdigest()
     declared = headers.get("x-amz-content-sha256")

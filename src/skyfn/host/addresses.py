@@ -43,5 +43,5 @@ def host_name(address: str) -> str:
     return f"[{name}]" if is_ipv6(name) else name
 
 
-def url(address: str, port: int) -> str:
-    return f"http://{host_name(address)}:{port}"
+def url(address: str, port: int, secure: bool = False) -> str:
+    return f"{'https' if secure else 'http'}://{host_name(address)}:{port}"

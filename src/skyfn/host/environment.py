@@ -39,8 +39,8 @@ from typing import Any
 import skyfn
 from skyfn import aws
 from skyfn.errors import SkyfnError
-from skyfn.host import secret_resolver, task_root
-from skyfn.model import Function, Model
+from skyfn.host import event_queue, secret_resolver, task_root
+from skyfn.model import EnvValue, Function, Model, ScalarValue
 from skyfn.project import generated_dir
 from skyfn.runtime import contract, lambda_platform
 from skyfn.runtime.stores import AWS_STORES, HANDED_OVER, PIPE_STORE
@@ -63,6 +63,8 @@ class HostOptions:
     region: str = "us-east-1"
     inherit: tuple[str, ...] = ()  # --inherit-env NAME, in order
     max_workers: int = 4
+    max_queued_events: int = event_queue.MAX_QUEUED_EVENTS  # per function (429 past it)
+    max_queued_bytes: int = event_queue.MAX_QUEUED_BYTES  # per function (429 past it)
     idle_timeout: float | None = None  # seconds a warm worker waits for a call (None: forever)
 
 
@@ -70,7 +72,7 @@ class HostOptions:
 class Overrides:
     """Per-invocation changes (pytest plugin): environment values and inline secrets."""
 
-    env: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, ScalarValue] = field(default_factory=dict)  # as the definition's types
     secrets: Mapping[str, str] = field(default_factory=dict)  # secret name -> value
 
 
@@ -134,11 +136,16 @@ def log_variables(function: Function) -> dict[str, str]:
 
 
 def process_variables(
-    model: Model, function: Function, region: str, own: Mapping[str, str]
+    model: Model,
+    function: Function,
+    region: str,
+    own: Mapping[str, str],
+    root: Path | None = None,
 ) -> tuple[Path, dict[str, str]]:
-    """A clean process of ``function``: its task root, and ``PATH``, ``LANG``, ``PYTHONPATH``,
-    then ``own`` variables, then the ones Lambda provides (which nothing may override)."""
-    root = task_root.stage(model, function)
+    """A clean process of ``function``: its task root (``root``, the host's snapshot, or one
+    staged now), and ``PATH``, ``LANG``, ``PYTHONPATH``, then ``own`` variables, then the ones
+    Lambda provides (which nothing may override)."""
+    root = root if root is not None else task_root.stage(model, function)
     variables = {
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{BASE_PATH}",
         "LANG": "C.UTF-8",
@@ -155,14 +162,15 @@ def build(
     options: HostOptions,
     environ: Mapping[str, str],
     overrides: Overrides | None = None,
+    root: Path | None = None,
 ) -> WorkerEnvironment:
     inline = check_overrides(function, overrides) if overrides else None
     store: str = "inline" if inline is not None else model.secret_store
     handed_over = bool(function.secrets) and store in HANDED_OVER
     # a store the host hands over is read here; the worker gets the values, never its access
     own = function.variables(PIPE_STORE if handed_over else store)
-    own.update({k: str(v) for k, v in overrides.env.items()} if overrides else {})
-    root, variables = process_variables(model, function, options.region, own)
+    own.update(override_values(overrides) if overrides else {})
+    root, variables = process_variables(model, function, options.region, own, root)
     for name in options.inherit:
         if name in environ:
             variables[name] = environ[name]
@@ -210,16 +218,32 @@ def _boto3_session() -> Any:
     return aws.session()  # imports boto3: only for a sandbox on AWS without credential variables
 
 
+def override_values(overrides: Overrides) -> dict[str, str]:
+    """The env overrides as the function process sees them (``True`` as ``true``, ...)."""
+    return {key: EnvValue(key, value).deployed for key, value in overrides.env.items()}
+
+
 def check_overrides(function: Function, overrides: Overrides) -> dict[str, str] | None:
     """Check the overrides; return the inline secrets (path → value) that replace the store
     for this worker, or ``None`` when the function has no secrets."""
-    for key in overrides.env:
+    defined = {value.key for value in function.environment}
+    for key, value in overrides.env.items():
         wrong = rules.env_key_problem(key)
         if wrong is not None:
             raise SkyfnError(f"function {function.name}: env override: {wrong}")
         if any(s.key == key for s in function.secrets):
             raise SkyfnError(
                 f"{key} of function {function.name} is a secret; give it with secrets="
+            )
+        if key not in defined:  # a typo would otherwise test nothing, silently
+            raise SkyfnError(
+                f"function {function.name} defines no environment value {key}; its values "
+                f"are: {', '.join(sorted(defined)) or 'none'}"
+            )
+        if not isinstance(value, str | int | float | bool):
+            raise SkyfnError(
+                f"env override {key} of function {function.name} is {type(value).__name__}; "
+                "give a str, int, float or bool, as in the definition"
             )
     if not function.secrets:
         if overrides.secrets:

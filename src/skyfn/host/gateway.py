@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from skyfn.host.access import AccessPolicy, Refused
@@ -27,10 +27,7 @@ from skyfn.host.pool import HostClosed
 from skyfn.host.supervisor import UnknownFunction
 from skyfn.model import Function
 from skyfn.runtime import error_shape
-from skyfn.runtime.lambda_platform import LATEST, MAX_PAYLOAD, function_arn
-
-if TYPE_CHECKING:
-    from skyfn.host.console import Console
+from skyfn.runtime.lambda_platform import LATEST, MAX_ASYNC_PAYLOAD, MAX_PAYLOAD, function_arn
 
 CONTENT_TYPE = "application/json"  # every answer of the API, errors included
 _PATH = re.compile(r"^/2015-03-31/functions/([^/?]+)/invocations/?(?:\?.*)?$")
@@ -102,6 +99,20 @@ def error(status: int, kind: str, message: str) -> Response:
     return Response(status, {"Content-Type": CONTENT_TYPE, "x-amzn-ErrorType": kind}, body)
 
 
+def throttled(message: str, reason: str = "ConcurrentInvocationLimitExceeded") -> Response:
+    """Lambda's answer when it throttles: 429 ``TooManyRequestsException`` with a ``Reason``
+    (boto3 retries it, backing off)."""
+    body = json.dumps(
+        {"Type": "User", "Message": message, "Reason": reason, "__type": "TooManyRequestsException"}
+    ).encode()
+    headers = {
+        "Content-Type": CONTENT_TYPE,
+        "x-amzn-ErrorType": "TooManyRequestsException",
+        "Retry-After": "1",
+    }
+    return Response(HTTPStatus.TOO_MANY_REQUESTS, headers, body)
+
+
 def unknown_operation(method: str, path: str) -> Response:
     return error(
         HTTPStatus.NOT_FOUND,
@@ -134,7 +145,16 @@ class Functions(Protocol):
 
     def pool(self, name: str) -> Pool: ...
 
-    def invoke_in_background(self, name: str, event: Any, request_id: str) -> None: ...
+    def invoke_in_background(self, name: str, payload: bytes, request_id: str) -> str | None: ...
+
+
+class Pages(Protocol):
+    """What serves ``/_console`` (``host.console.Console``; named by shape, not imported,
+    since the console builds on this module's ``Response``)."""
+
+    def handle(
+        self, method: str, target: str, headers: Mapping[str, str], body: bytes
+    ) -> Response: ...
 
 
 class LocalGateway:
@@ -146,7 +166,7 @@ class LocalGateway:
         host: Functions,
         access: AccessPolicy | None = None,
         port: int = 0,
-        console: Console | None = None,
+        console: Pages | None = None,
     ):
         """``access``: who may call (``None``: anyone, for tests without HTTP); ``port``: the
         port the server listens on, which a ``Host`` header must name; ``console``: serves
@@ -187,6 +207,14 @@ class LocalGateway:
         except UnknownFunction:
             arn = function_arn(self.host.options.region, name)
             return error(404, "ResourceNotFoundException", f"Function not found: {arn}")
+        kind = fields.get("x-amz-invocation-type", "RequestResponse")
+        if kind == "Event" and len(body) > MAX_ASYNC_PAYLOAD:  # checked before it is parsed
+            return error(
+                413,
+                "RequestEntityTooLargeException",
+                f"Request must be smaller than {MAX_ASYNC_PAYLOAD} bytes for an asynchronous "
+                f"(Event) invocation; this one is {len(body)} bytes",
+            )
         try:
             event = json.loads(body) if body.strip() else {}
         except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError
@@ -195,11 +223,13 @@ class LocalGateway:
                 "InvalidRequestContentException",
                 f"Could not parse request body into json: {str(exc)[:200]}",
             )
-        kind = fields.get("x-amz-invocation-type", "RequestResponse")
         if kind == "DryRun":
             return Response(204, {"Content-Type": CONTENT_TYPE, "x-amzn-RequestId": request_id})
         if kind == "Event":
-            self.host.invoke_in_background(pool.function.name, event, request_id)
+            del event  # queued as the bytes it came as: smaller than the parsed value
+            full = self.host.invoke_in_background(pool.function.name, body, request_id)
+            if full is not None:
+                return throttled(full)
             return Response(202, {"Content-Type": CONTENT_TYPE, "x-amzn-RequestId": request_id})
         if kind == "RequestResponse":
             try:

@@ -11,8 +11,9 @@ import functools
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 
-from skyfn.model import Model
+from skyfn.model import Function, Model
 
 
 def local_version() -> str:
@@ -39,16 +40,22 @@ def find(version: str) -> str:
     return candidate if proc.returncode == 0 and proc.stdout.strip() == version else sys.executable
 
 
-def mismatches(model: Model) -> list[str]:
-    """A line for each function whose runtime's Python is not the one its workers run."""
+def mismatches(model: Model, functions: Sequence[Function] | None = None) -> list[str]:
+    """One line per Python version the model's (or these) functions need but do not get
+    locally, naming the functions: said once, not once per function."""
+    missing: dict[str, list[Function]] = {}
+    for function in model.functions if functions is None else functions:
+        version = function.python_version
+        if version != local_version() and find(version) == sys.executable:
+            missing.setdefault(version, []).append(function)
     lines = []
-    for function in model.functions:
-        if find(function.python_version) == sys.executable and (
-            function.python_version != local_version()
-        ):
-            lines.append(
-                f"function {function.name} runs on {function.runtime} on Lambda, but locally on "
-                f"Python {local_version()} (no python{function.python_version} on PATH; "
-                "install it to run the same version)"
-            )
+    for version, affected in missing.items():
+        names = ", ".join(f.name for f in affected)
+        runtime = affected[0].runtime
+        lines.append(
+            f"{'functions' if len(affected) > 1 else 'function'} {names} "
+            f"{'run' if len(affected) > 1 else 'runs'} on {runtime} on Lambda, but locally on "
+            f"Python {local_version()} (no python{version} on PATH; install it to run the "
+            "same version)"
+        )
     return lines

@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -48,11 +49,24 @@ def read_event(event: str | None, event_file: Path | None) -> Any:
 
 
 def invoke_once(
-    project: Project, scope: Scope, store: StoreName, name: str, event: Any, options: HostOptions
+    project: Project,
+    scope: Scope,
+    store: StoreName,
+    name: str,
+    event: Any,
+    options: HostOptions,
+    warn: Callable[[str], None] | None = None,
 ) -> Outcome:
+    """``warn``: told when the function's Python is not the one its worker runs."""
     model = synth(project, scope, store).model
-    if model.function(name) is None:
+    function = model.function(name)
+    if function is None:
         raise UnknownFunction(name, model)
+    if warn is not None:
+        from skyfn.host import interpreter
+
+        for line in interpreter.mismatches(model, [function]):
+            warn(line)
     host = Host(model, options, LogSink(prefix=False), os.environ)
     previous = _exit_on_sigterm()
     try:

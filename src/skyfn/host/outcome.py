@@ -56,3 +56,14 @@ def runtime_exited(request_id: str | None, returncode: int | None) -> error_shap
         reason = f"Runtime exited with error: exit status {returncode}"
     prefix = f"RequestId: {request_id} " if request_id else ""
     return error_shape.build(f"{prefix}Error: {reason}", error_shape.EXIT_ERROR, request_id)
+
+
+def stopped(request_id: str) -> error_shape.Shape:
+    """A call cut short because the local host stopped (Ctrl-C, SIGTERM) and killed its
+    worker: said so, rather than the bare ``signal 9`` of the kill."""
+    return error_shape.build(
+        f"RequestId: {request_id} Error: the call was cut short: the local host was stopped "
+        "(Ctrl-C or SIGTERM) while it ran",
+        error_shape.EXIT_ERROR,
+        request_id,
+    )

@@ -13,7 +13,7 @@ from typing import Any
 
 from skyfn.host.environment import WorkerEnvironment
 from skyfn.host.logs import LogBuffer, LogSink
-from skyfn.host.outcome import Outcome
+from skyfn.host.outcome import Outcome, stopped
 from skyfn.host.process import WorkerProcess
 from skyfn.host.report import peak_memory_mb, report_line
 from skyfn.model import Function
@@ -170,6 +170,8 @@ class FunctionPool:
                 client_context=client_context,
                 trace_id=trace_id(),
             )
+            if outcome.error and self._closed and not worker.alive():  # close() killed it
+                outcome = Outcome.failed(stopped(request_id), outcome.logs, request_id)
             took = (time.perf_counter() - started) * 1000
             peak = peak_memory_mb(worker.pid)
             self._lambda_line(buffer, request_id, f"END RequestId: {request_id}")

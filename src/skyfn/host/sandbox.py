@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import signal
+import ssl
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -12,17 +13,17 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from skyfn.errors import SkyfnError
-from skyfn.host import addresses
+from skyfn.host import addresses, tls
 from skyfn.host.access import AccessPolicy
 from skyfn.host.environment import HostOptions
 from skyfn.host.logs import LogSink
 from skyfn.host.secret_watch import SecretVersions
-from skyfn.host.server import REQUEST_TIMEOUT, InvokeServer
+from skyfn.host.server import MAX_CONNECTIONS, REQUEST_TIMEOUT, InvokeServer
 from skyfn.host.supervisor import Host
 from skyfn.host.watcher import Watcher
 from skyfn.model import Function, Model, Scope
 from skyfn.outputs import synth
-from skyfn.project import BACKEND_FILE, Project
+from skyfn.project import Project
 from skyfn.runtime.stores import StoreName
 from skyfn.secrets import local_reader
 
@@ -46,6 +47,9 @@ class Sandbox:
         self.host = Host(synth(project, scope, store).model, options, sink)
         self.commits = self._commit_watch(store)
         self.versions = SecretVersions(store)
+        self._secrets_lock = threading.Lock()  # the watcher's thread and the callers' alike
+        if self.commits is not None:
+            self.host.before_call = self.secrets_changed
         self._last_error = ""
         self.url: str | None = None  # the Invoke API's, once it listens
         self._changed_functions()  # remember the versions the first workers will read
@@ -68,21 +72,10 @@ class Sandbox:
         except SkyfnError as exc:
             self.sink.note(f"definition error; still serving the last good version:\n{exc}")
             return
-        backend_file = (self.project.root / BACKEND_FILE).resolve()
-        folders = {f.name: f.directory.resolve() for f in model.functions}
-        changed = {n for n, d in folders.items() if any(p.is_relative_to(d) for p in paths)}
-        backend = self.project.backend_dir.resolve()
-        shared = [
-            p
-            for p in paths
-            if p != backend_file
-            and p.is_relative_to(backend)  # not a .env file: its values are in the model
-            and not any(p.is_relative_to(d) for d in folders.values())
-        ]
-        if shared:  # a module under backend/ that handlers may import
-            changed = set(folders)
         before = {f.name for f in self.model.functions}
-        restarted = self.host.update(model, changed)
+        # the host restarts a function whose definition or file set's contents changed: an
+        # edit of shared code restarts only the functions whose bundles hold that file
+        restarted = self.host.update(model)
         self.sink.note(f"reloaded: {', '.join(restarted) if restarted else 'nothing to restart'}")
         added = [f for f in model.functions if f.name not in before]
         if added and self.url is not None:
@@ -100,10 +93,15 @@ class Sandbox:
             return []
 
     def secrets_changed(self) -> None:
-        if self.commits is not None and not self.commits.changed():
-            return  # the files moved (a reader closed), the secrets did not
-        names = self._changed_functions()
-        self.host.recycle(names)
+        """Recycle the functions whose secrets changed. For the local store this runs before
+        every call too (``Host.before_call``): ``PRAGMA data_version`` on an open connection,
+        no value read, so a change committed by ``skyfn secret`` before a call starts reaches
+        it; the file watcher only covers the quiet times."""
+        with self._secrets_lock:
+            if self.commits is not None and not self.commits.changed():
+                return  # no commit since the last look (or the files moved: a reader closed)
+            names = self._changed_functions()
+            self.host.recycle(names)
         if names:
             self.sink.note(f"secrets changed: next calls of {', '.join(names)} start fresh")
 
@@ -119,9 +117,13 @@ def bind(
     host: Host,
     request_timeout: float = REQUEST_TIMEOUT,
     access: AccessPolicy | None = None,
+    max_connections: int = MAX_CONNECTIONS,
+    tls_context: ssl.SSLContext | None = None,
 ) -> InvokeServer:
     try:
-        return InvokeServer((address, port), host, request_timeout, access)
+        return InvokeServer(
+            (address, port), host, request_timeout, access, max_connections, tls_context
+        )
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise SkyfnError(
@@ -155,25 +157,51 @@ def table(model: Model, url: str, functions: Sequence[Function] | None = None) -
     return lines
 
 
-def access_lines(access: AccessPolicy, url: str, model: Model, region: str) -> list[str]:
+def access_lines(
+    access: AccessPolicy, url: str, model: Model, region: str, cert: Path | None = None
+) -> list[str]:
     """How to call the sandbox: a curl line, and with authentication the session's
-    credentials (printed once, on the developer's own terminal; valid until it stops)."""
+    credentials (printed once, on the developer's own terminal; valid until it stops);
+    ``cert``: the certificate it serves HTTPS with, which clients must trust."""
     first = model.functions[0].name if model.functions else "FUNCTION"
     target = f"{url}/2015-03-31/functions/{first}/invocations"
+    trust = f" --cacert {cert}" if cert is not None else ""
+    verify = f", verify='{cert}'" if cert is not None else ""
     credentials = access.credentials
     if credentials is None:
         if not model.functions:
             return []
-        return [f"try: curl -X POST {target} -d '{{}}'"]
+        return [f"try: curl{trust} -X POST {target} -d '{{}}'"]
     return [
         "authentication on: every request must be signed (SigV4) with this session's credentials:",
         f"  aws_access_key_id={credentials.access_key}",
         f"  aws_secret_access_key={credentials.secret_key}",
         f"  boto3: boto3.client('lambda', endpoint_url='{url}', region_name='{region}', "
-        "aws_access_key_id=..., aws_secret_access_key=...)",
-        f"  curl: curl -X POST {target} -d '{{}}' --aws-sigv4 'aws:amz:{region}:lambda' "
+        f"aws_access_key_id=..., aws_secret_access_key=...{verify})",
+        f"  curl: curl{trust} -X POST {target} -d '{{}}' --aws-sigv4 'aws:amz:{region}:lambda' "
         f"--user '{credentials.access_key}:{credentials.secret_key}'",
     ]
+
+
+def tls_context(
+    address: str, tls_files: tuple[Path, Path] | None, echo: Callable[[str], None]
+) -> ssl.SSLContext | None:
+    """HTTPS with the certificate and key given; none given: only on loopback."""
+    if tls_files is None:
+        if addresses.is_loopback(address):
+            return None
+        raise SkyfnError(
+            f"--host {address} is not a loopback address, so the sandbox must speak HTTPS "
+            "(its console's secret values and cookie, and signed requests, would cross the "
+            "network in clear text): pass --tls-cert CERT.pem --tls-key KEY.pem, a "
+            "certificate for the name or address clients use (see README, Security)"
+        )
+    cert, key = tls_files
+    context = tls.load(cert, key)
+    warning = tls.key_warning(key)
+    if warning is not None:
+        echo(f"warning: {warning}")
+    return context
 
 
 def run(
@@ -187,7 +215,11 @@ def run(
     request_timeout: float = REQUEST_TIMEOUT,
     access: AccessPolicy | None = None,
     open_browser: bool = False,
+    max_connections: int = MAX_CONNECTIONS,
+    tls_files: tuple[Path, Path] | None = None,
 ) -> None:
+    """``tls_files``: the certificate and key to serve HTTPS with (required off loopback)."""
+    context = tls_context(address, tls_files, echo)  # before anything starts
     sink = LogSink()
     access = access if access is not None else AccessPolicy.for_address(address)
     sandbox = Sandbox(project, scope, store, options, sink)
@@ -196,7 +228,9 @@ def run(
     for line in interpreter.mismatches(sandbox.model):
         echo(f"warning: {line}")
     try:
-        server = bind(address, port, sandbox.host, request_timeout, access)
+        server = bind(
+            address, port, sandbox.host, request_timeout, access, max_connections, context
+        )
     except BaseException:
         sandbox.host.close()
         raise
@@ -228,16 +262,18 @@ def run(
         serving.start()
         echo(f"skyfn sandbox: {scope.label}, app {project.app_id}, secrets from the {store} store")
         if not addresses.is_loopback(address):
-            echo(f"warning: listening on {address}, reachable from other machines")
+            echo(f"warning: listening on {address}, reachable from other machines (HTTPS only)")
         for line in table(sandbox.model, server.url):
             echo(line)
-        for line in access_lines(access, server.url, sandbox.model, options.region):
+        cert = tls_files[0] if tls_files is not None else None
+        for line in access_lines(access, server.url, sandbox.model, options.region, cert):
             echo(line)
         echo(f"console: {console.session.url(server.url)}")
         if open_browser:
             import webbrowser
 
-            webbrowser.open(console.session.url(server.url))
+            # a one-time code: a command line is readable by every local user (ps)
+            webbrowser.open(console.session.once_url(server.url))
         echo(f"watching {project.backend_dir}; Ctrl-C to stop")
         while not stop.wait(0.5):
             pass

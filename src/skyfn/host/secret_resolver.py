@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 from skyfn.runtime import contract, secrets
 from skyfn.runtime.errors import SecretNotFound, SecretStoreError
+from skyfn.secrets import known
 from skyfn.secrets.registry import host_reader_factory
 
 
@@ -54,6 +55,7 @@ class _Recording:
 
     def read_many(self, paths: Sequence[str]) -> dict[str, str]:
         found = self._reader.read_many(paths)
+        known.remember(found.values())  # what a crash report of this process masks
         self._found.update((self._store, inner) for inner in found)
         return found
 

@@ -3,14 +3,17 @@ turns the model into worker environments."""
 
 from __future__ import annotations
 
+import json
 import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from skyfn.errors import SkyfnError
-from skyfn.host import environment
+from skyfn.host import environment, task_root
 from skyfn.host.environment import HostOptions, Overrides, WorkerEnvironment
+from skyfn.host.event_queue import EventQueue, QueuedEvent, runners_for
 from skyfn.host.logs import LogBuffer, LogSink
 from skyfn.host.outcome import Outcome
 from skyfn.host.pool import FunctionPool
@@ -32,17 +35,25 @@ class UnknownFunction(SkyfnError):
 
 class Host:
     """Serves a model's functions: one ``FunctionPool`` per function, kept in step with the
-    model by ``update`` (a reload), plus ``Event`` invocations run on background threads.
+    model by ``update`` (a reload), plus ``Event`` invocations queued per function
+    (``EventQueue``: bounded, run by threads of their own, fewer than the workers).
 
     ``_lock`` guards ``_pools`` (replaced as a whole by ``update``), writes of ``model``
-    (made together with ``_pools``, so a name found in ``_pools`` is one of ``model``'s) and
-    ``_background`` (the running ``Event`` threads, joined by ``close``). ``model`` is a frozen
+    (made together with ``_pools``, so a name found in ``_pools`` is one of ``model``'s),
+    ``_events`` (each function's queue, made on its first event) and ``_closed``; no queue
+    method is called under it either. ``model`` is a frozen
     value replaced atomically, so ``_environment`` reads it unlocked: a worker started during
     a reload gets the old model's or the new one's environment, each consistent (restarted
     functions are recycled after the swap, so they start again on the new one). No pool
     method is called under ``_lock``: recycling, closing and invoking block, and a pool's own
     condition is never taken while ``_lock`` is held (``_environment`` runs under a pool's
     condition and takes no lock). ``update`` assumes one caller at a time (the watcher).
+
+    ``_roots`` (function name -> task root, replaced as a whole with ``model``) holds each
+    function's files as they were when its model was accepted (``task_root.stage``): every
+    worker starts from them, so after a reload that failed, new workers run the last good
+    files as warm ones do. A function whose files' contents changed is restarted, one whose
+    file set does not hold the edited file is not.
     """
 
     def __init__(
@@ -56,8 +67,13 @@ class Host:
         self.sink = sink
         self._environ = dict(os.environ if environ is None else environ)
         self._lock = threading.Lock()
-        self._background: set[threading.Thread] = set()
+        self._events: dict[str, EventQueue] = {}  # each function's queued Event invocations
+        self._closed = False
         self.model = model
+        self._roots = self._stage(model)
+        # run before every call takes a worker: the sandbox's cheap check of the store, so a
+        # secret changed before the call started never reaches it from a warm worker
+        self.before_call: Callable[[], None] | None = None
         self._reaper = Reaper(self.pools) if options.idle_timeout is not None else None
         self._pools = {f.name: self._pool(f) for f in model.functions}
 
@@ -72,12 +88,24 @@ class Host:
             self._reaper.wake if self._reaper is not None else None,
         )
 
+    @staticmethod
+    def _stage(model: Model) -> dict[str, Path]:
+        return {f.name: task_root.stage(model, f) for f in model.functions}
+
     def _environment(
         self, function: Function, overrides: Overrides | None = None
     ) -> WorkerEnvironment:
-        return environment.build(self.model, function, self.options, self._environ, overrides)
+        root = self._roots.get(function.name)
+        if root is not None and root.is_dir():
+            task_root.mark_used(root)
+        else:  # pruned by another host of the project: stage the files as they are
+            root = None
+        return environment.build(self.model, function, self.options, self._environ, overrides, root)
 
     def pool(self, name: str) -> FunctionPool:
+        """The pool of a function about to be called (``before_call`` runs first)."""
+        if self.before_call is not None:
+            self.before_call()
         with self._lock:
             pool = self._pools.get(name)
             model = self.model
@@ -93,27 +121,42 @@ class Host:
     def invoke(self, name: str, event: Any, request_id: str | None = None) -> Outcome:
         return self.pool(name).invoke(event, request_id)
 
-    def invoke_in_background(self, name: str, event: Any, request_id: str) -> None:
-        """An ``Event`` invocation: answered at once, run on a thread, logged only."""
-        pool = self.pool(name)
-
-        def run() -> None:
-            try:
-                outcome = pool.invoke(event, request_id)
-                if outcome.error:
-                    self.sink.line(
-                        name, request_id, f"async invocation failed: {outcome.payload.decode()}"
-                    )
-            except Exception as exc:  # the host is stopping
-                self.sink.line(name, request_id, f"async invocation not run: {exc}")
-            finally:
-                with self._lock:
-                    self._background.discard(thread)
-
-        thread = threading.Thread(target=run, daemon=True, name=f"event-{request_id[:8]}")
+    def invoke_in_background(self, name: str, payload: bytes, request_id: str) -> str | None:
+        """An ``Event`` invocation of ``payload`` (a JSON body): queued, run later, logged
+        only. ``None`` when queued, else why not (the function's queue is full)."""
+        self.pool(name)  # UnknownFunction now, not later
         with self._lock:
-            self._background.add(thread)
-        thread.start()
+            if self._closed:
+                queue = None
+            else:
+                queue = self._events.get(name)
+                if queue is None:
+                    queue = self._events[name] = EventQueue(
+                        lambda event: self._run_event(name, event),
+                        runners_for(self.options.max_workers),
+                        self.options.max_queued_events,
+                        self.options.max_queued_bytes,
+                        name,
+                    )
+        if queue is None:
+            self.sink.line(
+                name,
+                request_id,
+                f"async invocation not run: the host is stopping; {name} not invoked",
+            )
+            return None
+        return queue.put(QueuedEvent(payload, request_id))
+
+    def _run_event(self, name: str, event: QueuedEvent) -> None:
+        request_id = event.request_id
+        try:
+            outcome = self.pool(name).invoke(json.loads(event.payload or b"{}"), request_id)
+            if outcome.error:
+                self.sink.line(
+                    name, request_id, f"async invocation failed: {outcome.payload.decode()}"
+                )
+        except Exception as exc:  # the host is stopping, or the function was removed
+            self.sink.line(name, request_id, f"async invocation not run: {exc}")
 
     def invoke_isolated(
         self, name: str, event: Any, overrides: Overrides, request_id: str | None = None
@@ -134,12 +177,15 @@ class Host:
             single.close()
 
     def update(self, model: Model, changed: Iterable[str] = ()) -> list[str]:
-        """Serve ``model`` from now on; restart functions whose definition changed or that are
-        named in ``changed``. Returns the names restarted, added or removed."""
+        """Serve ``model`` from now on; restart functions whose definition or files changed
+        or that are named in ``changed``. Returns the names restarted, added or removed."""
         touched = set(changed)
+        roots = self._stage(model)
+        touched.update(n for n, root in roots.items() if self._roots.get(n, root) != root)
         with self._lock:
             old = self._pools
             self.model = model
+            self._roots = roots
             new: dict[str, FunctionPool] = {}
             for function in model.functions:
                 pool = old.get(function.name)
@@ -176,12 +222,14 @@ class Host:
         if self._reaper is not None:
             self._reaper.stop()
         with self._lock:
+            self._closed = True
             pools = list(self._pools.values())
-            background = list(self._background)
+            queues = list(self._events.items())
         for pool in pools:
             pool.close()
-        for thread in background:
-            thread.join(5)
+        for name, queue in queues:
+            for event in queue.close():
+                self.sink.line(name, event.request_id, "async invocation not run: the host stopped")
 
 
 __all__ = ["Host", "LogBuffer", "UnknownFunction"]

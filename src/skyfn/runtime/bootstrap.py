@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from skyfn.runtime import contract
-from skyfn.runtime.errors import ColdStartError, SecretNotFound, SecretStoreError
+from skyfn.runtime.errors import ColdStartError, SecretNotFound, SecretStoreError, UserCodeError
 
 Handler = Callable[[Any, Any], Any]
 Resolved = Callable[[Mapping[str, str]], None]
@@ -54,11 +54,43 @@ def load_user_handler() -> Handler:
     module_name, _, attribute = spec.rpartition(".")
     if not module_name:
         raise ColdStartError(f"{contract.HANDLER_VAR} is {spec!r}; run skyfn synth again")
-    module = importlib.import_module(module_name)
-    function: Handler | None = getattr(module, attribute, None)
+    try:
+        module = importlib.import_module(module_name)
+    except (ImportError, SyntaxError) as exc:
+        raise cannot_import(module_name, exc) from None
+    if not hasattr(module, attribute):
+        raise user_code_error(
+            "HANDLER_NOT_FOUND", f"Handler '{attribute}' missing on module '{module_name}'", []
+        )
+    function: Handler | None = getattr(module, attribute)
     if not callable(function):
         raise ColdStartError(f"{module_name}.{attribute} is not a callable handler")
     return function
+
+
+def cannot_import(module_name: str, exc: ImportError | SyntaxError) -> UserCodeError:
+    """awslambdaric's words for a handler module that fails to import."""
+    if isinstance(exc, ImportError):
+        return user_code_error(
+            "IMPORT_MODULE_ERROR", f"Unable to import module '{module_name}': {exc}", []
+        )
+    # in the handler's module or one it imports (shared code): the user's file and line
+    return user_code_error(
+        "USER_CODE_SYNTAX_ERROR",
+        f"Syntax error in module '{module_name}': {exc}",
+        [f'  File "{exc.filename}" Line {exc.lineno}\n    {exc.text}'],
+    )
+
+
+def user_code_error(kind: str, message: str, trace: list[str]) -> UserCodeError:
+    """The failure under Lambda's type ``error_shape.<kind>``. Its class is named after that
+    type: on Lambda, awslambdaric reports an exception raised by this module's import under
+    its class's name (its message as is), so the deployed function shows the same type."""
+    from skyfn.runtime import error_shape  # json: only when the module fails
+
+    error_type: str = getattr(error_shape, kind)
+    named: type[UserCodeError] = type(error_type, (UserCodeError,), {"__module__": __name__})
+    return named(error_type, message, trace)
 
 
 def cold_start(on_resolved: Resolved | None = None) -> Handler:

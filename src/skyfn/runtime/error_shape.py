@@ -17,6 +17,10 @@ EXIT_ERROR = "Runtime.ExitError"
 INIT_TIMEOUT = "Runtime.InitTimeout"
 TIMED_OUT = "Sandbox.Timedout"
 RESPONSE_TOO_LARGE = "Function.ResponseSizeTooLarge"
+# the handler's module, at the cold start (awslambdaric's words for them: bootstrap.py)
+USER_CODE_SYNTAX_ERROR = "Runtime.UserCodeSyntaxError"
+IMPORT_MODULE_ERROR = "Runtime.ImportModuleError"
+HANDLER_NOT_FOUND = "Runtime.HandlerNotFound"
 
 Shape = dict[str, Any]
 

@@ -9,7 +9,7 @@ the app's shared secrets). Standard library only.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from skyfn.runtime.contract import SM_STAGE, SM_VERSION_ID, is_external, path_store
 from skyfn.runtime.stores import default_store
@@ -42,6 +42,16 @@ def set_command(name: str, scope: str | None, store: str) -> str:
     return command
 
 
+def close_name(name: str, candidates: Iterable[str]) -> str | None:
+    """The one of ``candidates`` that ``name`` most likely misspells (``None``: none is close;
+    ``name`` itself never)."""
+    import difflib
+
+    others = sorted({c for c in candidates if c != name})
+    found = difflib.get_close_matches(name, others, n=1, cutoff=0.7)
+    return found[0] if found else None
+
+
 def missing_secret(
     name: str,
     scope: str | None,
@@ -50,6 +60,7 @@ def missing_secret(
     *,
     key: str | None = None,
     function: str | None = None,
+    near: str | None = None,
 ) -> str:
     """One line: which secret (and which variable of which function), where it was looked
     for, and the command that sets it."""
@@ -67,6 +78,8 @@ def missing_secret(
         fix = f"Give it to skyfn_invoke: secrets={{{name!r}: '...'}}"
     else:
         fix = f"Set it with: {set_command(name, scope, store)}"
+    if near is not None:  # a secret of a close name is set there: a typo, most likely
+        fix = f"Did you mean {near} (set there)? Otherwise: {fix[0].lower()}{fix[1:]}"
     return (
         f"secret {name}{used_by} is not set for {describe_scope(scope)} in the {store} store "
         f"(looked in: {', '.join(paths)}). {fix}"

@@ -29,6 +29,8 @@ FUNCTION_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 TIMEOUT_RANGE = (1, 900)  # seconds
 MEMORY_RANGE = (128, 10240)  # MB
 MAX_PAYLOAD = 6 * 1024 * 1024  # bytes: a synchronous invocation's request, and its response
+# bytes: an asynchronous (Event) invocation's request; 1 MB since October 2025 (was 256 KB)
+MAX_ASYNC_PAYLOAD = 1024 * 1024
 INIT_TIMEOUT = 10.0  # seconds Lambda gives the init phase of its own
 
 LOCAL_ACCOUNT_ID = "000000000000"  # the account of the local host's ARNs

@@ -5,19 +5,56 @@ A value is written as is, but also escaped: ``repr()`` (``%r`` in logging, ``Key
 message, a dict printed), ``json.dumps`` (ASCII-only and not), URL-encoded (``quote``,
 ``quote_plus``) and base64 (standard and URL-safe). A derived form is masked only when it is
 at least ``MIN_DERIVED`` characters long: shorter fragments would garble logs and hide little.
+
+A value of several lines (a PEM key, a pretty-printed JSON document) also takes the forms
+of each of its lines, as a function printing it line by line (or a log format prefixing
+each line) writes them: every line of at least ``MIN_LINE`` characters (surrounding
+whitespace stripped, PEM's ``-----BEGIN ...-----``/``-----END ...-----`` lines left out: they
+are the same in every key), in all the forms above. And the forms of the value joined by
+``\r`` (Lambda's runtime writes a multi-line log record as one event so), and by ``\n``
+where it held ``\r\n``.
 """
 
 from __future__ import annotations
 
 import binascii
 import json
+import re
 
 MIN_DERIVED = 8
+MIN_LINE = 16  # a line this long of a multi-line value is specific to it: mask it alone
+_ARMOUR = re.compile(r"-----(BEGIN|END) [A-Z0-9 ]+-----")
 _UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
 
 
 def forms(value: str) -> set[bytes]:
-    """The value's UTF-8 bytes, and each derived form of at least ``MIN_DERIVED`` bytes."""
+    """The value's UTF-8 bytes, and each derived form of at least ``MIN_DERIVED`` bytes;
+    for a multi-line value, also those of its lines and of its ``\r``-joined text."""
+    found = _forms(value)
+    for variant in multiline_variants(value):
+        found |= _forms(variant)
+    return found
+
+
+def multiline_variants(value: str) -> set[str]:
+    """A multi-line value's specific lines, and its text with other line breaks."""
+    lines = value.splitlines()
+    if len(lines) < 2:
+        return set()
+    found = {
+        value.replace("\r\n", "\n").replace("\n", "\r"),  # awslambdaric's form
+        value.replace("\n", "\r"),
+        value.replace("\r\n", "\n"),
+    }
+    for line in lines:
+        line = line.strip()
+        if len(line) >= MIN_LINE and not _ARMOUR.fullmatch(line):
+            found.add(line)
+    found.discard(value)
+    return found
+
+
+def _forms(value: str) -> set[bytes]:
     raw = value.encode("utf-8", "surrogateescape")
     derived: set[str | bytes] = set()
     derived.update(_repr_forms(value))

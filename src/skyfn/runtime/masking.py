@@ -7,7 +7,8 @@ the helper reads, so everything the function writes is masked on the way out: ``
 not a thread, so a crash or ``os._exit`` of the worker loses no log line already written.
 
 A value is replaced by ``****`` wherever it occurs, in every form ``mask_forms`` knows
-(as is, ``repr``-, JSON- and URL-escaped, base64), also when written in pieces (the helper
+(as is, ``repr``-, JSON- and URL-escaped, base64; a multi-line value also line by line and
+joined by ``\r``), also when written in pieces (the helper
 only passes on text up to a line end, or a long stretch without one minus a tail that could
 still begin a value; a value longer than that stretch is held back whole). Values shorter
 than ``MIN_LENGTH`` characters are not masked: masking ``"1"`` or ``"yes"`` would garble
@@ -22,7 +23,7 @@ import json
 import os
 import re
 import select
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from skyfn.runtime.mask_forms import forms
@@ -52,6 +53,7 @@ class Masker:
             if len(value) >= MIN_LENGTH:
                 known.update(forms(value))
         self._values = sorted(known, key=len, reverse=True)  # longest first: no partial masks
+        self._multiline = [value for value in self._values if b"\n" in value]
         # only a value holding the separator could cross the edge of a real marker
         self._crosses_markers = any(b"\x1e" in value for value in self._values)
 
@@ -71,6 +73,33 @@ class Masker:
         if not self._values or not text:
             return text
         return self.mask(text.encode("utf-8", "surrogateescape")).decode("utf-8", "replace")
+
+    def sequence(self, texts: Sequence[str]) -> list[str]:
+        """Consecutive lines of one stream (a log stream's events, one line each), masked
+        each as ``text`` does, and a multi-line value spread over several of them whole
+        (also its short lines, which are not masked alone)."""
+        data = [t.encode("utf-8", "surrogateescape") for t in texts]
+        joined = b"\n".join(data)
+        spans = sorted(
+            (start, start + len(value))
+            for value in self._multiline
+            for start in _occurrences(joined, value)
+        )
+        masked: list[str] = []
+        offset = 0
+        for item in data:
+            end = offset + len(item)
+            pieces, position = [], offset
+            for start, stop in spans:
+                start, stop = max(start, position), min(stop, end)
+                if start >= stop:
+                    continue
+                pieces += [self.mask(joined[position:start]), MASK]
+                position = stop
+            pieces.append(self.mask(joined[position:end]))
+            masked.append(b"".join(pieces).decode("utf-8", "replace"))
+            offset = end + 1
+        return masked
 
     def value(self, data: Any) -> Any:
         """``data`` (JSON-like: str, list, dict) with every string masked."""
@@ -115,6 +144,13 @@ class Masker:
                         cut -= size
                         break
         return cut
+
+
+def _occurrences(data: bytes, value: bytes) -> Iterable[int]:
+    start = data.find(value)
+    while start != -1:
+        yield start
+        start = data.find(value, start + 1)
 
 
 class MaskedStream:

@@ -27,6 +27,7 @@ from typing import Any, BinaryIO
 
 from skyfn.runtime import contract, error_shape, lambda_logging, marshal, protocol
 from skyfn.runtime.context import Context
+from skyfn.runtime.errors import UserCodeError
 from skyfn.runtime.lambda_platform import MAX_PAYLOAD
 from skyfn.runtime.masking import Masker
 
@@ -41,7 +42,10 @@ def user_frames(exc: BaseException) -> list[str]:
 
 
 def exception_shape(exc: BaseException, request_id: str | None) -> dict[str, Any]:
-    """Lambda's error payload for an exception the function raised."""
+    """Lambda's error payload for an exception the function raised (a module that cannot
+    be loaded: under the ``Runtime.*`` type and trace Lambda's runtime gives it)."""
+    if isinstance(exc, UserCodeError):
+        return error_shape.build(str(exc), exc.error_type, request_id, exc.trace)
     return error_shape.build(str(exc), type(exc).__name__, request_id, user_frames(exc))
 
 
@@ -62,9 +66,10 @@ def _log_error(exc: BaseException) -> None:
     # Lambda's Python runtime logs an unhandled error like this (without its own frames).
     # A cold start refused by skyfn (a missing secret, a damaged store) has no user frames:
     # its message says what to fix, and an empty "Traceback" header would only alarm.
-    frames = user_frames(exc)
+    frames = exc.trace if isinstance(exc, UserCodeError) else user_frames(exc)
+    kind = exc.error_type if isinstance(exc, UserCodeError) else type(exc).__name__
     trace = "\nTraceback (most recent call last):\n" + "".join(frames) if frames else ""
-    print(f"[ERROR] {type(exc).__name__}: {exc}{trace.rstrip()}", file=sys.stderr)
+    print(f"[ERROR] {kind}: {exc}{trace.rstrip()}", file=sys.stderr)
 
 
 def _end_logs(request_id: str) -> None:

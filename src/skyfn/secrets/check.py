@@ -22,6 +22,7 @@ class MissingSecret:
     secret_name: str
     paths: tuple[str, ...]  # in lookup order
     store: StoreName
+    near: str | None = None  # a secret of a close name that is set: the likely typo
 
     @property
     def command(self) -> str:
@@ -37,6 +38,7 @@ class MissingSecret:
             self.store,
             key=self.key,
             function=self.function,
+            near=self.near,
         )
 
 
@@ -63,7 +65,9 @@ def existing_paths(store: SecretStore, paths: Sequence[str]) -> set[str]:
 def missing_secrets(model: Model, store: SecretStore) -> list[MissingSecret]:
     """Every secret reference of ``model`` found at none of its paths, by function and key."""
     refs = [(f.name, ref) for f in model.functions for ref in f.secrets if ref.external is None]
-    present = existing_paths(store, [p for _, ref in refs for p in ref.paths])
+    folders = sorted({p.rsplit("/", 1)[0] + "/" for _, ref in refs for p in ref.paths})
+    listed = {info.path for folder in folders for info in store.list(folder)}
+    names = {path.rsplit("/", 1)[1] for path in listed}  # what is set where it looks
     return [
         MissingSecret(
             function=function,
@@ -72,9 +76,10 @@ def missing_secrets(model: Model, store: SecretStore) -> list[MissingSecret]:
             secret_name=ref.secret_name,
             paths=ref.paths,
             store=store.name,
+            near=hints.close_name(ref.secret_name, names),
         )
         for function, ref in refs
-        if not any(p in present for p in ref.paths)
+        if not any(p in listed for p in ref.paths)
     ]
 
 

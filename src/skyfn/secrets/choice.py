@@ -2,6 +2,9 @@
 
 ``--store``, else ``SKYFN_SECRET_STORE``, else the scope's default: a branch reads the store
 it deploys from (``ssm``); a sandbox reads ``[tool.skyfn] secret_store``, else ``local``.
+
+A branch's secrets, and any in a store on AWS, are found by the app id alone: they need one
+chosen in ``[tool.skyfn] app_id``, not derived from the folder's name (``Project.require_app_id``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,15 @@ def choose_secret_store(
     """The store for ``scope`` (``None``: the app's shared secrets, read like a sandbox's)."""
     kind = scope.kind if scope is not None else "sandbox"
     configured = project.settings.get("secret_store") if project and kind == "sandbox" else None
+    chosen = _choose(kind, configured, override)
+    if project is not None and scope is not None and scope.kind == "branch":
+        project.require_app_id(f"branch {scope.name}'s secrets")
+    elif project is not None and chosen != "local":
+        project.require_app_id(f"a secret in the {chosen} store")
+    return chosen
+
+
+def _choose(kind: str, configured: object, override: str | None) -> StoreName:
     for source, value in (
         ("--store", override),
         (contract.STORE_VAR, os.environ.get(contract.STORE_VAR)),

@@ -6,34 +6,54 @@ what the line holds: not its value, and not its name either (a "name" may well b
 a key). Any bad line (not ``NAME=value``, a name ``secret set`` would refuse, an empty value,
 a name given twice) fails the whole import before anything is set. Values are taken
 literally (no ``${VAR}`` expansion: a ``$`` in a password stays a ``$``).
+
+An unquoted value loses what dotenv takes for a comment (from `` #`` on) and its trailing
+blanks: ``JWT_SECRET=Zx #9f3k`` would be stored as ``Zx``. Such a line is refused, saying
+how to quote it, rather than cut short without a word.
 """
 
 from __future__ import annotations
 
 import io
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from skyfn import scope as scopes
 from skyfn.errors import SkyfnError
+from skyfn.secrets import known
+
+QUOTE_HINT = "quote it: NAME='...' (or NAME=\"...\" when it holds a ', escaping \\ and \")"
+_COMMENT = re.compile(r"[ \t]#")
 
 
-def read_dotenv(file: Path) -> dict[str, str]:
+@dataclass(frozen=True)
+class Entry:
+    value: str
+    line: int  # where the file gives it, for errors found later (store limits, patterns)
+
+
+def read_dotenv(file: Path) -> dict[str, Entry]:
     """Every ``NAME=value`` of ``file``, in order, once each line has been checked."""
     from dotenv.parser import parse_stream
 
     text = _read_text(file)
-    values: dict[str, str] = {}
+    values: dict[str, Entry] = {}
     seen: dict[str, int] = {}
     problems: list[str] = []
     for binding in parse_stream(io.StringIO(text)):
+        if binding.value is not None:
+            known.remember([binding.value])  # secret material: a crash report masks it
         original = binding.original.string
         line = binding.original.line + _leading_blank_lines(original)
-        problem = _problem(binding.error, binding.key, binding.value, seen)
+        problem = _problem(binding.error, binding.key, binding.value, seen) or _cut_short(
+            original, binding.value
+        )
         if problem:
             problems.append(f"line {line}: {problem}")
         elif binding.key is not None and binding.value is not None:
             seen[binding.key] = line
-            values[binding.key] = binding.value
+            values[binding.key] = Entry(binding.value, line)
     if problems:
         more = f" (and {len(problems) - 1} more bad line(s))" if len(problems) > 1 else ""
         raise SkyfnError(f"{file}, {problems[0]}{more}; nothing imported")
@@ -80,4 +100,23 @@ def _problem(error: bool, key: str | None, value: str | None, seen: dict[str, in
         return "the value is empty; secrets cannot be empty"
     if "\x00" in value:
         return "the value holds a NUL byte; secrets must be text"
+    return ""
+
+
+def _cut_short(original: str, value: str | None) -> str:
+    """What an unquoted value would silently lose: a `` #...`` tail, trailing blanks."""
+    if value is None:
+        return ""
+    own = original.lstrip(" \t\r\n")  # the binding, without the blank lines before it
+    raw = own.partition("=")[2].split("\n", 1)[0].rstrip("\r").lstrip(" \t")
+    if raw[:1] in ("'", '"'):
+        return ""  # quoted: taken as written
+    known.remember([raw])  # the whole line's value, the part dotenv drops included
+    if _COMMENT.search(raw):
+        return (
+            "an unquoted value holding ' #' would be cut there (dotenv takes the rest for a "
+            f"comment); {QUOTE_HINT}, or put a comment on a line of its own"
+        )
+    if raw != raw.rstrip(" \t"):
+        return f"an unquoted value ending in blanks would lose them; {QUOTE_HINT}"
     return ""

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 from skyfn import aws
 from skyfn.definition import BackendDefinition, External, FunctionDefinition
+from skyfn.errors import SkyfnError
 from skyfn.model import Model
 from skyfn.runtime import contract, hints
+from skyfn.secrets import known
 
 PERMISSIONS = (
     "secretsmanager:DescribeSecret, ssm:DescribeParameters and kms:DescribeKey on the "
@@ -42,6 +44,10 @@ class ExternalState:
         return hints.missing_external(self.path, used_by)
 
 
+def _kind(store: str) -> str:
+    return "aws_secret" if store == "secretsmanager" else "ssm_parameter"
+
+
 def owners(backend: BackendDefinition, name: str) -> list[str]:
     """``function F (KEY)`` of every external reference to ``name`` (skyfn never writes it)."""
     found: list[str] = []
@@ -51,9 +57,27 @@ def owners(backend: BackendDefinition, name: str) -> list[str]:
         function = item.name or item.resource_file.parent.name
         for key, value in item.environment.items():
             if isinstance(value, External) and value.name == name:
-                kind = "aws_secret" if value.store == "secretsmanager" else "ssm_parameter"
-                found.append(f"function {function} ({key}, {kind})")
+                found.append(f"function {function} ({key}, {_kind(value.store)})")
     return found
+
+
+def model_owners(model: Model, name: str) -> list[str]:
+    """``owners`` from a synthesized model (the sandbox's console has one, not a backend)."""
+    return [
+        f"function {f.name} ({ref.key}, {_kind(ref.external)})"
+        for f in model.functions
+        for ref in f.secrets
+        if ref.external is not None and ref.secret_name == name
+    ]
+
+
+def refuse(name: str, found: list[str]) -> None:
+    """Refuse writing ``name`` when external references ``found`` own it."""
+    if found:
+        raise SkyfnError(
+            f"{name} is an external secret of {', '.join(found)}: skyfn reads it but never "
+            "writes it; change it where it lives (Secrets Manager or SSM Parameter Store)"
+        )
 
 
 def check(model: Model) -> list[ExternalState]:
@@ -148,11 +172,13 @@ def read_values(paths: Iterable[str]) -> dict[str, str]:
                     found[path] = client.get_parameter(Name=inner, WithDecryption=True)[
                         "Parameter"
                     ]["Value"]
+                    known.remember([found[path]])  # what a crash report masks
                     continue
                 secret, field = split_field(inner)
                 secret_id, pin = split_pin(secret)
                 client = aws.client("secretsmanager", "read a Secrets Manager secret")
                 value = client.get_secret_value(SecretId=secret_id, **pin)["SecretString"]
+                known.remember([value])
             except Exception as exc:
                 if aws.error_code(exc) in ("ParameterNotFound", "ResourceNotFoundException"):
                     continue
@@ -165,5 +191,6 @@ def read_values(paths: Iterable[str]) -> dict[str, str]:
                     continue
                 value = document[field]
                 value = value if isinstance(value, str) else json.dumps(value)
+                known.remember([value])
             found[path] = value
     return found

@@ -60,40 +60,45 @@ class LocalStore:
 
     def write(self, path: str, value: str) -> SecretInfo:
         with _store_errors():
-            key = self._key()
             self._ensure_db()
-            with self._connect() as conn:
+            with self._connect() as conn, self._transaction(conn):
+                key = self._key(conn)
                 opener = fmt.Opener(key, conn, self.folder)
-                with self._transaction(conn):
-                    self._check_key(conn, key)
-                    (latest,) = conn.execute(
-                        "SELECT COALESCE(MAX(version), 0) FROM secrets WHERE path = ?", (path,)
-                    ).fetchone()
-                    version = int(latest) + 1
-                    nonce, sealed = opener.seal(path, version, value)
-                    now = time.time()
-                    conn.execute(
-                        "INSERT INTO secrets (path, version, nonce, ciphertext, updated_at) "
-                        "VALUES (?, ?, ?, ?, ?)",
-                        (path, version, nonce, sealed, now),
-                    )
+                self._check_key(conn, key)
+                (latest,) = conn.execute(
+                    "SELECT COALESCE(MAX(version), 0) FROM secrets WHERE path = ?", (path,)
+                ).fetchone()
+                version = int(latest) + 1
+                nonce, sealed = opener.seal(path, version, value)
+                now = time.time()
+                conn.execute(
+                    "INSERT INTO secrets (path, version, nonce, ciphertext, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (path, version, nonce, sealed, now),
+                )
         return SecretInfo(path, version, datetime.fromtimestamp(now, UTC))
 
-    def list(self, prefix: str) -> list[SecretInfo]:
-        if not self.db.is_file():
-            return []
+    def list(self, folder: str, *, recursive: bool = False) -> list[SecretInfo]:
+        with _store_errors():
+            if not fmt.db_exists(self.folder):
+                return []
         with _store_errors(), self._connect() as conn:
             rows = self._query(
                 conn,
                 "SELECT path, MAX(version), MAX(updated_at) FROM secrets "
                 "WHERE substr(path, 1, ?) = ? GROUP BY path ORDER BY path",
-                (len(prefix), prefix),
+                (len(folder), folder),
             )
-        return [SecretInfo(str(p), int(v), datetime.fromtimestamp(t, UTC)) for p, v, t in rows]
+        return [
+            SecretInfo(str(p), int(v), datetime.fromtimestamp(t, UTC))
+            for p, v, t in rows
+            if recursive or "/" not in str(p)[len(folder) :]
+        ]
 
     def delete(self, path: str) -> bool:
-        if not self.db.is_file():
-            return False
+        with _store_errors():
+            if not fmt.db_exists(self.folder):
+                return False
         with _store_errors(), self._connect() as conn, self._transaction(conn):
             deleted = conn.execute("DELETE FROM secrets WHERE path = ?", (path,)).rowcount
         return deleted > 0
@@ -140,20 +145,19 @@ class LocalStore:
             raise fmt.store_error(self.db, "read", exc) from None
 
     def _make_folder(self) -> None:
-        if not self.folder.is_dir():
-            try:
-                self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            except OSError as exc:
-                raise SecretStoreError(f"cannot create {self.folder}: {exc}") from None
+        fmt.make_home(self.folder)
 
     def _ensure_db(self) -> None:
         """Create the file 0600 before SQLite does (its WAL files inherit the mode), then
         the schema and WAL mode; safe when several processes do it at once."""
         self._make_folder()
-        try:
-            os.close(os.open(self.db, os.O_CREAT | os.O_WRONLY, 0o600))
+        try:  # never through a link planted at its name (nor onto a file someone else made)
+            fd = os.open(self.db, os.O_CREAT | os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK, 0o600)
         except OSError as exc:
+            fmt.db_exists(self.folder)  # a link there: named as such
             raise SecretStoreError(f"cannot create the secret store {self.db}: {exc}") from None
+        os.close(fd)
+        fmt.db_exists(self.folder)
         with self._connect() as conn:
             try:
                 if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
@@ -163,10 +167,24 @@ class LocalStore:
             with self._transaction(conn):
                 _create_schema(conn)
 
-    def _key(self) -> bytes:
-        """The key, created on first use."""
+    def _key(self, conn: sqlite3.Connection) -> bytes:
+        """The key, created on first use: only for a store that holds nothing yet. A store
+        with secrets and no key is refused before anything is written (a new key would only
+        stand in the way of restoring the right one)."""
         key = fmt.load_key(self.folder)
-        return key if key is not None else self._create_key(fmt.key_file(self.folder))
+        if key is not None:
+            return key
+        if fmt.stored_fingerprint(conn) is not None or self._holds_rows(conn):
+            raise SecretStoreError(
+                f"no master key: {fmt.key_file(self.folder)} does not exist and "
+                f"{fmt.KEY_VAR} is not set, but {self.db} holds secrets sealed with a key; "
+                "nothing was written. Restore the key file (or set "
+                f"{fmt.KEY_VAR}), or move {self.db} away to start an empty store"
+            )
+        return self._create_key(fmt.key_file(self.folder))
+
+    def _holds_rows(self, conn: sqlite3.Connection) -> bool:
+        return bool(self._query(conn, "SELECT 1 FROM secrets LIMIT 1", ()))
 
     def _create_key(self, path: Path) -> bytes:
         """Write a new random key with mode 0600; when another process wins the race to
@@ -230,12 +248,12 @@ class CommitWatch:
     def changed(self) -> bool:
         try:
             if self._conn is None:
-                if not self.db.is_file():
+                if not fmt.db_exists(self.db.parent):
                     return False
-                self._conn = sqlite3.connect(self.db, check_same_thread=False)
+                self._conn = sqlite3.connect(fmt.uri(self.db), check_same_thread=False, uri=True)
                 self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             (version,) = self._conn.execute("PRAGMA data_version").fetchone()
-        except sqlite3.Error:
+        except (sqlite3.Error, SecretStoreError):
             return True  # unreadable now: let the next cold start report what is wrong
         if version == self._seen:
             return False

@@ -7,7 +7,9 @@ store) builds on it. It never ships in a bundle: a deployed function reads SSM.
 
 Layout: ``$SKYFN_HOME`` (default ``~/.local/share/skyfn``) holds ``secrets.db`` (SQLite, WAL)
 and ``master.key`` (base64 of 32 random bytes, mode 0600); ``SKYFN_MASTER_KEY`` may supply
-the key instead. Each row is one version of one path, sealed with AES-256-GCM; the path and
+the key instead. The folder must be the user's own and writable by no one else (or anyone
+could plant or swap the files); both files are opened without following a symbolic link and
+must be regular files of the user's, mode 0600. Each row is one version of one path, sealed with AES-256-GCM; the path and
 version are the associated data, so a row edited or moved to another path fails to open.
 """
 
@@ -15,8 +17,10 @@ from __future__ import annotations
 
 import base64
 import os
+import shlex
 import sqlite3
 import stat
+import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -60,6 +64,102 @@ class Row(NamedTuple):  # not a dataclass: ``dataclasses`` costs ~12 ms at cold 
     updated_at: float
 
 
+def _shown(path: Path) -> str:
+    return shlex.quote(str(path))
+
+
+def check_home(folder: Path) -> None:
+    """Refuse a store folder another user owns or may write to: whoever can write to it can
+    plant ``secrets.db`` or ``master.key`` (or links) there. A missing folder passes (it is
+    created 0700)."""
+    try:
+        info = folder.stat()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise SecretStoreError(f"cannot use the secret store folder {folder}: {exc}") from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise SecretStoreError(
+            f"the secret store folder {folder} ({HOME_VAR}) is not a folder; "
+            f"set {HOME_VAR} to a folder of your own"
+        )
+    if info.st_uid != os.geteuid():
+        raise SecretStoreError(
+            f"the secret store folder {folder} ({HOME_VAR}) belongs to another user (uid "
+            f"{info.st_uid}), who could read or replace your secrets; make it yours with: "
+            f"sudo chown -R {os.geteuid()} {_shown(folder)} (or set {HOME_VAR} to a folder "
+            "of your own)"
+        )
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & 0o022:
+        raise SecretStoreError(
+            f"the secret store folder {folder} ({HOME_VAR}) is writable by other users (mode "
+            f"{mode:o}), who could plant files or links in it; protect it with: "
+            f"chmod 700 {_shown(folder)}"
+        )
+
+
+def make_home(folder: Path) -> None:
+    """Create the store folder and any missing parent 0700 (``mkdir -p`` would give the
+    parents the umask's mode, 0777 under ``umask 0``), then check it."""
+    missing: list[Path] = []
+    here = folder
+    while not here.exists() and here != here.parent:
+        missing.append(here)
+        here = here.parent
+    for path in reversed(missing):
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise SecretStoreError(f"cannot create {path}: {exc}") from None
+    check_home(folder)
+
+
+def check_file(path: Path, info: os.stat_result, what: str, one_name: bool = False) -> None:
+    """A store file must be a regular file of the user's, private (and, with ``one_name``,
+    no other file's: the key briefly has two names while it is created)."""
+    if stat.S_ISLNK(info.st_mode):
+        raise SecretStoreError(
+            f"{what} {path} is a symbolic link; skyfn never follows one there. Remove it "
+            f"(rm {_shown(path)}) and restore the real file, or set {HOME_VAR} elsewhere"
+        )
+    if not stat.S_ISREG(info.st_mode):
+        raise SecretStoreError(f"{what} {path} is not a regular file; remove it")
+    if info.st_uid != os.geteuid():
+        raise SecretStoreError(
+            f"{what} {path} belongs to another user (uid {info.st_uid}); skyfn uses only "
+            f"your own files there: remove it (rm {_shown(path)}) or restore yours"
+        )
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & 0o077:
+        raise SecretStoreError(
+            f"{what} {path} is accessible by other users (mode {mode:o}); protect it with: "
+            f"chmod 600 {_shown(path)}"
+        )
+    if one_name and info.st_nlink != 1:
+        raise SecretStoreError(
+            f"{what} {path} has {info.st_nlink} names (hard links), so another file shares "
+            f"it; remove the other names, or move it away (mv {_shown(path)} ...) and set "
+            "your secrets again"
+        )
+
+
+def db_exists(folder: Path) -> bool:
+    """Whether the store's database exists (a link or a foreign file there is refused)."""
+    check_home(folder)
+    db = folder / DB_NAME
+    try:
+        info = os.lstat(db)
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise SecretStoreError(f"cannot read the secret store {db}: {exc}") from None
+    check_file(db, info, "the secret store", one_name=True)
+    return True
+
+
 def home() -> Path:
     configured = os.environ.get(HOME_VAR)
     if configured:
@@ -87,10 +187,18 @@ def no_schema(exc: sqlite3.Error) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and str(exc).startswith("no such table")
 
 
+def uri(db: Path) -> str:
+    """The database's URI; ``nofollow``: SQLite refuses it if it is a symbolic link."""
+    return f"file:{urllib.parse.quote(str(db.absolute()))}?nofollow=1"
+
+
 def connect(db: Path) -> sqlite3.Connection:
-    """A connection in autocommit mode: callers open ``BEGIN IMMEDIATE`` themselves."""
+    """A connection in autocommit mode: callers open ``BEGIN IMMEDIATE`` themselves. Only
+    to a database ``db_exists`` has checked."""
     try:
-        conn = sqlite3.connect(db, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        conn = sqlite3.connect(
+            uri(db), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, uri=True
+        )
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
     except sqlite3.Error as exc:
         raise store_error(db, "open", exc) from None
@@ -161,17 +269,22 @@ def key_file(folder: Path) -> Path:
 
 
 def read_key_file(path: Path) -> bytes:
-    """The key in ``path``; refused when anyone but its owner may read it."""
+    """The key in ``path``, opened without following a link; refused unless it is a
+    regular file of the user's that no one else may read."""
     try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-        if mode & 0o077:
-            raise SecretStoreError(
-                f"master key file {path} is accessible by other users (mode {mode:o}); "
-                f"protect it with: chmod 600 {path}"
-            )
-        text = path.read_text(encoding="ascii")
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        if os.path.islink(path):
+            check_file(path, os.lstat(path), "master key file")
+        raise SecretStoreError(f"cannot read master key file {path}: {exc}") from None
+    try:
+        check_file(path, os.fstat(fd), "master key file")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            text = handle.read(4096).decode("ascii")
     except (OSError, UnicodeDecodeError) as exc:
         raise SecretStoreError(f"cannot read master key file {path}: {exc}") from None
+    finally:
+        os.close(fd)
     return decode_key(text, f"master key file {path}")
 
 
@@ -181,7 +294,7 @@ def load_key(folder: Path) -> bytes | None:
     if from_env:
         return decode_key(from_env, KEY_VAR)
     path = key_file(folder)
-    if not path.exists():
+    if not os.path.lexists(path):  # a dangling link is not "no key": read_key_file refuses it
         return None
     return read_key_file(path)
 
@@ -269,7 +382,7 @@ class LocalReader:
         return list(self.read_keyed(paths).values())
 
     def read_keyed(self, paths: Sequence[str]) -> dict[str, tuple[Row, str]]:
-        if not self.db.is_file():  # nothing stored yet (and never create a db here)
+        if not db_exists(self.folder):  # nothing stored yet (and never create a db here)
             return {}
         conn = connect(self.db)
         try:

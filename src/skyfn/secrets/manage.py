@@ -11,7 +11,8 @@ from datetime import datetime
 
 from skyfn import scope as scopes
 from skyfn.errors import SkyfnError
-from skyfn.model import Scope
+from skyfn.model import Model, Scope
+from skyfn.secrets import external, known, status
 from skyfn.secrets.check import missing_message
 from skyfn.secrets.store import SecretInfo, SecretStore, SecretValue
 
@@ -46,6 +47,7 @@ class Listed:
 
 
 def check_value(value: str, name: str) -> str:
+    known.remember([value])  # on its way into a store: a crash report masks it
     if value == "":
         raise SkyfnError(f"the value of secret {name} is empty; secrets cannot be empty")
     if "\x00" in value:
@@ -84,6 +86,51 @@ def set_secret(target: Target, name: str, value: str) -> SecretInfo:
     return target.store.write(path, check_value(value, name))
 
 
+@dataclass(frozen=True)
+class Rules:
+    """What the backend's definitions say about writing a secret: the names external
+    references own (skyfn never writes those) and the pattern a value must match."""
+
+    model: Model
+
+    def refuse_external(self, name: str) -> None:
+        external.refuse(name, external.model_owners(self.model, name))
+
+    def check_pattern(self, name: str, value: str) -> None:
+        problem = self.pattern_problem(name, value)
+        if problem:
+            raise SkyfnError(f"{problem}; nothing was set")
+
+    def pattern_problem(self, name: str, value: str) -> str:
+        """Why ``value`` breaks the pattern of ``name`` ("" when it does not): never the
+        value, only the pattern and who uses the secret."""
+        for ref in status.references(self.model):
+            if (
+                ref.name == name
+                and ref.pattern is not None
+                and not status.matches(ref.pattern, value)
+            ):
+                return (
+                    f"the value given for secret {name} does not match its pattern "
+                    f"{ref.pattern!r} (used by {', '.join(ref.users)})"
+                )
+        return ""
+
+
+def set_checked(target: Target, name: str, value: str, rules: Rules | None) -> SecretInfo:
+    """Set a secret as ``skyfn secret set`` and the console both do: not an external
+    reference, a valid name, a valid value matching its pattern, within the store's limits (its
+    ``write`` refuses a value too large before anything is written). ``rules``: ``None``
+    when the backend does not load (the caller warns)."""
+    if rules is not None:
+        rules.refuse_external(name)
+    scopes.check_secret_name(name)
+    check_value(value, name)
+    if rules is not None:
+        rules.check_pattern(name, value)
+    return set_secret(target, name, value)
+
+
 def get_secret(target: Target, name: str) -> SecretValue:
     """The newest value a function of this scope would get (the scope first, then shared)."""
     paths = target.lookup(name)
@@ -95,10 +142,19 @@ def get_secret(target: Target, name: str) -> SecretValue:
 
 
 def rollback_secret(target: Target, name: str, version: int) -> tuple[SecretValue, SecretInfo]:
-    """Make version ``version`` current again, as a new version (history is kept), at the path
-    where the secret resolves for the target (its scope's, else shared): the version a
-    ``secret(NAME, version=N)`` would read. Returns (the old version, the new one)."""
+    """Make version ``version`` current again, as a new version (history is kept), at the
+    target's own path: the version a ``secret(NAME, version=N)`` would read there. A scope
+    that only falls back to the shared value is refused: the shared secret changes with
+    ``--shared`` only, as for every other write. Returns (the old version, the new one)."""
     current = get_secret(target, name)
+    if target.scope is not None and current.path != target.path(name):
+        # Every scope without its own value reads the shared one: changing it is --shared's.
+        raise SkyfnError(
+            f"secret {name} has no value of its own for {target.label}: it falls back to the "
+            "shared value, which every scope without its own reads; nothing was rolled back. "
+            f"To roll back the shared secret, add --shared: skyfn secret rollback {name} "
+            f"--to {version} --shared --store {target.store.name}"
+        )
     old = target.store.read_version(current.path, version)
     if old is None:
         raise SkyfnError(

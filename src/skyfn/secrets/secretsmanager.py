@@ -76,16 +76,17 @@ class SecretsManagerStore:
                 self.client.put_secret_value(SecretId=path, SecretString=value)
         return SecretInfo(path, self._version_count(path), datetime.now(UTC))
 
-    def list(self, prefix: str) -> list[SecretInfo]:
+    def list(self, folder: str, *, recursive: bool = False) -> list[SecretInfo]:
         found: list[SecretInfo] = []
         with sm_errors("list secrets in Secrets Manager"):
             pages = self.client.get_paginator("list_secrets").paginate(
-                Filters=[{"Key": "name", "Values": [prefix]}]
+                Filters=[{"Key": "name", "Values": [folder]}]
             )
             for page in pages:
                 for item in page.get("SecretList", []):
                     name = item["Name"]
-                    if name.startswith(prefix) and "/" not in name[len(prefix) :]:
+                    deeper = "/" in name[len(folder) :]
+                    if name.startswith(folder) and (recursive or not deeper):
                         when = item.get("LastChangedDate") or item.get("CreatedDate")
                         found.append(SecretInfo(name, self._version_count(name), _utc(when)))
         return sorted(found, key=lambda info: info.path)

@@ -91,18 +91,17 @@ class SsmStore:
             )
         return SecretInfo(path, int(answer["Version"]), datetime.now(UTC))
 
-    def list(self, prefix: str) -> list[SecretInfo]:
-        """Names and versions only (``DescribeParameters`` never returns values), of every
-        path under ``prefix``, however deep (the store protocol's meaning)."""
-        folder = prefix.rstrip("/")
+    def list(self, folder: str, *, recursive: bool = False) -> list[SecretInfo]:
+        """Names and versions only (``DescribeParameters`` never returns values)."""
+        option = "Recursive" if recursive else "OneLevel"
         found: list[SecretInfo] = []
         with ssm_errors("list secrets in SSM"):
             pages = self.client.get_paginator("describe_parameters").paginate(
-                ParameterFilters=[{"Key": "Path", "Option": "Recursive", "Values": [folder]}]
+                ParameterFilters=[{"Key": "Path", "Option": option, "Values": [folder.rstrip("/")]}]
             )
             for page in pages:
                 for p in page.get("Parameters", []):
-                    if p["Name"].startswith(prefix):
+                    if p["Name"].startswith(folder):
                         found.append(
                             SecretInfo(p["Name"], int(p["Version"]), _utc(p["LastModifiedDate"]))
                         )

@@ -90,6 +90,15 @@ def matches(pattern: str, value: str) -> bool:
     return re.search(pattern, value) is not None
 
 
+def breaks_pattern(store: SecretStore, path: str, pattern: str | None) -> bool:
+    """Whether the value at ``path`` does not match ``pattern``: read in this process, never
+    returned (``secret status`` and the console mark such a secret ``INVALID``)."""
+    if pattern is None:
+        return False
+    value = store.read_many([path]).get(path)
+    return value is not None and not matches(pattern, value.value)
+
+
 def column(
     app_id: str, scope: Scope, store: SecretStore, refs: Sequence[Reference]
 ) -> tuple[dict[str, Cell], list[Unreferenced]]:
@@ -105,11 +114,7 @@ def column(
         if info is None:
             cells[ref.name] = Cell(MISSING)
             continue
-        state = SET
-        if ref.pattern is not None:
-            value = store.read_many([info.path]).get(info.path)
-            if value is not None and not matches(ref.pattern, value.value):
-                state = INVALID
+        state = INVALID if breaks_pattern(store, info.path, ref.pattern) else SET
         cells[ref.name] = Cell(state, source, info.version, info.last_modified)
     names = {ref.name for ref in refs}
     extra = [
@@ -125,7 +130,7 @@ def branches_in(store: SecretStore, app_id: str) -> list[str]:
     """Every branch that has a secret of the app in ``store``."""
     root = f"/{scopes.ROOT}/{app_id}/"
     found: set[str] = set()
-    for info in store.list(root):
+    for info in store.list(root, recursive=True):
         segment = info.path[len(root) :].split("/", 1)[0]
         if segment.startswith("branch-"):
             found.add(segment[len("branch-") :])

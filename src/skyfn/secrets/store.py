@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Protocol
 
 from skyfn.runtime.stores import StoreName
+from skyfn.secrets import known
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,9 @@ class SecretValue:
     version: int
     last_modified: datetime
 
+    def __post_init__(self) -> None:
+        known.remember([self.value])  # what a crash report masks
+
 
 class SecretStore(Protocol):
     name: StoreName
@@ -45,8 +49,9 @@ class SecretStore(Protocol):
         """Store ``value`` as a new version of ``path``."""
         ...
 
-    def list(self, prefix: str) -> list[SecretInfo]:
-        """Every secret whose path starts with ``prefix``, sorted by path."""
+    def list(self, folder: str, *, recursive: bool = False) -> list[SecretInfo]:
+        """The secrets in ``folder`` (a path ending with ``/``), sorted by path; with
+        ``recursive``, those in its subfolders too."""
         ...
 
     def delete(self, path: str) -> bool:

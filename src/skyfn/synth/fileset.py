@@ -1,15 +1,22 @@
 """The project files a function runs: what its bundle holds, and nothing else.
 
-One function, used by the bundle (and meant for the local host): the files of the
-function's folder, minus what must never ship, plus the project modules under
-``backend/`` that those files import, found by reading their imports (``ast``, followed
-transitively; only imports that resolve to files under ``backend/`` count, everything else
-is the standard library or a third-party package).
+One function, used by the bundle and by the local host's task root (so a local worker sees
+exactly the deployed files): the files of the function's folder, minus what must never
+ship, plus the project modules under ``backend/`` that those files import, found by reading
+their imports (``ast``, followed transitively; only imports that resolve to files under
+``backend/`` count, everything else is the standard library or a third-party package).
+
+Only regular files whose real path stays inside the function's folder or ``backend/`` are
+shipped. Links are never followed (a committed ``settings.txt -> /proc/self/environ`` or
+``loop -> .`` must not put the deploying machine's files into a bundle), nor are FIFOs,
+sockets or devices read: all of them are left out and listed (``FileSet.links``).
 
 Never shipped: the definition file (``resource.py``: it imports ``skyfn`` and, at the task
 root, would shadow the standard library's ``resource`` module), core dumps, ``.env*`` files,
 dotfiles and dot-folders, caches (``__pycache__``, ``*.pyc``) and editor files (``*.swp``,
-``*~``, ``.DS_Store``, ...). What was left out is reported, so a deploy can list it.
+``*~``, ``.DS_Store``, ...). Left out unless ``[tool.skyfn] bundle_include`` names them:
+files that look like they hold secrets (``skyfn.synth.secret_files``). What was left out
+is reported, so a deploy can list it.
 
 Names in the set are the paths the files get at the bundle's root, where Lambda's
 ``sys.path`` (like the local worker's ``PYTHONPATH``: function folder, then ``backend/``)
@@ -21,8 +28,10 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from skyfn.synth import secret_files
 
 DEFINITION_FILE = "resource.py"
 _NEVER_DIRS = {"__pycache__", "node_modules"}
@@ -35,6 +44,37 @@ _NEVER_FILE = re.compile(
 class FileSet:
     files: Mapping[str, Path]  # name in the bundle -> file on disk
     left_out: tuple[Path, ...]  # files (or whole folders) of the function's folder not shipped
+    # links, and anything else that is not a regular file inside the bundled folders
+    links: tuple[Path, ...] = ()
+    secret_looking: tuple[tuple[Path, str], ...] = ()  # (file, why), not in bundle_include
+
+
+@dataclass
+class _Found:
+    project: Path  # the project's root, which bundle_include's paths are relative to
+    inside: tuple[Path, ...]  # the real folders a shipped file's real path must stay in
+    include: tuple[str, ...]
+    files: dict[str, Path] = field(default_factory=dict)
+    left_out: list[Path] = field(default_factory=list)
+    links: list[Path] = field(default_factory=list)
+    secret_looking: list[tuple[Path, str]] = field(default_factory=list)
+
+    def ships(self, path: Path) -> bool:
+        """Whether the regular, unlinked file ``path`` ships (else it is noted why not)."""
+        if not any(path.resolve().is_relative_to(folder) for folder in self.inside):
+            self.links.append(path)  # its folder is reached through a link from elsewhere
+            return False
+        why = secret_files.reason(path)
+        if why is None or secret_files.included(self._relative(path), self.include):
+            return True
+        self.secret_looking.append((path, why))
+        return False
+
+    def _relative(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.project).as_posix()
+        except ValueError:
+            return path.as_posix()
 
 
 def excluded(name: str) -> bool:
@@ -44,38 +84,58 @@ def excluded(name: str) -> bool:
 
 def function_files(directory: Path, backend: Path) -> FileSet:
     """The files a function whose folder is ``directory`` runs, in a project whose
-    ``backend/`` folder is ``backend``."""
-    files: dict[str, Path] = {}
-    left_out: list[Path] = []
-    _walk(directory, directory, files, left_out, top=True)
+    ``backend/`` folder is ``backend`` (its parent holds the ``pyproject.toml`` whose
+    ``[tool.skyfn] bundle_include`` is honoured)."""
     roots = (directory.resolve(), backend.resolve())
-    pending = [path for path in files.values() if path.suffix == ".py"]
+    found = _Found(backend.parent, roots, secret_files.include_patterns(backend.parent))
+    _walk(directory, directory, found, top=True)
+    pending = [path for path in found.files.values() if path.suffix == ".py"]
     seen = {path.resolve() for path in pending}
     while pending:
         source = pending.pop()
         for module in _imported_modules(source, roots):
-            root, found = _module_files(module, roots)
+            root, modules = _module_files(module, roots)
             if root != roots[1]:
                 continue  # not project code, or the function's own folder (shipped whole)
-            for path in found:
-                real = path.resolve()
-                if real not in seen and real.is_relative_to(root):
-                    seen.add(real)
-                    files.setdefault(real.relative_to(root).as_posix(), path)
+            for path in modules:
+                if path in seen:
+                    continue
+                seen.add(path)
+                if (link := _link_on_the_way(root, path)) is not None:
+                    found.links.append(link)
+                elif path.is_file() and found.ships(path):
+                    found.files.setdefault(path.relative_to(root).as_posix(), path)
                     pending.append(path)
-    return FileSet(dict(sorted(files.items())), tuple(left_out))
+    return FileSet(
+        dict(sorted(found.files.items())),
+        tuple(found.left_out),
+        tuple(sorted(set(found.links))),
+        tuple(sorted(found.secret_looking)),
+    )
 
 
-def _walk(
-    root: Path, folder: Path, files: dict[str, Path], left_out: list[Path], *, top: bool
-) -> None:
+def _walk(root: Path, folder: Path, found: _Found, *, top: bool) -> None:
     for path in sorted(folder.iterdir()):
         if excluded(path.name) or (top and path.name == DEFINITION_FILE):
-            left_out.append(path)
+            found.left_out.append(path)
+        elif path.is_symlink():
+            found.links.append(path)  # never followed: it may point anywhere, or at itself
         elif path.is_dir():
-            _walk(root, path, files, left_out, top=False)
-        elif path.is_file():
-            files[path.relative_to(root).as_posix()] = path
+            _walk(root, path, found, top=False)
+        elif not path.is_file():
+            found.links.append(path)  # a FIFO, socket or device: never read
+        elif found.ships(path):
+            found.files[path.relative_to(root).as_posix()] = path
+
+
+def _link_on_the_way(root: Path, path: Path) -> Path | None:
+    """The first folder or file on the way from ``root`` to ``path`` that is a link."""
+    current = root
+    for part in path.relative_to(root).parts:
+        current = current / part
+        if current.is_symlink():
+            return current
+    return None
 
 
 def _imported_modules(source: Path, roots: tuple[Path, Path]) -> Iterator[str]:

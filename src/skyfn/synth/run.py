@@ -1,8 +1,10 @@
-"""Synth end to end: load the backend, build the model, render and write every output."""
+"""Synth end to end: load the backend, build the model, render and write its outputs.
+
+skyfn.outputs composes these with deploy's templates; commands synthesize through it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,9 +19,6 @@ from skyfn.synth.artifacts import render_artifact
 from skyfn.synth.build import build_model
 from skyfn.synth.envgen import PACKAGE, PACKAGE_INIT, render_env_module
 from skyfn.synth.writer import WriteReport, write_outputs
-
-# Emits more outputs from a model, beside the artifacts (the outputs layer passes deploy's).
-Emitter = Callable[[Project, Model], Mapping[Path, str]]
 
 
 @dataclass(frozen=True)
@@ -63,19 +62,15 @@ def artifact_outputs(project: Project, model: Model) -> dict[Path, str]:
     return {folder / f"{f.name}.json": render_artifact(model, f) for f in model.functions}
 
 
-def synth(
-    project: Project, scope: Scope, secret_store: StoreName, extra: Emitter | None = None
+def write_synth(
+    project: Project, model: Model, extra: Mapping[Path, str] | None = None
 ) -> SynthResult:
-    """Write env modules and artifacts for ``scope``; unchanged files are left alone."""
-    return write_synth(project, load_model(project, scope, secret_store), extra)
-
-
-def write_synth(project: Project, model: Model, extra: Emitter | None = None) -> SynthResult:
-    """Write the outputs of an already built model (so callers can check it first), and
-    what ``extra`` emits from it (a branch's template: deploy's output, written beside the
-    artifacts). An output claimed twice is refused, naming the function at fault."""
+    """Write env modules and artifacts for an already built model (so callers can check it
+    first), and ``extra``, more files rendered from it (a branch's templates: deploy's
+    output, written beside the artifacts; skyfn.outputs passes them). Unchanged files are
+    left alone; an output claimed twice is refused, naming the function at fault."""
     outputs = env_outputs(project, model) | artifact_outputs(project, model)
-    for path, content in (extra(project, model) if extra else {}).items():
+    for path, content in (extra or {}).items():
         if path in outputs:
             raise SkyfnError(
                 f"function {path.stem}: its artifact would overwrite {path.name}, which skyfn "

@@ -74,6 +74,7 @@ def test_web_pages_are_refused(headers: dict[str, str]) -> None:
 
 def test_the_sandbox_own_origin_passes() -> None:
     check(LOOPBACK, {"Host": "127.0.0.1:3001", "Origin": "http://127.0.0.1:3001"})
+    check(LOOPBACK, {"Host": "127.0.0.1:3001", "Origin": "https://127.0.0.1:3001"})  # TLS
 
 
 def test_split_host() -> None:
@@ -204,3 +205,39 @@ def test_the_gateway_answers_refusals_with_403_in_the_api_error_shape() -> None:
     body = json.loads(response.body)
     assert body["__type"] == "AccessDeniedException" and body["Type"] == "User"
     assert response.headers["x-amzn-ErrorType"] == "AccessDeniedException"
+
+
+def signed_with(extra: dict[str, str]) -> dict[str, str]:
+    """A request botocore signed with ``extra`` among its headers."""
+    assert AUTH.credentials is not None
+    creds = Credentials(AUTH.credentials.access_key, AUTH.credentials.secret_key)
+    host = "192.168.1.20:3001"
+    request = AWSRequest(method="POST", url=f"http://{host}{PATH}", data=b"{}", headers=extra)
+    SigV4Auth(creds, "lambda", "eu-west-1").add_auth(request)
+    return {"Host": host, **dict(request.headers.items())}
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("X-Amz-Log-Type", "Tail"),  # would return the function's logs
+        ("X-Amz-Client-Context", "eyJjdXN0b20iOiB7fX0="),  # would forge the context
+        ("X-Amz-Invocation-Type", "Event"),  # would change the call
+        ("x-amz-anything-new", "1"),
+    ],
+)
+def test_an_x_amz_header_added_to_a_signed_request_is_refused(name: str, value: str) -> None:
+    captured = signed_with({"Content-Type": "application/json"})
+    verify(captured)  # as sent: fine
+    with pytest.raises(Refused) as refused:
+        verify({**captured, name: value})
+    assert refused.value.kind == "InvalidSignatureException"
+    assert name.lower() in refused.value.message and "SignedHeaders" in refused.value.message
+
+
+def test_signed_x_amz_headers_pass() -> None:
+    verify(signed_with({"X-Amz-Log-Type": "Tail", "X-Amz-Client-Context": "e30="}))
+
+
+def test_unsigned_headers_of_other_names_do_not_matter() -> None:
+    verify({**signed_with({}), "User-Agent": "curl/8", "X-Amzn-Trace-Id": "Root=1-2-3"})

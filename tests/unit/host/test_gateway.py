@@ -19,7 +19,7 @@ from skyfn.host.outcome import TAIL_BYTES, Outcome
 from skyfn.host.supervisor import Host
 from skyfn.model import Model
 from skyfn.runtime import error_shape
-from skyfn.runtime.lambda_platform import LATEST, MAX_PAYLOAD, function_arn
+from skyfn.runtime.lambda_platform import LATEST, MAX_ASYNC_PAYLOAD, MAX_PAYLOAD, function_arn
 from tests.unit.host.conftest import Terminal
 
 PATH = "/2015-03-31/functions/{}/invocations"
@@ -365,3 +365,39 @@ def test_a_client_context_that_is_not_base64_json_is_refused(
     response = post(api, "probe", CONTEXT, {"X-Amz-Client-Context": header})
     assert response.status == 400
     assert "X-Amz-Client-Context" in json.loads(response.body)["Message"]
+
+
+def test_an_event_past_lambdas_async_limit_is_refused_413(api: LocalGateway) -> None:
+    """Review three, finding 6: Lambda takes 1 MB for an Event (6 MB synchronously)."""
+    body = json.dumps({"pad": "x" * MAX_ASYNC_PAYLOAD}).encode()
+    response = post(api, "probe", body, {"X-Amz-Invocation-Type": "Event"})
+    message = assert_error(response, 413, "RequestEntityTooLargeException")
+    assert f"smaller than {MAX_ASYNC_PAYLOAD} bytes" in message and str(len(body)) in message
+    exact = json.dumps({"pad": "x" * (MAX_ASYNC_PAYLOAD - 11)}).encode()
+    assert len(exact) == MAX_ASYNC_PAYLOAD
+    dry = post(api, "probe", exact, {"X-Amz-Invocation-Type": "DryRun"})
+    assert dry.status == 204  # within the limit: fine
+    assert post(api, "probe", body).status == 200  # synchronously: fine
+
+
+def test_events_past_the_queue_cap_are_throttled_429(model: Model) -> None:
+    terminal = Terminal()
+    host = Host(model, HostOptions(max_workers=2, max_queued_events=2), terminal, {})
+    try:
+        api = LocalGateway(host)
+        slow = b'{"sleep": 60}'
+        for _ in range(2):
+            assert post(api, "probe", slow, {"X-Amz-Invocation-Type": "Event"}).status == 202
+        response = post(api, "probe", slow, {"X-Amz-Invocation-Type": "Event"})
+        assert response.status == 429
+        assert response.headers["x-amzn-ErrorType"] == "TooManyRequestsException"
+        assert response.headers["Retry-After"] == "1"
+        shape = json.loads(response.body)
+        assert shape["__type"] == "TooManyRequestsException" and shape["Type"] == "User"
+        assert shape["Reason"] == "ConcurrentInvocationLimitExceeded"
+        assert "2 asynchronous invocations of probe" in shape["Message"]
+        # the other function's queue is its own, and ordinary calls still run beside them
+        assert post(api, "other", slow, {"X-Amz-Invocation-Type": "Event"}).status == 202
+        assert post(api, "probe", b'{"n": 1}').status == 200
+    finally:
+        host.close()

@@ -162,6 +162,9 @@ def test_close_kills_every_worker_and_refuses_invocations(model: Model) -> None:
     assert not thread.is_alive()
     assert done[0].error
     assert done[0].failure().error_type == error_shape.EXIT_ERROR
+    # said as what happened, not as the kill's bare "signal 9"
+    assert "cut short: the local host was stopped" in done[0].failure().message
+    assert "signal 9" not in done[0].failure().message
     assert all(gone(process_id) for process_id in warm)
     assert pool.workers() == []
     with pytest.raises(HostClosed, match=f"the host is stopping; {pool.function.name} not"):

@@ -100,7 +100,7 @@ def test_recycle_restarts_the_named_and_ignores_unknown_names(host: Host) -> Non
 def test_an_event_invocation_runs_in_the_background_and_logs_a_failure(
     host: Host, terminal: Terminal
 ) -> None:
-    host.invoke_in_background("probe", {"raise": "late"}, "event-rid")
+    assert host.invoke_in_background("probe", b'{"raise": "late"}', "event-rid") is None
     deadline = time.monotonic() + 30
     while "async invocation failed" not in terminal.text():
         assert time.monotonic() < deadline, terminal.text()
@@ -111,7 +111,7 @@ def test_an_event_invocation_runs_in_the_background_and_logs_a_failure(
 
 def test_an_event_invocation_after_close_is_logged_not_run(host: Host, terminal: Terminal) -> None:
     host.close()
-    host.invoke_in_background("probe", {}, "closed-rid")
+    assert host.invoke_in_background("probe", b"{}", "closed-rid") is None
     deadline = time.monotonic() + 30
     while "async invocation not run" not in terminal.text():
         assert time.monotonic() < deadline, terminal.text()
@@ -120,7 +120,7 @@ def test_an_event_invocation_after_close_is_logged_not_run(host: Host, terminal:
 
 
 def test_close_kills_and_waits_for_background_invocations(host: Host, terminal: Terminal) -> None:
-    host.invoke_in_background("probe", {"sleep": 30}, "slow-rid")
+    assert host.invoke_in_background("probe", b'{"sleep": 30}', "slow-rid") is None
     deadline = time.monotonic() + 30
     while "START RequestId: slow-rid" not in terminal.text():
         assert time.monotonic() < deadline, terminal.text()

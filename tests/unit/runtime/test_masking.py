@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from skyfn.runtime.masking import FLUSH_AT, MaskedStream, Masker
 from skyfn.runtime.protocol import INIT_ID, log_marker
+from tests.support.deploy import PEM_LINES, PEM_SECRET, PEM_SHORT_LINE
 
 ESCAPED = "pa\"ss\\wörd-Ünï'cödé"  # both quotes, a backslash, non-ASCII letters
 
@@ -114,3 +115,42 @@ def test_masker_keeps_markers_and_passes_long_lines_on() -> None:
     assert len(out) >= FLUSH_AT - len("secret-value")  # a long line does not wait for its end
     out += stream.feed(b"value") + stream.finish()
     assert out == b"x" * FLUSH_AT + b"****"
+
+
+# --- multi-line values (issue 22, finding 4) ------------------------------------------------
+
+
+def test_a_multiline_value_is_masked_line_by_line_and_in_its_cr_joined_form() -> None:
+    masker = Masker([PEM_SECRET])
+    for line in PEM_LINES:
+        assert (
+            masker.text(f"[INFO] 2026 rid key line: {line}\n") == "[INFO] 2026 rid key line: ****\n"
+        )
+        assert masker.text(json.dumps({"message": line})) == '{"message": "****"}'
+    lambda_form = "key:\r" + PEM_SECRET.replace("\n", "\r") + "\r"
+    masked = masker.text(lambda_form)
+    assert masked == "key:\r****\r" and not any(line in masked for line in PEM_LINES)
+    # lines too short to be specific, and PEM's armour, are not masked alone
+    assert masker.text(f"x {PEM_SHORT_LINE} -----BEGIN PRIVATE KEY-----") == (
+        f"x {PEM_SHORT_LINE} -----BEGIN PRIVATE KEY-----"
+    )
+    crlf = Masker([PEM_SECRET.replace("\n", "\r\n")])
+    assert crlf.text(PEM_SECRET) == "****" and crlf.text(PEM_LINES[1]) == "****"
+
+
+def test_a_multiline_value_spread_over_consecutive_lines_is_masked_whole() -> None:
+    masker = Masker([PEM_SECRET, "plain-Secret-123456"])
+    lines = ["before plain-Secret-123456", *PEM_SECRET.split("\n"), "after"]
+    masked = masker.sequence(lines)
+    assert masked[0] == "before ****" and masked[-1] == "after"
+    assert masked[1:-1] == ["****"] * (len(lines) - 2)  # the short line too
+    assert masker.sequence(["alone", PEM_SHORT_LINE]) == ["alone", PEM_SHORT_LINE]
+
+
+def test_a_stream_masks_a_multiline_value_logged_with_a_prefix_per_line() -> None:
+    stream = MaskedStream(Masker([PEM_SECRET]))
+    written = "".join(f"WARNING:root:line {line}\n" for line in PEM_SECRET.split("\n"))
+    data = written.encode()
+    out = b"".join(stream.feed(data[i : i + 7]) for i in range(0, len(data), 7)) + stream.finish()
+    assert not any(line.encode() in out for line in PEM_LINES)
+    assert out.count(b"****") == len(PEM_LINES)

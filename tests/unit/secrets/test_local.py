@@ -38,7 +38,8 @@ def test_round_trip_and_versions(isolated_home: Path) -> None:
     got = store.read_many([P, SHARED, "/skyfn/app/shared/ABSENT"])
     assert got[P].value == "two ünïcode ✓" and got[P].version == 2
     assert got[SHARED].value == "shared" and set(got) == {P, SHARED}
-    assert [(i.path, i.version) for i in store.list("/skyfn/app/")] == [(P, 2), (SHARED, 1)]
+    everything = store.list("/skyfn/app/", recursive=True)
+    assert [(i.path, i.version) for i in everything] == [(P, 2), (SHARED, 1)]
     assert [i.path for i in store.list("/skyfn/app/shared/")] == [SHARED]
     # the cold-start reader reads the same file and format
     assert LocalReader().read_many([P, SHARED]) == {P: "two ünïcode ✓", SHARED: "shared"}
@@ -146,3 +147,17 @@ def test_a_missing_key_file_with_stored_secrets(isolated_home: Path) -> None:
     (isolated_home / "master.key").unlink()
     with pytest.raises(SkyfnError, match=r"master\.key does not exist"):
         store.read_many([P])
+
+
+def test_a_listing_is_one_folder_deep_unless_recursive(isolated_home: Path) -> None:
+    store = LocalStore()
+    store.write(P, "v")
+    store.write("/skyfn/app/sandbox-alice/deeper/OTHER", "x")
+    store.write("/skyfn/app/branch-main/K", "y")
+    assert [i.path for i in store.list("/skyfn/app/sandbox-alice/")] == [P]
+    assert store.list("/skyfn/app/") == []
+    assert [i.path for i in store.list("/skyfn/app/", recursive=True)] == [
+        "/skyfn/app/branch-main/K",
+        P,
+        "/skyfn/app/sandbox-alice/deeper/OTHER",
+    ]

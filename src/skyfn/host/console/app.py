@@ -12,7 +12,7 @@ from skyfn import scope as scopes
 from skyfn.errors import SkyfnError
 from skyfn.host.access import AccessPolicy, Refused, check_origin
 from skyfn.host.console import events, inventory, pages
-from skyfn.host.console.layout import BASE, SECURITY_HEADERS, notice, page
+from skyfn.host.console.layout import SECURITY_HEADERS, notice, page
 from skyfn.host.console.livelog import LiveLog
 from skyfn.host.console.session import ConsoleSession
 from skyfn.host.gateway import Response
@@ -26,6 +26,10 @@ from skyfn.secrets.store import SecretStore
 HTML = "text/html; charset=utf-8"
 STATIC = {"console.css": "text/css; charset=utf-8", "console.js": "text/javascript"}
 MAX_FORM = 1024 * 1024  # a form larger than this is refused
+NOT_HERE = (
+    "the console is at the URL <code>skyfn sandbox</code> printed on your terminal (its path "
+    "is random for each run)"
+)
 
 
 def html(status: int, text: str, extra: Mapping[str, str] | None = None) -> Response:
@@ -57,7 +61,8 @@ class Console:
         self.host = host
         self.access = access
         self.port = port
-        self.session = ConsoleSession(port)
+        self.session = ConsoleSession(port, secure=base_url.startswith("https://"))
+        self.base = self.session.base  # /_console/<random>: every page and action is under it
         self.live = LiveLog()
         self.base_url = base_url
         self._open_store = open_store
@@ -101,15 +106,26 @@ class Console:
         if refused is not None:
             return refused
         parts = urlsplit(target)
-        path = parts.path.removeprefix(BASE) or "/"
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        if parts.path in ("/_console", "/_console/") and "once" in query and method == "GET":
+            if not self.session.redeem(query["once"]):
+                return refusal(
+                    403,
+                    "Link used or expired",
+                    "this link signs in once, within seconds of being made; open the console "
+                    "URL that <code>skyfn sandbox</code> printed on your terminal",
+                )
+            return redirect(f"{self.base}/", {"Set-Cookie": self.session.set_cookie()})
+        path = self.session.within(parts.path)
+        if path is None:
+            return refusal(404, "Not found", NOT_HERE)
         if method in ("GET", "HEAD") and path.startswith("/static/"):
             return self._static(path.removeprefix("/static/"))
         if "token" in query and method == "GET":
             if not self.session.token_ok(query["token"]):
                 return refusal(403, "Wrong token", "open the console URL the sandbox printed")
             rest = {k: v for k, v in query.items() if k != "token"}
-            location = BASE + path + (f"?{urlencode(rest)}" if rest else "")
+            location = self.base + path + (f"?{urlencode(rest)}" if rest else "")
             return redirect(location, {"Set-Cookie": self.session.set_cookie()})
         if not self.session.signed_in(headers):
             return refusal(
@@ -129,10 +145,12 @@ class Console:
     def _get(self, path: str, query: Mapping[str, str]) -> Response:
         if path == "/":
             rows = [(p.function, p.status()) for p in self.host.pools()]
-            return self._page("Functions", "Functions", pages.functions(rows, self.base_url))
+            return self._page(
+                "Functions", "Functions", pages.functions(rows, self.base_url, self.base)
+            )
         if path == "/logs":
             names = [f.name for f in self.model.functions]
-            return self._page("Logs", "Logs", pages.logs(names))
+            return self._page("Logs", "Logs", pages.logs(names, self.base))
         if path == "/logs/stream":
             return Response(
                 200,
@@ -150,7 +168,7 @@ class Console:
         return refusal(404, "Not found", "no such console page")
 
     def _page(self, title: str, current: str, body: str, status: int = 200) -> Response:
-        return html(status, page(title, current, self.context, body))
+        return html(status, page(title, current, self.context, body, self.base))
 
     def _static(self, name: str) -> Response:
         if name not in STATIC:
@@ -169,7 +187,7 @@ class Console:
             except SkyfnError as exc:
                 secrets = f"cannot list the {self.model.secret_store} store: {exc}"
         used, limit = inventory.budget(f)
-        return self._page(f.name, "Functions", pages.function(f, secrets, used, limit))
+        return self._page(f.name, "Functions", pages.function(f, secrets, used, limit, self.base))
 
     def _invoke_page(
         self,
@@ -189,7 +207,14 @@ class Console:
             except SkyfnError as exc:
                 message, error = str(exc), True
         view = pages.InvokeView(
-            name, events.names(root, name), text, self.session.csrf, outcome, message, error
+            name,
+            events.names(root, name),
+            text,
+            self.session.csrf,
+            self.base,
+            outcome,
+            message,
+            error,
         )
         return self._page(f"Invoke {name}", "Functions", pages.invoke(view))
 
@@ -202,7 +227,7 @@ class Console:
             )
         missing = inventory.missing(self.model, tables)
         return self._page(
-            "Secrets", "Secrets", pages.secrets(tables, missing, self.session.csrf, note)
+            "Secrets", "Secrets", pages.secrets(tables, missing, self.session.csrf, note, self.base)
         )
 
     # -- actions ---------------------------------------------------------------------------
@@ -253,19 +278,21 @@ class Console:
         model = self.model
         target = manage.Target(model.app_id, self._scope(form.get("scope", "")), self.store())
         try:
-            scopes.check_secret_name(name)
-            if path == "/secrets/set":
-                info = manage.set_secret(target, name, form.get("value", ""))
+            if path == "/secrets/set":  # exactly ``skyfn secret set``'s checks
+                value = form.get("value", "")
+                info = manage.set_checked(target, name, value, manage.Rules(model))
                 note = f"{name} set for {target.label} (version {info.version})."
             else:
+                scopes.check_secret_name(name)
+                manage.Rules(model).refuse_external(name)  # as ``skyfn secret remove``
                 manage.remove_secret(target, name)
                 note = f"{name} removed from {target.label}."
         except SkyfnError as exc:
             note = f"Not changed: {exc}"
-            return redirect(f"{BASE}/secrets?{urlencode({'note': note})}")
+            return redirect(f"{self.base}/secrets?{urlencode({'note': note})}")
         users = [f.name for f in model.functions if any(r.secret_name == name for r in f.secrets)]
         self.host.recycle(users)
         if users:
             note += f" Next calls of {', '.join(users)} start fresh."
         self.host.sink.note(f"console: {note}")
-        return redirect(f"{BASE}/secrets?{urlencode({'note': note})}")
+        return redirect(f"{self.base}/secrets?{urlencode({'note': note})}")

@@ -1,5 +1,7 @@
 """What the console's pages show, as plain data read from the host, the model and the
-store's listings (names, versions, dates: ``SecretStore.list`` never returns a value)."""
+store's listings (names, versions, dates: ``SecretStore.list`` never returns a value).
+A secret with a ``pattern`` is also read, in this process, to mark it INVALID as
+``skyfn secret status`` does; only that mark leaves this module, never the value."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from skyfn import scope as scopes
 from skyfn.model import Function, Model, Scope
 from skyfn.runtime import hints
 from skyfn.runtime.lambda_platform import ENV_SIZE_LIMIT
+from skyfn.secrets import status
 from skyfn.secrets.store import SecretInfo, SecretStore
 
 
@@ -21,6 +24,7 @@ class SecretRow:
     found_in: str | None  # "sandbox alice", "branch main" or "shared"; None: missing
     version: int | None
     changed: datetime | None
+    invalid: bool = False  # set, but does not match its pattern
     pinned: bool = False  # ``version`` is the pin (``secret(..., version=N)``)
 
 
@@ -31,6 +35,7 @@ class ScopeSecret:
     name: str
     used_by: tuple[str, ...]  # "function (KEY)"
     info: SecretInfo | None  # None: not set in this scope
+    invalid: bool = False  # set, but does not match its pattern
 
 
 @dataclass(frozen=True)
@@ -69,23 +74,32 @@ def scope_label(model: Model, path: str) -> str:
     return "shared" if path.startswith(shared) else model.scope.label
 
 
+def patterns(model: Model) -> dict[str, str | None]:
+    """Secret name → its pattern, as ``secret set`` and ``secret status`` see it."""
+    return {ref.name: ref.pattern for ref in status.references(model)}
+
+
 def secret_rows(model: Model, function: Function, store: SecretStore) -> list[SecretRow]:
     """A row per secret: where it is found, its version (a pin's own) and when it changed.
     An external reference is not in skyfn's store: its row says which store holds it."""
     own = [ref for ref in function.secrets if ref.external is None]
     found = listing(store, [p for ref in own for p in ref.paths])
+    wanted = patterns(model)
     rows = []
     for ref in function.secrets:
         if ref.external is not None:
             where = f"external ({hints.STORE_LABELS[ref.external]})"
             pinned = ref.version is not None
-            rows.append(SecretRow(ref.key, ref.secret_name, where, ref.version, None, pinned))
+            rows.append(
+                SecretRow(ref.key, ref.secret_name, where, ref.version, None, pinned=pinned)
+            )
             continue
         info = next((found[p] for p in ref.paths if p in found), None)
         if info is None:
             rows.append(SecretRow(ref.key, ref.secret_name, None, None, None))
             continue
         pinned = ref.version is not None
+        invalid = status.breaks_pattern(store, info.path, wanted.get(ref.secret_name))
         rows.append(
             SecretRow(
                 ref.key,
@@ -93,7 +107,8 @@ def secret_rows(model: Model, function: Function, store: SecretStore) -> list[Se
                 scope_label(model, info.path),
                 ref.version if pinned else info.version,
                 None if pinned else info.last_modified,
-                pinned=pinned,
+                invalid,
+                pinned,
             )
         )
     return rows
@@ -103,14 +118,16 @@ def _users(model: Model) -> dict[str, list[str]]:
     users: dict[str, list[str]] = {}
     for function in model.functions:
         for ref in function.secrets:
-            if ref.external is None:  # an external reference is not in skyfn's store
-                users.setdefault(ref.secret_name, []).append(f"{function.name} ({ref.key})")
+            if ref.external:  # skyfn never writes it: no row to set it
+                continue
+            users.setdefault(ref.secret_name, []).append(f"{function.name} ({ref.key})")
     return users
 
 
 def scope_tables(model: Model, store: SecretStore) -> list[ScopeTable]:
     """Per scope (the sandbox's, then shared): every referenced secret, set or not."""
     users = _users(model)
+    wanted = patterns(model)
     tables = []
     for scope, label, field in (
         (model.scope, model.scope.label, "scope"),
@@ -119,7 +136,13 @@ def scope_tables(model: Model, store: SecretStore) -> list[ScopeTable]:
         paths = {name: scopes.secret_path(model.app_id, scope, name) for name in users}
         found = listing(store, paths.values())
         rows = tuple(
-            ScopeSecret(name, tuple(users[name]), found.get(paths[name])) for name in sorted(users)
+            ScopeSecret(
+                name,
+                tuple(users[name]),
+                found.get(paths[name]),
+                paths[name] in found and status.breaks_pattern(store, paths[name], wanted[name]),
+            )
+            for name in sorted(users)
         )
         tables.append(ScopeTable(scope, label, field, rows))
     return tables

@@ -1,5 +1,6 @@
 """The page frame and small HTML helpers. Everything interpolated goes through ``esc``;
-no inline script or style (the Content-Security-Policy forbids both)."""
+no inline script or style (the Content-Security-Policy forbids both). ``base`` is the
+console's own path (``ConsoleSession.base``, random per run): every link is built on it."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ from datetime import datetime
 from html import escape
 from urllib.parse import quote
 
-BASE = "/_console"
-NAV = (("Functions", f"{BASE}/"), ("Logs", f"{BASE}/logs"), ("Secrets", f"{BASE}/secrets"))
+NAV = (("Functions", ""), ("Logs", "logs"), ("Secrets", "secrets"))
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": (
@@ -25,13 +25,13 @@ def esc(value: object) -> str:
     return escape(str(value), quote=True)
 
 
-def link(path: str) -> str:
+def link(base: str, path: str) -> str:
     """A console URL for ``path`` segments already safe or quoted here."""
-    return f"{BASE}/{path}"
+    return f"{base}/{path}"
 
 
-def function_url(name: str, tail: str = "") -> str:
-    return link(f"functions/{quote(name, safe='')}{tail}")
+def function_url(base: str, name: str, tail: str = "") -> str:
+    return link(base, f"functions/{quote(name, safe='')}{tail}")
 
 
 def when(moment: datetime | None) -> str:
@@ -50,18 +50,19 @@ def notice(text: str, kind: str = "info") -> str:
     return f'<p class="notice {esc(kind)}" role="{role}">{esc(text)}</p>'
 
 
-def page(title: str, current: str, context: str, body: str) -> str:
+def page(title: str, current: str, context: str, body: str, base: str) -> str:
     """A whole page: ``current`` is the nav entry to mark, ``context`` the sandbox's line."""
     marked = ' aria-current="page"'
     nav = "".join(
-        f'<a href="{href}"{marked if label == current else ""}>{label}</a>' for label, href in NAV
+        f'<a href="{link(base, href)}"{marked if label == current else ""}>{label}</a>'
+        for label, href in NAV
     )
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(title)} · skyfn console</title>"
-        f'<link rel="stylesheet" href="{BASE}/static/console.css">'
-        f'<script src="{BASE}/static/console.js" defer></script></head><body>'
+        f'<link rel="stylesheet" href="{base}/static/console.css">'
+        f'<script src="{base}/static/console.js" defer></script></head><body>'
         '<a class="skip" href="#main">Skip to content</a>'
         f'<header><span class="brand">skyfn</span><span class="context">{esc(context)}</span>'
         f'<nav aria-label="Console">{nav}</nav></header>'

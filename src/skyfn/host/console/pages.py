@@ -7,13 +7,15 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from skyfn.host.console.inventory import Missing, ScopeTable, SecretRow
+from skyfn.host.console.inventory import Missing, ScopeSecret, ScopeTable, SecretRow
 from skyfn.host.console.layout import csrf_field, esc, function_url, link, notice, when
 from skyfn.host.outcome import Outcome
 from skyfn.host.pool import PoolStatus
 from skyfn.model import Function
 
 RESULT_PREVIEW = 120  # characters of a last result shown on the Functions page
+# set, but its value does not match the secret's pattern (as ``skyfn secret status`` says)
+INVALID = '<strong class="invalid">INVALID</strong> (does not match its pattern)'
 
 
 def state(status: PoolStatus) -> str:
@@ -39,14 +41,14 @@ def last_call(status: PoolStatus) -> str:
     )
 
 
-def functions(rows: Sequence[tuple[Function, PoolStatus]], base_url: str) -> str:
+def functions(rows: Sequence[tuple[Function, PoolStatus]], base_url: str, base: str) -> str:
     if not rows:
         return notice("This backend defines no functions yet.")
     body = "".join(
-        f'<tr><th scope="row"><a href="{function_url(f.name)}">{esc(f.name)}</a></th>'
+        f'<tr><th scope="row"><a href="{function_url(base, f.name)}">{esc(f.name)}</a></th>'
         f'<td class="state">{esc(state(s))}</td><td>{last_call(s)}</td><td>{s.started}</td>'
         f"<td><code>{esc(base_url)}/2015-03-31/functions/{esc(f.name)}/invocations</code></td>"
-        f'<td><a href="{function_url(f.name, "/invoke")}">Invoke<span class="sr-only"> '
+        f'<td><a href="{function_url(base, f.name, "/invoke")}">Invoke<span class="sr-only"> '
         f"{esc(f.name)}</span></a></td></tr>"
         for f, s in rows
     )
@@ -65,7 +67,9 @@ def version_cell(row: SecretRow) -> str:
     return f"{row.version} (pinned)" if row.pinned else str(row.version)
 
 
-def function(f: Function, secrets: Sequence[SecretRow] | str, used: int, limit: int) -> str:
+def function(
+    f: Function, secrets: Sequence[SecretRow] | str, used: int, limit: int, base: str
+) -> str:
     plain = "".join(
         f'<tr><th scope="row"><code>{esc(v.key)}</code></th><td>{esc(v.type_name)}</td>'
         f"<td><code>{esc(v.deployed)}</code></td></tr>"
@@ -79,10 +83,11 @@ def function(f: Function, secrets: Sequence[SecretRow] | str, used: int, limit: 
         rows = "".join(
             f'<tr><th scope="row"><code>{esc(r.key)}</code></th><td>{esc(r.name)}</td>'
             + (
-                f"<td>{esc(r.found_in)}</td><td>{version_cell(r)}</td><td>{when(r.changed)}</td>"
+                f"<td>{esc(r.found_in)}{', ' + INVALID if r.invalid else ''}</td>"
+                f"<td>{version_cell(r)}</td><td>{when(r.changed)}</td>"
                 if r.found_in is not None
                 else '<td colspan="3"><span class="missing">missing</span> — see '
-                f'<a href="{link("secrets")}">Secrets</a></td>'
+                f'<a href="{link(base, "secrets")}">Secrets</a></td>'
             )
             + "</tr>"
             for r in secrets
@@ -95,7 +100,7 @@ def function(f: Function, secrets: Sequence[SecretRow] | str, used: int, limit: 
         )
     percent = round(100 * used / limit)
     return (
-        f'<p><a href="{function_url(f.name, "/invoke")}">Invoke {esc(f.name)}</a></p>'
+        f'<p><a href="{function_url(base, f.name, "/invoke")}">Invoke {esc(f.name)}</a></p>'
         f"<dl><dt>Handler</dt><dd><code>{esc(f.handler)}</code></dd><dt>Runtime</dt>"
         f"<dd>{esc(f.runtime)}</dd><dt>Timeout</dt><dd>{f.timeout_seconds} s</dd>"
         f"<dt>Memory</dt><dd>{f.memory_mb} MB</dd></dl>"
@@ -118,6 +123,7 @@ class InvokeView:
     saved: Sequence[str]
     event_text: str
     csrf: str
+    base: str
     outcome: Outcome | None = None
     message: str = ""
     error: bool = False
@@ -135,7 +141,8 @@ def invoke(view: InvokeView) -> str:
     parts = [notice(view.message, "error" if view.error else "info")] if view.message else []
     parts.append(saved)
     parts.append(
-        f'<form method="post" action="{function_url(view.function, "/invoke")}" id="invoke-form">'
+        f'<form method="post" action="{function_url(view.base, view.function, "/invoke")}" '
+        'id="invoke-form">'
         f'{csrf_field(view.csrf)}<label for="event">Event (JSON)</label>'
         f'<textarea id="event" name="event" rows="12" spellcheck="false" '
         f'aria-describedby="event-status">{esc(view.event_text)}</textarea>'
@@ -162,7 +169,7 @@ def invoke(view: InvokeView) -> str:
     return "".join(parts)
 
 
-def logs(function_names: Sequence[str]) -> str:
+def logs(function_names: Sequence[str], base: str) -> str:
     options = "".join(f'<option value="{esc(n)}">{esc(n)}</option>' for n in function_names)
     return (
         '<form class="row" id="log-filter" role="search"><label for="log-function">Function'
@@ -170,12 +177,14 @@ def logs(function_names: Sequence[str]) -> str:
         '<option value="-">skyfn itself</option></select>'
         '<label for="log-text">Text</label><input id="log-text" type="search" autocomplete="off">'
         '<span id="log-state" class="hint" aria-live="polite">connecting…</span></form>'
-        f'<ol id="log-lines" role="log" data-source="{link("logs/stream")}" '
+        f'<ol id="log-lines" role="log" data-source="{link(base, "logs/stream")}" '
         'aria-label="Function logs, newest last"></ol>'
     )
 
 
-def secrets(tables: Sequence[ScopeTable], missing: Sequence[Missing], csrf: str, note: str) -> str:
+def secrets(
+    tables: Sequence[ScopeTable], missing: Sequence[Missing], csrf: str, note: str, base: str
+) -> str:
     parts = [notice(note)] if note else []
     if missing:
         items = "".join(
@@ -185,9 +194,7 @@ def secrets(tables: Sequence[ScopeTable], missing: Sequence[Missing], csrf: str,
         )
         parts.append(f'<h2>Missing</h2><ul id="missing">{items}</ul>')
     for table in tables:
-        rows = "".join(
-            _secret_row(table, row.name, row.info, row.used_by, csrf) for row in table.secrets
-        )
+        rows = "".join(_secret_row(table, row, csrf, base) for row in table.secrets)
         parts.append(
             f"<h2>{esc(table.label)}</h2><table><thead><tr><th scope=col>Secret</th>"
             "<th scope=col>Used by</th><th scope=col>Status</th><th scope=col>Set a value</th>"
@@ -198,16 +205,14 @@ def secrets(tables: Sequence[ScopeTable], missing: Sequence[Missing], csrf: str,
     return "".join(parts)
 
 
-def _secret_row(
-    table: ScopeTable, name: str, info: object, used_by: Sequence[str], csrf: str
-) -> str:
-    from skyfn.secrets.store import SecretInfo
-
+def _secret_row(table: ScopeTable, row: ScopeSecret, csrf: str, base: str) -> str:
+    name, info, used_by = row.name, row.info, row.used_by
     ident = f"{table.field}-{name}"
-    if isinstance(info, SecretInfo):
-        status = f'<span class="set">set</span>, version {info.version}, {when(info.last_modified)}'
+    if info is not None:
+        state = INVALID if row.invalid else '<span class="set">set</span>'
+        status = f"{state}, version {info.version}, {when(info.last_modified)}"
         remove = (
-            f'<form method="post" action="{link("secrets/remove")}">{csrf_field(csrf)}'
+            f'<form method="post" action="{link(base, "secrets/remove")}">{csrf_field(csrf)}'
             f'<input type="hidden" name="scope" value="{table.field}">'
             f'<input type="hidden" name="name" value="{esc(name)}">'
             f'<button class="danger">Remove<span class="sr-only"> {esc(name)} from '
@@ -218,7 +223,7 @@ def _secret_row(
     return (
         f'<tr><th scope="row"><code>{esc(name)}</code></th><td>{esc(", ".join(used_by))}</td>'
         f"<td>{status}</td><td>"
-        f'<form method="post" action="{link("secrets/set")}" class="row" autocomplete="off">'
+        f'<form method="post" action="{link(base, "secrets/set")}" class="row" autocomplete="off">'
         f'{csrf_field(csrf)}<input type="hidden" name="scope" value="{table.field}">'
         f'<input type="hidden" name="name" value="{esc(name)}">'
         f'<label for="value-{esc(ident)}" class="sr-only">New value for {esc(name)} '

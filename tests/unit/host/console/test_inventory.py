@@ -58,7 +58,7 @@ def test_external_references_are_shown_as_external(with_secrets: Model) -> None:
     assert rows["DB"].found_in == "external (Secrets Manager)"
     assert rows["LEGACY"].found_in == "external (SSM Parameter Store)"
     assert rows["DB"].version is None and rows["DB"].changed is None
-    page = pages.function(f, list(rows.values()), 1, 4096)
+    page = pages.function(f, list(rows.values()), 1, 4096, "/_console")
     assert "external (Secrets Manager)" in page and "None" not in page
 
 
@@ -69,7 +69,7 @@ def test_a_pinned_secret_shows_its_pinned_version(with_secrets: Model) -> None:
     assert (rows["OWN_KEY"].version, rows["OWN_KEY"].changed) == (3, WHEN)
     assert rows["PINNED"].version == 1 and rows["PINNED"].pinned
     assert rows["PINNED"].changed is None  # when version 1 was set is not in the listing
-    assert "1 (pinned)" in pages.function(f, list(rows.values()), 1, 4096)
+    assert "1 (pinned)" in pages.function(f, list(rows.values()), 1, 4096, "/_console")
 
 
 def test_the_secrets_page_lists_only_skyfns_own_secrets(with_secrets: Model) -> None:
