@@ -60,6 +60,7 @@ def test_values_the_host_resolves_are_remembered() -> None:
     from skyfn.host.secret_resolver import InlineReader, _Recording
 
     value = fresh()
-    found: dict[str, str] = {}
-    assert _Recording(InlineReader({"/p": value}), found).read_many(["/p"]) == {"/p": value}
+    found: set[tuple[str, str]] = set()
+    reader = _Recording("inline", InlineReader({"/p": value}), found)
+    assert reader.read_many(["/p"]) == {"/p": value}
     assert value in known.known()
