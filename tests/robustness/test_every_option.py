@@ -44,7 +44,7 @@ pytest.importorskip("awslambdaric")
 
 PROFILE = settings.get_current_profile_name()
 LONG = PROFILE == "long"
-EXAMPLES = settings.get_profile(PROFILE).max_examples if LONG else 12
+EXAMPLES = settings.get_profile(PROFILE).max_examples if LONG else 10
 COUNTER = itertools.count()
 
 
