@@ -46,8 +46,9 @@ def project(root: Path, arn: str = ARN) -> Model:
 def statements(template: dict[str, Any], function: str) -> dict[str, Any]:
     """Sid → statement of the function's secrets policy (a conditional one unwrapped)."""
     role = template["Resources"][f"Role{function}"]["Properties"]
+    (policy,) = [p for p in role["Policies"] if p["PolicyName"] == "skyfn-secrets"]
     found: dict[str, Any] = {}
-    for statement in role["Policies"][0]["PolicyDocument"]["Statement"]:
+    for statement in policy["PolicyDocument"]["Statement"]:
         if "Fn::If" in statement:
             statement = statement["Fn::If"][1]
         found[statement["Sid"]] = statement

@@ -12,7 +12,7 @@ each line) writes them: every line of at least ``MIN_LINE`` characters (surround
 whitespace stripped, PEM's ``-----BEGIN ...-----``/``-----END ...-----`` lines left out: they
 are the same in every key), in all the forms above. And the forms of the value joined by
 ``\r`` (Lambda's runtime writes a multi-line log record as one event so), and by ``\n``
-where it held ``\r\n``.
+where it held ``\r\n``; a variant over ``MAX_ESCAPED_VARIANT`` characters only as is.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ import re
 
 MIN_DERIVED = 8
 MIN_LINE = 16  # a line this long of a multi-line value is specific to it: mask it alone
+# A variant (a line, a rejoined text) longer than this is masked as is only: its escaped
+# forms would cost a worker tens of MB for a large value, held against its memory_mb.
+MAX_ESCAPED_VARIANT = 64 * 1024
 _ARMOUR = re.compile(r"-----(BEGIN|END) [A-Z0-9 ]+-----")
 _UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
 
@@ -32,7 +35,10 @@ def forms(value: str) -> set[bytes]:
     for a multi-line value, also those of its lines and of its ``\r``-joined text."""
     found = _forms(value)
     for variant in multiline_variants(value):
-        found |= _forms(variant)
+        if len(variant) <= MAX_ESCAPED_VARIANT:
+            found |= _forms(variant)
+        else:
+            found.add(variant.encode("utf-8", "surrogateescape"))
     return found
 
 
