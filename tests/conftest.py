@@ -5,6 +5,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Hypothesis profiles, chosen with --hypothesis-profile=NAME. "default" is what make test runs
+# (each test's own @settings); "ci" is the same with a fixed seed and no example database;
+# "long" is for a pre-release run: tests/robustness/test_every_option.py then generates 300
+# backends (random, shrinking a failure) instead of its fixed ten (about an hour on 2 cores).
+settings.register_profile("ci", derandomize=True, database=None)
+settings.register_profile("long", max_examples=300, deadline=None)
 
 
 @pytest.fixture(autouse=True)

@@ -12,6 +12,10 @@ LINES: dict[str, str] = {
     "leaks": "leaks: {found} found in {files} files and {outputs} outputs",
     "store": "store: {acknowledged} acknowledged writes, {lost} lost, {killed} writers killed",
     "bad inputs": "bad inputs: {tried} tried, {crashes} crashes",
+    "every option": (
+        "every option: {backends} generated backends ({functions} functions) through "
+        "{commands} commands, {answers} answers compared"
+    ),
 }
 
 _counts: dict[str, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))

@@ -61,5 +61,6 @@ def test_values_the_host_resolves_are_remembered() -> None:
 
     value = fresh()
     found: dict[str, str] = {}
-    assert _Recording(InlineReader({"/p": value}), found).read_many(["/p"]) == {"/p": value}
+    reader = _Recording(InlineReader({"/p": value}), found)
+    assert reader.read_many(["/p"]) == {"/p": value}
     assert value in known.known()

@@ -25,6 +25,7 @@ class SecretRow:
     version: int | None
     changed: datetime | None
     invalid: bool = False  # set, but does not match its pattern
+    pinned: bool = False  # ``version`` is the pin (``secret(..., version=N)``)
 
 
 @dataclass(frozen=True)
@@ -79,22 +80,35 @@ def patterns(model: Model) -> dict[str, str | None]:
 
 
 def secret_rows(model: Model, function: Function, store: SecretStore) -> list[SecretRow]:
-    found = listing(store, [p for ref in function.secrets for p in ref.paths])
+    """A row per secret: where it is found, its version (a pin's own) and when it changed.
+    An external reference is not in skyfn's store: its row says which store holds it."""
+    own = [ref for ref in function.secrets if ref.external is None]
+    found = listing(store, [p for ref in own for p in ref.paths])
     wanted = patterns(model)
     rows = []
     for ref in function.secrets:
+        if ref.external is not None:
+            where = f"external ({hints.STORE_LABELS[ref.external]})"
+            pinned = ref.version is not None
+            rows.append(
+                SecretRow(ref.key, ref.secret_name, where, ref.version, None, pinned=pinned)
+            )
+            continue
         info = next((found[p] for p in ref.paths if p in found), None)
-        invalid = info is not None and status.breaks_pattern(
-            store, info.path, wanted.get(ref.secret_name)
-        )
+        if info is None:
+            rows.append(SecretRow(ref.key, ref.secret_name, None, None, None))
+            continue
+        pinned = ref.version is not None
+        invalid = status.breaks_pattern(store, info.path, wanted.get(ref.secret_name))
         rows.append(
             SecretRow(
                 ref.key,
                 ref.secret_name,
-                None if info is None else scope_label(model, info.path),
-                None if info is None else info.version,
-                None if info is None else info.last_modified,
+                scope_label(model, info.path),
+                ref.version if pinned else info.version,
+                None if pinned else info.last_modified,
                 invalid,
+                pinned,
             )
         )
     return rows

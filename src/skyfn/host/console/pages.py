@@ -72,6 +72,12 @@ def functions(rows: Sequence[tuple[Function, PoolStatus]], base_url: str, base: 
     )
 
 
+def version_cell(row: SecretRow) -> str:
+    if row.version is None:
+        return "—"
+    return f"{row.version} (pinned)" if row.pinned else str(row.version)
+
+
 def function(
     f: Function, secrets: Sequence[SecretRow] | str, used: int, limit: int, base: str
 ) -> str:
@@ -91,7 +97,7 @@ def function(
             + (
                 f'<td data-label="Found in">{esc(r.found_in)}'
                 f"{', ' + INVALID if r.invalid else ''}</td>"
-                f'<td data-label="Version">{r.version}</td>'
+                f'<td data-label="Version">{version_cell(r)}</td>'
                 f'<td data-label="Changed">{when(r.changed)}</td>'
                 if r.found_in is not None
                 else '<td colspan="3"><span class="missing">missing</span> — see '
