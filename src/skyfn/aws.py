@@ -68,6 +68,7 @@ _REQUIRED = {
     "PutParameter": ("Version",),
     "DescribeParameters": ("Parameters",),
     "BatchGetSecretValue": ("SecretValues",),
+    "GetSecretValue": ("Name",),
     "ListSecrets": ("SecretList",),
     "ListSecretVersionIds": ("Versions",),
 }
@@ -110,7 +111,8 @@ def policy_from_settings(settings: Mapping[str, object], where: str) -> CallPoli
             continue
         whole = field == "attempts"
         good = isinstance(value, int) if whole else isinstance(value, int | float)
-        if isinstance(value, bool) or not good or not 0 < value <= (10 if whole else 3600):
+        number = value if isinstance(value, int | float) and not isinstance(value, bool) else 0
+        if not good or not 0 < number <= (10 if whole else 3600):
             what = "a whole number from 1 to 10" if whole else "seconds, more than 0"
             raise SkyfnError(f"{where}: [tool.skyfn] {key} is {value!r}; give {what}")
         changes[field] = value
@@ -249,7 +251,7 @@ class _Calls:
         started = time.monotonic()
         attempt = 0
         body = api_params.get("Body")
-        start = body.tell() if hasattr(body, "seek") else None
+        start = body.tell() if body is not None and hasattr(body, "seek") else None
         while True:
             attempt += 1
             if attempt > 1 and start is not None:
@@ -356,7 +358,9 @@ def _unavailable(
     elif kind == "unreachable":
         why = f"the AWS endpoint is unreachable ({exc}; {tries}); check your network and AWS_ENDPOINT_URL / AWS_REGION"
     elif kind == "cut":
-        why = f"its answer was cut short or malformed ({tries})"  # never its text: it may hold values
+        why = (
+            f"its answer was cut short or malformed ({tries})"  # never its text: it may hold values
+        )
     else:
         code = error_code(exc)
         message = _plain(str(exc.response.get("Error", {}).get("Message", "")))  # type: ignore[attr-defined]
@@ -403,7 +407,9 @@ def aws_errors(action: str, permissions: str = "") -> Iterator[None]:
                 f"cannot {action}: AWS refused access to {operation} ({code}: {message}); "
                 f"check that your credentials are valid{needs}"
             ) from None
-        raise SkyfnError(f"cannot {action}: {operation} failed: AWS said {code}: {message}") from None
+        raise SkyfnError(
+            f"cannot {action}: {operation} failed: AWS said {code}: {message}"
+        ) from None
     except bx.BotoCoreError as exc:
         raise SkyfnError(f"cannot {action}: {exc}") from None
 

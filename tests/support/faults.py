@@ -154,7 +154,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         return  # quiet: the test reads ``Faults.log``
 
     def _any(self) -> None:
@@ -185,7 +185,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                 if size == 0:
@@ -198,7 +198,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _pass_on(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
         upstream = urllib.parse.urlsplit(self.server.upstream)
-        connection = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=60)
+        connection = http.client.HTTPConnection(
+            upstream.hostname or "127.0.0.1", upstream.port, timeout=60
+        )
         skip = {"host", "transfer-encoding", "content-length", "connection"}
         headers = {k: v for k, v in self.headers.items() if k.lower() not in skip}
         headers["Host"] = self.headers.get("Host", upstream.netloc)
