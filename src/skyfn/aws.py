@@ -262,6 +262,7 @@ class _Calls:
             except Exception as exc:
                 kind = fault_kind(exc)
                 if kind is None:
+                    exc.skyfn_call = _call_said(operation_name, api_params, attempt)  # type: ignore[attr-defined]
                     raise
                 elapsed = time.monotonic() - started
                 safe = read or kind in ("throttled", "unreachable")
@@ -340,6 +341,12 @@ def call_object(params: Mapping[str, Any]) -> str:
     return ""
 
 
+def _call_said(operation: str, params: Mapping[str, Any], attempts: int) -> str:
+    """``GetTemplate of stack X, 2 attempts``: which call an error line is about."""
+    target = call_object(params)
+    return f"{operation}{f' of {target}' if target else ''}, {attempts} attempt{'s' if attempts > 1 else ''}"
+
+
 def _unavailable(
     operation: str,
     params: Mapping[str, Any],
@@ -400,16 +407,15 @@ def aws_errors(action: str, permissions: str = "") -> Iterator[None]:
         code = str(error.get("Code", "?"))
         message = _plain(str(error.get("Message", "")))
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        operation = getattr(exc, "operation_name", "") or "the call"
+        call = getattr(exc, "skyfn_call", "") or getattr(exc, "operation_name", "")
+        said = f" ({call})" if call else ""
         if code in _DENIED or status == 403:
             needs = f" and allow {permissions}" if permissions else ""
             raise SkyfnError(
-                f"cannot {action}: AWS refused access to {operation} ({code}: {message}); "
-                f"check that your credentials are valid{needs}"
+                f"cannot {action}: AWS refused access ({code}: {message}){said}; check that "
+                f"your credentials are valid{needs}"
             ) from None
-        raise SkyfnError(
-            f"cannot {action}: {operation} failed: AWS said {code}: {message}"
-        ) from None
+        raise SkyfnError(f"cannot {action}: AWS said {code}: {message}{said}") from None
     except bx.BotoCoreError as exc:
         raise SkyfnError(f"cannot {action}: {exc}") from None
 

@@ -12,7 +12,8 @@ passes each request on to moto and, when a fault is due, answers instead:
   saying so (the parser sees a short document);
 * ``drop``: passed on, the headers promise the whole body, half is sent, then the
   connection is closed;
-* ``stall``: never answered (until the client gives up and closes).
+* ``stall``: never answered (until the client gives up and closes);
+* ``empty``: a 200 whose JSON body is ``{}``, not passed on: a malformed success.
 
 Faults are forced on an operation (``force``: its Nth to Mth requests) or drawn from a
 seeded ``random.Random`` at ``rate`` for every request (``mixed``). ``log`` records each
@@ -32,7 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-FAULTS = ("500", "throttle", "delay", "cut", "drop", "stall")
+FAULTS = ("500", "throttle", "delay", "cut", "drop", "stall", "empty")
 MIXED = ("500", "throttle", "delay", "cut", "drop")
 
 
@@ -165,6 +166,9 @@ class _Handler(BaseHTTPRequestHandler):
         fault = faults.choose(operation)
         if fault in ("500", "throttle"):
             self._answer(*error_answer(protocol_of(headers, operation), fault))
+            return
+        if fault == "empty":
+            self._answer(200, {"Content-Type": "application/x-amz-json-1.1"}, b"{}")
             return
         if fault == "stall":
             self._stall()

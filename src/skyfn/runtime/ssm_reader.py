@@ -121,11 +121,12 @@ class SsmReader:
 
 
 def _whole(document: Any, names: Sequence[str]) -> bool:
-    """Whether an answer accounts for every name asked: found, or listed as invalid."""
-    if not isinstance(document, dict):
+    """Whether an answer is whole: its ``Parameters`` there and, when it lists
+    ``InvalidParameters`` (AWS always does), every name asked found or listed invalid."""
+    if not isinstance(document, dict) or not isinstance(document.get("Parameters"), list):
         return False
-    invalid = document.get("InvalidParameters")
-    if not isinstance(document.get("Parameters"), list) or not isinstance(invalid, list):
+    invalid = document.get("InvalidParameters", names)
+    if not isinstance(invalid, list):
         return False
     try:
         found = _values(document, names)
