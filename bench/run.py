@@ -30,6 +30,7 @@ from bench import (  # noqa: E402
     cold_start_local,
     cold_start_ssm,
     deploy_nested,
+    faults,
     fresh_secrets,
     host,
     sandbox_scale,
@@ -53,6 +54,7 @@ BENCHMARKS = (
     host,
     sandbox_scale,
     deploy_nested,
+    faults,
 )  # goals in this order
 
 
@@ -74,6 +76,7 @@ def main(argv: list[str] | None = None) -> None:
             rows += ssm_calls.rows(max(3, repeat // 2))
             rows += fresh_secrets.rows(endpoint, work, max(3, repeat // 2))
             rows += deploy_nested.rows(work)
+            rows += faults.rows(endpoint, work, 3 if options.quick else 10)
         rows += host.rows(work, repeat)
         rows += synth.rows(work, max(3, repeat // 3))
         rows += synth_branch.rows(work, max(3, repeat // 3))

@@ -3,7 +3,9 @@
     SkyfnError                  a user error: the message says what is wrong and how to fix it
     ├── DefinitionError         the backend's definitions are invalid (names function and key)
     ├── UnknownFunction         no function of that name (host/supervisor.py)
-    └── CommandNotFound         skyfn run's command cannot be executed (host/run_command.py)
+    ├── CommandNotFound         skyfn run's command cannot be executed (host/run_command.py)
+    └── AwsUnavailable          an AWS call failed on the way (throttled, 5xx, timed out, cut
+                                answer) after its retries (aws.py); names call and attempts
 
 Internal signals, which never reach a user as such (the local host answers them; the
 pytest plugin reports its own as a failed test):
@@ -39,3 +41,18 @@ class SkyfnError(Exception):
 
 class DefinitionError(SkyfnError):
     """The backend's definitions are invalid; the message names the function and key."""
+
+
+class AwsUnavailable(SkyfnError):
+    """An AWS call that failed on the way after its retries: throttled, a 5xx, timed out, or
+    an answer cut short. ``uncertain``: a write whose outcome is unknown (AWS may have done
+    it), which the caller finds out before retrying or reporting."""
+
+    def __init__(self, message: str, operation: str, target: str, uncertain: bool) -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.target = target
+        self.uncertain = uncertain
+
+    def with_message(self, message: str) -> "AwsUnavailable":
+        return AwsUnavailable(message, self.operation, self.target, self.uncertain)

@@ -141,7 +141,9 @@ def test_an_unreachable_endpoint_is_a_clear_error(tmp_path: Path) -> None:
     )
     result = run_skyfn("secret", "get", "X", "--store", "ssm", cwd=root, env=env, inherit_env=False)
     assert result.code == 1 and "Traceback" not in result.err
-    assert "cannot read secrets from SSM: the AWS endpoint is unreachable" in result.err
+    assert "cannot read secrets from SSM: GetParameters of parameter " in result.err
+    assert "failed: the AWS endpoint is unreachable" in result.err  # the call and its attempts
+    assert "3 attempts in " in result.err
 
 
 def test_access_denied_is_a_clear_error(tmp_path: Path) -> None:

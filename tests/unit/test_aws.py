@@ -12,6 +12,7 @@ import pytest
 from skyfn import aws
 from skyfn import scope as scopes
 from skyfn.dotenv_files import apply_env_files
+from skyfn.errors import SkyfnError
 
 
 @pytest.fixture()
@@ -47,3 +48,40 @@ def test_a_session_and_its_later_clients_ignore_them_too(dotenv_decoy: None) -> 
         "https://cloudformation.us-east-1.amazonaws.com"
     )
     assert session.get_credentials().access_key == "shell-key"
+
+
+# -- issue 28: the call policy --------------------------------------------------------------
+
+
+def test_the_call_policy_defaults_keep_a_stalled_read_within_a_minute() -> None:
+    from skyfn.aws import QUICK, CallPolicy
+
+    policy = CallPolicy()
+    assert policy.deadline <= 60 and policy.attempts * policy.read_timeout <= policy.deadline
+    assert (QUICK.attempts, QUICK.read_timeout, QUICK.connect_timeout) == (1, 3, 3)
+
+
+def test_the_call_policy_is_overridable_and_refuses_nonsense(tmp_path: Path) -> None:
+    from skyfn.aws import policy_from_settings
+
+    chosen = policy_from_settings({"aws_read_timeout": 2.5, "aws_attempts": 5}, "p")
+    assert (chosen.read_timeout, chosen.attempts, chosen.deadline) == (2.5, 5, 60.0)
+    for key, bad in (("aws_attempts", 0), ("aws_attempts", 1.5), ("aws_deadline", "x")):
+        with pytest.raises(SkyfnError, match=rf"p: \[tool.skyfn\] {key} is "):
+            policy_from_settings({key: bad}, "p")
+
+
+def test_reads_are_told_from_writes() -> None:
+    from skyfn.aws import is_read
+
+    assert all(map(is_read, ["DescribeStacks", "GetParameters", "ListObjectsV2", "PutObject"]))
+    assert not any(map(is_read, ["CreateStack", "UpdateStack", "PutParameter", "DeleteStack"]))
+
+
+def test_an_error_line_names_the_object_of_the_call() -> None:
+    from skyfn.aws import call_object
+
+    assert call_object({"StackName": "s"}) == "stack s"
+    assert call_object({"Bucket": "b", "Key": "k/x.zip"}) == "s3://b/k/x.zip"
+    assert call_object({"Names": ["/a", "/b", "/c"]}) == "parameter /a and 2 more"
+    assert call_object({"Name": "/a"}) == "parameter /a"

@@ -92,7 +92,7 @@ def destroy_command(branch: str, app_id: str | None, yes: bool, secrets: bool) -
 
     app = _app_id(app_id, f"skyfn destroy of branch {branch}")
     with aws.aws_errors(f"find the stack of branch {branch}", destroy.PERMISSIONS):
-        cfn = aws.session().client("cloudformation")
+        cfn = aws.client("cloudformation", "connect to CloudFormation")
         name, stack = stacks.branch_stack(cfn, app, branch, "nothing was destroyed")
         if stack is None and branches.was_deleted(cfn, app, branch):
             click.echo(f"stack {name} of branch {branch} is already deleted; nothing to do")

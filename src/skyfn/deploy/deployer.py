@@ -17,7 +17,16 @@ from typing import Any
 import botocore.exceptions
 
 from skyfn import aws
-from skyfn.deploy import layout, names, nested_events, progress, stacks, transfer, tree
+from skyfn.deploy import (
+    layout,
+    names,
+    nested_events,
+    progress,
+    stack_writes,
+    stacks,
+    transfer,
+    tree,
+)
 from skyfn.deploy.nested import DIGESTS_PARAMETER
 from skyfn.deploy.staging import StagingBucket
 from skyfn.deploy.template import ARN_OUTPUT_PREFIX, BUCKET_PARAMETER
@@ -109,11 +118,12 @@ class Deployer:
             raise SkyfnError(
                 "no AWS region configured; set AWS_REGION (or a region in your AWS profile)"
             )
-        self.s3 = self.session.client("s3")
-        self.cfn = self.session.client("cloudformation")
+        self.s3 = aws.client("s3", "connect to S3", self.session)
+        self.cfn = aws.client("cloudformation", "connect to CloudFormation", self.session)
 
     def account_id(self) -> str:
-        account: str = self.session.client("sts").get_caller_identity()["Account"]
+        sts = aws.client("sts", "connect to STS", self.session)
+        account: str = sts.get_caller_identity()["Account"]
         return account
 
     # -- plan: read-only ----------------------------------------------------------------
@@ -307,7 +317,7 @@ class Deployer:
         ``SkyfnError`` naming each failed resource unless it ends ``success``."""
         seen = progress.event_ids(self.cfn, stack_id or name)
         started = time.monotonic()
-        answer = call()
+        answer = stack_writes.start(self.cfn, stack_id or name, call)
         if isinstance(answer, dict) and answer.get("StackId"):
             stack_id = str(answer["StackId"])
         status = progress.follow(self.cfn, stack_id or name, seen, self.say, started)
@@ -317,8 +327,8 @@ class Deployer:
     def _failure(self, name: str, exc: Exception) -> SkyfnError:
         try:
             events = self.cfn.describe_stack_events(StackName=name)["StackEvents"]
-        except botocore.exceptions.ClientError:
-            events = []
+        except (botocore.exceptions.ClientError, SkyfnError):
+            events = []  # the report names no resource; the stack's status is still said
         parts = nested_events.part_failures(self.cfn, latest_operation(name, events))
         return SkyfnError(failure_message(name, str(exc), events, parts))
 

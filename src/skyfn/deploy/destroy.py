@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from skyfn import aws
-from skyfn.deploy import nested_events, progress
+from skyfn.deploy import nested_events, progress, stack_writes
 from skyfn.deploy.deployed import deployed_branch
 from skyfn.errors import SkyfnError
 
@@ -97,7 +97,9 @@ def delete(cfn: Any, target: Target, say: Say) -> list[str]:
         events.insert(0, event)  # newest first, as DescribeStackEvents gives them
 
     with aws.aws_errors(f"delete stack {target.stack_name}", PERMISSIONS):
-        cfn.delete_stack(StackName=target.stack_id)
+        stack_writes.start(
+            cfn, target.stack_id, lambda: cfn.delete_stack(StackName=target.stack_id)
+        )
         status = progress.follow(cfn, target.stack_id, seen, say, started, on_event=keep)
         parts = nested_events.part_failures(cfn, events) if status != _GONE else []
     report: list[str] = []

@@ -58,6 +58,7 @@ class FunctionState:
     grants: frozenset[str] = frozenset()  # its permissions= statements, one line each
     settings: Mapping[str, str] = field(default_factory=dict)  # architecture, layers, ...
     log_group: str = ""  # the logical id of its own log group ("": Lambda's)
+    unread: str = ""  # why the bundle could not be read (not: it is gone)
 
     @property
     def code(self) -> str:
@@ -94,6 +95,7 @@ class FunctionDiff:
     secrets: tuple[Change, ...] = ()
     code: Change | None = None
     files: tuple[Change, ...] | None = None  # None: the previous bundle is not known
+    files_unread: str = ""  # why the previous bundle could not be read
     timeout: Change | None = None
     memory: Change | None = None
     access: tuple[Change, ...] = ()
@@ -195,6 +197,7 @@ def compare_function(old: FunctionState, new: FunctionState) -> FunctionDiff:
         ),
         code=code,
         files=files,
+        files_unread=old.unread if code is not None and old.files is None else "",
         timeout=_scalar("timeout", old.timeout, new.timeout, "s"),
         memory=_scalar("memory", old.memory, new.memory, "MB"),
         access=tuple(
@@ -243,7 +246,11 @@ def _details(fn: FunctionDiff) -> list[str]:
     out += [f"env {c.shown()}" for c in fn.secrets]
     if fn.code is not None:
         out.append(f"code {_short(fn.code.old)} -> {_short(fn.code.new)}")
-        if fn.files is None:
+        if fn.files is None and fn.files_unread:
+            out.append(
+                f"  (the previous bundle could not be read ({fn.files_unread}): files not compared)"
+            )
+        elif fn.files is None:
             out.append("  (the previous bundle is not available: files not compared)")
         else:
             out += [f"  file {c.shown().split(':')[0]}" for c in fn.files]

@@ -6,7 +6,9 @@ every path of every secret reference, so the branch's and the shared ones, from 
 external references (``aws_secret``: ``secretsmanager:GetSecretValue``; ``ssm_parameter``:
 ``ssm:GetParameter``; and ``kms:Decrypt`` on a customer managed key). When it cannot read
 them it says so and goes on: the check is a safety net, not a gate a pipeline without that
-permission must pass. A hit names the file (the bundle member, or the template), never
+permission must pass. A value that could not be read for any other reason (throttled, a
+5xx, a timeout, an answer cut short or malformed: ``AwsUnavailable``) stops the deploy
+before any upload: the check must never pass for want of values. A hit names the file (the bundle member, or the template), never
 the value.
 
 Forms looked for: every form the log masking masks (``skyfn.runtime.mask_forms``: as is,
@@ -186,6 +188,14 @@ def _decompressor(kind: str, data: IO[bytes]) -> _Readable:
     if kind == "bzip2":
         return bz2.BZ2File(data)
     return lzma.LZMAFile(data)
+
+
+def unreadable(exc: SkyfnError) -> SkyfnError:
+    """The deploy stops: values that could not be read cannot be looked for."""
+    return SkyfnError(
+        f"cannot check the bundles and template for secret values: {exc}; nothing was "
+        "uploaded or deployed. Run the deploy again"
+    )
 
 
 def refuse_leaks(hits: list[str]) -> None:

@@ -145,7 +145,7 @@ def function_logs(
     start_ms = int((time.time() - since_seconds(since)) * 1000)
     session = aws.session()
     with aws.aws_errors(f"read the logs of {function} on branch {branch}", PERMISSIONS):
-        cfn = session.client("cloudformation")
+        cfn = aws.client("cloudformation", "connect to CloudFormation", session)
         deployed = deployed_branch(cfn, app_id, branch, "no logs were read")
         state = deployed.function(function)
         group = deployed.log_group(cfn, state)
@@ -161,7 +161,9 @@ def function_logs(
             ) from None
     else:
         warn(f"note: --no-mask: the secrets of {function} are NOT masked in these logs")
-    reader = LogReader(session.client("logs"), group, masker, text_filter)
+    reader = LogReader(
+        aws.client("logs", "connect to CloudWatch Logs", session), group, masker, text_filter
+    )
     warn(f"logs of {function} ({group}), branch {branch}")
     with aws.aws_errors(f"read the logs of {function} on branch {branch}", PERMISSIONS):
         while True:

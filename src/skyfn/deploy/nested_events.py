@@ -13,6 +13,8 @@ from typing import Any
 
 import botocore.exceptions
 
+from skyfn.errors import SkyfnError
+
 NESTED_TYPE = "AWS::CloudFormation::Stack"
 _STARTS = {"CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "DELETE_IN_PROGRESS"}
 
@@ -81,7 +83,7 @@ def part_failures(cfn: Any, root_events: Sequence[Event]) -> list[str]:
     for logical_id, stack_id in failed_parts(root_events):
         try:
             events = _latest_events(cfn, stack_id)
-        except botocore.exceptions.ClientError as exc:
+        except (botocore.exceptions.ClientError, SkyfnError) as exc:
             lines.append(f"  in nested stack {logical_id}: its events could not be read ({exc})")
             continue
         lines += part_lines(logical_id, stack_id, events)

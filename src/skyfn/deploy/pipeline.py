@@ -32,7 +32,7 @@ from skyfn.deploy.preview import READ_PERMISSIONS, diff_request
 from skyfn.deploy.stacks import PROJECT_TAG
 from skyfn.deploy.staging import SETTING
 from skyfn.deploy.template import TEMPLATE_FILE, arn_output, tags
-from skyfn.errors import SkyfnError
+from skyfn.errors import AwsUnavailable, SkyfnError
 from skyfn.model import Function, Model
 from skyfn.outputs import BranchSynth, synth_branch
 from skyfn.project import Project
@@ -152,9 +152,9 @@ def note_new_branch(model: Model, say: Say, what: str) -> None:
     from skyfn.deploy import branches
 
     try:
-        cfn = aws.session().client("cloudformation")
+        cfn = aws.client("cloudformation", "connect to CloudFormation")
         note = branches.new_branch_note(cfn, model.app_id, model.scope.name, what)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError):
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError, SkyfnError):
         return  # only a note: a deployer who may not list stacks still deploys
     if note is not None:
         say(note)
@@ -310,6 +310,8 @@ def check_secret_values(
     values: list[str] = [*also]
     try:
         values += leakcheck.secret_values(model, read)
+    except AwsUnavailable as exc:
+        raise leakcheck.unreadable(exc) from None
     except SkyfnError as exc:
         say(
             f"note: the bundles and template were not checked for secret values: {exc} "
@@ -317,6 +319,8 @@ def check_secret_values(
         )
     try:
         values += leakcheck.external_values(model, read_external)
+    except AwsUnavailable as exc:
+        raise leakcheck.unreadable(exc) from None
     except SkyfnError as exc:
         say(
             "note: the bundles and template were not checked for the values of external "

@@ -16,6 +16,7 @@ from skyfn import aws
 from skyfn.deploy import diff, stacks, tree
 from skyfn.deploy.deployer import StackRequest
 from skyfn.deploy.template import BUCKET_PARAMETER
+from skyfn.errors import AwsUnavailable, SkyfnError
 
 READ_PERMISSIONS = (
     "sts:GetCallerIdentity, cloudformation:DescribeStacks, cloudformation:GetTemplate "
@@ -30,8 +31,8 @@ def diff_request(
     """Compare the stack ``request`` would deploy with the branch's deployed stack
     (``refusal``: what did not happen when the stack is not the branch's)."""
     session = session or aws.session()
-    cfn = session.client("cloudformation")
-    account = session.client("sts").get_caller_identity()["Account"]
+    cfn = aws.client("cloudformation", "connect to CloudFormation", session)
+    account = aws.client("sts", "connect to STS", session).get_caller_identity()["Account"]
     subs = {
         "AWS::Partition": "aws",
         "AWS::Region": str(session.region_name),
@@ -61,7 +62,9 @@ def diff_request(
         if n in new.functions and s.code_key and s.code_key != new.functions[n].code_key
     }
     bucket = parameters.get(BUCKET_PARAMETER, "")
-    bundles = _previous_bundles(session.client("s3"), bucket, account, set(changed_code.values()))
+    bundles = _previous_bundles(
+        aws.client("s3", "connect to S3", session), bucket, account, set(changed_code.values())
+    )
     old = _with_files(old, bundles)
     result = diff.compare(name, old, new)
     tags = {t["Key"]: t["Value"] for t in stack.get("Tags", [])}
@@ -75,26 +78,51 @@ def diff_request(
     return result
 
 
-def _previous_bundles(s3: Any, bucket: str, account: str, keys: set[str]) -> dict[str, bytes]:
-    """The deployed bundles still in the staging bucket (read only, as its owner)."""
-    found: dict[str, bytes] = {}
+def _previous_bundles(s3: Any, bucket: str, account: str, keys: set[str]) -> dict[str, bytes | str]:
+    """The deployed bundles still in the staging bucket (read only, as its owner); for one
+    that could not be read, why (a gone one is left out: "not available")."""
+    found: dict[str, bytes | str] = {}
     if not bucket:
         return found
     for key in sorted(keys):
         try:
-            found[key] = s3.get_object(Bucket=bucket, Key=key, ExpectedBucketOwner=account)[
-                "Body"
-            ].read()
-        except botocore.exceptions.ClientError:
-            continue  # gone or not readable: the files are not compared
+            found[key] = _read_object(s3, bucket, key, account)
+        except botocore.exceptions.ClientError as exc:
+            if aws.error_code(exc) not in ("NoSuchKey", "404", "NotFound"):
+                found[key] = f"{exc.operation_name}: {aws.error_code(exc)}"
+        except SkyfnError as exc:
+            found[key] = str(exc)
     return found
 
 
-def _with_files(deployment: diff.Deployment, bundles: dict[str, bytes]) -> diff.Deployment:
-    functions = {
-        name: dataclasses.replace(state, files=diff.bundle_files(bundles[state.code_key]))
-        if state.code_key in bundles
-        else state
-        for name, state in deployment.functions.items()
-    }
+def _read_object(s3: Any, bucket: str, key: str, account: str) -> bytes:
+    """An object's bytes; a body cut on the way is read again, like any read
+    (``aws.call_policy().attempts`` tries)."""
+    attempts = aws.call_policy().attempts
+    for attempt in range(1, attempts + 1):
+        answer = s3.get_object(Bucket=bucket, Key=key, ExpectedBucketOwner=account)
+        try:
+            data: bytes = answer["Body"].read()
+            return data
+        except (botocore.exceptions.BotoCoreError, OSError) as exc:
+            if aws.fault_kind(exc) is None or attempt == attempts:
+                raise AwsUnavailable(
+                    f"GetObject of s3://{bucket}/{key} failed: its answer was cut short "
+                    f"({attempt} attempt{'s' if attempt > 1 else ''})",
+                    "GetObject",
+                    f"s3://{bucket}/{key}",
+                    False,
+                ) from None
+    raise AssertionError("unreachable")
+
+
+def _with_files(deployment: diff.Deployment, bundles: dict[str, bytes | str]) -> diff.Deployment:
+    functions = {}
+    for name, state in deployment.functions.items():
+        found = bundles.get(state.code_key)
+        if isinstance(found, bytes):
+            state = dataclasses.replace(state, files=diff.bundle_files(found))
+        elif isinstance(found, str):
+            state = dataclasses.replace(state, unread=found)
+        functions[name] = state
     return dataclasses.replace(deployment, functions=functions)

@@ -3,6 +3,12 @@ time since the operation began, until the stack settles (instead of a silent wai
 
 Events are told apart by id, not by clock: the ids a stack had before the operation are
 collected first, and every event not among them is new.
+
+Following never decides the outcome: events that cannot be read (throttled, cut) are
+skipped and read again on the next round; the outcome is the stack's final status, read
+until it settles. Only when the status itself cannot be read ``STATUS_FAILURES`` rounds
+in a row does following stop, saying the operation may still be running. A stack
+operation's own deadline is ``MAX_SECONDS`` (3 hours), apart from the per-call timeouts.
 """
 
 from __future__ import annotations
@@ -13,9 +19,12 @@ from typing import Any
 
 import botocore.exceptions
 
+from skyfn.errors import AwsUnavailable, SkyfnError
+
 Say = Callable[[str], None]
 DELAY_SECONDS = 5.0
 MAX_SECONDS = 3 * 3600
+STATUS_FAILURES = 5
 
 
 def event_ids(cfn: Any, stack: str) -> set[str]:
@@ -63,21 +72,46 @@ def follow(
     """Print each new event until the stack's status no longer ends in ``_IN_PROGRESS``;
     returns that status (``DELETE_COMPLETE`` when the stack is gone). ``stack`` should be
     the stack's id, which still answers after a delete."""
+    failures = 0
     while True:
-        for event in new_events(cfn, stack, seen):
-            say(event_line(event, time.monotonic() - started))
-            if on_event is not None:
-                on_event(event)
-        status = stack_status(cfn, stack)
+        _show(cfn, stack, seen, say, started, on_event)
+        try:
+            status = stack_status(cfn, stack)
+        except AwsUnavailable as exc:
+            failures += 1
+            if failures >= STATUS_FAILURES:
+                raise exc.with_message(
+                    f"cannot tell how stack {stack} ended: {exc}, {failures} rounds in a row; "
+                    "the operation may still be running: see the stack in the AWS console"
+                ) from None
+            time.sleep(delay)
+            continue
+        failures = 0
         if not status.endswith("_IN_PROGRESS"):
-            for event in new_events(cfn, stack, seen):  # the last ones, written with the status
-                say(event_line(event, time.monotonic() - started))
-                if on_event is not None:
-                    on_event(event)
+            _show(cfn, stack, seen, say, started, on_event)  # the last ones, with the status
             return status
         if time.monotonic() - started > MAX_SECONDS:
             return status
         time.sleep(delay)
+
+
+def _show(
+    cfn: Any,
+    stack: str,
+    seen: set[str],
+    say: Say,
+    started: float,
+    on_event: Callable[[dict[str, Any]], None] | None,
+) -> None:
+    """Print the new events; ones that cannot be read now are read on the next round."""
+    try:
+        fresh = new_events(cfn, stack, seen)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, SkyfnError):
+        return
+    for event in fresh:
+        say(event_line(event, time.monotonic() - started))
+        if on_event is not None:
+            on_event(event)
 
 
 def stack_status(cfn: Any, stack: str) -> str:

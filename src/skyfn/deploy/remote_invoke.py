@@ -59,7 +59,7 @@ def invoke_deployed(
     session = aws.session()
     action = f"invoke {function} on branch {branch}"
     with aws.aws_errors(action, PERMISSIONS):
-        cfn = session.client("cloudformation")
+        cfn = aws.client("cloudformation", action, session)
         deployed = deployed_branch(cfn, app_id, branch, "nothing was invoked")
         state = deployed.function(function)
         physical = deployed.physical_name(cfn, state)
@@ -72,7 +72,7 @@ def invoke_deployed(
             f"cannot mask the secrets of {function} in its log tail: {exc}; nothing was invoked"
         ) from None
     with aws.aws_errors(action, PERMISSIONS):
-        answer = session.client("lambda").invoke(
+        answer = aws.client("lambda", action, session).invoke(
             FunctionName=physical, Payload=json.dumps(event).encode(), LogType="Tail"
         )
         payload = answer["Payload"].read()

@@ -3,7 +3,9 @@
 What the cold-start readers share: the endpoint (``AWS_ENDPOINT_URL_<SERVICE>``, then
 ``AWS_ENDPOINT_URL``, else the regional host), credentials and region from the environment
 (Lambda sets them from the function's role), SigV4 signing, and one POST with capped,
-jittered retries of throttling, 5xx and dropped connections. Needs only socket (ssl for
+jittered retries of throttling, 5xx, dropped connections and answers cut short or malformed
+(not JSON, or without what the caller needs: ``complete``), which are never taken as an
+empty success. Needs only socket (ssl for
 https), hmac, hashlib and json. Secret values never appear in an exception message.
 """
 
@@ -147,6 +149,9 @@ def common_problem(service: Service, error_type: str, detail: str) -> str | None
 
 # (error type, message) -> what the user must fix, for an error retrying will not cure
 Explain = Callable[[str, str], str]
+# the decoded answer -> whether it is whole (holds everything the caller asked for)
+Complete = Callable[[Any], bool]
+CUT = "an answer cut short or malformed"
 
 
 class JsonClient:
@@ -166,8 +171,16 @@ class JsonClient:
         endpoint = self.endpoint
         return Connection(endpoint.scheme, endpoint.hostname, endpoint.port, TIMEOUT)
 
-    def call(self, connection: Connection, target: str, payload: Any, explain: Explain) -> Any:
-        """The decoded JSON answer of ``target`` (e.g. ``AmazonSSM.GetParameters``)."""
+    def call(
+        self,
+        connection: Connection,
+        target: str,
+        payload: Any,
+        explain: Explain,
+        complete: Complete = lambda document: isinstance(document, dict),
+    ) -> Any:
+        """The decoded JSON answer of ``target`` (e.g. ``AmazonSSM.GetParameters``); one that
+        is not JSON or not ``complete`` is a transport error, retried like a dropped one."""
         body = json.dumps(payload).encode()
         failure = ""
         give_up = time.monotonic() + BUDGET
@@ -207,12 +220,15 @@ class JsonClient:
                 continue
             if response.status == 200:
                 try:
-                    return json.loads(response.body)
+                    document = json.loads(response.body)
                 except ValueError:
-                    # The body may hold secret values: say nothing about its content.
-                    raise SecretStoreError(
-                        f"{self.service.label} returned a malformed response to {target}"
-                    ) from None
+                    document = None
+                if document is not None and complete(document):
+                    return document
+                # The body may hold secret values: say nothing about its content.
+                failure = f"{CUT} to {target}"
+                connection.close()  # what is left of a cut answer must not be read as the next
+                continue
             error_type, message = error_of(response.body, response.headers.get("x-amzn-errortype"))
             if response.status >= 500 or error_type in RETRYABLE:
                 failure = f"HTTP {response.status} {error_type}".rstrip()

@@ -11,6 +11,7 @@ per-secret error names the secret and what to allow. Values never appear in a me
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -112,7 +113,11 @@ class SecretsManagerReader:
 
         try:
             document = self.client.call(
-                connection, GET_ONE, {"SecretId": secret_id, **pin}, explain_one
+                connection,
+                GET_ONE,
+                {"SecretId": secret_id, **pin},
+                explain_one,
+                lambda document: isinstance(document, dict) and "Name" in document,
             )
         except _Missing:
             return {}
@@ -129,9 +134,14 @@ class SecretsManagerReader:
         region = self.client.region
         strings: dict[str, str] = {}
         payload: dict[str, Any] = {"SecretIdList": ids}
+        asked = len(ids)  # a later page holds the rest only: not checked by count
         while True:
             document = self.client.call(
-                connection, TARGET, payload, lambda t, m: explain(t, m, ids, region)
+                connection,
+                TARGET,
+                payload,
+                lambda t, m: explain(t, m, ids, region),
+                functools.partial(_whole, asked=asked),
             )
             if not isinstance(document, dict):
                 raise SecretStoreError("Secrets Manager returned a malformed response")
@@ -147,6 +157,19 @@ class SecretsManagerReader:
             if not token:
                 return strings
             payload = {"SecretIdList": ids, "NextToken": token}
+            asked = 0
+
+
+def _whole(document: Any, asked: int) -> bool:
+    """Whether an answer is whole: its lists there and, on a single page, an entry (a value
+    or an error) per id asked. A cut or malformed answer is read again, never an empty
+    success."""
+    if not isinstance(document, dict):
+        return False
+    values, errors = document.get("SecretValues"), document.get("Errors") or []
+    if not isinstance(values, list) or not isinstance(errors, list):
+        return False
+    return bool(document.get("NextToken")) or len(values) + len(errors) >= asked
 
 
 def _strings(document: dict[str, Any], ids: list[str]) -> dict[str, str]:

@@ -4,7 +4,9 @@ A boto3 SSM client costs a fresh process about 0.7 s before its first call; this
 (over ``skyfn.runtime.aws_json``) needs only socket (ssl for https), hmac, hashlib and json.
 Names go out in batches of 10 (GetParameters' limit); batches run concurrently, one thread
 and one kept-alive connection per worker. Throttling, 5xx and dropped connections are
-retried with capped, jittered backoff. Secret values never appear in an exception message.
+retried with capped, jittered backoff, and so is an answer cut short or malformed: one that
+does not account for every name asked (found, or listed invalid) is never an empty success.
+Secret values never appear in an exception message.
 """
 
 from __future__ import annotations
@@ -113,8 +115,24 @@ class SsmReader:
             TARGET,
             {"Names": names, "WithDecryption": True},
             lambda error_type, message: explain(error_type, message, names, region),
+            lambda document: _whole(document, names),
         )
         return _values(document, names)
+
+
+def _whole(document: Any, names: Sequence[str]) -> bool:
+    """Whether an answer is whole: its ``Parameters`` there and, when it lists
+    ``InvalidParameters`` (AWS always does), every name asked found or listed invalid."""
+    if not isinstance(document, dict) or not isinstance(document.get("Parameters"), list):
+        return False
+    invalid = document.get("InvalidParameters", names)
+    if not isinstance(invalid, list):
+        return False
+    try:
+        found = _values(document, names)
+    except SecretStoreError:
+        return False
+    return all(name in found or name in invalid for name in names)
 
 
 def _values(document: Any, names: Sequence[str]) -> dict[str, str]:

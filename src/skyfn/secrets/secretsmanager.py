@@ -15,11 +15,12 @@ from typing import Any
 
 from skyfn import aws
 from skyfn.aws import aws_errors
-from skyfn.errors import SkyfnError
+from skyfn.errors import AwsUnavailable, SkyfnError
 from skyfn.runtime.secretsmanager_reader import BATCH
 from skyfn.runtime.stores import StoreName
 from skyfn.secrets.store import SecretInfo, SecretValue
 
+WRITE_ATTEMPTS = 3  # a write whose answer was lost is read back before it is sent again
 PERMISSIONS = (
     "secretsmanager:BatchGetSecretValue, GetSecretValue, CreateSecret, PutSecretValue, "
     "ListSecrets, ListSecretVersionIds and DeleteSecret"
@@ -68,13 +69,44 @@ class SecretsManagerStore:
         from botocore.exceptions import ClientError
 
         with sm_errors(f"write {path} to Secrets Manager"):
-            try:
-                self.client.create_secret(Name=path, SecretString=value)
-            except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") != "ResourceExistsException":
-                    raise
-                self.client.put_secret_value(SecretId=path, SecretString=value)
+            for attempt in range(1, WRITE_ATTEMPTS + 1):
+                try:
+                    try:
+                        self.client.create_secret(Name=path, SecretString=value)
+                    except ClientError as exc:
+                        if exc.response.get("Error", {}).get("Code") != "ResourceExistsException":
+                            raise
+                        self.client.put_secret_value(SecretId=path, SecretString=value)
+                    break
+                except AwsUnavailable as exc:
+                    # the answer was lost: read the value back before sending it again
+                    if not exc.uncertain or self._holds(path, value, exc):
+                        if exc.uncertain:
+                            break
+                        raise
+                    if attempt == WRITE_ATTEMPTS:
+                        raise exc.with_message(
+                            f"{exc}; Secrets Manager shows the value was not stored "
+                            f"({attempt} tries)"
+                        ) from None
         return SecretInfo(path, self._version_count(path), datetime.now(UTC))
+
+    def _holds(self, path: str, value: str, lost: AwsUnavailable) -> bool:
+        """Whether the secret's current value is ``value`` (compared, never shown)."""
+        from botocore.exceptions import ClientError
+
+        try:
+            answer = self.client.get_secret_value(SecretId=path)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                return False
+            raise
+        except AwsUnavailable as unread:
+            raise lost.with_message(
+                f"{lost}; whether the value was stored is unknown: reading it back failed "
+                f"too ({unread})"
+            ) from None
+        return bool(answer.get("SecretString") == value)
 
     def list(self, folder: str, *, recursive: bool = False) -> list[SecretInfo]:
         found: list[SecretInfo] = []

@@ -14,15 +14,16 @@ from typing import Any
 
 from skyfn import aws
 from skyfn.aws import aws_errors
-from skyfn.errors import SkyfnError
+from skyfn.errors import AwsUnavailable, SkyfnError
 from skyfn.runtime.contract import pinned_path
 from skyfn.runtime.ssm_reader import BATCH, MAX_WORKERS
 from skyfn.runtime.stores import StoreName
 from skyfn.secrets.store import SecretInfo, SecretValue
 
 MAX_VALUE_BYTES = 4096  # the standard tier's limit
+WRITE_ATTEMPTS = 3  # a write whose answer was lost is read back before it is sent again
 
-PERMISSIONS = "ssm:GetParameters, ssm:PutParameter, ssm:DescribeParameters and ssm:DeleteParameter"
+PERMISSIONS = "ssm:GetParameters, ssm:GetParameter, ssm:PutParameter, ssm:DescribeParameters and ssm:DeleteParameter"
 
 
 @contextmanager
@@ -56,9 +57,10 @@ class SsmStore:
         return found
 
     def _get_batch(self, names: list[str]) -> list[dict[str, Any]]:
+        # An answer without "Parameters" never reaches here (skyfn.aws reads it again).
         with ssm_errors("read secrets from SSM"):
             answer = self.client.get_parameters(Names=names, WithDecryption=True)
-        parameters: list[dict[str, Any]] = answer.get("Parameters", [])
+        parameters: list[dict[str, Any]] = answer["Parameters"]
         return parameters
 
     def read_version(self, path: str, version: int) -> SecretValue | None:
@@ -86,10 +88,43 @@ class SsmStore:
                 "(--store local), or store a reference (e.g. an S3 key) instead"
             )
         with ssm_errors(f"write {path} to SSM"):
-            answer = self.client.put_parameter(
-                Name=path, Value=value, Type="SecureString", Overwrite=True
-            )
-        return SecretInfo(path, int(answer["Version"]), datetime.now(UTC))
+            for attempt in range(1, WRITE_ATTEMPTS + 1):
+                try:
+                    answer = self.client.put_parameter(
+                        Name=path, Value=value, Type="SecureString", Overwrite=True
+                    )
+                    return SecretInfo(path, int(answer["Version"]), datetime.now(UTC))
+                except AwsUnavailable as exc:
+                    if not exc.uncertain:
+                        raise
+                    stored = self._stored(path, value, exc)
+                    if stored is not None:
+                        return stored
+                    if attempt == WRITE_ATTEMPTS:
+                        raise exc.with_message(
+                            f"{exc}; SSM shows the value was not stored ({attempt} tries)"
+                        ) from None
+        raise AssertionError("unreachable")
+
+    def _stored(self, path: str, value: str, lost: AwsUnavailable) -> SecretInfo | None:
+        """After a write whose answer was lost: what SSM holds at ``path`` now, when it is
+        ``value`` (``None``: not stored). Compared here, never shown."""
+        from botocore.exceptions import ClientError
+
+        try:
+            p = self.client.get_parameter(Name=path, WithDecryption=True)["Parameter"]
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ParameterNotFound":
+                return None
+            raise
+        except AwsUnavailable as unread:
+            raise lost.with_message(
+                f"{lost}; whether the value was stored is unknown: reading it back failed "
+                f"too ({unread})"
+            ) from None
+        if p.get("Value") != value:
+            return None
+        return SecretInfo(path, int(p["Version"]), _utc(p.get("LastModifiedDate")))
 
     def list(self, folder: str, *, recursive: bool = False) -> list[SecretInfo]:
         """Names and versions only (``DescribeParameters`` never returns values)."""
