@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 __all__ = [
     "DefinitionError",
+    "Schedule",
     "SkyfnError",
     "__version__",
     "allow",
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     )
     from skyfn.errors import DefinitionError, SkyfnError
     from skyfn.function_refs import function_ref
+    from skyfn.schedules import Schedule
     from skyfn.permissions import (
         allow,
         dynamodb_table,
@@ -71,6 +73,10 @@ def __getattr__(name: str) -> Any:
         from skyfn import permissions
 
         return getattr(permissions, name)
+    if name == "Schedule":
+        from skyfn.schedules import Schedule
+
+        return Schedule
     if name == "function_ref":
         from skyfn.function_refs import function_ref
 

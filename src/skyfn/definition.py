@@ -13,6 +13,7 @@ from pathlib import Path
 
 from skyfn.function_refs import FunctionRef
 from skyfn.permissions import Permission
+from skyfn.schedules import Schedule
 
 EnvInput = str | int | float | bool | None
 """What an environment value may be written as; ``None`` is refused at synth with a hint."""
@@ -164,6 +165,7 @@ class FunctionDefinition:
     layers: object = ()
     log_retention_days: object = None
     reserved_concurrency: object = None
+    schedule: object = None  # str, Schedule or a list of them (skyfn.schedules)
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,7 @@ def define_function(
     layers: Sequence[str] = (),
     log_retention_days: int | None = None,
     reserved_concurrency: int | None = None,
+    schedule: str | Schedule | Sequence[str | Schedule] | None = None,
 ) -> FunctionDefinition:
     """Define a function whose code is ``entry`` (relative to the calling resource file).
 
@@ -200,6 +203,10 @@ def define_function(
     ``ephemeral_storage_mb`` (/tmp, 512-10,240), ``layers`` (at most 5 layer version ARNs),
     ``log_retention_days`` (its own log group, kept that long and when the stack is
     deleted) and ``reserved_concurrency`` are Lambda's; unset, Lambda's defaults.
+
+    ``schedule``: when it runs by itself, as Amplify's ``schedule`` (``"every 5m"``,
+    ``"every day"``, ``"0 2 * * ?"``, ``Schedule(cron=..., timezone="Europe/Paris")`` or a
+    list of them); deployed as EventBridge Scheduler schedules, fired by the sandbox.
     """
     caller = Path(sys._getframe(1).f_code.co_filename).resolve()
     return FunctionDefinition(
@@ -218,6 +225,7 @@ def define_function(
         layers=tuple(layers) if isinstance(layers, list | tuple) else layers,
         log_retention_days=log_retention_days,
         reserved_concurrency=reserved_concurrency,
+        schedule=tuple(schedule) if isinstance(schedule, list | tuple) else schedule,
     )
 
 

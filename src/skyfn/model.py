@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 from skyfn.model_grants import Grant
+from skyfn.model_schedules import FunctionSchedule
 from skyfn.model_settings import Settings
 from skyfn.runtime import contract
 from skyfn.runtime.contract import (
@@ -171,6 +172,7 @@ class Function:
         default_factory=Settings
     )  # architecture, storage, layers, log retention, ...
     references: tuple[FunctionReference, ...] = ()  # function_ref values, by key
+    schedules: tuple[FunctionSchedule, ...] = ()  # schedule=: when it runs by itself
 
     @property
     def python_version(self) -> str:

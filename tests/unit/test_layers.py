@@ -52,6 +52,8 @@ PLACES: dict[str, int] = {
     "permissions": MODEL,  # the public permission API's records
     "model_grants": MODEL,
     "model_settings": MODEL,
+    "model_schedules": MODEL,
+    "schedules": MODEL,  # Schedule, the definition API's schedule record
     "function_refs": MODEL,  # function_ref(...), the definition API's reference record
     "backend_loader": MODEL,
     "dotenv_files": MODEL,

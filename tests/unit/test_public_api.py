@@ -15,6 +15,7 @@ from skyfn.synth.envgen import render_env_module
 def test_the_definition_api_is_pinned() -> None:
     assert sorted(skyfn.__all__) == [
         "DefinitionError",
+        "Schedule",
         "SkyfnError",
         "__version__",
         "allow",

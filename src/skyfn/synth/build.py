@@ -23,6 +23,7 @@ from skyfn.model import EnvValue, Function, FunctionReference, Model, Scope, Sec
 from skyfn.runtime import contract, lambda_platform
 from skyfn.runtime.stores import StoreName
 from skyfn.synth import permissions, references, rules
+from skyfn.synth import schedules as function_schedules
 from skyfn.synth import settings as function_settings
 from skyfn.synth.external import external_ref
 from skyfn.synth.vault import vault_ref
@@ -105,6 +106,7 @@ def _build_function(
         d.reserved_concurrency,
         problem,
     )
+    timers = function_schedules.schedules(d.schedule, d.timeout_seconds, problem)
     environment: list[EnvValue] = []
     secrets: list[SecretRef] = []
     refs: list[FunctionReference] = []
@@ -136,6 +138,7 @@ def _build_function(
         grants=grants,
         settings=options,
         references=tuple(sorted(refs, key=lambda r: r.key)),
+        schedules=timers,
     )
     return function if _check_size(function.deployed_environment, problem) else None
 
