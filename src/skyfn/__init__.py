@@ -44,7 +44,6 @@ if TYPE_CHECKING:
     )
     from skyfn.errors import DefinitionError, SkyfnError
     from skyfn.function_refs import function_ref
-    from skyfn.schedules import Schedule
     from skyfn.permissions import (
         allow,
         dynamodb_table,
@@ -53,6 +52,7 @@ if TYPE_CHECKING:
         sns_topic,
         sqs_queue,
     )
+    from skyfn.schedules import Schedule
 
 
 def __getattr__(name: str) -> Any:
