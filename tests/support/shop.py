@@ -36,9 +36,10 @@ fn = define_function(
 """
 
 NIGHTLY_REPORT = """\
-from skyfn import define_function, dynamodb_table, s3_bucket, sns_topic
+from skyfn import Schedule, define_function, dynamodb_table, s3_bucket, sns_topic
 fn = define_function(
     name="nightly-report",
+    schedule=Schedule(cron="0 2 * * ?", timezone="Europe/Paris"),  # 02:00 in Paris, nightly
     timeout_seconds=300,
     memory_mb=1024,
     ephemeral_storage_mb=2048,

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from skyfn.deploy import diff_options
+from skyfn.deploy.schedules import described as described_schedules
 from skyfn.runtime import contract
 
 FUNCTION_TYPE = "AWS::Lambda::Function"
@@ -59,6 +60,7 @@ class FunctionState:
     settings: Mapping[str, str] = field(default_factory=dict)  # architecture, layers, ...
     log_group: str = ""  # the logical id of its own log group ("": Lambda's)
     unread: str = ""  # why the bundle could not be read (not: it is gone)
+    schedules: frozenset[str] = frozenset()  # "cron(0 2 * * ? *) Europe/Paris", one each
 
     @property
     def code(self) -> str:
@@ -102,10 +104,12 @@ class FunctionDiff:
     other: tuple[str, ...] = ()
     grants: tuple[Change, ...] = ()
     settings: tuple[Change, ...] = ()
+    schedules: tuple[Change, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(
-            self.grants
+            self.schedules
+            or self.grants
             or self.settings
             or self.replaced
             or self.environment
@@ -216,6 +220,10 @@ def compare_function(old: FunctionState, new: FunctionState) -> FunctionDiff:
             + [Change("grant", g, None) for g in sorted(old.grants - new.grants)]
         ),
         settings=tuple(_changes(old.settings, new.settings)),
+        schedules=tuple(
+            [Change("schedule", None, s) for s in sorted(new.schedules - old.schedules)]
+            + [Change("schedule", s, None) for s in sorted(old.schedules - new.schedules)]
+        ),
     )
 
 
@@ -238,6 +246,7 @@ def _summary(state: FunctionState) -> list[str]:
     out += [f"may read {arn}" for arn in sorted(state.access)]
     out += [f"{k}: {v}" for k, v in sorted(state.settings.items())]
     out += [f"grant {g}" for g in sorted(state.grants)]
+    out += [f"schedule {s}" for s in sorted(state.schedules)]
     return out
 
 
@@ -261,6 +270,7 @@ def _details(fn: FunctionDiff) -> list[str]:
     ]
     out += [c.shown() for c in fn.settings]
     out += [f"grant {'+' if c.old is None else '-'} {c.new or c.old}" for c in fn.grants]
+    out += [f"schedule {'+' if c.old is None else '-'} {c.new or c.old}" for c in fn.schedules]
     if fn.other:
         out.append(f"other settings: {', '.join(fn.other)}")
     return out
@@ -282,6 +292,7 @@ def _state_json(state: FunctionState) -> dict[str, Any]:
         "access": sorted(state.access),
         "settings": dict(state.settings),
         "grants": sorted(state.grants),
+        "schedules": sorted(state.schedules),
     }
 
 
@@ -303,6 +314,7 @@ def _diff_json(fn: FunctionDiff) -> dict[str, Any]:
         "other": list(fn.other),
         "settings": [_change_json(c) for c in fn.settings],
         "grants": [_change_json(c) for c in fn.grants],
+        "schedules": [_change_json(c) for c in fn.schedules],
     }
 
 
@@ -358,6 +370,7 @@ def describe(
             grants=diff_options.grants(resources, props.get("Role"), substitutions or {}),
             settings=diff_options.settings(resources, props),
             log_group=diff_options.log_group_id(props),
+            schedules=described_schedules(resources, logical_id),
         )
     return Deployment(functions, str(template.get("Description", "")))
 

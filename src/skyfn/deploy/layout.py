@@ -11,7 +11,7 @@ to fix the number of parts up front, and only the parts that hold a function are
 
 ``PARTS`` is chosen against the quotas (see quotas.py). A function costs its part the
 resources ``resources_of`` counts from the model (its role and the function, and its log
-group with ``log_retention_days``: two or three), one parameter (its code key) and one
+group with ``log_retention_days``, and with ``schedule=`` each schedule and their role), one parameter (its code key) and one
 output (its ARN), so a part holds at most 199 functions (200 parameters, one of them the
 bucket). A branch holds at most ``MAX_FUNCTIONS`` functions of two resources each (fewer
 when they have more: ``quotas.check_nested`` counts the real template): one operation on a
@@ -28,6 +28,7 @@ import hashlib
 from collections.abc import Iterable
 
 from skyfn.deploy import function_settings, quotas
+from skyfn.deploy import schedules as function_schedules
 from skyfn.model import Function
 
 PARTS = 16
@@ -42,7 +43,11 @@ MAX_FUNCTIONS_EACH_WITH_ALL = (
 def resources_of(function: Function) -> int:
     """How many resources ``function`` adds to its template (what ``nested.checked``
     holds every rendered template to)."""
-    return RESOURCES_PER_FUNCTION + int(function_settings.has_log_group(function))
+    return (
+        RESOURCES_PER_FUNCTION
+        + int(function_settings.has_log_group(function))
+        + function_schedules.resource_count(function)  # its schedules and their role
+    )
 
 
 SINGLE_STACK_MAX = 150  # more functions than this: a root stack with nested parts

@@ -12,6 +12,7 @@ from typing import Any
 
 from skyfn import __version__
 from skyfn.deploy import function_settings, grants, names
+from skyfn.deploy import schedules as function_schedules
 from skyfn.deploy.invoke_policy import POLICY_NAME as INVOKE_POLICY
 from skyfn.deploy.invoke_policy import invoke_policy
 from skyfn.deploy.policy import logs_policy, own_group_logs_policy, secrets_policy
@@ -94,6 +95,10 @@ def render_template(model: Model) -> Json:
             _function(function, base, physical, tag_list),
             function,
         )
+        for logical_id, resource in function_schedules.resources(
+            function, base, function_logical_id(base), tag_list
+        ).items():
+            _add(resources, logical_id, resource, function)
         outputs[arn_output(base)] = {
             "Description": f"ARN of function {function.name}",
             "Value": {"Fn::GetAtt": [function_logical_id(base), "Arn"]},

@@ -89,12 +89,14 @@ def test_cfn_lint_passes_the_template_with_every_option(shop: Model) -> None:
 def test_the_layout_counts_each_function_s_resources_from_the_model(
     shop: Model, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert [layout.resources_of(f) for f in shop.functions] == [2, 2, 3]
+    # mailer; nightly-report with its schedule and the scheduler's role; orders-api's group
+    assert [layout.resources_of(f) for f in shop.functions] == [2, 4, 3]
     monkeypatch.setattr(layout, "SINGLE_STACK_MAX", 1)
     templates = nested.render(shop)
     assert templates.nested
     held = {i for part in templates.parts for i in part.template["Resources"]}
-    assert "LogGroupOrdersApi" in held and len(held) == 7
+    assert "LogGroupOrdersApi" in held and "ScheduleRoleNightlyReport" in held
+    assert len(held) == 9
     assert templates.problems("branch main") == []
 
 
