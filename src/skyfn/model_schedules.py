@@ -20,7 +20,6 @@ class FunctionSchedule:
 
     @property
     def label(self) -> str:
-        """``every 45m (cron(*/45 * * * ? *), UTC)``: how listings show it."""
-        head = self.written if self.written and self.written != self.cron else ""
-        shown = f"{self.expression}, {self.timezone}"
-        return f"{head} ({shown})" if head else f"{self.expression} {self.timezone}"
+        """``cron(*/45 * * * ? *) UTC (every 45m)``: how listings show it."""
+        said = f" ({self.written})" if self.written.startswith("every") else ""
+        return f"{self.expression} {self.timezone}{said}"
