@@ -16,6 +16,7 @@ from skyfn.secrets.registry import USER_STORES
 
 if TYPE_CHECKING:
     from skyfn.host.environment import HostOptions
+    from skyfn.project import Project
 
 # The host's modules (http.server, watchfiles) are imported by these commands only, so the
 # other commands start faster.
@@ -47,6 +48,12 @@ def _options(inherit: tuple[str, ...]) -> HostOptions:
     type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
     help="Read the event from this JSON file ('-': from stdin).",
 )
+@click.option(
+    "--event-template",
+    type=click.Choice(["schedule"]),
+    help="Send the event a trigger delivers: schedule, the EventBridge Scheduler event of "
+    "the function's (first) schedule, scheduled now.",
+)
 @scope_options
 @click.option("--store", type=click.Choice(USER_STORES), help="Secret store to read.")
 @inherit_option
@@ -60,6 +67,7 @@ def invoke(
     function: str,
     event: str | None,
     event_file: Path | None,
+    event_template: str | None,
     branch: str | None,
     identifier: str | None,
     store: str | None,
@@ -76,6 +84,15 @@ def invoke(
 
     project = current_project()
     payload = read_event(event, event_file)
+    if event_template is not None:
+        if event is not None or event_file is not None:
+            raise click.UsageError("--event-template replaces --event and --event-file: give one")
+        if deployed:
+            raise click.UsageError(
+                "--event-template is for a local run; a deployed schedule's event is made by "
+                "EventBridge Scheduler (skyfn invoke FN --deployed --event '...' sends any)"
+            )
+        payload = _template_event(project, function, branch, identifier, inherit)
     if deployed:
         project.require_app_id(f"skyfn invoke --deployed of branch {branch}")
         _invoke_deployed(project.app_id, function, payload, branch, identifier, store, inherit)
@@ -170,6 +187,12 @@ def invoke(
     help="The certificate's private key (PEM, unencrypted; keep it 0600).",
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the web console in a browser.")
+@click.option(
+    "--no-schedules",
+    "no_schedules",
+    is_flag=True,
+    help="Do not fire the functions' schedules (the console's \"run now\" still runs one).",
+)
 @inherit_option
 def sandbox(
     port: int,
@@ -185,6 +208,7 @@ def sandbox(
     tls_cert: Path | None,
     tls_key: Path | None,
     open_browser: bool,
+    no_schedules: bool,
     inherit: tuple[str, ...],
 ) -> None:
     """Serve every function on the AWS Lambda Invoke API and a web console (its URL, with
@@ -219,7 +243,27 @@ def sandbox(
         open_browser,
         max_connections,
         tls_files,
+        schedules=not no_schedules,
     )
+
+
+def _template_event(
+    project: Project,
+    function: str,
+    branch: str | None,
+    identifier: str | None,
+    inherit: tuple[str, ...],
+) -> object:
+    """The event of the function's first schedule, as the sandbox's scheduler sends it."""
+    from datetime import UTC, datetime
+
+    from skyfn.host.schedule_event import build
+    from skyfn.synth.run import load_model
+
+    model = load_model(project, choose_scope(branch, identifier), "local")
+    found = model.function(function)
+    first = found.schedules[0] if found is not None and found.schedules else None
+    return build(_options(inherit).region, function, first, datetime.now(UTC))
 
 
 def _invoke_deployed(

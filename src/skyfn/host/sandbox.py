@@ -17,6 +17,8 @@ from skyfn.host import addresses, tls
 from skyfn.host.access import AccessPolicy
 from skyfn.host.environment import HostOptions
 from skyfn.host.logs import LogSink
+from skyfn.host.schedule_event import timestamp
+from skyfn.host.scheduler import Scheduler, next_runs, utc_now
 from skyfn.host.secret_watch import SecretVersions
 from skyfn.host.server import MAX_CONNECTIONS, REQUEST_TIMEOUT, InvokeServer
 from skyfn.host.supervisor import Host
@@ -235,8 +237,10 @@ def run(
     open_browser: bool = False,
     max_connections: int = MAX_CONNECTIONS,
     tls_files: tuple[Path, Path] | None = None,
+    schedules: bool = True,
 ) -> None:
-    """``tls_files``: the certificate and key to serve HTTPS with (required off loopback)."""
+    """``tls_files``: the certificate and key to serve HTTPS with (required off loopback);
+    ``schedules``: fire the functions' schedules (``--no-schedules``: only by hand)."""
     context = tls_context(address, tls_files, echo)  # before anything starts
     sink = LogSink()
     access = access if access is not None else AccessPolicy.for_address(address)
@@ -282,6 +286,7 @@ def run(
     threading.Thread(
         target=poll, args=(sandbox.vault_changed, stop), daemon=True, name="skyfn-vault"
     ).start()
+    timer = start_scheduler(sandbox, options.region, stop) if schedules else None
     try:
         watcher.start()
         serving.start()
@@ -292,6 +297,8 @@ def run(
             echo(line)
         cert = tls_files[0] if tls_files is not None else None
         for line in access_lines(access, server.url, sandbox.model, options.region, cert):
+            echo(line)
+        for line in schedule_lines(sandbox.model, timer is not None):
             echo(line)
         echo(f"console: {console.session.url(server.url)}")
         if open_browser:
@@ -316,3 +323,30 @@ def run(
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         echo(f"stopped ({workers} worker(s))")
+
+
+def start_scheduler(sandbox: Sandbox, region: str, stop: threading.Event) -> Scheduler:
+    """Fire the current model's schedules (a reload's too) as asynchronous invocations."""
+    scheduler = Scheduler(
+        lambda: sandbox.model, sandbox.host.invoke_in_background, region, note=sandbox.sink.note
+    )
+    threading.Thread(
+        target=scheduler.run_forever, args=(stop,), daemon=True, name="skyfn-schedules"
+    ).start()
+    return scheduler
+
+
+def schedule_lines(model: Model, on: bool) -> list[str]:
+    """Start-up's word on schedules: each one and its next run, or that they are off."""
+    scheduled = [(f, s) for f in model.functions for s in f.schedules]
+    if not scheduled:
+        return []
+    if not on:
+        return [f"schedules off (--no-schedules): {len(scheduled)} schedule(s) not fired"]
+    now = utc_now()
+    lines = ["schedules (fired as asynchronous invocations):"]
+    for function, schedule in scheduled:
+        upcoming = next_runs(schedule, now, 1)
+        when = timestamp(upcoming[0]) if upcoming else "never again"
+        lines.append(f"  {function.name}  {schedule.label}  next {when}")
+    return lines
