@@ -3,6 +3,7 @@ line naming the function and the schedule."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,23 @@ def test_a_wrong_schedule_is_one_line_naming_the_function(
     text = str(caught.value)
     assert text.startswith("function fn: ") and "\n" not in text
     assert expected in text
+
+
+def test_the_env_module_says_which_schedules_trigger_the_function(tmp_path: Path) -> None:
+    from skyfn.synth.envgen import render_env_module
+
+    body = (
+        "from skyfn import Schedule, define_function\n"
+        "fn = define_function(name='fn', schedule=['every 45m', "
+        "Schedule(cron='0 2 * * ?', timezone='Europe/Paris')])\n"
+    )
+    root = make_project(tmp_path / "app", {"fn": body})
+    (function,) = load_model(open_project(root), scope.branch("main"), "ssm").functions
+    source = render_env_module(function)
+    doc = source.split('"""')[1]
+    assert "Triggers (each delivers an EventBridge event" in doc
+    assert "- schedule cron(*/45 * * * ? *) UTC (every 45m)" in doc
+    assert "- schedule cron(0 2 * * ? *) Europe/Paris" in doc
+    compile(source, "fn.py", "exec")
+    plain = dataclasses.replace(function, schedules=())
+    assert "Triggers" not in render_env_module(plain)
