@@ -23,6 +23,7 @@ from skyfn.model import Model
 from skyfn.project import find_project
 from skyfn.synth.run import generate_env
 from tests.support.cli import run_skyfn
+from tests.support.console import ConsoleClient, console_url, csrf_of
 from tests.support.projects import make_project
 from tests.support.sandbox import Sandbox, running_sandbox
 from tests.unit.host.conftest import Terminal
@@ -132,3 +133,38 @@ def test_the_sandbox_lists_its_schedules_or_says_they_are_off(tmp_path: Path) ->
     with running_sandbox(root, "--no-schedules") as box:
         shown = output_through(box, "console:")
     assert "schedules off (--no-schedules): 1 schedule(s) not fired" in shown
+
+
+def test_the_console_shows_next_runs_and_runs_a_schedule_now(tmp_path: Path) -> None:
+    out = tmp_path / "runs.jsonl"
+    root = report_project(tmp_path / "app", out)
+    with running_sandbox(root, "--no-schedules") as box:
+        client = ConsoleClient(box.port)
+        client.sign_in(console_url(box))
+        page = client.request("GET", f"{client.base}/functions/nightly-report").text
+        assert '<h2 id="triggers-h">Triggers</h2>' in page
+        assert "<code>cron(0 2 * * ? *)</code>" in page
+        # three next runs, each at 02:00 in Paris, with its UTC time
+        assert page.count(" 02:00 Europe/Paris (") == 3
+        action = f"{client.base}/functions/nightly-report/run-now"
+        # no CSRF token (a form posted from another site could not know it): refused
+        refused = client.request("POST", action, {"schedule": "0"})
+        assert refused.status == 403 and not out.exists()
+        other_site = client.request(
+            "POST",
+            action,
+            {"schedule": "0", "csrf": csrf_of(page)},
+            {"Origin": "http://evil.example"},
+        )
+        assert other_site.status == 403 and not out.exists()
+        wrong = client.request("POST", action, {"schedule": "7", "csrf": csrf_of(page)})
+        assert "Not run: no such schedule" in wrong.text
+        done = client.request("POST", action, {"schedule": "0", "csrf": csrf_of(page)})
+        assert done.status == 200 and "Queued nightly-report with the event of" in done.text
+        box.wait_for_log("nightly-report")
+        deadline = time.monotonic() + 30
+        while not out.exists() or not out.read_text().strip():
+            assert time.monotonic() < deadline, box.logs()
+            time.sleep(0.05)
+    (run,) = [json.loads(line) for line in out.read_text().splitlines()]
+    assert EventBridgeEvent(run).detail_type == "Scheduled Event"

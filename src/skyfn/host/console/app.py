@@ -4,21 +4,25 @@ plain data and returns a ``Response``; ``server.py`` does the HTTP."""
 
 from __future__ import annotations
 
+import json
 import re
+import uuid
 from collections.abc import Callable, Mapping
 from importlib import resources
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from skyfn import scope as scopes
 from skyfn.errors import SkyfnError
+from skyfn.host import schedule_event
 from skyfn.host.access import AccessPolicy, Refused, check_origin
-from skyfn.host.console import events, inventory, pages
+from skyfn.host.console import events, inventory, pages, schedules
 from skyfn.host.console.layout import SECURITY_HEADERS, notice, page
 from skyfn.host.console.livelog import LiveLog
 from skyfn.host.console.session import ConsoleSession
 from skyfn.host.gateway import Response
 from skyfn.host.outcome import Outcome
 from skyfn.host.pool import HostClosed
+from skyfn.host.scheduler import utc_now
 from skyfn.host.supervisor import Host, UnknownFunction
 from skyfn.model import Model, Scope
 from skyfn.secrets import manage
@@ -73,6 +77,7 @@ class Console:
         self.base_url = base_url
         self._open_store = open_store
         self._store: SecretStore | None = None
+        self.clock = utc_now  # what the next runs of schedules count from (tests: a fake)
         host.sink.subscribe(self.live.add)
 
     @property
@@ -188,7 +193,7 @@ class Console:
         data = resources.files("skyfn.host.console").joinpath("static", name).read_bytes()
         return Response(200, {"Content-Type": STATIC[name], "Cache-Control": "no-cache"}, data)
 
-    def _function_page(self, name: str) -> Response:
+    def _function_page(self, name: str, message: str = "", error: bool = False) -> Response:
         f = self.model.function(name)
         if f is None:
             return refusal(404, "Not found", "no such function")
@@ -199,7 +204,10 @@ class Console:
             except SkyfnError as exc:
                 secrets = f"cannot list the {self.model.secret_store} store: {exc}"
         used, limit = inventory.budget(f)
-        return self._page(f.name, "Functions", pages.function(f, secrets, used, limit, self.base))
+        body = pages.function(f, secrets, used, limit, self.base)
+        triggers = schedules.section(f, self.clock(), self.session.csrf, self.base)
+        said = notice(message, "error" if error else "info", focus=True) if message else ""
+        return self._page(f.name, "Functions", said + body + triggers, news=message)
 
     def _invoke_page(
         self,
@@ -288,6 +296,9 @@ class Console:
         if path.startswith("/functions/") and path.endswith("/invoke"):
             name = unquote(path.removeprefix("/functions/").removesuffix("/invoke"))
             return self._invoke(name, form)
+        if path.startswith("/functions/") and path.endswith("/run-now"):
+            name = unquote(path.removeprefix("/functions/").removesuffix("/run-now"))
+            return self._run_now(name, form)
         return refusal(404, "Not found", "no such console action")
 
     def _invoke(self, name: str, form: Mapping[str, str]) -> Response:
@@ -306,6 +317,31 @@ class Console:
         except (SkyfnError, HostClosed) as exc:
             return self._invoke_page(name, text=text, message=str(exc), error=True)
         return self._invoke_page(name, text=text, outcome=outcome)
+
+    def _run_now(self, name: str, form: Mapping[str, str]) -> Response:
+        """One asynchronous invocation with the event schedule N of ``name`` delivers."""
+        f = self.model.function(name)
+        index = form.get("schedule", "")
+        if f is None:
+            return refusal(404, "Not found", "no such function")
+        if not index.isdigit() or int(index) >= len(f.schedules):
+            return self._function_page(name, "Not run: no such schedule; reload the page", True)
+        schedule = f.schedules[int(index)]
+        execution = str(uuid.uuid4())
+        event = schedule_event.build(
+            self.host.options.region, name, schedule, self.clock(), execution
+        )
+        try:
+            refused = self.host.invoke_in_background(name, json.dumps(event).encode(), execution)
+        except (SkyfnError, HostClosed) as exc:
+            return self._function_page(name, f"Not run: {exc}", True)
+        if refused is not None:
+            return self._function_page(name, f"Not run: {refused}", True)
+        return self._function_page(
+            name,
+            f"Queued {name} with the event of {schedule.expression} {schedule.timezone} "
+            f"(request {execution}); its output is on the Logs page.",
+        )
 
     def _scope(self, field: str) -> Scope | None:
         return None if field == "shared" else self.model.scope
