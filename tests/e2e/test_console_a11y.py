@@ -51,7 +51,9 @@ def project(tmp_path: Path) -> Path:
         tmp_path / "app",
         {
             "greeter": resource(
-                '{"TOKEN": secret("GREETER_TOKEN", pattern=r"^[a-z]+$")}', name="greeter"
+                '{"TOKEN": secret("GREETER_TOKEN", pattern=r"^[a-z]+$")}',
+                name="greeter",
+                schedule=["every day", "0 9 ? * 2-6"],  # the Triggers table and Run now
             ),
             "pinger": resource('{"MAX_ITEMS": 25}', name="pinger"),
             "chatty": resource('{"MAX_ITEMS": 25}', name="chatty"),
