@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from skyfn import scope as scopes
 from skyfn.model import EnvValue, Scope
 from skyfn.runtime import lambda_platform
+from skyfn.schedules import Schedule
 from skyfn.synth import rules
 from tests.support.projects import write
 
@@ -171,6 +172,7 @@ class FunctionSpec:
     log_format: Any
     log_level: Any
     environment: tuple[tuple[str, Use], ...]
+    schedule: Any = OMIT  # schedule= (issue 24): a string, a Schedule or a list of them
 
     @property
     def function_name(self) -> str:
@@ -439,6 +441,43 @@ _names = st.from_regex(r"[A-Za-z][A-Za-z0-9_-]{0,20}", fullmatch=True).filter(
 )
 
 
+# Every form of schedule= (issue 24); none shorter than the longest timeout drawn (900 s).
+_schedule_text = st.sampled_from(
+    [
+        "every 15m",
+        "every 45m",
+        "every 2h",
+        "every day",
+        "every week",
+        "every month",
+        "every year",
+        "0 2 * * ?",
+        "30 9 ? * 2-6",
+        "*/20 8-17 ? * 2-6 *",
+        "0 0 1 1 ? 2030",
+    ]
+)
+_schedule_one = _schedule_text | st.builds(
+    Schedule,
+    cron=_schedule_text,
+    timezone=st.sampled_from(["UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata"]),
+)
+_schedule_option = _schedule_one | st.lists(
+    _schedule_one,
+    min_size=1,
+    max_size=3,
+    unique_by=lambda s: (s.cron, s.timezone) if isinstance(s, Schedule) else (s, "UTC"),
+).filter(lambda found: len({_fires(s) for s in found}) == len(found))
+
+
+def _fires(schedule: str | Schedule) -> tuple[object, object]:
+    """What a schedule is once translated ("every day" is "0 0 * * ?"): two alike are refused."""
+    cron, zone = (
+        (schedule.cron, schedule.timezone) if isinstance(schedule, Schedule) else (schedule, "UTC")
+    )
+    return {"every day": "0 0 * * ?"}.get(str(cron), cron), zone
+
+
 @st.composite
 def functions(
     draw: st.DrawFn,
@@ -467,6 +506,7 @@ def functions(
         log_format=log_format,
         log_level=draw(st.sampled_from(level_choices)),
         environment=env,
+        schedule=draw(st.just(OMIT) | _schedule_option),
     )
 
 
@@ -608,11 +648,12 @@ def _resource(backend: Backend, spec: FunctionSpec) -> str:
         "runtime": spec.runtime,
         "log_format": spec.log_format,
         "log_level": spec.log_level,
+        "schedule": spec.schedule,
     }
     given = "".join(f"    {k}={_python(v)},\n" for k, v in options.items() if v is not OMIT)
     return (
         "import os\n"
-        "from skyfn import aws_secret, define_function, secret, ssm_parameter\n\n"
+        "from skyfn import Schedule, aws_secret, define_function, secret, ssm_parameter\n\n"
         "fn = define_function(\n"
         f"{given}"
         "    environment={\n" + "\n".join(lines) + "\n    },\n)\n"
