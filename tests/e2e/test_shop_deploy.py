@@ -44,6 +44,9 @@ def test_the_shop_deploys_diffs_clean_logs_and_redeploys(
     assert "grant allow dynamodb:BatchGetItem, dynamodb:ConditionCheckItem" in preview
     assert "log retention: 30 days (own log group)" in preview
     assert "reserved concurrency: 2" in preview
+    # issue 24: the nightly report deploys with its schedule (moto's CloudFormation skips
+    # AWS::Scheduler::Schedule; tests/unit/deploy/test_schedules.py checks the template)
+    assert "schedule cron(0 2 * * ? *) Europe/Paris" in preview
 
     same = run_skyfn("diff", "--branch", "main", cwd=root, env=aws.env)
     assert same.code == 0, same.out + same.err
