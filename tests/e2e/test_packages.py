@@ -121,3 +121,17 @@ def test_an_arm64_function_gets_aarch64_wheels(shop: Path) -> None:
     archive = zipfile.ZipFile(io.BytesIO(build_bundle(function, shop / "backend").data))
     assert archive.read("fast/__init__.py") == b"VERSION = 'aarch64'\n"
     assert b"manylinux_2_17_aarch64" in archive.read("fast-1.0.dist-info/WHEEL")
+
+
+def test_a_package_no_requirements_file_declares_names_the_file_to_add_it_to(
+    shop: Path,
+) -> None:
+    functions = shop / "backend" / "functions"
+    write(
+        functions / "mailer" / "handler.py", "import gamma\n\n\ndef handler(e, c):\n    return 1\n"
+    )
+    result = run_skyfn("invoke", "mailer", "--event", "{}", cwd=shop)
+    assert result.code == 1
+    assert "No module named 'gamma'" in result.out  # Lambda's own answer, unchanged
+    wanted = functions / "mailer" / "requirements.txt"
+    assert f"function mailer has no package providing 'gamma': add it to {wanted}" in result.err
