@@ -62,9 +62,7 @@ def resources(function: Function, base: str, function_id: str) -> dict[str, Json
     cors = cors_property(found)
     if cors:
         properties["Cors"] = cors
-    out: dict[str, Json] = {
-        url_logical_id(base): {"Type": URL_TYPE, "Properties": properties}
-    }
+    out: dict[str, Json] = {url_logical_id(base): {"Type": URL_TYPE, "Properties": properties}}
     if found.auth == "none":
         out[public_url_id(base)] = {
             "Type": "AWS::Lambda::Permission",
