@@ -14,7 +14,6 @@ import json
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -316,9 +315,9 @@ def test_each_return_is_answered_by_the_documented_rules(
 def test_a_function_error_is_a_502_and_an_oversized_answer_too(sandbox: Sandbox) -> None:
     label = "reply-fn"
     json_type = [("Content-Type", "application/json")]
-    status, _, body = send(sandbox, label, "POST", "/", json_type, b'"raise"')
+    status, _, _ = send(sandbox, label, "POST", "/", json_type, b'"raise"')
     assert status == 502
-    status, _, body = send(sandbox, label, "POST", "/", json_type, b'"huge"')
+    status, _, _ = send(sandbox, label, "POST", "/", json_type, b'"huge"')
     assert status == 502  # over Lambda's 6 MB response payload
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from cfnlint.api import lint
 
 from skyfn import scope
-from skyfn.deploy import layout, nested, names
+from skyfn.deploy import layout, names, nested
 from skyfn.deploy.template import dumps, render_template
 from skyfn.project import open_project
 from skyfn.synth.run import load_model
