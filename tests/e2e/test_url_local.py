@@ -414,3 +414,13 @@ def test_urls_are_printed_and_unknown_labels_never_reach_the_invoke_api(sandbox:
         sandbox, "", "POST", invoke, body=b"{}", host=f"127.0.0.1:{sandbox.port}"
     )
     assert status == 200
+
+
+def test_the_console_shows_each_function_s_url(sandbox: Sandbox) -> None:
+    from tests.support.console import ConsoleClient, console_url
+
+    client = ConsoleClient(sandbox.port)
+    assert client.sign_in(console_url(sandbox)).status == 303
+    page = client.request("GET", f"{client.base}/functions/echo").text
+    assert f"http://echo.localhost:{sandbox.port}/" in page
+    assert "Function URL" not in client.request("GET", f"{client.base}/functions/plain").text

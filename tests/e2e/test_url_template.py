@@ -112,3 +112,24 @@ def test_the_nested_layout_counts_url_resources_and_keeps_outputs_in_each_part(
         for function in part.model.functions:
             assert f"Url{ids[function.name]}" in part.template["Outputs"]
             assert f"FnUrlInvoke{ids[function.name]}" in part.template["Resources"]
+
+
+def test_diff_says_which_functions_have_a_url_and_what_changed(tmp_path: Path) -> None:
+    from skyfn.deploy.diff import compare, describe
+
+    before = template_of(url_project(tmp_path / "a"))
+    changed = url_project(tmp_path / "b")
+    (changed / "backend" / "functions" / "report" / "resource.py").write_text(
+        HEAD + 'fn = define_function(url=FunctionUrl(auth="none"))\n'
+    )
+    (changed / "backend" / "functions" / "plain" / "resource.py").write_text(REPORT)
+    after = template_of(changed)
+    old, new = describe(before, {}), describe(after, {})
+    assert old.functions["orders"].settings["url"].startswith("auth NONE, cors {")
+    assert old.functions["report"].settings["url"] == "auth AWS_IAM"
+    assert "url" not in old.functions["plain"].settings
+    lines = "\n".join(compare("stack", old, new).lines())
+    assert "+ url: auth AWS_IAM" in lines  # plain gets one
+    assert "~ url: auth AWS_IAM -> auth NONE" in lines  # report's opens up
+    assert "orders" not in lines  # unchanged
+    assert not compare("stack", old, describe(before, {}))  # same template: no diff

@@ -11,6 +11,8 @@ identity policy (both actions), as AWS documents; nobody else is.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import Any
 
 from skyfn.model import Function
@@ -115,3 +117,19 @@ def outputs(function: Function, base: str) -> dict[str, Json]:
             "Value": {"Fn::GetAtt": [url_logical_id(base), "FunctionUrl"]},
         }
     }
+
+
+def described(resources: Mapping[str, Any], function_id: str) -> dict[str, str]:
+    """The URL of the function ``function_id`` in a template, as one line (``skyfn diff``
+    shows it and its changes): ``{"url": "auth NONE, cors {...}"}``, or ``{}``."""
+    for resource in resources.values():
+        if not isinstance(resource, Mapping) or resource.get("Type") != URL_TYPE:
+            continue
+        props = resource.get("Properties") or {}
+        if props.get("TargetFunctionArn") != {"Fn::GetAtt": [function_id, "Arn"]}:
+            continue
+        text = f"auth {props.get('AuthType', '?')}"
+        if props.get("Cors"):
+            text += f", cors {json.dumps(props['Cors'], sort_keys=True)}"
+        return {"url": text}
+    return {}

@@ -261,7 +261,7 @@ def run(
     console = attach_console(server, sandbox)
     from skyfn.host import url_serving
 
-    url_lines = url_serving.attach(server, sandbox.host, address, urls)
+    url_lines = url_serving.attach(server, sandbox.host, address, urls, console)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

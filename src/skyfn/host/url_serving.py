@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from skyfn.host import addresses
 from skyfn.host.server import InvokeServer
 from skyfn.host.supervisor import Host
 from skyfn.host.url_gateway import UrlGateway
 
+if TYPE_CHECKING:
+    from skyfn.host.console import Console
 
-def attach(server: InvokeServer, host: Host, address: str, enabled: bool) -> list[str]:
-    """Serve ``host``'s URL functions on ``server`` (loopback only); the start-up lines."""
+
+def attach(
+    server: InvokeServer, host: Host, address: str, enabled: bool, console: Console | None = None
+) -> list[str]:
+    """Serve ``host``'s URL functions on ``server`` (loopback only), shown in ``console``;
+    the start-up lines."""
     functions = [f for f in host.model.functions if f.url is not None]
     if not enabled:
         return ["function URLs: off (--no-urls)"] if functions else []
@@ -30,6 +37,8 @@ def attach(server: InvokeServer, host: Host, address: str, enabled: bool) -> lis
         scheme="https" if server.tls is not None else "http",
     )
     server.urls = urls
+    if console is not None:
+        console.url_origin = lambda f: urls.origin(f) if f.url is not None else None
     return lines(urls, host)
 
 

@@ -110,3 +110,16 @@ def collisions(named: Sequence[tuple[str, Url | None]]) -> list[str]:
                 f"function {other}'s; rename one of them"
             )
     return problems
+
+
+def trigger_lines(found: Url | None) -> list[str]:
+    """What the env module's docstring says of the function's URL (nothing without one)."""
+    if found is None:
+        return []
+    cors = ", CORS" if found.cors is not None else ""
+    return [
+        "",
+        f'Triggers: a function URL (auth="{found.auth}"{cors}); its events are HTTP requests',
+        "in payload format 2.0 (rawPath, headers, body, requestContext.http), its return the",
+        "answer (a dict with statusCode, headers, body; anything else is 200 JSON).",
+    ]

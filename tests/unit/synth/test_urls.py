@@ -89,3 +89,17 @@ def test_the_model_carries_the_url(tmp_path: Path) -> None:
     by_name = {f.name: f for f in model.functions}  # type: ignore[attr-defined]
     assert by_name["orders"].url == Url("none", "orders")
     assert by_name["plain"].url is None
+
+
+def test_the_env_module_says_the_function_has_a_url(tmp_path: Path) -> None:
+    import ast
+
+    from skyfn.synth.envgen import render_env_module
+
+    model = build(
+        tmp_path, orders=FunctionUrl(auth="none", cors=Cors(allow_origins=["*"])), plain=None
+    )
+    by_name = {f.name: f for f in model.functions}  # type: ignore[attr-defined]
+    doc = ast.get_docstring(ast.parse(render_env_module(by_name["orders"]))) or ""
+    assert 'Triggers: a function URL (auth="none", CORS)' in doc
+    assert "Triggers" not in render_env_module(by_name["plain"])
