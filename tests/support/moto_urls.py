@@ -41,7 +41,7 @@ class FunctionUrlResource(CloudFormationModel):
         return self.config.function.function_arn
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[override]
+    def create_from_cloudformation_json(
         cls,
         resource_name: str,
         cloudformation_json: dict[str, Any],
@@ -55,7 +55,7 @@ class FunctionUrlResource(CloudFormationModel):
         return cls(backend.create_function_url_config(props["TargetFunctionArn"], config))
 
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[override]
+    def update_from_cloudformation_json(
         cls,
         original_resource: FunctionUrlResource,
         new_resource_name: str,
@@ -68,7 +68,7 @@ class FunctionUrlResource(CloudFormationModel):
         return original_resource
 
     @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[override]
+    def delete_from_cloudformation_json(
         cls,
         resource_name: str,
         cloudformation_json: dict[str, Any],
