@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 __all__ = [
+    "Cors",
     "DefinitionError",
+    "FunctionUrl",
     "Schedule",
     "SkyfnError",
     "__version__",
@@ -53,6 +55,7 @@ if TYPE_CHECKING:
         sqs_queue,
     )
     from skyfn.schedules import Schedule
+    from skyfn.urls import Cors, FunctionUrl
 
 
 def __getattr__(name: str) -> Any:
@@ -81,6 +84,10 @@ def __getattr__(name: str) -> Any:
         from skyfn.function_refs import function_ref
 
         return function_ref
+    if name in ("Cors", "FunctionUrl"):
+        from skyfn import urls
+
+        return getattr(urls, name)
     if name in ("DefinitionError", "SkyfnError"):
         from skyfn import errors
 

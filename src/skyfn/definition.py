@@ -14,6 +14,7 @@ from pathlib import Path
 from skyfn.function_refs import FunctionRef
 from skyfn.permissions import Permission
 from skyfn.schedules import Schedule
+from skyfn.urls import FunctionUrl
 
 EnvInput = str | int | float | bool | None
 """What an environment value may be written as; ``None`` is refused at synth with a hint."""
@@ -166,6 +167,7 @@ class FunctionDefinition:
     log_retention_days: object = None
     reserved_concurrency: object = None
     schedule: object = None  # str, Schedule or a list of them (skyfn.schedules)
+    url: object = None  # FunctionUrl, True or None (issue 24)
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,7 @@ def define_function(
     log_retention_days: int | None = None,
     reserved_concurrency: int | None = None,
     schedule: str | Schedule | Sequence[str | Schedule] | None = None,
+    url: FunctionUrl | bool | None = None,
 ) -> FunctionDefinition:
     """Define a function whose code is ``entry`` (relative to the calling resource file).
 
@@ -207,6 +210,8 @@ def define_function(
     ``schedule``: when it runs by itself, as Amplify's ``schedule`` (``"every 5m"``,
     ``"every day"``, ``"0 2 * * ?"``, ``Schedule(cron=..., timezone="Europe/Paris")`` or a
     list of them); deployed as EventBridge Scheduler schedules, fired by the sandbox.
+    ``url``: a function URL (``FunctionUrl(auth="iam" | "none", cors=Cors(...))``;
+    ``True`` is ``FunctionUrl(auth="iam")``), deployed and served locally.
     """
     caller = Path(sys._getframe(1).f_code.co_filename).resolve()
     return FunctionDefinition(
@@ -226,6 +231,7 @@ def define_function(
         log_retention_days=log_retention_days,
         reserved_concurrency=reserved_concurrency,
         schedule=tuple(schedule) if isinstance(schedule, list | tuple) else schedule,
+        url=url,
     )
 
 

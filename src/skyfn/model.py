@@ -13,6 +13,7 @@ from typing import Literal
 from skyfn.model_grants import Grant
 from skyfn.model_schedules import FunctionSchedule
 from skyfn.model_settings import Settings
+from skyfn.model_urls import Url
 from skyfn.runtime import contract
 from skyfn.runtime.contract import (
     DEFAULT_MAX_AGE,
@@ -173,6 +174,7 @@ class Function:
     )  # architecture, storage, layers, log retention, ...
     references: tuple[FunctionReference, ...] = ()  # function_ref values, by key
     schedules: tuple[FunctionSchedule, ...] = ()  # schedule=: when it runs by itself
+    url: Url | None = None  # its function URL (issue 24)
 
     @property
     def python_version(self) -> str:

@@ -173,6 +173,7 @@ class FunctionSpec:
     log_level: Any
     environment: tuple[tuple[str, Use], ...]
     schedule: Any = OMIT  # schedule= (issue 24): a string, a Schedule or a list of them
+    url: Any = OMIT  # OMIT, True, "iam", "none" or "cors" (issue 24; see URLS)
 
     @property
     def function_name(self) -> str:
@@ -507,6 +508,7 @@ def functions(
         log_level=draw(st.sampled_from(level_choices)),
         environment=env,
         schedule=draw(st.just(OMIT) | _schedule_option),
+        url=draw(st.sampled_from([OMIT, OMIT, *URLS])),
     )
 
 
@@ -638,6 +640,22 @@ def _expression(backend: Backend, use: Use) -> str:
     return _python(use)
 
 
+URLS = {  # url= as written in resource.py
+    True: "True",
+    "iam": 'FunctionUrl(auth="iam")',
+    "none": 'FunctionUrl(auth="none")',
+    "cors": 'FunctionUrl(auth="none", cors=Cors(allow_origins=["https://example.com"], '
+    'allow_methods=["GET", "POST"], allow_headers=["content-type"], max_age=60))',
+}
+
+
+def url_auth(spec: FunctionSpec) -> str | None:
+    """``"iam"`` or ``"none"``: the auth of the function's URL; ``None``: it has none."""
+    if spec.url is OMIT:
+        return None
+    return "iam" if spec.url in (True, "iam") else "none"
+
+
 def _resource(backend: Backend, spec: FunctionSpec) -> str:
     lines = [f"        {key!r}: {_expression(backend, use)}," for key, use in spec.environment]
     options = {
@@ -651,9 +669,12 @@ def _resource(backend: Backend, spec: FunctionSpec) -> str:
         "schedule": spec.schedule,
     }
     given = "".join(f"    {k}={_python(v)},\n" for k, v in options.items() if v is not OMIT)
+    if spec.url is not OMIT:
+        given += f"    url={URLS[spec.url]},\n"
     return (
         "import os\n"
-        "from skyfn import Schedule, aws_secret, define_function, secret, ssm_parameter\n\n"
+        "from skyfn import Cors, FunctionUrl, Schedule, aws_secret, define_function, secret, "
+        "ssm_parameter\n\n"
         "fn = define_function(\n"
         f"{given}"
         "    environment={\n" + "\n".join(lines) + "\n    },\n)\n"

@@ -54,6 +54,8 @@ PLACES: dict[str, int] = {
     "model_settings": MODEL,
     "model_schedules": MODEL,
     "schedules": MODEL,  # Schedule, the definition API's schedule record
+    "model_urls": MODEL,  # a function URL in the model (issue 24)
+    "urls": MODEL,  # FunctionUrl(...), Cors(...): the definition API's URL records
     "function_refs": MODEL,  # function_ref(...), the definition API's reference record
     "backend_loader": MODEL,
     "dotenv_files": MODEL,

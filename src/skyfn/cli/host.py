@@ -186,6 +186,12 @@ def invoke(
     metavar="PEM",
     help="The certificate's private key (PEM, unencrypted; keep it 0600).",
 )
+@click.option(
+    "--no-urls",
+    "no_urls",
+    is_flag=True,
+    help="Do not serve function URLs (url=) on http://<label>.localhost:PORT/.",
+)
 @click.option("--open", "open_browser", is_flag=True, help="Open the web console in a browser.")
 @click.option(
     "--no-schedules",
@@ -210,6 +216,7 @@ def sandbox(
     open_browser: bool,
     no_schedules: bool,
     inherit: tuple[str, ...],
+    no_urls: bool = False,
 ) -> None:
     """Serve every function on the AWS Lambda Invoke API and a web console (its URL, with
     a token, is printed); reload on change; Ctrl-C stops.
@@ -244,6 +251,7 @@ def sandbox(
         max_connections,
         tls_files,
         schedules=not no_schedules,
+        urls=not no_urls,
     )
 
 

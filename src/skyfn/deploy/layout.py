@@ -10,8 +10,9 @@ half of the functions when they grow; a stateless assignment that never moves an
 to fix the number of parts up front, and only the parts that hold a function are deployed.
 
 ``PARTS`` is chosen against the quotas (see quotas.py). A function costs its part the
-resources ``resources_of`` counts from the model (its role and the function, and its log
-group with ``log_retention_days``, and with ``schedule=`` each schedule and their role), one parameter (its code key) and one
+resources ``resources_of`` counts from the model (its role and the function, its log
+group with ``log_retention_days``, its URL and, public, the URL's two permissions, each
+schedule and the scheduler's role), one parameter (its code key) and one
 output (its ARN), so a part holds at most 199 functions (200 parameters, one of them the
 bucket). A branch holds at most ``MAX_FUNCTIONS`` functions of two resources each (fewer
 when they have more: ``quotas.check_nested`` counts the real template): one operation on a
@@ -27,7 +28,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from skyfn.deploy import function_settings, quotas
+from skyfn.deploy import function_settings, quotas, urls
 from skyfn.deploy import schedules as function_schedules
 from skyfn.model import Function
 
@@ -47,6 +48,7 @@ def resources_of(function: Function) -> int:
         RESOURCES_PER_FUNCTION
         + int(function_settings.has_log_group(function))
         + function_schedules.resource_count(function)  # its schedules and their role
+        + urls.resource_count(function)
     )
 
 

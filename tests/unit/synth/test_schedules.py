@@ -129,7 +129,7 @@ def test_the_env_module_says_which_schedules_trigger_the_function(tmp_path: Path
     (function,) = load_model(open_project(root), scope.branch("main"), "ssm").functions
     source = render_env_module(function)
     doc = source.split('"""')[1]
-    assert "Triggers (each delivers an EventBridge event" in doc
+    assert "Triggers: schedules; each run's event is an EventBridge Scheduler event" in doc
     assert "- schedule cron(*/45 * * * ? *) UTC (every 45m)" in doc
     assert "- schedule cron(0 2 * * ? *) Europe/Paris" in doc
     compile(source, "fn.py", "exec")

@@ -24,7 +24,7 @@ from skyfn.host.outcome import Outcome
 from skyfn.host.pool import HostClosed
 from skyfn.host.scheduler import utc_now
 from skyfn.host.supervisor import Host, UnknownFunction
-from skyfn.model import Model, Scope
+from skyfn.model import Function, Model, Scope
 from skyfn.secrets import manage
 from skyfn.secrets.store import SecretStore
 
@@ -75,6 +75,8 @@ class Console:
         self.base = self.session.base  # /_console/<random>: every page and action is under it
         self.live = LiveLog()
         self.base_url = base_url
+        # a function's local URL origin, when the sandbox serves URLs (url_serving.attach)
+        self.url_origin: Callable[[Function], str | None] = lambda f: None
         self._open_store = open_store
         self._store: SecretStore | None = None
         self.clock = utc_now  # what the next runs of schedules count from (tests: a fake)
@@ -204,7 +206,7 @@ class Console:
             except SkyfnError as exc:
                 secrets = f"cannot list the {self.model.secret_store} store: {exc}"
         used, limit = inventory.budget(f)
-        body = pages.function(f, secrets, used, limit, self.base)
+        body = pages.function(f, secrets, used, limit, self.base, self.url_origin(f))
         triggers = schedules.section(f, self.clock(), self.session.csrf, self.base)
         said = notice(message, "error" if error else "info", focus=True) if message else ""
         return self._page(f.name, "Functions", said + body + triggers, news=message)
