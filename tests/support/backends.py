@@ -520,7 +520,7 @@ def uses(
 
 _REGIONS = ("eu-west-1", "us-east-1", "ap-southeast-2", "${AWS::Region}")
 _ACCOUNTS = ("123456789012", "${AWS::AccountId}")
-_resource_name = st.from_regex(r"[a-z0-9][a-z0-9-]{2,12}", fullmatch=True)
+_resource_name = st.from_regex(r"[a-z0-9][a-z0-9-]{1,11}[a-z0-9]", fullmatch=True)
 # (service, resource part) of ARNs an allow(...) names, and actions that act on them
 _ALLOW_TARGETS = (
     ("dynamodb", "table/{}", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")),
@@ -564,7 +564,7 @@ def permission(draw: st.DrawFn) -> str:
         return _helper_call(kind, target, access=draw(access))
     if kind == "s3_bucket":
         target = f"arn:aws:s3:::{name}" if by_arn else name
-        prefix = draw(st.just(OMIT) | st.sampled_from(["", "nightly/", "a/b/"]))
+        prefix = draw(st.just(OMIT) | st.sampled_from(["nightly/", "a/b/", "x"]))
         return _helper_call(kind, target, prefix=prefix, access=draw(access))
     if kind == "sqs_queue":
         name += draw(st.sampled_from(["", ".fifo"]))
