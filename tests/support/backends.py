@@ -356,7 +356,8 @@ def sm_secrets(draw: st.DrawFn) -> tuple[SmSecret, ...]:
                 versions.append(draw(secret_value(None)))
             else:
                 versions.append({f: draw(_field_values) for f in fields})
-        ids = tuple(str(uuid.UUID(int=draw(st.integers(0, 2**128 - 1)))) for _ in versions)
+        numbers = st.lists(st.integers(0, 2**128 - 1), min_size=count, max_size=count, unique=True)
+        ids = tuple(str(uuid.UUID(int=n)) for n in draw(numbers))  # AWS refuses a token twice
         found.append(SmSecret(name, tuple(versions), ids, draw(st.booleans())))
     return tuple(found)
 
