@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 __all__ = [
+    "Cors",
     "DefinitionError",
+    "FunctionUrl",
     "SkyfnError",
     "__version__",
     "allow",
@@ -51,6 +53,7 @@ if TYPE_CHECKING:
         sns_topic,
         sqs_queue,
     )
+    from skyfn.urls import Cors, FunctionUrl
 
 
 def __getattr__(name: str) -> Any:
@@ -75,6 +78,10 @@ def __getattr__(name: str) -> Any:
         from skyfn.function_refs import function_ref
 
         return function_ref
+    if name in ("Cors", "FunctionUrl"):
+        from skyfn import urls
+
+        return getattr(urls, name)
     if name in ("DefinitionError", "SkyfnError"):
         from skyfn import errors
 

@@ -361,9 +361,15 @@ def _unavailable(
     what = f"{operation} of {target}" if target else operation
     tries = f"{attempts} attempt{'s' if attempts > 1 else ''} in {elapsed:.0f} s"
     if kind == "timeout":
-        why = f"timed out: no answer within {chosen.read_timeout:g} s ({tries})"
+        why = (
+            f"timed out: no answer within {chosen.read_timeout:g} s ({tries}); check your "
+            "network and AWS_ENDPOINT_URL / AWS_REGION"
+        )
     elif kind == "unreachable":
-        why = f"the AWS endpoint is unreachable ({exc}; {tries}); check your network and AWS_ENDPOINT_URL / AWS_REGION"
+        why = (
+            f"the AWS endpoint is unreachable ({exc}; {tries}); check your network and "
+            "AWS_ENDPOINT_URL / AWS_REGION"
+        )
     elif kind == "cut":
         why = (
             f"its answer was cut short or malformed ({tries})"  # never its text: it may hold values

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from skyfn.function_refs import FunctionRef
 from skyfn.permissions import Permission
+from skyfn.urls import FunctionUrl
 
 EnvInput = str | int | float | bool | None
 """What an environment value may be written as; ``None`` is refused at synth with a hint."""
@@ -164,6 +165,7 @@ class FunctionDefinition:
     layers: object = ()
     log_retention_days: object = None
     reserved_concurrency: object = None
+    url: object = None  # FunctionUrl, True or None (issue 24)
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,7 @@ def define_function(
     layers: Sequence[str] = (),
     log_retention_days: int | None = None,
     reserved_concurrency: int | None = None,
+    url: FunctionUrl | bool | None = None,
 ) -> FunctionDefinition:
     """Define a function whose code is ``entry`` (relative to the calling resource file).
 
@@ -200,6 +203,9 @@ def define_function(
     ``ephemeral_storage_mb`` (/tmp, 512-10,240), ``layers`` (at most 5 layer version ARNs),
     ``log_retention_days`` (its own log group, kept that long and when the stack is
     deleted) and ``reserved_concurrency`` are Lambda's; unset, Lambda's defaults.
+
+    ``url``: a function URL (``FunctionUrl(auth="iam" | "none", cors=Cors(...))``;
+    ``True`` is ``FunctionUrl(auth="iam")``), deployed and served locally.
     """
     caller = Path(sys._getframe(1).f_code.co_filename).resolve()
     return FunctionDefinition(
@@ -218,6 +224,7 @@ def define_function(
         layers=tuple(layers) if isinstance(layers, list | tuple) else layers,
         log_retention_days=log_retention_days,
         reserved_concurrency=reserved_concurrency,
+        url=url,
     )
 
 

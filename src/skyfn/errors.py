@@ -17,7 +17,8 @@ pytest plugin reports its own as a failed test):
     └── AnswerTooLarge          a worker's answer past the limit (host/process.py)
     ValueError
     ├── InvalidName             not a function name or ARN of the Invoke API (host/gateway.py)
-    └── InvalidClientContext    an X-Amz-Client-Context not base64 JSON (host/gateway.py)
+    ├── InvalidClientContext    an X-Amz-Client-Context not base64 JSON (host/gateway.py)
+    └── BadResponse             a return a function URL cannot answer with (host/url_event.py)
     RuntimeError
     ├── HostClosed              the local host is stopping (host/pool.py)
     └── AtCapacity              every instance busy, for a caller that may not wait (host/pool.py)

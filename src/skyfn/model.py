@@ -12,6 +12,7 @@ from typing import Literal
 
 from skyfn.model_grants import Grant
 from skyfn.model_settings import Settings
+from skyfn.model_urls import Url
 from skyfn.runtime import contract
 from skyfn.runtime.contract import (
     DEFAULT_MAX_AGE,
@@ -171,6 +172,7 @@ class Function:
         default_factory=Settings
     )  # architecture, storage, layers, log retention, ...
     references: tuple[FunctionReference, ...] = ()  # function_ref values, by key
+    url: Url | None = None  # its function URL (issue 24)
 
     @property
     def python_version(self) -> str:

@@ -25,6 +25,7 @@ import json
 import sys
 import threading
 import urllib.request
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -42,8 +43,19 @@ from tests.support.console import ConsoleClient, console_url
 from tests.support.lambda_bundle import decoded, deployed_zip, invoke_deployed
 from tests.support.openbao import OpenBao
 from tests.support.sandbox import Invoker, running_sandbox
+from tests.support.servers import moto_process
+from tests.support.urls import url_answer
 
 pytest.importorskip("awslambdaric")
+
+
+@pytest.fixture(scope="module")
+def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """moto with ``AWS::Lambda::Url`` in its CloudFormation (tests/support/moto_urls.py)."""
+    log = tmp_path_factory.mktemp("moto") / "moto.log"
+    with moto_process(log, module="tests.support.moto_urls_server") as endpoint:
+        yield endpoint
+
 
 PROFILE = settings.get_current_profile_name()
 LONG = PROFILE == "long"
@@ -226,6 +238,10 @@ def test_every_option_through_every_command(
                     compare(invoker(), expected[name, "sandbox"], (name, "sandbox Invoke API"))
                 finally:
                     invoker.close()
+                auth = gen.url_auth(spec)
+                if auth is not None:  # the same answer through its function URL
+                    found = url_answer(box, name, auth == "iam")
+                    compare(found, expected[name, "sandbox"], (name, "sandbox function URL"))
             assert "Traceback" not in box.logs(), box.logs()
 
     # Independent of each other, so side by side (as a developer's terminals would be).

@@ -211,6 +211,7 @@ class FunctionSpec:
     log_retention_days: Any = OMIT
     # reserved_concurrency is not generated: pipeline-deploy reads GetAccountSettings, which
     # moto_server does not implement (tests/e2e/test_shop_deploy.py patches it in-process)
+    url: Any = OMIT  # OMIT, True, "iam", "none" or "cors" (issue 24; see URLS)
 
     @property
     def function_name(self) -> str:
@@ -686,6 +687,7 @@ def functions(
         ephemeral_storage_mb=draw(ephemeral_storage_mb()),
         layers=draw(layers()),
         log_retention_days=draw(log_retention_days()),
+        url=draw(st.sampled_from([OMIT, OMIT, *URLS])),
     )
 
 
@@ -839,10 +841,26 @@ def _expression(backend: Backend, use: Use) -> str:
 _IMPORTS = (
     "import os\n"
     "from skyfn import (\n"
-    "    allow, aws_secret, define_function, dynamodb_table, event_bus, function_ref,\n"
-    "    s3_bucket, secret, sns_topic, sqs_queue, ssm_parameter, vault_secret,\n"
+    "    Cors, FunctionUrl, allow, aws_secret, define_function, dynamodb_table, event_bus,\n"
+    "    function_ref, s3_bucket, secret, sns_topic, sqs_queue, ssm_parameter, vault_secret,\n"
     ")\n"
 )
+
+
+URLS = {  # url= as written in resource.py
+    True: "True",
+    "iam": 'FunctionUrl(auth="iam")',
+    "none": 'FunctionUrl(auth="none")',
+    "cors": 'FunctionUrl(auth="none", cors=Cors(allow_origins=["https://example.com"], '
+    'allow_methods=["GET", "POST"], allow_headers=["content-type"], max_age=60))',
+}
+
+
+def url_auth(spec: FunctionSpec) -> str | None:
+    """``"iam"`` or ``"none"``: the auth of the function's URL; ``None``: it has none."""
+    if spec.url is OMIT:
+        return None
+    return "iam" if spec.url in (True, "iam") else "none"
 
 
 def _resource(backend: Backend, spec: FunctionSpec) -> str:
@@ -864,6 +882,8 @@ def _resource(backend: Backend, spec: FunctionSpec) -> str:
     if spec.permissions:
         given += "    permissions=[\n" + "".join(f"        {p},\n" for p in spec.permissions)
         given += "    ],\n"
+    if spec.url is not OMIT:
+        given += f"    url={URLS[spec.url]},\n"
     refs = sorted(
         {u.folder for _, u in spec.environment if isinstance(u, FunctionRefUse) and u.by_object}
     )

@@ -21,15 +21,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def moto_process(log_path: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+def moto_process(
+    log_path: Path, env: dict[str, str] | None = None, module: str | None = None
+) -> Iterator[str]:
     """A ``moto_server`` on a free loopback port, until the block ends; yields its URL.
-    ``env`` adds to its environment (``INITIAL_NO_AUTH_ACTION_COUNT=0`` makes it check keys)."""
+    ``env`` adds to its environment (``INITIAL_NO_AUTH_ACTION_COUNT=0`` makes it check keys);
+    ``module``: run ``python -m module`` instead (moto with additions: tests/support/moto_urls_server.py)."""
     port = free_port()
     binary = Path(sys.executable).parent / "moto_server"
+    command = [sys.executable, "-m", module] if module else [str(binary)]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [str(binary), "-H", "127.0.0.1", "-p", str(port)],
+            [*command, "-H", "127.0.0.1", "-p", str(port)],
             env={**os.environ, **env} if env else None,
+            cwd=Path(__file__).resolve().parents[2] if module else None,  # where tests/ is
             stdout=log,
             stderr=subprocess.STDOUT,
         )

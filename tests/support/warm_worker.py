@@ -57,7 +57,16 @@ def warm_worker(model: Model, name: str, environ: Mapping[str, str]) -> Iterator
     log = model.project_root / f"{name}.log"
     with log.open("wb") as sink:
         proc = subprocess.Popen(
-            [built.python, "-m", "skyfn.runtime.worker", str(requests_read), str(answers_write)],
+            [
+                built.python,
+                "-S",
+                "-m",
+                "skyfn.runtime.worker",
+                str(requests_read),
+                str(answers_write),
+                "",
+                os.pathsep.join(built.site_dirs),
+            ],
             env=built.variables,
             cwd=function.directory,
             stdout=sink,

@@ -52,6 +52,8 @@ PLACES: dict[str, int] = {
     "permissions": MODEL,  # the public permission API's records
     "model_grants": MODEL,
     "model_settings": MODEL,
+    "model_urls": MODEL,  # a function URL in the model (issue 24)
+    "urls": MODEL,  # FunctionUrl(...), Cors(...): the definition API's URL records
     "function_refs": MODEL,  # function_ref(...), the definition API's reference record
     "backend_loader": MODEL,
     "dotenv_files": MODEL,

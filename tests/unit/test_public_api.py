@@ -14,7 +14,9 @@ from skyfn.synth.envgen import render_env_module
 
 def test_the_definition_api_is_pinned() -> None:
     assert sorted(skyfn.__all__) == [
+        "Cors",
         "DefinitionError",
+        "FunctionUrl",
         "SkyfnError",
         "__version__",
         "allow",

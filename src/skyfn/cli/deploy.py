@@ -46,4 +46,7 @@ def pipeline_deploy(
     click.echo(f"  {'function':<{width}}  arn")
     for function in result.functions:
         click.echo(f"  {function.name:<{width}}  {function.arn}")
+    for function in result.functions:
+        if function.url is not None:
+            click.echo(f"  url of {function.name}: {function.url}")
     click.echo(f"done in {time.monotonic() - started:.1f} s")

@@ -169,6 +169,12 @@ def invoke(
     metavar="PEM",
     help="The certificate's private key (PEM, unencrypted; keep it 0600).",
 )
+@click.option(
+    "--no-urls",
+    "no_urls",
+    is_flag=True,
+    help="Do not serve function URLs (url=) on http://<label>.localhost:PORT/.",
+)
 @click.option("--open", "open_browser", is_flag=True, help="Open the web console in a browser.")
 @inherit_option
 def sandbox(
@@ -186,6 +192,7 @@ def sandbox(
     tls_key: Path | None,
     open_browser: bool,
     inherit: tuple[str, ...],
+    no_urls: bool = False,
 ) -> None:
     """Serve every function on the AWS Lambda Invoke API and a web console (its URL, with
     a token, is printed); reload on change; Ctrl-C stops.
@@ -219,6 +226,7 @@ def sandbox(
         open_browser,
         max_connections,
         tls_files,
+        urls=not no_urls,
     )
 
 

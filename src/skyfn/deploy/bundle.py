@@ -7,7 +7,9 @@ Contents (at the zip's root, so Lambda's ``sys.path`` finds them):
   imports), ``skyfn/runtime/`` copied
   from the installed package with an empty ``skyfn/__init__.py`` (the real one imports
   definition code that does not ship), the generated ``skyfn_env/<module>.py``, and the
-  packages of a ``requirements.txt`` beside the handler, installed for Lambda's platform.
+  packages of the function's lock (``skyfn.synth.packages``: its ``requirements.txt``
+  resolved once, installed as wheels for its runtime's Python and architecture, without
+  scripts or installation records), the same ones its local workers get.
 Fixed timestamps, permissions and order: the same inputs give byte-identical zips, so an
 unchanged function is neither uploaded again nor updated.
 """
@@ -15,8 +17,6 @@ unchanged function is neither uploaded again nor updated.
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import sys
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -26,27 +26,14 @@ from pathlib import Path
 import skyfn.runtime
 from skyfn.errors import SkyfnError
 from skyfn.model import Function
-from skyfn.runtime.lambda_platform import WHEEL_PLATFORM
 from skyfn.synth.envgen import PACKAGE, PACKAGE_INIT, render_env_module
 from skyfn.synth.fileset import excluded, function_files
+from skyfn.synth.packages import function_packages
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold
 FILE_MODE = 0o644
-REQUIREMENTS = "requirements.txt"
+UNZIPPED_LIMIT = 250 * 1024 * 1024  # Lambda's, the function and its layers together
 SKYFN_INIT = '"""The part of skyfn a deployed function needs: skyfn.runtime."""\n'
-
-
-def pip_platform(function: Function) -> tuple[str, ...]:
-    """What the function's Lambda runtime runs; wheels only, so nothing compiles here."""
-    return (
-        "--platform",
-        WHEEL_PLATFORM,
-        "--implementation",
-        "cp",
-        "--python-version",
-        function.python_version,
-        "--only-binary=:all:",
-    )
 
 
 @dataclass(frozen=True)
@@ -65,11 +52,9 @@ class Bundle:
 def build_bundle(function: Function, backend: Path) -> Bundle:
     """``backend`` is the project's ``backend/`` folder, where shared modules are found."""
     files: dict[str, bytes] = {}
-    requirements = requirements_file(function)
-    if requirements is not None:
-        with tempfile.TemporaryDirectory(prefix="skyfn-deps-") as target:
-            _pip_install(function, requirements, Path(target))
-            _add_tree(files, Path(target), function)
+    installed = function_packages(function, backend)  # the lock, for Lambda's platform
+    if installed is not None:
+        _add_tree(files, installed, function)
     project = function_files(function.directory, backend)
     for name, path in project.files.items():
         _add(files, name, path.read_bytes(), function)
@@ -85,6 +70,7 @@ def build_bundle(function: Function, backend: Path) -> Bundle:
         render_env_module(function).encode(),
         function,
     )
+    _check_size(files, function)
     return Bundle(
         function.name,
         deterministic_zip(files),
@@ -94,12 +80,21 @@ def build_bundle(function: Function, backend: Path) -> Bundle:
     )
 
 
-def requirements_file(function: Function) -> Path | None:
-    """``requirements.txt`` in the folder of the handler file, if there is one."""
-    module = function.handler.rpartition(".")[0]
-    handler_file = function.directory.joinpath(*module.split(".")).with_suffix(".py")
-    candidate = handler_file.parent / REQUIREMENTS
-    return candidate if candidate.is_file() else None
+def _check_size(files: dict[str, bytes], function: Function) -> None:
+    """Lambda's limit, checked before anything is uploaded, naming what takes the room."""
+    total = sum(len(data) for data in files.values())
+    if total <= UNZIPPED_LIMIT:
+        return
+    sizes: dict[str, int] = {}
+    for name, data in files.items():
+        top = name.split("/", 1)[0]
+        sizes[top] = sizes.get(top, 0) + len(data)
+    largest = sorted(sizes.items(), key=lambda item: -item[1])[:5]
+    named = ", ".join(f"{top} ({size // 2**20} MB)" for top, size in largest)
+    raise SkyfnError(
+        f"function {function.name}: its bundle unzips to {total // 2**20} MB, over Lambda's "
+        f"{UNZIPPED_LIMIT // 2**20} MB; largest: {named}; drop packages it does not need"
+    )
 
 
 def deterministic_zip(files: dict[str, bytes]) -> bytes:
@@ -136,28 +131,3 @@ def _tree(root: Path) -> Iterator[Path]:
         if any(excluded(p) for p in path.relative_to(root).parts) or not path.is_file():
             continue
         yield path
-
-
-def _pip_install(function: Function, requirements: Path, target: Path) -> None:
-    command = [
-        sys.executable,
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-        "--no-compile",  # .pyc files hold timestamps; Lambda compiles on first import
-        "--target",
-        str(target),
-        *pip_platform(function),
-        "--requirement",
-        str(requirements),
-    ]
-    proc = subprocess.run(command, capture_output=True, text=True, cwd=requirements.parent)
-    if proc.returncode != 0:
-        detail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-8:])
-        raise SkyfnError(
-            f"function {function.name}: installing {requirements} for Lambda "
-            f"(python {function.python_version}, {WHEEL_PLATFORM}, wheels only) failed:\n{detail}\n"
-            "pin versions that publish such wheels, or remove the package"
-        )

@@ -72,6 +72,7 @@ class StackRequest:
     outputs: Mapping[str, str]  # output key -> skyfn function name
     legacy_stack_name: str | None = None  # the name skyfn gave this stack before 0.2
     parts: Sequence[PartRequest] = ()  # none: a single stack
+    url_outputs: Mapping[str, str] = field(default_factory=dict)  # URL output -> function
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class Plan:
 class DeployedFunction:
     name: str
     arn: str
+    url: str | None = None  # its function URL, if it has one
 
 
 @dataclass(frozen=True)
@@ -339,8 +341,13 @@ class Deployer:
             outputs = {f"{part}/{key}": value for (part, key), value in found.items()}
         else:
             outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        urls = {function: key for key, function in request.url_outputs.items()}
         return tuple(
-            DeployedFunction(function, outputs.get(key, "?"))
+            DeployedFunction(
+                function,
+                outputs.get(key, "?"),
+                outputs.get(urls[function], "?") if function in urls else None,
+            )
             for key, function in sorted(request.outputs.items(), key=lambda kv: kv[1])
         )
 

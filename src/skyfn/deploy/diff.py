@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from skyfn.deploy import diff_options
+from skyfn.deploy import diff_options, urls
 from skyfn.runtime import contract
 
 FUNCTION_TYPE = "AWS::Lambda::Function"
@@ -356,7 +356,8 @@ def describe(
             other=other,
             logical_id=logical_id,
             grants=diff_options.grants(resources, props.get("Role"), substitutions or {}),
-            settings=diff_options.settings(resources, props),
+            settings=diff_options.settings(resources, props)
+            | urls.described(resources, logical_id),
             log_group=diff_options.log_group_id(props),
         )
     return Deployment(functions, str(template.get("Description", "")))

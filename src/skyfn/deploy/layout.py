@@ -10,8 +10,8 @@ half of the functions when they grow; a stateless assignment that never moves an
 to fix the number of parts up front, and only the parts that hold a function are deployed.
 
 ``PARTS`` is chosen against the quotas (see quotas.py). A function costs its part the
-resources ``resources_of`` counts from the model (its role and the function, and its log
-group with ``log_retention_days``: two or three), one parameter (its code key) and one
+resources ``resources_of`` counts from the model (its role and the function, its log
+group with ``log_retention_days``, its URL and, public, the URL's two permissions: two to six), one parameter (its code key) and one
 output (its ARN), so a part holds at most 199 functions (200 parameters, one of them the
 bucket). A branch holds at most ``MAX_FUNCTIONS`` functions of two resources each (fewer
 when they have more: ``quotas.check_nested`` counts the real template): one operation on a
@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from skyfn.deploy import function_settings, quotas
+from skyfn.deploy import function_settings, quotas, urls
 from skyfn.model import Function
 
 PARTS = 16
@@ -42,7 +42,11 @@ MAX_FUNCTIONS_EACH_WITH_ALL = (
 def resources_of(function: Function) -> int:
     """How many resources ``function`` adds to its template (what ``nested.checked``
     holds every rendered template to)."""
-    return RESOURCES_PER_FUNCTION + int(function_settings.has_log_group(function))
+    return (
+        RESOURCES_PER_FUNCTION
+        + int(function_settings.has_log_group(function))
+        + urls.resource_count(function)
+    )
 
 
 SINGLE_STACK_MAX = 150  # more functions than this: a root stack with nested parts

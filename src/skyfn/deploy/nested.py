@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from skyfn import __version__
-from skyfn.deploy import function_settings, layout, names, policy_size, quotas
+from skyfn.deploy import function_settings, layout, names, policy_size, quotas, urls
 from skyfn.deploy.policy import has_external, kms_keys_parameter, template_parameters
 from skyfn.deploy.template import (
     BUCKET_PARAMETER,
@@ -138,7 +138,8 @@ def template_ids(base: str, function: Function | None = None) -> tuple[str, ...]
     """A function's logical ids: its function and role, and its log group if it has one."""
     group = function is not None and function_settings.has_log_group(function)
     extra = (function_settings.log_group_logical_id(base),) if group else ()
-    return function_logical_id(base), role_logical_id(base), *extra
+    url = urls.logical_ids(function, base) if function is not None else ()
+    return function_logical_id(base), role_logical_id(base), *extra, *url
 
 
 def checked(template: Json, model: Model) -> Json:

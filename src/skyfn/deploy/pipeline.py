@@ -32,6 +32,7 @@ from skyfn.deploy.preview import READ_PERMISSIONS, diff_request
 from skyfn.deploy.stacks import PROJECT_TAG
 from skyfn.deploy.staging import SETTING
 from skyfn.deploy.template import TEMPLATE_FILE, arn_output, tags
+from skyfn.deploy.urls import url_output
 from skyfn.errors import AwsUnavailable, SkyfnError
 from skyfn.model import Function, Model
 from skyfn.outputs import BranchSynth, synth_branch
@@ -216,11 +217,15 @@ def stack_request(
         templates = nested.render(model)
     artifacts = artifact_dir(project, model.scope)
     outputs: dict[str, str] = {}
+    url_outputs: dict[str, str] = {}
     for part in templates.parts or (None,):
         part_model = part.model if part else model
         ids = names.function_ids(part_model)
         prefix = f"{part.logical_id}/" if part else ""
         outputs |= {f"{prefix}{arn_output(ids[f.name])}": f.name for f in part_model.functions}
+        url_outputs |= {
+            f"{prefix}{url_output(ids[f.name])}": f.name for f in part_model.functions if f.url
+        }
         if part:
             label = _shown(project, artifacts / part.file)
             uploads.append(Upload(part.key, part.body.encode(), label))
@@ -235,6 +240,7 @@ def stack_request(
         uploads=tuple(uploads),
         tags=tags(model) | project_tag(project),
         outputs=outputs,
+        url_outputs=url_outputs,
         parts=tuple(
             PartRequest(p.logical_id, p.body, nested.code_keys(p.model, digests))
             for p in templates.parts

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from skyfn import __version__
-from skyfn.deploy import function_settings, grants, names
+from skyfn.deploy import function_settings, grants, names, urls
 from skyfn.deploy.invoke_policy import POLICY_NAME as INVOKE_POLICY
 from skyfn.deploy.invoke_policy import invoke_policy
 from skyfn.deploy.policy import logs_policy, own_group_logs_policy, secrets_policy
@@ -98,6 +98,11 @@ def render_template(model: Model) -> Json:
             "Description": f"ARN of function {function.name}",
             "Value": {"Fn::GetAtt": [function_logical_id(base), "Arn"]},
         }
+        for logical_id, resource in urls.resources(
+            function, base, function_logical_id(base)
+        ).items():
+            _add(resources, logical_id, resource, function)
+        outputs.update(urls.outputs(function, base))
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": (

@@ -8,7 +8,9 @@ A worker sees exactly:
   root, ``TZ=UTC``, ...);
 - ``PATH`` (this interpreter's folder, then the system's), ``LANG=C.UTF-8`` (Lambda says
   en_US.UTF-8; C.UTF-8 exists on every machine and gives the same UTF-8 I/O), and
-  ``PYTHONPATH`` (function folder, generated env modules, ``backend/``, skyfn itself);
+  ``PYTHONPATH`` (task root, generated env modules, skyfn's runtime-only folder:
+  ``skyfn.host.runtime_folder``); the function's locked packages join as site directories
+  (``site_dirs``) and the worker runs ``-S``, so no other package of any environment does;
 - only for a function that has secrets:
   ``local`` (and the pytest plugin's inline values): nothing from the store. The host
   reads the function's own secrets (``skyfn.host.secret_resolver``) and hands them over a
@@ -36,15 +38,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import skyfn
 from skyfn import aws
 from skyfn.errors import SkyfnError
 from skyfn.host import event_queue, secret_resolver, task_root
+from skyfn.host.runtime_folder import runtime_folder
 from skyfn.model import EnvValue, Function, Model, ScalarValue
-from skyfn.project import generated_dir
+from skyfn.project import backend_dir, generated_dir
 from skyfn.runtime import contract, lambda_platform
 from skyfn.runtime.stores import AWS_STORES, HANDED_OVER, HOST_EXTERNAL, PIPE_STORE
 from skyfn.synth import rules
+from skyfn.synth.packages import function_packages, local_platform
 
 BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
 RUNTIME_DIR = "/var/runtime"  # LAMBDA_RUNTIME_DIR on Lambda; nothing local lives there
@@ -82,6 +85,7 @@ class WorkerEnvironment:
     task_root: Path  # the worker's working directory and first import root
     handover: bytes | None = None  # the secrets message for the worker's pipe (store "pipe")
     python: str = sys.executable  # the interpreter of the function's runtime version
+    site_dirs: tuple[str, ...] = ()  # the function's package folders (site directories)
 
 
 def host_region(environ: Mapping[str, str]) -> str:
@@ -99,9 +103,10 @@ def check_inherit(names: Sequence[str], environ: Mapping[str, str]) -> tuple[str
 
 
 def python_path(model: Model, root: Path) -> str:
-    """The task root (the bundle's files), the generated env modules, skyfn itself."""
-    package_root = Path(skyfn.__file__).resolve().parent.parent
-    folders = [root, generated_dir(model.project_root), package_root]
+    """The task root (the bundle's files), the generated env modules, and skyfn's
+    runtime-only folder (its runtime and Lambda's AWS SDK): never skyfn's environment."""
+    runtime = runtime_folder(model.project_root / ".skyfn" / "local")
+    folders = [root, generated_dir(model.project_root), runtime]
     return os.pathsep.join(str(f) for f in folders)
 
 
@@ -187,12 +192,21 @@ def build(
     from skyfn.host import interpreter
 
     python = interpreter.find(function.python_version)
-    if python != sys.executable:  # its own site-packages lack boto3, which Lambda provides
-        from skyfn.host.aws_sdk import sdk_folder
+    version = function.python_version if python != sys.executable else interpreter.local_version()
+    return WorkerEnvironment(variables, root, handover, python, site_dirs(model, function, version))
 
-        sdk = sdk_folder(model.project_root / ".skyfn" / "local")
-        variables["PYTHONPATH"] = os.pathsep.join([variables["PYTHONPATH"], str(sdk)])
-    return WorkerEnvironment(variables, root, handover, python)
+
+def site_dirs(model: Model, function: Function, version: str) -> tuple[str, ...]:
+    """The function's locked packages installed for the worker's Python (built on demand,
+    shared by functions with the same lock): the same distributions its bundle holds."""
+    folder = function_packages(
+        function, backend_dir(model.project_root), local_platform(version), say=_progress
+    )
+    return (str(folder),) if folder is not None else ()
+
+
+def _progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def stores_read(function: Function, store: str) -> set[str]:

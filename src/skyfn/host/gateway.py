@@ -49,6 +49,7 @@ class Response:
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
     stream: Iterator[bytes] | None = None  # instead of ``body``: chunks until it ends (SSE)
+    cookies: tuple[str, ...] = ()  # Set-Cookie fields (a function URL's answer may repeat it)
 
 
 class InvalidName(ValueError):

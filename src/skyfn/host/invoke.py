@@ -19,7 +19,7 @@ from skyfn.host.outcome import Outcome
 from skyfn.host.supervisor import Host, UnknownFunction
 from skyfn.model import Scope
 from skyfn.outputs import synth
-from skyfn.project import Project
+from skyfn.project import Project, backend_dir
 from skyfn.runtime.stores import StoreName
 
 
@@ -57,7 +57,8 @@ def invoke_once(
     options: HostOptions,
     warn: Callable[[str], None] | None = None,
 ) -> Outcome:
-    """``warn``: told when the function's Python is not the one its worker runs."""
+    """``warn``: told when the function's Python is not the one its worker runs, and which
+    requirements file to add a package to when the function could not import it."""
     model = synth(project, scope, store).model
     function = model.function(name)
     if function is None:
@@ -77,6 +78,12 @@ def invoke_once(
         with serving(host):
             outcome = host.invoke(name, event)
             host.wait_for_events()
+        if outcome.error and warn is not None:
+            from skyfn.host.package_hint import missing_package
+
+            hint = missing_package(function, backend_dir(project.root), outcome.failure())
+            if hint is not None:
+                warn(hint)
         return outcome
     finally:
         host.close()  # also on Ctrl-C or SIGTERM: the worker never outlives the command

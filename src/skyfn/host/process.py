@@ -74,11 +74,13 @@ class WorkerProcess:
             self.proc = subprocess.Popen(
                 [
                     environment.python,
+                    "-S",  # none of the environment's site-packages: only its own packages
                     "-m",
                     "skyfn.runtime.worker",
                     str(requests_read),
                     str(answers_write),
                     str(self.limit.path) if self.limit else "",
+                    os.pathsep.join(environment.site_dirs),
                 ],
                 env=variables,
                 cwd=environment.task_root,

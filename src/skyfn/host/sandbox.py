@@ -235,8 +235,10 @@ def run(
     open_browser: bool = False,
     max_connections: int = MAX_CONNECTIONS,
     tls_files: tuple[Path, Path] | None = None,
+    urls: bool = True,
 ) -> None:
-    """``tls_files``: the certificate and key to serve HTTPS with (required off loopback)."""
+    """``tls_files``: the certificate and key to serve HTTPS with (required off loopback);
+    ``urls``: serve function URLs on ``<label>.localhost`` (loopback only)."""
     context = tls_context(address, tls_files, echo)  # before anything starts
     sink = LogSink()
     access = access if access is not None else AccessPolicy.for_address(address)
@@ -257,6 +259,9 @@ def run(
 
     endpoint = LambdaEndpoint(sandbox.host)  # the functions' own calls to each other
     console = attach_console(server, sandbox)
+    from skyfn.host import url_serving
+
+    url_lines = url_serving.attach(server, sandbox.host, address, urls, console)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -292,6 +297,8 @@ def run(
             echo(line)
         cert = tls_files[0] if tls_files is not None else None
         for line in access_lines(access, server.url, sandbox.model, options.region, cert):
+            echo(line)
+        for line in url_lines:
             echo(line)
         echo(f"console: {console.session.url(server.url)}")
         if open_browser:

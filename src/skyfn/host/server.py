@@ -33,6 +33,7 @@ from skyfn.host.access import AccessPolicy
 from skyfn.host.gateway import LocalGateway, Response
 from skyfn.host.request_body import BadRequest, DeadlineSocket, read_body
 from skyfn.host.supervisor import Host
+from skyfn.host.url_gateway import UrlGateway
 from skyfn.runtime.lambda_platform import MAX_PAYLOAD
 
 DISCARD_LIMIT = 64 * 1024 * 1024  # read (and drop) an oversized body up to this, then hang up
@@ -74,6 +75,7 @@ class InvokeServer(ThreadingHTTPServer):
         self.host = host
         self.access = access if access is not None else AccessPolicy.for_address(address[0])
         self.gateway = LocalGateway(host, self.access, int(self.server_address[1]))
+        self.urls: UrlGateway | None = None  # function URLs (*.localhost), set by the sandbox
         self.request_timeout = request_timeout
         self.tls = tls_context
         self.max_connections = max_connections
@@ -235,6 +237,18 @@ class InvokeHandler(BaseHTTPRequestHandler):
                     self.send_error(HTTPStatus.BAD_REQUEST, "the request line is empty")
                 return
             body = read_body(self.rfile, self.headers, MAX_PAYLOAD, DISCARD_LIMIT)
+            urls = self.server.urls  # by Host, before any console or Invoke API path
+            found = (
+                None
+                if urls is None
+                else urls.handle(
+                    self.command, self.path, self.headers.items(), body, self.client_address[0]
+                )
+            )
+            if found is not None:
+                self._reply(found)
+                self.wfile.flush()
+                return
             fields = gateway.header_fields(self.headers.items())
             self._reply(self.server.gateway.handle_request(self.command, self.path, fields, body))
             self.wfile.flush()
@@ -290,6 +304,8 @@ class InvokeHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(response.body)))
         for key, value in headers.items():
             self.send_header(key, value)
+        for cookie in response.cookies:
+            self.send_header("Set-Cookie", cookie)
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()

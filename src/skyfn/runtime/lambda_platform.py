@@ -21,8 +21,6 @@ def python_version(runtime: str) -> str:
     return runtime.removeprefix("python")
 
 
-WHEEL_PLATFORM = "manylinux2014_x86_64"  # Lambda's default architecture, x86_64
-
 ENV_SIZE_LIMIT = 4096  # bytes, all keys and values together
 ENV_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]+")  # Lambda's own pattern: two characters at least
 FUNCTION_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")

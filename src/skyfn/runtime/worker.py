@@ -1,5 +1,9 @@
 """A local function instance:
-``python -m skyfn.runtime.worker READ_FD WRITE_FD [CGROUP]``.
+``python -S -m skyfn.runtime.worker READ_FD WRITE_FD [CGROUP [SITE_DIRS]]``.
+
+``-S``: no site-packages of the interpreter's environment; its path is the task root, the
+generated env modules and skyfn's runtime-only folder (``PYTHONPATH``), and SITE_DIRS (the
+function's locked packages, ``os.pathsep``-separated), as on Lambda.
 
 The skyfn host starts one per warm instance. Its cold start is exactly the deployed one,
 ``skyfn.runtime.bootstrap.cold_start()``; then it serves one invocation at a time, as Lambda
@@ -235,7 +239,7 @@ def _stdlib_module(name: str) -> Any:
     import importlib.machinery
     import importlib.util
 
-    user = {"", os.getcwd(), *os.environ.get("PYTHONPATH", "").split(os.pathsep)}
+    user = {"", os.getcwd(), *os.environ.get("PYTHONPATH", "").split(os.pathsep), *_site_paths}
     spec = importlib.machinery.PathFinder.find_spec(name, [p for p in sys.path if p not in user])
     if spec is None or spec.loader is None:
         raise ImportError(f"no standard module {name}")
@@ -245,16 +249,35 @@ def _stdlib_module(name: str) -> Any:
     return module
 
 
+_site_paths: list[str] = []
+
+
+def add_site_dirs(joined: str) -> None:
+    """The function's package folders (its locked packages), as site directories (their
+    ``.pth`` files run), right after the task root: where the bundle puts them on Lambda."""
+    import site
+
+    before = list(sys.path)
+    for folder in joined.split(os.pathsep):
+        if folder:
+            site.addsitedir(folder)
+    added = [p for p in sys.path if p not in before]
+    _site_paths.extend(added)
+    sys.path[:] = before[:1] + added + before[1:]
+
+
 def main(argv: list[str]) -> int:
     if len(argv) < 3:
         print(
-            "usage: python -m skyfn.runtime.worker READ_FD WRITE_FD [CGROUP]",
+            "usage: python -S -m skyfn.runtime.worker READ_FD WRITE_FD [CGROUP [SITE_DIRS]]",
             file=sys.stderr,
         )
         return 2
     no_core_dumps()
     if len(argv) > 3 and argv[3]:
         limit_processes(argv[3])
+    if len(argv) > 4 and argv[4]:
+        add_site_dirs(argv[4])
     masker = None
     if os.environ.get(contract.SECRETS_VAR):
         from skyfn.runtime import masking

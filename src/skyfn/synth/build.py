@@ -22,7 +22,7 @@ from skyfn.function_refs import FunctionRef
 from skyfn.model import EnvValue, Function, FunctionReference, Model, Scope, SecretRef
 from skyfn.runtime import contract, lambda_platform
 from skyfn.runtime.stores import StoreName
-from skyfn.synth import permissions, references, rules
+from skyfn.synth import permissions, references, rules, urls
 from skyfn.synth import settings as function_settings
 from skyfn.synth.external import external_ref
 from skyfn.synth.vault import vault_ref
@@ -67,6 +67,7 @@ def build_model(
         if built is not None:
             functions.append(built)
     problems.extend(_collisions(functions))
+    problems.extend(urls.collisions([(f.name, f.url) for f in functions]))
     if problems:
         raise DefinitionError("\n".join(problems))
     functions.sort(key=lambda f: f.name)
@@ -105,6 +106,7 @@ def _build_function(
         d.reserved_concurrency,
         problem,
     )
+    function_url = urls.url(d.url, name, problem)
     environment: list[EnvValue] = []
     secrets: list[SecretRef] = []
     refs: list[FunctionReference] = []
@@ -136,6 +138,7 @@ def _build_function(
         grants=grants,
         settings=options,
         references=tuple(sorted(refs, key=lambda r: r.key)),
+        url=function_url,
     )
     return function if _check_size(function.deployed_environment, problem) else None
 

@@ -62,11 +62,19 @@ def test_same_inputs_give_a_byte_identical_zip(tmp_path: Path) -> None:
     assert build_bundle(say_hello(root), root / "backend").data != first
 
 
+def use_wheels(root: Path, wheels: Path) -> None:
+    pyproject = root / "pyproject.toml"
+    text = pyproject.read_text().replace(
+        "[tool.skyfn]\n", f'[tool.skyfn]\nindex_url = "{wheels}"\n'
+    )
+    pyproject.write_text(text)
+
+
 def test_requirements_beside_the_handler_are_installed_for_lambda(tmp_path: Path) -> None:
     root = copy_example(tmp_path)
-    wheels = make_wheel(tmp_path / "wheels").parent
+    use_wheels(root, make_wheel(tmp_path / "wheels").parent)
     folder = root / "backend" / "functions" / "say_hello"
-    write(folder / "requirements.txt", f"--no-index\n--find-links {wheels}\ntinydep==1.0\n")
+    write(folder / "requirements.txt", "tinydep==1.0\n")
     first = build_bundle(say_hello(root), root / "backend").data
     listed = names(first)
     assert "tinydep/__init__.py" in listed
@@ -79,10 +87,36 @@ def test_requirements_beside_the_handler_are_installed_for_lambda(tmp_path: Path
 
 def test_a_requirement_without_a_lambda_wheel_names_the_function(tmp_path: Path) -> None:
     root = copy_example(tmp_path)
+    use_wheels(root, make_wheel(tmp_path / "wheels").parent)
     folder = root / "backend" / "functions" / "say_hello"
-    write(folder / "requirements.txt", f"--no-index\n--find-links {tmp_path}\nnot-there==9\n")
-    with pytest.raises(SkyfnError, match=r"function say-hello: installing .*requirements\.txt"):
+    write(folder / "requirements.txt", "not-there==9\n")
+    with pytest.raises(
+        SkyfnError, match=r"function say-hello: not-there==9 has no wheel for Lambda"
+    ):
         build_bundle(say_hello(root), root / "backend")
+
+
+def test_a_linked_requirements_file_never_reaches_the_installer(tmp_path: Path) -> None:
+    """Security review: pip followed the link and echoed the target's lines in its error."""
+    root = copy_example(tmp_path)
+    secret = tmp_path / "environ"
+    secret.write_text("AWS_SECRET_ACCESS_KEY=topsecret\n")
+    os.symlink(secret, root / "backend" / "functions" / "say_hello" / "requirements.txt")
+    with pytest.raises(SkyfnError, match="is a link") as caught:
+        build_bundle(say_hello(root), root / "backend")
+    assert "topsecret" not in str(caught.value)
+
+
+def test_an_option_line_is_refused_before_anything_is_installed(tmp_path: Path) -> None:
+    """An outside review: ``--no-binary :all:`` made the deploy build (run) a package's code."""
+    root = copy_example(tmp_path)
+    folder = root / "backend" / "functions" / "say_hello"
+    write(folder / "requirements.txt", "--no-binary :all:\ntinydep==1.0\n")
+    with pytest.raises(
+        SkyfnError, match=r"requirements\.txt:1: '--no-binary :all:' is an installer option"
+    ):
+        build_bundle(say_hello(root), root / "backend")
+    assert not (root / ".skyfn" / "packages").exists()
 
 
 def test_a_file_that_would_shadow_the_runtime_is_refused(tmp_path: Path) -> None:

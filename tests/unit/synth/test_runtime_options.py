@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from skyfn import scope
-from skyfn.deploy.bundle import pip_platform
 from skyfn.deploy.template import render_template
 from skyfn.errors import DefinitionError
 from skyfn.model import Model
 from skyfn.project import find_project
+from skyfn.synth.packages import lambda_platform
 from skyfn.synth.run import load_model
 from tests.support.projects import make_project, resource
 
@@ -32,7 +32,7 @@ def test_runtime_and_logging_reach_the_template_and_the_bundle(tmp_path: Path) -
     )
     assert properties["Runtime"] == "python3.13"
     assert properties["LoggingConfig"] == {"LogFormat": "JSON", "ApplicationLogLevel": "INFO"}
-    assert "3.13" in pip_platform(function)
+    assert lambda_platform(function.python_version, None).python_version == "3.13"
 
 
 def test_defaults_are_lambdas(tmp_path: Path) -> None:

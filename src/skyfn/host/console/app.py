@@ -20,7 +20,7 @@ from skyfn.host.gateway import Response
 from skyfn.host.outcome import Outcome
 from skyfn.host.pool import HostClosed
 from skyfn.host.supervisor import Host, UnknownFunction
-from skyfn.model import Model, Scope
+from skyfn.model import Function, Model, Scope
 from skyfn.secrets import manage
 from skyfn.secrets.store import SecretStore
 
@@ -71,6 +71,8 @@ class Console:
         self.base = self.session.base  # /_console/<random>: every page and action is under it
         self.live = LiveLog()
         self.base_url = base_url
+        # a function's local URL origin, when the sandbox serves URLs (url_serving.attach)
+        self.url_origin: Callable[[Function], str | None] = lambda f: None
         self._open_store = open_store
         self._store: SecretStore | None = None
         host.sink.subscribe(self.live.add)
@@ -199,7 +201,11 @@ class Console:
             except SkyfnError as exc:
                 secrets = f"cannot list the {self.model.secret_store} store: {exc}"
         used, limit = inventory.budget(f)
-        return self._page(f.name, "Functions", pages.function(f, secrets, used, limit, self.base))
+        return self._page(
+            f.name,
+            "Functions",
+            pages.function(f, secrets, used, limit, self.base, self.url_origin(f)),
+        )
 
     def _invoke_page(
         self,

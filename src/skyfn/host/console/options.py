@@ -15,6 +15,14 @@ def settings_items(f: Function) -> str:
     )
 
 
+def triggers(f: Function, url_origin: str | None) -> str:
+    """The function's triggers (issue 24): its URL, where the sandbox serves it."""
+    if f.url is None:
+        return ""
+    where = f"{url_origin}/" if url_origin else "not served (--no-urls, or not on loopback)"
+    return f"<dt>Function URL</dt><dd><code>{esc(where)}</code> ({esc(f.url.shown())})</dd>"
+
+
 def permissions(f: Function) -> str:
     if not f.grants:
         return (

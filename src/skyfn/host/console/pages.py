@@ -79,7 +79,12 @@ def version_cell(row: SecretRow) -> str:
 
 
 def function(
-    f: Function, secrets: Sequence[SecretRow] | str, used: int, limit: int, base: str
+    f: Function,
+    secrets: Sequence[SecretRow] | str,
+    used: int,
+    limit: int,
+    base: str,
+    url_origin: str | None = None,
 ) -> str:
     plain = "".join(
         f'<tr><th scope="row"><code>{esc(v.key)}</code></th><td data-label="Type">'
@@ -121,7 +126,8 @@ def function(
         f'<p><a href="{function_url(base, f.name, "/invoke")}">Invoke {esc(f.name)}</a></p>'
         f"<dl><dt>Handler</dt><dd><code>{esc(f.handler)}</code></dd><dt>Runtime</dt>"
         f"<dd>{esc(f.runtime)}</dd><dt>Timeout</dt><dd>{f.timeout_seconds} s</dd>"
-        f"<dt>Memory</dt><dd>{f.memory_mb} MB</dd>{options.settings_items(f)}</dl>"
+        f"<dt>Memory</dt><dd>{f.memory_mb} MB</dd>{options.settings_items(f)}"
+        f"{options.triggers(f, url_origin)}</dl>"
         '<h2 id="budget-h">Environment budget</h2>'
         f'<p><label for="budget">{used} of {limit} bytes ({percent} %) of Lambda\'s environment'
         "</label> "
