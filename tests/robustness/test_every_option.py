@@ -1,12 +1,14 @@
 """Every option through every command (issue 20).
 
 Hypothesis generates backends from every option ``define_function``, ``secret``,
-``aws_secret``, ``ssm_parameter``, ``[tool.skyfn]`` and ``.env`` files accept, in valid
-combinations (``tests/support/backends.py``), and drives each through the real ``skyfn`` CLI:
+``aws_secret``, ``ssm_parameter``, ``vault_secret``, ``function_ref``, ``permissions=[...]``,
+``[tool.skyfn]`` and ``.env`` files accept, in valid combinations
+(``tests/support/backends.py``), and drives each through the real ``skyfn`` CLI:
 synth (sandbox and branch), ``diff`` before and after ``pipeline-deploy`` to moto, ``secret
 status``, ``invoke`` and ``run`` (sandbox and branch), a sandbox's Invoke API and console
 page, and the deployed bundle under ``awslambdaric`` (SSM and Secrets Manager in
-moto_server, which stores Lambda functions but cannot run them). No command may crash; a
+moto_server, which stores Lambda functions but cannot run them; Vault is one OpenBao dev
+server for the session, read locally and synced to SSM by the branch deploy). No command may crash; a
 deploy followed by ``diff`` shows nothing; every answer is the one the generated definitions
 and stores call for, so the local answers equal the deployed bundle's.
 
@@ -39,6 +41,7 @@ from tests.support.aws import Aws
 from tests.support.cli import Result, run_skyfn
 from tests.support.console import ConsoleClient, console_url
 from tests.support.lambda_bundle import decoded, deployed_zip, invoke_deployed
+from tests.support.openbao import OpenBao
 from tests.support.sandbox import Invoker, running_sandbox
 from tests.support.servers import moto_process
 from tests.support.urls import url_answer
@@ -119,13 +122,15 @@ def deployed_arns(cfn: Any) -> dict[str, str]:
 )
 @given(data=st.data())
 def test_every_option_through_every_command(
-    data: st.DataObject, aws: Aws, tmp_path_factory: pytest.TempPathFactory
+    data: st.DataObject, aws: Aws, openbao: OpenBao, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     app_id = data.draw(st.from_regex(r"[a-z][a-z0-9-]{0,12}", fullmatch=True), "app id")
     backend = data.draw(gen.backends(f"{app_id}-{next(COUNTER)}"), "backend")
     reset(aws.endpoint)  # one moto_server for every example, emptied for each
     ssm, sm, s3 = boto3.client("ssm"), boto3.client("secretsmanager"), boto3.client("s3")
-    gen.set_secrets(backend, ssm, sm)
+    vault = openbao.client()
+    gen.enable_vault_mounts(vault)
+    gen.set_secrets(backend, ssm, sm, vault)
     root = gen.write_project(tmp_path_factory.mktemp("every-option"), backend)
     sandbox, branch = backend.scopes()
     b = ("--branch", backend.branch)
@@ -139,7 +144,7 @@ def test_every_option_through_every_command(
 
     def skyfn(*args: str, codes: tuple[int, ...] = (0,)) -> Result:
         count(commands=1)
-        result = run_skyfn(*args, cwd=root, timeout=180)
+        result = run_skyfn(*args, cwd=root, env=openbao.env, timeout=180)
         return check(result, "skyfn " + " ".join(args[:4]), codes)
 
     def compare(found: Any, expected: Any, what: object) -> None:
@@ -156,13 +161,21 @@ def test_every_option_through_every_command(
         for spec in backend.functions
         for scope in (sandbox, branch)
     }
+    deployed_answer = {
+        spec.function_name: gen.expected_answer(backend, spec, branch, deployed=True)
+        for spec in backend.functions
+    }
     cfn, lam = boto3.client("cloudformation"), boto3.client("lambda")  # threads share them
+    deployed_once = threading.Event()  # a branch's Vault secrets are synced by the deploy
 
     def deploy_and_bundles() -> None:
         """diff, deploy, diff (the second shows nothing); then each deployed bundle under
         awslambdaric answers what the branch calls for."""
         before = skyfn("diff", *b, codes=(2,))
-        deployed = skyfn("pipeline-deploy", *b)
+        try:
+            deployed = skyfn("pipeline-deploy", *b)
+        finally:
+            deployed_once.set()
         after = skyfn("diff", *b)
         assert "no changes" in after.out, after.out
         for result in (before, deployed, after):
@@ -175,13 +188,16 @@ def test_every_option_through_every_command(
             task_root = tmp_path_factory.mktemp("task")
             answer, output = invoke_deployed(config, deployed_zip(s3, config), task_root, aws.env)
             assert not answer.error, output + answer.body.decode(errors="replace")
-            compare(decoded(answer), expected[name, "branch"], (name, "deployed bundle", output))
+            compare(decoded(answer), deployed_answer[name], (name, "deployed bundle", output))
 
     def statuses() -> None:
         """secret status: every referenced secret is set, in every column."""
+        on_branch = any(s.branch for s in backend.secrets) or backend.uses_vault()
         for args in ((), b, ("--all-branches",)):
-            if args == ("--all-branches",) and not any(s.branch for s in backend.secrets):
+            if args == ("--all-branches",) and not on_branch:
                 continue  # no branch secret: the store knows no branch (a user error)
+            if args and backend.uses_vault():
+                deployed_once.wait(timeout=600)  # before it, a branch has nothing synced
             status = skyfn("secret", "status", *args)
             no_secret_in(backend, status.out + status.err, "secret status")
             if args == ("--all-branches",):
@@ -204,7 +220,7 @@ def test_every_option_through_every_command(
 
     def sandbox_pages() -> None:
         """A sandbox: its Invoke API, and each function's console page."""
-        with running_sandbox(root) as box:
+        with running_sandbox(root, env=openbao.env) as box:
             count(commands=1)
             client = ConsoleClient(box.port)
             assert client.sign_in(console_url(box)).status == 303

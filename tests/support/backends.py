@@ -1,7 +1,8 @@
 """Generated backends for the every-option property test (``tests/robustness/
 test_every_option.py``): hypothesis strategies over every option ``define_function``,
-``secret``, ``aws_secret``, ``ssm_parameter``, ``[tool.skyfn]`` and ``.env`` files accept, in
-valid combinations only; the project they describe on disk; the secrets they need, set in
+``secret``, ``aws_secret``, ``ssm_parameter``, ``vault_secret``, ``function_ref``,
+``permissions=[...]``, Lambda's settings, ``[tool.skyfn]`` and ``.env`` files accept, in valid
+combinations only; the project they describe on disk; the secrets they need, set in
 the stores; and the answer each function must give in each scope.
 
 Handlers answer ``{"env": {KEY: sha256(json of env.KEY)}, "environ": {KEY: sha256(
@@ -17,7 +18,7 @@ import keyword
 import math
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from skyfn.model import EnvValue, Scope
 from skyfn.runtime import lambda_platform
 from skyfn.schedules import Schedule
 from skyfn.synth import rules
+from skyfn.synth.lambda_names import physical_name
 from tests.support.projects import write
 
 OMIT: Any = "<omitted>"  # an option not written at all (the definition's default applies)
@@ -158,6 +160,37 @@ class DotenvUse:
     default: str | None = None
 
 
+@dataclass(frozen=True)
+class VaultSecret:
+    """A KV v2 secret in OpenBao that skyfn reads but never writes; every version holds
+    every field."""
+
+    path: str
+    mount: str | None  # None: the default mount ("secret"), left unwritten
+    versions: tuple[dict[str, str], ...]
+
+
+@dataclass(frozen=True)
+class VaultUse:
+    """``KEY: vault_secret(PATH, key=, mount=, description=, max_age=, version=)``."""
+
+    path: str
+    key: str
+    mount: Any = OMIT  # written only when the secret's mount is given (or "secret" spelled out)
+    description: Any = OMIT
+    max_age: Any = OMIT
+    version: Any = OMIT
+
+
+@dataclass(frozen=True)
+class FunctionRefUse:
+    """``KEY: function_ref(TARGET)``: the target's name (a string), or its object."""
+
+    target: str  # the function's skyfn name
+    folder: str  # its folder (for the object form's import)
+    by_object: bool
+
+
 Use = Any  # a plain value (str, int, float, bool) or one of the *Use classes
 
 
@@ -173,6 +206,13 @@ class FunctionSpec:
     log_level: Any
     environment: tuple[tuple[str, Use], ...]
     schedule: Any = OMIT  # schedule= (issue 24): a string, a Schedule or a list of them
+    permissions: tuple[str, ...] = ()  # each entry as Python source
+    architecture: Any = OMIT
+    ephemeral_storage_mb: Any = OMIT
+    layers: Any = OMIT
+    log_retention_days: Any = OMIT
+    # reserved_concurrency is not generated: pipeline-deploy reads GetAccountSettings, which
+    # moto_server does not implement (tests/e2e/test_shop_deploy.py patches it in-process)
     url: Any = OMIT  # OMIT, True, "iam", "none" or "cors" (issue 24; see URLS)
 
     @property
@@ -201,6 +241,7 @@ class Backend:
     sm_secrets: tuple[SmSecret, ...]
     ssm_parameters: tuple[SsmParameter, ...]
     dotenv: tuple[DotenvVar, ...]
+    vault: tuple[VaultSecret, ...] = ()
     clean_run: tuple[bool, bool] = (False, False)  # skyfn run --clean (sandbox, branch)
     arns: dict[str, str] = field(default_factory=dict, compare=False)  # filled when created
 
@@ -217,6 +258,12 @@ class Backend:
     def parameter(self, name: str) -> SsmParameter:
         return next(p for p in self.ssm_parameters if p.name == name)
 
+    def vault_secret(self, path: str) -> VaultSecret:
+        return next(v for v in self.vault if v.path == path)
+
+    def uses_vault(self) -> bool:
+        return any(isinstance(u, VaultUse) for f in self.functions for _, u in f.environment)
+
     def scopes(self) -> tuple[Scope, Scope]:
         return scopes.sandbox(), scopes.branch(self.branch)
 
@@ -231,6 +278,9 @@ class Backend:
                 found.update(v for v in fields if isinstance(v, str))
         for p in self.ssm_parameters:
             found.update(p.versions)
+        for vs in self.vault:
+            for held in vs.versions:
+                found.update(held.values())
         return {v for v in found if isinstance(v, str)}
 
 
@@ -309,7 +359,8 @@ def sm_secrets(draw: st.DrawFn) -> tuple[SmSecret, ...]:
                 versions.append(draw(secret_value(None)))
             else:
                 versions.append({f: draw(_field_values) for f in fields})
-        ids = tuple(str(uuid.UUID(int=draw(st.integers(0, 2**128 - 1)))) for _ in versions)
+        numbers = st.lists(st.integers(0, 2**128 - 1), min_size=count, max_size=count, unique=True)
+        ids = tuple(str(uuid.UUID(int=n)) for n in draw(numbers))  # AWS refuses a token twice
         found.append(SmSecret(name, tuple(versions), ids, draw(st.booleans())))
     return tuple(found)
 
@@ -355,6 +406,40 @@ def dotenv_vars(draw: st.DrawFn, branch: str) -> tuple[DotenvVar, ...]:
     return tuple(found)
 
 
+VAULT_MOUNTS = (None, "secret", "kv2")  # kv2: a second KV v2 mount (enable_vault_mounts)
+_vault_part = st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,10}", fullmatch=True).filter(
+    lambda n: ".." not in n
+)
+
+
+@st.composite
+def vault_secrets(draw: st.DrawFn, app_id: str) -> tuple[VaultSecret, ...]:
+    """Vault secrets under a folder of this backend's own (OpenBao is shared by examples)."""
+    paths = draw(st.lists(st.lists(_vault_part, min_size=1, max_size=3), max_size=2))
+    found = []
+    for number, parts in enumerate(paths):
+        fields = draw(st.lists(_vault_part, min_size=1, max_size=3, unique=True))
+        count = draw(st.integers(1, 3))
+        versions = tuple({f: draw(secret_value(None)) for f in fields} for _ in range(count))
+        path = "/".join([app_id, str(number), *parts])
+        found.append(VaultSecret(path, draw(st.sampled_from(VAULT_MOUNTS)), versions))
+    return tuple(found)
+
+
+@st.composite
+def vault_use(draw: st.DrawFn, vault: tuple[VaultSecret, ...]) -> VaultUse:
+    v = draw(st.sampled_from(vault))
+    version = draw(st.sampled_from([OMIT, *range(1, len(v.versions) + 1)]))
+    return VaultUse(
+        v.path,
+        key=draw(st.sampled_from(sorted(v.versions[0]))),
+        mount=OMIT if v.mount is None else v.mount,
+        description=draw(st.just(OMIT) | _description),
+        max_age=draw(st.just(OMIT) | _max_age) if version is OMIT else OMIT,
+        version=version,
+    )
+
+
 _plain = st.one_of(
     st.text(
         st.characters(codec="utf-8", exclude_categories=["Cs"], exclude_characters="\x00§"),
@@ -380,8 +465,10 @@ def uses(
     dotenv: tuple[DotenvVar, ...],
     branch: str,
     pins: bool,
+    vault: tuple[VaultSecret, ...] = (),
 ) -> Use:
     kinds = ["plain"]
+    kinds += ["vault"] * 2 if vault else []
     kinds += ["secret"] * 3 if secrets else []
     kinds += ["aws_secret"] if sms else []
     kinds += ["ssm_parameter"] if params else []
@@ -389,6 +476,8 @@ def uses(
     kind = draw(st.sampled_from(kinds))
     if kind == "plain":
         return draw(_plain)
+    if kind == "vault":
+        return draw(vault_use(vault))
     if kind == "secret":
         s = draw(st.sampled_from(secrets))
         longest = min(len(s.versions(sc)) for sc in (scopes.sandbox(), scopes.branch(branch)))
@@ -431,6 +520,129 @@ def uses(
     )
     default = draw(st.from_regex(r"[A-Za-z0-9 _.-]{0,10}", fullmatch=True))
     return DotenvUse(var.name, default if needs_default or draw(st.booleans()) else None)
+
+
+_REGIONS = ("eu-west-1", "us-east-1", "ap-southeast-2", "${AWS::Region}")
+_ACCOUNTS = ("123456789012", "${AWS::AccountId}")
+_resource_name = st.from_regex(r"[a-z0-9][a-z0-9-]{1,11}[a-z0-9]", fullmatch=True)
+# (service, resource part) of ARNs an allow(...) names, and actions that act on them
+_ALLOW_TARGETS = (
+    ("dynamodb", "table/{}", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")),
+    ("sqs", "{}", ("sqs:SendMessage", "sqs:ReceiveMessage")),
+    ("ses", "identity/{}.example", ("ses:SendEmail",)),
+    ("kms", "key/{}", ("kms:Decrypt", "kms:Encrypt")),
+)
+_CONDITIONS = (
+    {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}},
+    {"StringLikeIfExists": {"ses:FromAddress": ["*@shop.example", "ops@x.example"]}},
+    {"ForAnyValue:StringEquals": {"dynamodb:Attributes": ["id", "total"]}},
+    {"NumericLessThan": {"aws:MultiFactorAuthAge": 3600}},
+    {"Bool": {"aws:SecureTransport": True}},
+)
+
+
+def _arn(draw: st.DrawFn, service: str, resource: str) -> str:
+    partition = draw(st.sampled_from(["aws", "${AWS::Partition}"]))
+    region = draw(st.sampled_from(_REGIONS))
+    account = draw(st.sampled_from(_ACCOUNTS))
+    return f"arn:{partition}:{service}:{region}:{account}:{resource}"
+
+
+def _helper_call(kind: str, name: str, **options: Any) -> str:
+    return _call(kind, repr(name), **options)
+
+
+@st.composite
+def permission(draw: st.DrawFn) -> str:
+    """One entry of ``permissions=[...]``, as Python source (a helper or ``allow``)."""
+    kind = draw(
+        st.sampled_from(
+            ["allow", "dynamodb_table", "s3_bucket", "sqs_queue", "sns_topic", "event_bus"]
+        )
+    )
+    name = draw(_resource_name)
+    by_arn = draw(st.booleans())
+    access = st.just(OMIT) | st.sampled_from(["read", "write", "read_write"])
+    if kind == "dynamodb_table":
+        target = _arn(draw, "dynamodb", f"table/{name}") if by_arn else name
+        return _helper_call(kind, target, access=draw(access))
+    if kind == "s3_bucket":
+        target = f"arn:aws:s3:::{name}" if by_arn else name
+        prefix = draw(st.just(OMIT) | st.sampled_from(["nightly/", "a/b/", "x"]))
+        return _helper_call(kind, target, prefix=prefix, access=draw(access))
+    if kind == "sqs_queue":
+        name += draw(st.sampled_from(["", ".fifo"]))
+        target = _arn(draw, "sqs", name) if by_arn else name
+        return _helper_call(kind, target, access=draw(st.sampled_from([OMIT, "send", "consume"])))
+    if kind == "sns_topic":
+        return _helper_call(kind, _arn(draw, "sns", name) if by_arn else name)
+    if kind == "event_bus":
+        if draw(st.booleans()):
+            return "event_bus()"
+        return _helper_call(kind, _arn(draw, "events", f"event-bus/{name}") if by_arn else name)
+    service, resource, actions = draw(st.sampled_from(_ALLOW_TARGETS))
+    wildcard = draw(st.booleans())
+    chosen = draw(st.lists(st.sampled_from(actions), min_size=1, max_size=2, unique=True))
+    if wildcard:
+        chosen.append(f"{service}:Get*" if service != "ses" else "ses:Send*")
+    resources = [_arn(draw, service, resource.format(name))]
+    if wildcard and draw(st.booleans()):
+        resources.append(_arn(draw, service, resource.format("*")))
+    return _call(
+        "allow",
+        f"actions={chosen!r}",
+        resources=resources,
+        conditions=draw(st.just(OMIT) | st.sampled_from(_CONDITIONS)),
+        allow_wildcard=True if wildcard else draw(st.just(OMIT) | st.just(False)),
+    )
+
+
+def permissions() -> st.SearchStrategy[tuple[str, ...]]:
+    return st.lists(permission(), max_size=3).map(tuple)
+
+
+_layer = st.builds(
+    "arn:aws:lambda:{}:{}:layer:{}:{}".format,
+    st.sampled_from(["eu-west-1", "us-east-1", "us-gov-west-1"]),
+    st.sampled_from(["123456789012", "210987654321"]),
+    st.from_regex(r"[a-zA-Z0-9_-]{1,20}", fullmatch=True),
+    st.integers(1, 999),
+)
+
+
+def architecture() -> st.SearchStrategy[Any]:
+    return st.sampled_from([OMIT, None, *lambda_platform.ARCHITECTURES])
+
+
+def ephemeral_storage_mb() -> st.SearchStrategy[Any]:
+    return st.just(OMIT) | st.none() | st.integers(*lambda_platform.EPHEMERAL_STORAGE_RANGE)
+
+
+def layers() -> st.SearchStrategy[Any]:
+    many = st.lists(_layer, max_size=lambda_platform.MAX_LAYERS, unique=True)
+    return st.just(OMIT) | st.none() | many | many.map(tuple)
+
+
+def log_retention_days() -> st.SearchStrategy[Any]:
+    return st.sampled_from([OMIT, None, *lambda_platform.LOG_RETENTION_DAYS])
+
+
+@st.composite
+def function_refs(draw: st.DrawFn, specs: list[FunctionSpec]) -> list[FunctionSpec]:
+    """Add ``function_ref`` variables: to any function of the backend by name (itself too),
+    or by its object when it is defined earlier (imports never go round in a circle)."""
+    out = []
+    for index, spec in enumerate(specs):
+        taken = set(spec.keys)
+        keys = draw(st.lists(_keys, max_size=2, unique=True))
+        keys = [k for k in keys if k not in taken]
+        added = []
+        for key in keys:
+            target = draw(st.sampled_from(specs))
+            by_object = specs.index(target) < index and draw(st.booleans())
+            added.append((key, FunctionRefUse(target.function_name, target.folder, by_object)))
+        out.append(replace(spec, environment=(*spec.environment, *added)))
+    return out
 
 
 _keys = st.from_regex(r"[A-Za-z][A-Za-z0-9_]{1,15}", fullmatch=True).filter(safe_key)
@@ -493,8 +705,10 @@ def functions(
     if log_format in ("JSON", "json"):
         level_choices += [*lambda_platform.LOG_LEVELS, "info", "Warn"]
     keys = draw(st.lists(_keys, max_size=6, unique=True))
-    secrets, sms, params, dotenv = pool
-    env = tuple((key, draw(uses(secrets, sms, params, dotenv, branch, pins))) for key in keys)
+    secrets, sms, params, dotenv, vault = pool
+    env = tuple(
+        (key, draw(uses(secrets, sms, params, dotenv, branch, pins, vault))) for key in keys
+    )
     return FunctionSpec(
         folder=folder,
         name=name,
@@ -508,6 +722,11 @@ def functions(
         log_level=draw(st.sampled_from(level_choices)),
         environment=env,
         schedule=draw(st.just(OMIT) | _schedule_option),
+        permissions=draw(permissions()),
+        architecture=draw(architecture()),
+        ephemeral_storage_mb=draw(ephemeral_storage_mb()),
+        layers=draw(layers()),
+        log_retention_days=draw(log_retention_days()),
         url=draw(st.sampled_from([OMIT, OMIT, *URLS])),
     )
 
@@ -522,12 +741,14 @@ def backends(draw: st.DrawFn, app_id: str) -> Backend:
         draw(sm_secrets()),
         draw(ssm_parameters()),
         draw(dotenv_vars(branch)),
+        draw(vault_secrets(app_id)),
     )
     folders = draw(st.lists(_folders, min_size=1, max_size=2, unique=True))
     specs = [draw(functions(folder, pool, branch, pins)) for folder in folders]
     modules = [s.module.lower() for s in specs]
     if len(set(modules)) < len(modules):  # two names, one env module: another test's error
         specs = specs[:1]
+    specs = draw(function_refs(specs))
     return Backend(
         app_id=app_id,
         branch=branch,
@@ -542,6 +763,7 @@ def backends(draw: st.DrawFn, app_id: str) -> Backend:
         sm_secrets=pool[1],
         ssm_parameters=pool[2],
         dotenv=pool[3],
+        vault=pool[4],
         clean_run=(draw(st.booleans()), draw(st.booleans())),
     )
 
@@ -637,7 +859,33 @@ def _expression(backend: Backend, use: Use) -> str:
     if isinstance(use, DotenvUse):
         default = "" if use.default is None else f", {use.default!r}"
         return f"os.environ.get({use.var!r}{default})"
+    if isinstance(use, VaultUse):
+        return _call(
+            "vault_secret",
+            repr(use.path),
+            key=use.key,
+            mount=use.mount,
+            description=use.description,
+            max_age=use.max_age,
+            version=use.version,
+        )
+    if isinstance(use, FunctionRefUse):
+        return (
+            f"function_ref(_ref_{use.folder})"
+            if use.by_object
+            else _call("function_ref", repr(use.target))
+        )
     return _python(use)
+
+
+_IMPORTS = (
+    "import os\n"
+    "from skyfn import (\n"
+    "    Cors, FunctionUrl, Schedule, allow, aws_secret, define_function, dynamodb_table,\n"
+    "    event_bus,\n"
+    "    function_ref, s3_bucket, secret, sns_topic, sqs_queue, ssm_parameter, vault_secret,\n"
+    ")\n"
+)
 
 
 URLS = {  # url= as written in resource.py
@@ -667,14 +915,23 @@ def _resource(backend: Backend, spec: FunctionSpec) -> str:
         "log_format": spec.log_format,
         "log_level": spec.log_level,
         "schedule": spec.schedule,
+        "architecture": spec.architecture,
+        "ephemeral_storage_mb": spec.ephemeral_storage_mb,
+        "layers": spec.layers,
+        "log_retention_days": spec.log_retention_days,
     }
     given = "".join(f"    {k}={_python(v)},\n" for k, v in options.items() if v is not OMIT)
+    if spec.permissions:
+        given += "    permissions=[\n" + "".join(f"        {p},\n" for p in spec.permissions)
+        given += "    ],\n"
     if spec.url is not OMIT:
         given += f"    url={URLS[spec.url]},\n"
+    refs = sorted(
+        {u.folder for _, u in spec.environment if isinstance(u, FunctionRefUse) and u.by_object}
+    )
+    imports = "".join(f"from functions.{f}.resource import fn as _ref_{f}\n" for f in refs)
     return (
-        "import os\n"
-        "from skyfn import Cors, FunctionUrl, Schedule, aws_secret, define_function, secret, "
-        "ssm_parameter\n\n"
+        _IMPORTS + imports + "\n"
         "fn = define_function(\n"
         f"{given}"
         "    environment={\n" + "\n".join(lines) + "\n    },\n)\n"
@@ -726,10 +983,11 @@ def write_project(root: Path, backend: Backend) -> Path:
 # --- the stores -------------------------------------------------------------------------------
 
 
-def set_secrets(backend: Backend, ssm: Any, secretsmanager: Any) -> None:
+def set_secrets(backend: Backend, ssm: Any, secretsmanager: Any, vault: Any = None) -> None:
     """Every version of every secret, in the sandbox's store and in SSM (the branch's), and
-    the external references in Secrets Manager and SSM (created here, as AWS would hold
-    them). ``ssm`` and ``secretsmanager`` are boto3 clients for moto."""
+        the external references in Secrets Manager and SSM (created here, as AWS would hold
+        them). ``ssm`` and ``secretsmanager`` are boto3 clients for moto; ``vault`` an ``hvac``
+    client for OpenBao (every version of every Vault secret, each with all its fields)."""
     from skyfn.secrets.registry import open_store
 
     sandbox, branch = backend.scopes()
@@ -759,6 +1017,18 @@ def set_secrets(backend: Backend, ssm: Any, secretsmanager: Any) -> None:
     for p in backend.ssm_parameters:
         for value in p.versions:
             ssm.put_parameter(Name=p.name, Value=value, Type=p.kind, Overwrite=True)
+    for v in backend.vault:
+        for fields in v.versions:
+            vault.secrets.kv.v2.create_or_update_secret(
+                v.path, secret=fields, mount_point=v.mount or "secret"
+            )
+
+
+def enable_vault_mounts(vault: Any) -> None:
+    """The KV v2 mounts VAULT_MOUNTS names beside the dev server's ``secret/`` (once)."""
+    for mount in VAULT_MOUNTS:
+        if mount is not None and f"{mount}/" not in vault.sys.list_mounted_secrets_engines():
+            vault.sys.enable_secrets_engine("kv", path=mount, options={"version": "2"})
 
 
 def _put(ssm: Any, name: str, value: str) -> None:
@@ -806,14 +1076,25 @@ def value_of(backend: Backend, use: Use, scope: Scope) -> Any:
         return versions[use.version - 1] if use.version is not OMIT else versions[-1]
     if isinstance(use, DotenvUse):
         return _dotenv_value(backend, use, scope)
+    if isinstance(use, VaultUse):
+        held = backend.vault_secret(use.path).versions
+        return (held[use.version - 1] if use.version is not OMIT else held[-1])[use.key]
+    if isinstance(use, FunctionRefUse):
+        return use.target  # locally, in every scope: its skyfn name (deployed: see below)
     return use
 
 
-def expected_answer(backend: Backend, spec: FunctionSpec, scope: Scope) -> dict[str, Any]:
+def expected_answer(
+    backend: Backend, spec: FunctionSpec, scope: Scope, deployed: bool = False
+) -> dict[str, Any]:
+    """What ``spec`` answers in ``scope``: run locally, or ``deployed`` (a function_ref is
+    then the target's physical Lambda name)."""
     env: dict[str, str] = {}
     environ: dict[str, str] = {}
     for key, use in spec.environment:
         value = value_of(backend, use, scope)
+        if deployed and isinstance(use, FunctionRefUse):
+            value = physical_name(backend.app_id, backend.branch, use.target)
         env[key] = _digest(json.dumps(value))
         environ[key] = _digest(value if isinstance(value, str) else EnvValue(key, value).deployed)
     return {"env": env, "environ": environ}

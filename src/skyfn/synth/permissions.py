@@ -267,6 +267,12 @@ def _helper(entry: Permission, problem: Problem) -> list[Statement]:
     return [(EVENTS_PUT, (arn,), "")]
 
 
+_HELPER_ARN_PARTS = re.compile(
+    rf"arn:{_PART}:(?P<service>[a-z0-9-]+):(?P<region>{_REGION}|):(?P<account>{_ACCOUNT}|):"
+    r"(?P<rest>.+)"
+)
+
+
 def _helper_arn(entry: Permission, problem: Problem) -> str | None:
     """The resource's ARN: a name in the deploy's account and region, or the ARN given."""
     name = entry.name
@@ -275,15 +281,15 @@ def _helper_arn(entry: Permission, problem: Problem) -> str | None:
         problem("the name must be a string: the resource's name or its ARN")
         return None
     if name.startswith("arn:"):
-        parts = name.split(":", 5)
+        # by pattern, not split(":"): ${AWS::AccountId} and the others hold colons themselves
+        parts = _HELPER_ARN_PARTS.fullmatch(name)
         s3 = service == "s3"
         if (
-            len(parts) != 6
-            or not re.fullmatch(_PART, parts[1])
-            or parts[2] != service
-            or not (parts[3] == "" if s3 else re.fullmatch(_REGION, parts[3]))
-            or not (parts[4] == "" if s3 else re.fullmatch(_ACCOUNT, parts[4]))
-            or not shape.fullmatch(parts[5])
+            parts is None
+            or parts["service"] != service
+            or not (parts["region"] == "" if s3 else parts["region"])
+            or not (parts["account"] == "" if s3 else parts["account"])
+            or not shape.fullmatch(parts["rest"])
         ):
             example = "arn:aws:s3:::NAME" if s3 else f"arn:aws:{service}:REGION:ACCOUNT:..."
             problem(f"{name!r} is not the ARN of this kind of resource ({example})")

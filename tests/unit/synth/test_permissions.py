@@ -9,7 +9,14 @@ import pytest
 
 from skyfn import scope
 from skyfn.errors import DefinitionError
-from skyfn.permissions import Permission, allow, dynamodb_table, s3_bucket, sqs_queue
+from skyfn.permissions import (
+    Permission,
+    allow,
+    dynamodb_table,
+    s3_bucket,
+    sns_topic,
+    sqs_queue,
+)
 from skyfn.project import open_project
 from skyfn.synth import iam_actions
 from skyfn.synth.permissions import grants
@@ -111,6 +118,22 @@ def test_a_name_means_this_account_and_region_and_an_arn_is_taken_as_is() -> Non
     assert grants([s3_bucket("shop-reports", access="write")], print)[0].resources == (
         "arn:${AWS::Partition}:s3:::shop-reports/*",
     )
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:sqs:eu-west-1:${AWS::AccountId}:mail-outbox",
+        "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/orders",
+        "arn:aws:sns:${AWS::Region}:123456789012:report-ready",
+    ],
+)
+def test_a_helper_takes_an_arn_with_the_deploy_s_variables(arn: str) -> None:
+    # found by the every-option property test: split on ":" cut ${AWS::AccountId} apart
+    kind = arn.split(":")[2] if not arn.startswith("arn:$") else "dynamodb"
+    helper = {"sqs": sqs_queue, "sns": sns_topic, "dynamodb": dynamodb_table}[kind]
+    found = grants([helper(arn)], pytest.fail)
+    assert arn in found[0].resources
 
 
 def test_synth_names_the_function_and_the_statement(tmp_path: Path) -> None:

@@ -90,6 +90,10 @@ def function(
         f'<tr><th scope="row"><code>{esc(v.key)}</code></th><td data-label="Type">'
         f'{esc(v.type_name)}</td><td data-label="Value"><code>{esc(v.deployed)}</code></td></tr>'
         for v in f.environment
+    ) + "".join(  # function_ref keys: the name the function calls its target by
+        f'<tr><th scope="row"><code>{esc(r.key)}</code></th><td data-label="Type">'
+        f'function_ref</td><td data-label="Value"><code>{esc(r.value)}</code></td></tr>'
+        for r in f.references
     )
     if isinstance(secrets, str):  # the store could not be listed
         secret_part = notice(secrets, "error")

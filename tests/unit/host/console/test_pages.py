@@ -10,7 +10,7 @@ from skyfn.host.console import pages
 from skyfn.host.console.inventory import ScopeSecret, ScopeTable, SecretRow, budget
 from skyfn.host.console.livelog import LiveLog
 from skyfn.host.pool import PoolStatus
-from skyfn.model import EnvValue, Model
+from skyfn.model import EnvValue, FunctionReference, Model
 from skyfn.secrets.store import SecretInfo
 
 BASE = "/_console/k3y"
@@ -83,3 +83,16 @@ def test_remove_on_the_secrets_page_only_asks() -> None:
     question = pages.confirm_remove(pages.RemoveView("S<x>", "shared", "shared", ["f"], "c", BASE))
     assert "Remove <code>S&lt;x&gt;</code> from shared?" in question and "<x>" not in question
     assert 'name="confirm" value="yes"' in question and 'name="csrf" value="c"' in question
+
+
+def test_a_function_reference_is_listed_with_the_name_the_worker_sees(model: Model) -> None:
+    # found by the every-option property test: function_ref keys were missing from the page
+    f = dataclasses.replace(
+        model.functions[0],
+        references=(FunctionReference("MAILER", "mailer", "app-main-mailer-1a2b3c4d"),),
+    )
+    used, limit = budget(f)
+    page = pages.function(f, [], used, limit, BASE)
+    row = re.search(r"<tr><th scope=\"row\"><code>MAILER</code>.*?</tr>", page)
+    assert row is not None, page
+    assert "function_ref" in row.group() and "mailer" in row.group()
