@@ -57,3 +57,10 @@ class AwsUnavailable(SkyfnError):
 
     def with_message(self, message: str) -> "AwsUnavailable":
         return AwsUnavailable(message, self.operation, self.target, self.uncertain)
+
+    def unverified(self, unread: Exception) -> "AwsUnavailable":
+        """This lost write, after reading back what it stored failed too (``unread``)."""
+        return self.with_message(
+            f"{self}; whether the value was stored is unknown: reading it back failed too "
+            f"({unread})"
+        )

@@ -102,10 +102,7 @@ class SecretsManagerStore:
                 return False
             raise
         except AwsUnavailable as unread:
-            raise lost.with_message(
-                f"{lost}; whether the value was stored is unknown: reading it back failed "
-                f"too ({unread})"
-            ) from None
+            raise lost.unverified(unread) from None
         return bool(answer.get("SecretString") == value)
 
     def list(self, folder: str, *, recursive: bool = False) -> list[SecretInfo]:

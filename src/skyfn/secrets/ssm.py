@@ -118,10 +118,7 @@ class SsmStore:
                 return None
             raise
         except AwsUnavailable as unread:
-            raise lost.with_message(
-                f"{lost}; whether the value was stored is unknown: reading it back failed "
-                f"too ({unread})"
-            ) from None
+            raise lost.unverified(unread) from None
         if p.get("Value") != value:
             return None
         return SecretInfo(path, int(p["Version"]), _utc(p.get("LastModifiedDate")))
