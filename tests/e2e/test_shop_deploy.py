@@ -10,6 +10,7 @@ test_grants, test_concurrency); here the account's unreserved concurrency is the
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -47,6 +48,18 @@ def test_the_shop_deploys_diffs_clean_logs_and_redeploys(
     # issue 24: the nightly report deploys with its schedule (moto's CloudFormation skips
     # AWS::Scheduler::Schedule; tests/unit/deploy/test_schedules.py checks the template)
     assert "schedule cron(0 2 * * ? *) Europe/Paris" in preview
+    # the orders API holds the mailer's deployed name and may invoke exactly it
+    template = json.loads((root / ".skyfn/artifacts/branch-main/template.json").read_text())
+    orders = next(
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Lambda::Function"
+        and r["Properties"]["Description"] == "skyfn function orders-api"
+    )
+    mailer_name = orders["Environment"]["Variables"]["MAILER"]
+    assert mailer_name.startswith("shop-main-mailer-")
+    deployed = boto3.client("lambda").get_function(FunctionName=mailer_name)
+    assert deployed["Configuration"]["FunctionName"] == mailer_name
 
     same = run_skyfn("diff", "--branch", "main", cwd=root, env=aws.env)
     assert same.code == 0, same.out + same.err

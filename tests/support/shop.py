@@ -1,5 +1,6 @@
-"""The README's three-function shop (issue 23): an orders API on DynamoDB, a mailer and a
-nightly report, with every permission helper and every Lambda setting skyfn offers."""
+"""The README's three-function shop (issue 23): an orders API on DynamoDB that may call the
+mailer, a mailer and a nightly report, with every permission helper and every Lambda setting
+skyfn offers."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from tests.support.projects import make_project
 LAYER = "arn:aws:lambda:eu-west-1:123456789012:layer:pillow:3"
 
 ORDERS_API = """\
-from skyfn import define_function, dynamodb_table, event_bus
+from skyfn import define_function, dynamodb_table, event_bus, function_ref
+from functions.mailer.resource import fn as mailer
 fn = define_function(
     name="orders-api",
     architecture="arm64",
     log_retention_days=30,
     permissions=[dynamodb_table("orders", access="read_write"), event_bus("shop")],
+    environment={"MAILER": function_ref(mailer)},  # may invoke the mailer, deployed or local
 )
 """
 
