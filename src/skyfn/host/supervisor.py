@@ -22,8 +22,10 @@ from skyfn.host.pool import FunctionPool
 from skyfn.host.process import WorkerProcess
 from skyfn.host.reaper import Reaper
 from skyfn.model import Function, Model
+from skyfn.project import backend_dir
 from skyfn.runtime.lambda_platform import function_arn
 from skyfn.runtime.stores import AWS_STORES
+from skyfn.synth.requirements import resolved
 
 AWS = frozenset(AWS_STORES)
 
@@ -58,7 +60,10 @@ class Host:
     function's files as they were when its model was accepted (``task_root.stage``): every
     worker starts from them, so after a reload that failed, new workers run the last good
     files as warm ones do. A function whose files' contents changed is restarted, one whose
-    file set does not hold the edited file is not.
+    file set does not hold the edited file is not. ``_packages`` (function name -> the
+    requirements it resolves, ``requirements.resolved``) likewise: an edit of the shared
+    ``backend/requirements.txt`` restarts the functions without a file of their own, whose
+    next workers get the packages of the new file.
     """
 
     def __init__(
@@ -82,6 +87,7 @@ class Host:
         self._pending = 0
         self.model = model
         self._roots = self._stage(model)
+        self._packages = self._requirements(model)
         # run before every call takes a worker: the sandbox's cheap check of the store, so a
         # secret changed before the call started never reaches it from a warm worker
         self.before_call: Callable[[], None] | None = None
@@ -102,6 +108,11 @@ class Host:
     @staticmethod
     def _stage(model: Model) -> dict[str, Path]:
         return {f.name: task_root.stage(model, f) for f in model.functions}
+
+    @staticmethod
+    def _requirements(model: Model) -> dict[str, str]:
+        backend = backend_dir(model.project_root)
+        return {f.name: resolved(f.directory, f.handler, backend) for f in model.functions}
 
     def _environment(
         self, function: Function, overrides: Overrides | None = None
@@ -220,15 +231,18 @@ class Host:
             single.close()
 
     def update(self, model: Model, changed: Iterable[str] = ()) -> list[str]:
-        """Serve ``model`` from now on; restart functions whose definition or files changed
-        or that are named in ``changed``. Returns the names restarted, added or removed."""
+        """Serve ``model`` from now on; restart functions whose definition, files or resolved
+        requirements changed or that are named in ``changed``. Returns the names restarted, added or removed."""
         touched = set(changed)
         roots = self._stage(model)
         touched.update(n for n, root in roots.items() if self._roots.get(n, root) != root)
+        packages = self._requirements(model)
+        touched.update(n for n, p in packages.items() if self._packages.get(n, p) != p)
         with self._lock:
             old = self._pools
             self.model = model
             self._roots = roots
+            self._packages = packages
             new: dict[str, FunctionPool] = {}
             for function in model.functions:
                 pool = old.get(function.name)

@@ -85,6 +85,19 @@ def find(directory: Path, handler: str, backend: Path) -> Path | None:
     return None
 
 
+def resolved(directory: Path, handler: str, backend: Path) -> str:
+    """What a function's packages come from, as a value to compare between reloads: the
+    requirements file it resolves and that file's checked requirements (a comment edit is
+    no change); a file that cannot be read or checked is its error, so fixing it is one."""
+    path = find(directory, handler, backend)
+    if path is None:
+        return ""
+    try:
+        return f"{path}\0{load(path).text}"
+    except SkyfnError as exc:
+        return f"{path}\0error\0{exc}"
+
+
 def load(path: Path) -> Requirements:
     return Requirements(path, parse(read(path), path))
 

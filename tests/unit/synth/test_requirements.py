@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from skyfn.errors import SkyfnError
-from skyfn.synth.requirements import find, load
+from skyfn.synth.requirements import find, load, resolved
 
 
 def test_names_specifiers_extras_markers_and_hashes_are_kept(tmp_path: Path) -> None:
@@ -73,3 +73,24 @@ def test_the_functions_own_file_wins_over_the_shared_one(tmp_path: Path) -> None
     assert find(fn, "handler.handler", backend) == backend / "requirements.txt"
     (fn / "requirements.txt").write_text("requests\n")
     assert find(fn, "handler.handler", backend) == fn / "requirements.txt"
+
+
+def test_what_a_function_resolves_changes_with_its_requirements_not_with_comments(
+    tmp_path: Path,
+) -> None:
+    backend = tmp_path / "backend"
+    fn = backend / "functions" / "mailer"
+    fn.mkdir(parents=True)
+    shared = backend / "requirements.txt"
+    assert resolved(fn, "handler.handler", backend) == ""
+    shared.write_text("six==1.16\n")
+    first = resolved(fn, "handler.handler", backend)
+    shared.write_text("six==1.16  # pinned\n")
+    assert resolved(fn, "handler.handler", backend) == first
+    shared.write_text("six==1.17\n")
+    assert resolved(fn, "handler.handler", backend) != first
+    shared.write_text("--no-binary :all:\n")  # refused when installed; a change until then
+    broken = resolved(fn, "handler.handler", backend)
+    assert "installer option" in broken
+    (fn / "requirements.txt").write_text("six==1.16\n")
+    assert resolved(fn, "handler.handler", backend) not in (first, broken, "")

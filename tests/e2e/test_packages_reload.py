@@ -1,0 +1,78 @@
+"""The sandbox reloads a function when the requirements it resolves change: its own
+``requirements.txt`` (part of its files) and the shared ``backend/requirements.txt`` alike,
+so its next call runs with the new packages. Wheels are built here (no network)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.e2e.test_packages import PROBE
+from tests.support.projects import make_project, resource, write
+from tests.support.sandbox import Sandbox, running_sandbox
+from tests.support.wheels import build_wheel
+
+
+def make_app(root: Path) -> Path:
+    make_project(
+        root,
+        {"shared": resource(name="shared"), "own": resource(name="own")},
+        handlers={"shared": PROBE, "own": PROBE},
+    )
+    with (root / "pyproject.toml").open("a") as pyproject:
+        pyproject.write('index_url = "wheels"\n')
+    wheels = root / "wheels"
+    for version in ("2.0", "2.1"):
+        build_wheel(wheels, "beta", version)
+    build_wheel(wheels, "gamma", "1.0")
+    write(root / "backend" / "functions" / "own" / "requirements.txt", "gamma==1.0\n")
+    write(root / "backend" / "requirements.txt", "beta==2.0\n")  # "shared" has no file
+    return root
+
+
+def call(box: Sandbox, name: str) -> dict[str, Any]:
+    response = box.client().invoke(FunctionName=name, Payload=b"{}")
+    assert "FunctionError" not in response, response["Payload"].read()
+    payload: dict[str, Any] = json.loads(response["Payload"].read())
+    return payload
+
+
+def reload_after(box: Sandbox, path: Path, text: str) -> str:
+    """Write ``path`` and return the sandbox's note of the reload that follows."""
+    seen = notes(box)
+    write(path, text)
+    deadline = time.monotonic() + 30
+    while len(notes(box)) == len(seen):
+        assert time.monotonic() < deadline, f"no reload after writing {path}:\n{box.logs()}"
+        time.sleep(0.05)
+    return notes(box)[len(seen)]
+
+
+def notes(box: Sandbox) -> list[str]:
+    return [line for line in box.logs().splitlines() if "reloaded: " in line]
+
+
+def test_an_edit_of_the_shared_requirements_reloads_the_functions_that_use_it(
+    tmp_path: Path,
+) -> None:
+    root = make_app(tmp_path / "app")
+    shared_file = root / "backend" / "requirements.txt"
+    with running_sandbox(root) as box:
+        first = call(box, "shared")
+        assert first["beta"] == "2.0" and first["gamma"] is None
+        assert call(box, "own")["gamma"] == "1.0"
+        # a comment changes no requirement: nothing restarts
+        note = reload_after(box, shared_file, "beta==2.0  # pinned\n")
+        assert note.endswith("reloaded: nothing to restart"), note
+        # a new version and a new package: the function without its own file restarts
+        note = reload_after(box, shared_file, "beta==2.1\ngamma==1.0\n")
+        assert note.endswith("reloaded: shared"), note
+        after = call(box, "shared")
+        assert after["beta"] == "2.1" and after["gamma"] == "1.0"
+        # the function's own file, as before: it alone restarts
+        own_file = root / "backend" / "functions" / "own" / "requirements.txt"
+        note = reload_after(box, own_file, "gamma==1.0\nbeta==2.0\n")
+        assert note.endswith("reloaded: own"), note
+        assert call(box, "own")["beta"] == "2.0"
