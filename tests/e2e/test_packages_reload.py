@@ -1,6 +1,7 @@
 """The sandbox reloads a function when the requirements it resolves change: its own
 ``requirements.txt`` (part of its files) and the shared ``backend/requirements.txt`` alike,
-so its next call runs with the new packages. Wheels are built here (no network)."""
+so its next call runs with the new packages; its log says which file a package the function
+could not import belongs in. Wheels are built here (no network)."""
 
 from __future__ import annotations
 
@@ -76,3 +77,17 @@ def test_an_edit_of_the_shared_requirements_reloads_the_functions_that_use_it(
         note = reload_after(box, own_file, "gamma==1.0\nbeta==2.0\n")
         assert note.endswith("reloaded: own"), note
         assert call(box, "own")["beta"] == "2.0"
+
+
+def test_the_sandbox_log_names_the_file_to_add_a_missing_package_to(tmp_path: Path) -> None:
+    root = make_app(tmp_path / "app")
+    handler = root / "backend" / "functions" / "shared" / "handler.py"
+    write(handler, "import gamma\n\n\ndef handler(event, context):\n    return 1\n")
+    with running_sandbox(root) as box:
+        response = box.client().invoke(FunctionName="shared", Payload=b"{}")
+        failure = json.loads(response["Payload"].read())
+        assert failure["errorType"] == "Runtime.ImportModuleError"  # Lambda's answer, as is
+        wanted = root / "backend" / "requirements.txt"  # the file "shared" resolves
+        box.wait_for_log(f"function shared has no package providing 'gamma': add it to {wanted}")
+        line = next(line for line in box.logs().splitlines() if "has no package" in line)
+        assert line.startswith("[shared "), line  # in the function's log, with its request

@@ -86,10 +86,11 @@ class FunctionPool:
         max_workers: int = 4,
         idle_timeout: float | None = None,
         on_idle: Callable[[], None] | None = None,
+        on_failure: Callable[[Function, Outcome], None] | None = None,
     ) -> None:
         """``idle_timeout``: seconds a warm worker may wait for a call before ``reap`` stops
         it (``None``: kept until recycled); ``on_idle``: called when a worker turns idle
-        (wakes the host's reaper)."""
+        (wakes the host's reaper); ``on_failure``: told of each failed invocation."""
         self.function = function
         self._environment = environment
         self._arn = arn
@@ -100,6 +101,7 @@ class FunctionPool:
         self._idle_since: dict[WorkerProcess, float] = {}  # monotonic time it turned idle
         self._idle_timeout = idle_timeout
         self._on_idle = on_idle
+        self._on_failure = on_failure
         self.last: LastCall | None = None
         self._busy: dict[WorkerProcess, int] = {}  # worker -> generation it started in
         self._generation = 0
@@ -141,6 +143,19 @@ class FunctionPool:
         """One invocation; ``qualifier`` (``$LATEST``, an alias or a version) is appended to
         the invoked ARN, ``client_context`` (decoded) reaches ``context.client_context``;
         without ``wait``, ``AtCapacity`` when every worker is busy."""
+        outcome = self._invoke(event, request_id, qualifier, client_context, wait)
+        if outcome.error and self._on_failure is not None:
+            self._on_failure(self.function, outcome)
+        return outcome
+
+    def _invoke(
+        self,
+        event: Any,
+        request_id: str | None,
+        qualifier: str | None,
+        client_context: Any,
+        wait: bool,
+    ) -> Outcome:
         request_id = request_id or str(uuid.uuid4())
         arn = f"{self._arn}:{qualifier}" if qualifier else self._arn
         worker, fresh, function = self._acquire(wait)

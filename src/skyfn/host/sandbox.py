@@ -48,7 +48,7 @@ class Sandbox:
         self, project: Project, scope: Scope, store: StoreName, options: HostOptions, sink: LogSink
     ) -> None:
         self.project, self.scope, self.store, self.sink = project, scope, store, sink
-        self.host = Host(synth(project, scope, store).model, options, sink)
+        self.host = Host(synth(project, scope, store).model, options, sink, hints=True)
         self.commits = self._commit_watch(store)
         self.versions = SecretVersions(store)
         self.vault = VaultVersions()

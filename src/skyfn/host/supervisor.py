@@ -18,6 +18,7 @@ from skyfn.host.environment import HostOptions, Overrides, WorkerEnvironment
 from skyfn.host.event_queue import EventQueue, QueuedEvent, runners_for
 from skyfn.host.logs import LogBuffer, LogSink
 from skyfn.host.outcome import Outcome
+from skyfn.host.package_hint import missing_package
 from skyfn.host.pool import FunctionPool
 from skyfn.host.process import WorkerProcess
 from skyfn.host.reaper import Reaper
@@ -72,8 +73,12 @@ class Host:
         options: HostOptions,
         sink: LogSink,
         environ: Mapping[str, str] | None = None,
+        hints: bool = False,
     ) -> None:
+        """``hints``: after a failed call, log what to do about it where skyfn knows (which
+        ``requirements.txt`` a package the function could not import belongs in)."""
         self.options = options
+        self._hints = hints
         self.sink = sink
         self._environ = dict(os.environ if environ is None else environ)
         self._lock = threading.Lock()
@@ -103,7 +108,14 @@ class Host:
             self.options.max_workers,
             self.options.idle_timeout,
             self._reaper.wake if self._reaper is not None else None,
+            self._explain if self._hints else None,
         )
+
+    def _explain(self, function: Function, outcome: Outcome) -> None:
+        backend = backend_dir(self.model.project_root)
+        hint = missing_package(function, backend, outcome.failure())
+        if hint is not None:
+            self.sink.line(function.name, outcome.request_id, hint)
 
     @staticmethod
     def _stage(model: Model) -> dict[str, Path]:
