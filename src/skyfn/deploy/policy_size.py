@@ -31,13 +31,14 @@ _NO_VALUE = object()
 def check(model: Model) -> None:
     """Refuse (``DefinitionError``) a function whose role's policies could exceed the quota,
     naming the function and its largest statement."""
-    problems = [p for f in model.functions if (p := problem(model, f)) is not None]
+    ids = names.function_ids(model)  # once: every function's id depends on all the names
+    problems = [p for f in model.functions if (p := problem(model, f, ids[f.name])) is not None]
     if problems:
         raise DefinitionError("\n".join(problems))
 
 
-def problem(model: Model, function: Function) -> str | None:
-    base = names.function_ids(model)[function.name]
+def problem(model: Model, function: Function, base: str) -> str | None:
+    """Why ``function``'s role (logical id ``base``) could exceed the quota, if it could."""
     physical = names.function_name(model.app_id, model.scope.name, function.name)
     documents = [
         p["PolicyDocument"]

@@ -139,4 +139,5 @@ def test_the_log_group_name_is_counted_at_its_longest() -> None:
     model = with_grants(54, 150)
     policy_size.check(model)
     fn = dataclasses.replace(model.functions[0], settings=Settings(log_retention_days=1))
-    assert policy_size.problem(dataclasses.replace(model, functions=(fn,)), fn) is not None
+    with pytest.raises(DefinitionError, match=f"function {fn.name}: its role's inline policies"):
+        policy_size.check(dataclasses.replace(model, functions=(fn,)))
