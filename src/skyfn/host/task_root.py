@@ -5,7 +5,8 @@ worker gets the same view: a folder holding copies of the files of the function'
 (``skyfn.synth.fileset``, what ``pipeline-deploy`` ships), as its working directory and
 first import root. So a handler that imports a project file the bundle lacks fails locally
 as it would deployed, and ``import resource`` finds the standard library's module, not the
-definition file. Third-party packages still come from the local environment.
+definition file. Its third-party packages come from its own package folder (issue 25:
+``skyfn.synth.packages``), added after the task root.
 
 Copies, not links: the host stages a function when it accepts a model (``Host``: at start
 and on every reload that synthesizes), so every worker it starts later (after a crash, a

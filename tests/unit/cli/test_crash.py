@@ -269,3 +269,15 @@ def test_the_command_line_leaves_out_the_users_own_command() -> None:
     assert crash.command_line(["invoke", "fn", "--event", '{"a": 1}']) == (
         """skyfn invoke fn --event '{"a": 1}'"""
     )
+
+
+def test_missing_parents_of_the_report_folder_are_private_under_any_umask(tmp_path: Path) -> None:
+    """The crash folder's parents once got the umask's mode (0777 under umask 0)."""
+    previous = os.umask(0)
+    try:
+        path = crash.write_report("report", tmp_path / "state" / "skyfn" / "crash")
+    finally:
+        os.umask(previous)
+    for folder in (tmp_path / "state", tmp_path / "state" / "skyfn", path.parent):
+        assert folder.stat().st_mode & 0o777 == 0o700, folder
+    assert path.stat().st_mode & 0o777 == 0o600
