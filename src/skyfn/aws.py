@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -34,6 +33,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Any
 
+from skyfn.aws_faults import call_object, error_code, fault_kind, plain
 from skyfn.dotenv_files import own_environment
 from skyfn.errors import AwsUnavailable, SkyfnError
 
@@ -45,18 +45,6 @@ _DENIED = {
     "ExpiredTokenException",
     "InvalidSignatureException",
     "AuthFailure",
-}
-_THROTTLED = {
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "RequestThrottled",
-    "RequestThrottledException",
-    "TooManyRequestsException",
-    "RequestLimitExceeded",
-    "SlowDown",
-    "PriorRequestNotComplete",
-    "ProvisionedThroughputExceededException",
 }
 _READS = ("Describe", "Get", "List", "Head", "BatchGet", "Lookup", "Filter")
 # writes that may be sent twice with the same effect (same key, same bytes or settings)
@@ -282,65 +270,6 @@ def _backoff(attempt: int) -> float:
     return fraction * min(4.0, 0.5 * (1 << (attempt - 1)))
 
 
-def fault_kind(exc: BaseException) -> str | None:
-    """What kind of passing fault ``exc`` is (``None``: an answer to act on, or a bug)."""
-    import http.client
-
-    from botocore import exceptions as bx
-    from botocore.parsers import ResponseParserError
-    from urllib3.exceptions import HTTPError as Urllib3Error
-
-    if isinstance(exc, bx.ClientError):
-        code = error_code(exc)
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
-        if code in _THROTTLED or status == 429:
-            return "throttled"
-        if status >= 500 or code in ("InternalFailure", "InternalError", "ServiceUnavailable"):
-            return "server"
-        return None
-    if isinstance(exc, bx.ConnectTimeoutError | bx.EndpointConnectionError):
-        return "unreachable"  # nothing was sent
-    if isinstance(exc, bx.ReadTimeoutError):
-        return "timeout"
-    if isinstance(
-        exc,
-        ResponseParserError
-        | bx.IncompleteReadError
-        | bx.FlexibleChecksumError
-        | bx.ResponseStreamingError
-        | bx.ConnectionClosedError
-        | bx.HTTPClientError
-        | Urllib3Error
-        | http.client.HTTPException
-        | ConnectionError,
-    ):
-        return "cut"
-    return None
-
-
-def call_object(params: Mapping[str, Any]) -> str:
-    """What a call was about, from its parameters: a stack, a bucket key, a parameter."""
-    if "StackName" in params:
-        return f"stack {params['StackName']}"
-    if "Bucket" in params:
-        key = f"/{params['Key']}" if "Key" in params else ""
-        return f"s3://{params['Bucket']}{key}"
-    for field, what in (("Name", "parameter"), ("SecretId", "secret"), ("KeyId", "key")):
-        if field in params:
-            return f"{what} {params[field]}"
-    for field, what in (("Names", "parameter"), ("SecretIdList", "secret")):
-        many = list(params.get(field) or [])
-        if many:
-            more = f" and {len(many) - 1} more" if len(many) > 1 else ""
-            return f"{what} {many[0]}{more}"
-    if "logGroupName" in params:
-        return f"log group {params['logGroupName']}"
-    if "ParameterFilters" in params:
-        values = [v for f in params["ParameterFilters"] for v in f.get("Values", [])]
-        return f"parameters under {values[0]}" if values else "parameters"
-    return ""
-
-
 def _call_said(operation: str, params: Mapping[str, Any], attempts: int) -> str:
     """``GetTemplate of stack X, 2 attempts``: which call an error line is about."""
     target = call_object(params)
@@ -376,7 +305,7 @@ def _unavailable(
         )
     else:
         code = error_code(exc)
-        message = _plain(str(exc.response.get("Error", {}).get("Message", "")))  # type: ignore[attr-defined]
+        message = plain(str(exc.response.get("Error", {}).get("Message", "")))  # type: ignore[attr-defined]
         why = f"AWS said {code}: {message} ({tries})" if message else f"AWS said {code} ({tries})"
     uncertain = not read and kind not in ("throttled", "unreachable")
     return AwsUnavailable(f"{what} failed: {why}", operation, target, uncertain)
@@ -411,7 +340,7 @@ def aws_errors(action: str, permissions: str = "") -> Iterator[None]:
     except bx.ClientError as exc:
         error = exc.response.get("Error", {})
         code = str(error.get("Code", "?"))
-        message = _plain(str(error.get("Message", "")))
+        message = plain(str(error.get("Message", "")))
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         call = getattr(exc, "skyfn_call", "") or getattr(exc, "operation_name", "")
         said = f" ({call})" if call else ""
@@ -424,15 +353,3 @@ def aws_errors(action: str, permissions: str = "") -> Iterator[None]:
         raise SkyfnError(f"cannot {action}: AWS said {code}: {message}{said}") from None
     except bx.BotoCoreError as exc:
         raise SkyfnError(f"cannot {action}: {exc}") from None
-
-
-def error_code(exc: BaseException) -> str:
-    """The error code of a botocore ``ClientError`` (``""`` for anything else)."""
-    response = getattr(exc, "response", None)
-    return str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
-
-
-def _plain(message: str) -> str:
-    """Some endpoints answer errors in XML; keep the human part."""
-    found = re.search(r"<Message>(.*?)</Message>", message, re.S)
-    return (found.group(1) if found else message).strip()

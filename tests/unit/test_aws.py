@@ -79,7 +79,7 @@ def test_reads_are_told_from_writes() -> None:
 
 
 def test_an_error_line_names_the_object_of_the_call() -> None:
-    from skyfn.aws import call_object
+    from skyfn.aws_faults import call_object
 
     assert call_object({"StackName": "s"}) == "stack s"
     assert call_object({"Bucket": "b", "Key": "k/x.zip"}) == "s3://b/k/x.zip"

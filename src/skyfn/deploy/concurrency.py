@@ -14,7 +14,7 @@ from typing import Any
 
 import botocore.exceptions
 
-from skyfn import aws
+from skyfn import aws, aws_faults
 from skyfn.deploy import names
 from skyfn.errors import SkyfnError
 from skyfn.model import Model
@@ -34,7 +34,7 @@ def current(client: Any, physical_name: str) -> int:
     try:
         found = client.get_function_concurrency(FunctionName=physical_name)
     except botocore.exceptions.ClientError as exc:
-        if aws.error_code(exc) == "ResourceNotFoundException":
+        if aws_faults.error_code(exc) == "ResourceNotFoundException":
             return 0
         raise
     return int(found.get("ReservedConcurrentExecutions") or 0)

@@ -19,7 +19,7 @@ from typing import Any
 
 import botocore.exceptions
 
-from skyfn import aws
+from skyfn import aws, aws_faults
 from skyfn.deploy.deployed import deployed_branch
 from skyfn.errors import SkyfnError
 from skyfn.runtime.masking import Masker
@@ -86,7 +86,7 @@ class LogReader:
             for page in self.client.get_paginator("filter_log_events").paginate(**arguments):
                 found += page.get("events", [])
         except botocore.exceptions.ClientError as exc:
-            if aws.error_code(exc) == "ResourceNotFoundException":
+            if aws_faults.error_code(exc) == "ResourceNotFoundException":
                 return []
             raise
         fresh = [e for e in found if str(e.get("eventId")) not in self._seen]

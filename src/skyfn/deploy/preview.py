@@ -12,7 +12,7 @@ from typing import Any
 
 import botocore.exceptions
 
-from skyfn import aws
+from skyfn import aws, aws_faults
 from skyfn.deploy import diff, stacks, tree
 from skyfn.deploy.deployer import StackRequest
 from skyfn.deploy.template import BUCKET_PARAMETER
@@ -88,8 +88,8 @@ def _previous_bundles(s3: Any, bucket: str, account: str, keys: set[str]) -> dic
         try:
             found[key] = _read_object(s3, bucket, key, account)
         except botocore.exceptions.ClientError as exc:
-            if aws.error_code(exc) not in ("NoSuchKey", "404", "NotFound"):
-                found[key] = f"{exc.operation_name}: {aws.error_code(exc)}"
+            if aws_faults.error_code(exc) not in ("NoSuchKey", "404", "NotFound"):
+                found[key] = f"{exc.operation_name}: {aws_faults.error_code(exc)}"
         except SkyfnError as exc:
             found[key] = str(exc)
     return found
@@ -105,7 +105,7 @@ def _read_object(s3: Any, bucket: str, key: str, account: str) -> bytes:
             data: bytes = answer["Body"].read()
             return data
         except (botocore.exceptions.BotoCoreError, OSError) as exc:
-            if aws.fault_kind(exc) is None or attempt == attempts:
+            if aws_faults.fault_kind(exc) is None or attempt == attempts:
                 raise AwsUnavailable(
                     f"GetObject of s3://{bucket}/{key} failed: its answer was cut short "
                     f"({attempt} attempt{'s' if attempt > 1 else ''})",

@@ -20,7 +20,7 @@ from typing import Any
 
 import botocore.exceptions
 
-from skyfn import aws
+from skyfn import aws_faults
 from skyfn.errors import SkyfnError
 
 SETTING = "staging_bucket"  # [tool.skyfn] key; --staging-bucket on the command line
@@ -66,7 +66,7 @@ class StagingBucket:
         try:
             self.s3.head_bucket(**self._owner())
         except botocore.exceptions.ClientError as exc:
-            code = aws.error_code(exc)
+            code = aws_faults.error_code(exc)
             if code in {"404", "NoSuchBucket", "NotFound"}:
                 return False
             if code in {"403", "AccessDenied"}:
@@ -89,7 +89,7 @@ class StagingBucket:
         try:
             head = self.s3.head_object(Key=key, ChecksumMode="ENABLED", **self._owner())
         except botocore.exceptions.ClientError as exc:
-            if aws.error_code(exc) in {"404", "NoSuchKey", "NotFound"}:
+            if aws_faults.error_code(exc) in {"404", "NoSuchKey", "NotFound"}:
                 return False
             raise
         return bool(head.get("ChecksumSHA256") == sha256_b64(data))

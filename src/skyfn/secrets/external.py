@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from skyfn import aws
+from skyfn import aws, aws_faults
 from skyfn.definition import BackendDefinition, External, FunctionDefinition
 from skyfn.errors import SkyfnError
 from skyfn.model import Model
@@ -126,7 +126,7 @@ def _describe_secret(secret_id: str, marker: str, pin: str) -> tuple[bool, str |
     try:
         described = client.describe_secret(SecretId=secret_id)
     except Exception as exc:
-        if aws.error_code(exc) == "ResourceNotFoundException":
+        if aws_faults.error_code(exc) == "ResourceNotFoundException":
             return False, None
         raise
     versions: dict[str, list[str]] = described.get("VersionIdsToStages") or {}
@@ -184,7 +184,7 @@ def read_values(paths: Iterable[str]) -> dict[str, str]:
                 value = client.get_secret_value(SecretId=secret_id, **pin)["SecretString"]
                 known.remember([value])
             except Exception as exc:
-                if aws.error_code(exc) in ("ParameterNotFound", "ResourceNotFoundException"):
+                if aws_faults.error_code(exc) in ("ParameterNotFound", "ResourceNotFoundException"):
                     continue
                 raise
             if field is not None:
