@@ -161,7 +161,9 @@ def rows(work: Path, repeat: int) -> list[Row]:
         one_client = round(throughput(box.port, 1, 600))
         rps: dict[str, list[float]] = {"skyfn": [], "floor": []}
         for round_ in range(3):
-            for cid, port in [("skyfn", box.port), ("floor", floor_port)][:: 1 if round_ % 2 else -1]:
+            for cid, port in [("skyfn", box.port), ("floor", floor_port)][
+                :: 1 if round_ % 2 else -1
+            ]:
                 rps[cid].append(process_throughput(port, CLIENTS, 150))
         reload_samples = []
         for i in range(max(3, repeat // 3)):

@@ -16,6 +16,7 @@ from skyfn.host.environment import WorkerEnvironment
 from skyfn.host.limits import ProcessLimit
 from skyfn.host.logs import LogBuffer, LogSink
 from skyfn.host.outcome import Outcome, runtime_exited, timed_out
+from skyfn.host.report import PeakMemory
 from skyfn.runtime import contract, error_shape, protocol
 from skyfn.runtime.lambda_platform import INIT_TIMEOUT, MAX_PAYLOAD
 
@@ -47,6 +48,8 @@ class WorkerProcess:
     (up to ``LOG_DRAIN``) before the next ``_begin``, so a line reaches the invocation that
     printed it unless that wait timed out.
     """
+
+    _peak: PeakMemory | None = None  # its /proc status, opened by the first invocation
 
     def __init__(self, name: str, environment: WorkerEnvironment, sink: LogSink):
         self.name = name
@@ -116,6 +119,17 @@ class WorkerProcess:
 
     def alive(self) -> bool:
         return self.proc.poll() is None
+
+    def exited(self) -> bool:
+        """Whether it was already seen to exit (no system call: ``alive`` asks the OS)."""
+        return self.proc.returncode is not None
+
+    def peak_memory_mb(self) -> int | None:
+        """Its peak resident memory so far (REPORT's ``Max Memory Used``), from a descriptor
+        of its ``/proc`` status opened on first use and kept (one read per invocation)."""
+        if self._peak is None:
+            self._peak = PeakMemory(self.proc.pid)
+        return self._peak.mb()
 
     # -- logs ------------------------------------------------------------------------------
 
@@ -289,6 +303,8 @@ class WorkerProcess:
         self.kill()
         if self.limit is not None:
             self.limit.remove()
+        if self._peak is not None:
+            self._peak.close()
         for fd_name in ("_requests", "_answers"):
             fd = getattr(self, fd_name)
             if fd >= 0:
