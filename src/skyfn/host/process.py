@@ -26,6 +26,10 @@ LOG_DRAIN = 2.0  # seconds to wait for the last log lines of an invocation
 STREAM_LIMIT = 1024 * 1024  # log bytes of one invocation shown on the terminal; the rest dropped
 # An answer line carries the result JSON-escaped once more; past this the worker is broken.
 ANSWER_LIMIT = 3 * MAX_PAYLOAD
+# For this long after a request only its answer is waited for: a quick invocation then wakes
+# the host once (its end markers are written before its answer, so they are there by then),
+# not once per pipe it wrote to; past it, logs are read as they come (a pipe never fills).
+LOGS_LATER = 0.002
 
 
 class WorkerProcess:
@@ -212,7 +216,7 @@ class WorkerProcess:
             if size > ANSWER_LIMIT:
                 raise AnswerTooLarge(size)
             if poller is None:
-                poller = _Poller(self._answers, pipes)
+                poller = _Poller(self._answers, pipes, time.monotonic() + LOGS_LATER)
             if not poller.wait(deadline):
                 continue
             chunk = os.read(self._answers, 1 << 20)
@@ -225,6 +229,10 @@ class WorkerProcess:
 
     def _await_logs(self, ended: threading.Event, deadline: float) -> None:
         """Read the taken pipes until both end markers came (or ``deadline``, or their EOF)."""
+        for pipe in self._pipes:  # usually both markers are there already: no wait
+            pipe.read_available()
+        if ended.is_set():
+            return
         poller = _Poller(-1, self._pipes)
         while not ended.is_set() and poller.watching():
             with contextlib.suppress(TimeoutError):
@@ -385,12 +393,20 @@ class _Poller:
     """Waits for an answer on ``answers`` (``-1``: none) while passing on the log lines of
     ``pipes`` as they come (``poll``, not ``select``: descriptors past 1024 are fine)."""
 
-    def __init__(self, answers: int, pipes: Sequence[OutputPipe]) -> None:
+    def __init__(
+        self, answers: int, pipes: Sequence[OutputPipe], logs_from: float | None = None
+    ) -> None:
+        """``logs_from``: until then (monotonic), wait for the answer alone."""
         self._answers = answers
         self._poll = select.poll()
         self._pipes = {p.fd: p for p in pipes if not p.ended.is_set()}
         for fd in [answers, *self._pipes] if answers >= 0 else list(self._pipes):
             self._poll.register(fd, select.POLLIN)
+        self._answer_only: Any = None
+        self._logs_from = logs_from
+        if logs_from is not None and answers >= 0:
+            self._answer_only = select.poll()
+            self._answer_only.register(answers, select.POLLIN)
 
     def watching(self) -> bool:
         return bool(self._pipes)
@@ -398,9 +414,15 @@ class _Poller:
     def wait(self, deadline: float) -> bool:
         """Whether the answer pipe is readable (its EOF included); TimeoutError at
         ``deadline``; logs that came meanwhile passed on."""
-        remaining = deadline - time.monotonic()
+        now = time.monotonic()
+        remaining = deadline - now
         if remaining <= 0:
             raise TimeoutError
+        if self._answer_only is not None and self._logs_from is not None:
+            quiet = min(remaining, self._logs_from - now)
+            if quiet > 0 and self._answer_only.poll(math.ceil(quiet * 1000)):
+                return True
+            self._answer_only = None
         answer = False
         for fd, _ in self._poll.poll(math.ceil(remaining * 1000)):
             pipe = self._pipes.get(fd)

@@ -56,6 +56,8 @@ class OutputPipe:
                     self.ended.set()
                     return False
                 self._split(self._carry + chunk)
+                if len(chunk) < READ_SIZE:  # drained (a poll says when more comes)
+                    return True
 
     def take(self, reader: LogReader) -> None:
         """The worker's owner reads this pipe from now on (during an invocation)."""
