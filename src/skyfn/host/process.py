@@ -203,9 +203,7 @@ class WorkerProcess:
             return False
         return True
 
-    def _receive(
-        self, deadline: float, pipes: Sequence[OutputPipe] = ()
-    ) -> protocol.Answer | None:
+    def _receive(self, deadline: float, pipes: Sequence[OutputPipe] = ()) -> protocol.Answer | None:
         """The next answer; ``None`` at EOF (the process exited); TimeoutError at ``deadline``;
         AnswerTooLarge past ``ANSWER_LIMIT`` bytes (never buffered further). Meanwhile the
         log lines of ``pipes`` (taken by this thread) are passed on as they come."""
