@@ -55,6 +55,7 @@ class WorkerProcess:
     """
 
     _peak: PeakMemory | None = None  # its /proc status, opened by the first invocation
+    _invoke_poller: _Poller | None = None  # made by the first invocation
 
     def __init__(self, name: str, environment: WorkerEnvironment, sink: LogSink):
         self.name = name
@@ -154,7 +155,7 @@ class WorkerProcess:
         text = raw.decode("utf-8", "replace").rstrip("\r\n")
         with self._lock:
             request_id, buffer, ended = self._request_id, self._buffer, self._ended
-        marker = protocol.log_marker(request_id)
+            marker = self._marker
         if text.endswith(marker):
             text = text[: -len(marker)]
             if text:
@@ -186,6 +187,7 @@ class WorkerProcess:
         ended = threading.Event()
         with self._lock:
             self._request_id, self._buffer, self._shown = request_id, buffer, 0
+            self._marker = protocol.log_marker(request_id)
             # one marker per stream (stdout and stderr): count them down
             self._ended = _Countdown(2, ended)
         return ended
@@ -214,7 +216,7 @@ class WorkerProcess:
             if size > ANSWER_LIMIT:
                 raise AnswerTooLarge(size)
             if poller is None:
-                poller = _Poller(self._answers, pipes, time.monotonic() + LOGS_LATER)
+                poller = self._poller(pipes)
             if not poller.wait(deadline):
                 continue
             chunk = os.read(self._answers, 1 << 20)
@@ -224,6 +226,16 @@ class WorkerProcess:
             size += len(chunk)
         line, _, self._buffered = b"".join(chunks).partition(b"\n")
         return protocol.decode_answer(line)
+
+    def _poller(self, pipes: Sequence[OutputPipe]) -> _Poller:
+        """What ``_receive`` waits with: for invocations, made once per worker."""
+        logs_from = time.monotonic() + LOGS_LATER
+        if not pipes:
+            return _Poller(self._answers, pipes, logs_from)
+        if self._invoke_poller is None:
+            self._invoke_poller = _Poller(self._answers, pipes, logs_from)
+        self._invoke_poller.arm(logs_from)
+        return self._invoke_poller
 
     def _await_logs(self, ended: threading.Event, deadline: float) -> None:
         """Read the taken pipes until both end markers came (or ``deadline``, or their EOF)."""
@@ -401,10 +413,15 @@ class _Poller:
         for fd in [answers, *self._pipes] if answers >= 0 else list(self._pipes):
             self._poll.register(fd, select.POLLIN)
         self._answer_only: Any = None
-        self._logs_from = logs_from
+        self._logs_from: float | None = None
         if logs_from is not None and answers >= 0:
             self._answer_only = select.poll()
             self._answer_only.register(answers, select.POLLIN)
+            self._logs_from = logs_from
+
+    def arm(self, logs_from: float) -> None:
+        """A new request: its answer alone is waited for until ``logs_from``."""
+        self._logs_from = logs_from
 
     def watching(self) -> bool:
         return bool(self._pipes)
@@ -416,11 +433,11 @@ class _Poller:
         remaining = deadline - now
         if remaining <= 0:
             raise TimeoutError
-        if self._answer_only is not None and self._logs_from is not None:
+        if self._logs_from is not None:
             quiet = min(remaining, self._logs_from - now)
             if quiet > 0 and self._answer_only.poll(math.ceil(quiet * 1000)):
                 return True
-            self._answer_only = None
+            self._logs_from = None
         answer = False
         for fd, _ in self._poll.poll(math.ceil(remaining * 1000)):
             pipe = self._pipes.get(fd)

@@ -10,8 +10,8 @@ own lock, so its lines are routed in order whoever reads.
 
 from __future__ import annotations
 
-import contextlib
 import os
+import select
 import selectors
 import threading
 from collections.abc import Callable
@@ -61,26 +61,28 @@ class OutputPipe:
 
     def take(self, reader: LogReader) -> None:
         """The worker's owner reads this pipe from now on (during an invocation)."""
-        reader.unwatch(self)
         with self._lock:
             self._taken = True
+        reader.unwatch(self)
 
     def give_back(self, reader: LogReader) -> None:
         """Back to ``reader`` (between invocations); closed instead once at its end."""
         with self._lock:
             self._taken = False
-            if self.ended.is_set():
-                self._stream.close()
-            else:
+            if not self.ended.is_set():
                 reader.watch(self)
+                return
+        self.close_if_home(reader)
 
-    def close_unless_taken(self) -> None:
-        """At its end, read by the ``LogReader``: closed unless an owner took it meanwhile
-        (then its ``give_back`` closes it); never while a selector watches it, since its
-        descriptor number may be reused at once."""
+    def close_if_home(self, reader: LogReader) -> None:
+        """At its end: no longer watched, and closed, unless an owner took it meanwhile (its
+        ``give_back`` closes it then). Never closed while watched: its descriptor number
+        may be reused at once."""
         with self._lock:
-            if not self._taken:
-                self._stream.close()
+            if self._taken:
+                return
+            reader.unwatch(self)
+            self._stream.close()
 
     def _split(self, data: bytes) -> None:
         start = 0
@@ -101,14 +103,20 @@ class OutputPipe:
 
 
 class LogReader:
-    """The host's one thread that reads the output pipes of workers between invocations."""
+    """The host's one thread that reads the output pipes of workers between invocations.
+
+    ``_lock`` guards ``_pipes`` (descriptor -> the pipe watched under it) and the
+    registrations of the poller (epoll where there is one: a registration made while the
+    thread waits counts at once, and costs one system call per take and give back)."""
 
     _shared: LogReader | None = None
     _shared_lock = threading.Lock()
 
     def __init__(self) -> None:
-        self._selector = selectors.DefaultSelector()
-        self._lock = threading.Lock()  # guards the selector's registrations
+        self._epoll = select.epoll() if hasattr(select, "epoll") else None
+        self._selector = selectors.DefaultSelector() if self._epoll is None else None
+        self._pipes: dict[int, OutputPipe] = {}
+        self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
     @classmethod
@@ -121,10 +129,14 @@ class LogReader:
     def watch(self, pipe: OutputPipe) -> None:
         """Read ``pipe`` from now on, until ``unwatch`` or its EOF."""
         with self._lock:
-            if pipe.ended.is_set():
+            if pipe.ended.is_set() or pipe.fd in self._pipes:
                 return
-            with contextlib.suppress(KeyError, ValueError):  # watched already
-                self._selector.register(pipe.fd, selectors.EVENT_READ, pipe)
+            self._pipes[pipe.fd] = pipe
+            if self._epoll is not None:
+                self._epoll.register(pipe.fd, select.EPOLLIN)
+            else:
+                assert self._selector is not None
+                self._selector.register(pipe.fd, selectors.EVENT_READ)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, daemon=True, name="skyfn-logs")
                 self._thread.start()
@@ -134,26 +146,32 @@ class LogReader:
         the pipe's lock). Only ``pipe``'s own registration goes, never a later pipe's that got
         the same descriptor number."""
         with self._lock:
-            try:
-                key = self._selector.get_key(pipe.fd)
-            except (KeyError, ValueError):
+            if self._pipes.get(pipe.fd) is not pipe:
                 return
-            if key.data is pipe:
+            del self._pipes[pipe.fd]
+            if self._epoll is not None:
+                self._epoll.unregister(pipe.fd)
+            else:
+                assert self._selector is not None
                 self._selector.unregister(pipe.fd)
 
+    def _ready(self) -> list[int]:
+        if self._epoll is not None:
+            return [fd for fd, _ in self._epoll.poll()]
+        assert self._selector is not None  # plain poll: a new registration needs a new look
+        return [key.fd for key, _ in self._selector.select(_LOOK_AGAIN)]
+
     def _run(self) -> None:
-        # epoll and kqueue see a registration made while they wait; plain poll does not
-        again = None if type(self._selector).__name__ in _LIVE_SELECTORS else 0.2
         while True:
             try:
-                ready = self._selector.select(again)
-            except OSError:  # a descriptor closed meanwhile: look again
+                ready = self._ready()
+            except OSError:  # interrupted: look again
                 continue
-            for key, _ in ready:
-                pipe: OutputPipe = key.data
-                if not pipe.read_available():
-                    self.unwatch(pipe)
-                    pipe.close_unless_taken()
+            for fd in ready:
+                with self._lock:
+                    pipe = self._pipes.get(fd)
+                if pipe is not None and not pipe.read_available():
+                    pipe.close_if_home(self)
 
 
-_LIVE_SELECTORS = ("EpollSelector", "KqueueSelector", "DevpollSelector")
+_LOOK_AGAIN = 0.2  # seconds, where registrations are not seen by a waiting poll

@@ -9,14 +9,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 KEEP = 2000  # lines a newly opened Logs page sees
 HEARTBEAT = 15.0  # seconds between keep-alive comments on an idle stream
 
 
-@dataclass(frozen=True)
-class LogLine:
+class LogLine(NamedTuple):  # made for every line: a tuple is the cheapest record
     seq: int
     at: float  # time.time()
     function: str  # "" for the host's own notes
