@@ -17,7 +17,7 @@ from skyfn.host.environment import WorkerEnvironment
 from skyfn.host.limits import ProcessLimit
 from skyfn.host.logs import LogBuffer, LogSink
 from skyfn.host.outcome import Outcome, runtime_exited, timed_out
-from skyfn.host.report import PeakMemory
+from skyfn.host.report import peak_memory_mb
 from skyfn.host.worker_output import LogReader, OutputPipe
 from skyfn.runtime import contract, error_shape, protocol
 from skyfn.runtime.lambda_platform import INIT_TIMEOUT, MAX_PAYLOAD
@@ -54,7 +54,7 @@ class WorkerProcess:
     reaches the invocation that printed it unless that wait timed out.
     """
 
-    _peak: PeakMemory | None = None  # its /proc status, opened by the first invocation
+    _peak_kb: int | None = None  # its peak memory, as its last answer gave it
     _invoke_poller: _Poller | None = None  # made by the first invocation
 
     def __init__(self, name: str, environment: WorkerEnvironment, sink: LogSink):
@@ -126,11 +126,11 @@ class WorkerProcess:
         return self.proc.returncode is not None
 
     def peak_memory_mb(self) -> int | None:
-        """Its peak resident memory so far (REPORT's ``Max Memory Used``), from a descriptor
-        of its ``/proc`` status opened on first use and kept (one read per invocation)."""
-        if self._peak is None:
-            self._peak = PeakMemory(self.proc.pid)
-        return self._peak.mb()
+        """Its peak resident memory so far (REPORT's ``Max Memory Used``), in MB: as its
+        last answer said (no read of ``/proc`` per call), else from ``/proc``."""
+        if self._peak_kb is not None:
+            return math.ceil(self._peak_kb / 1024)
+        return peak_memory_mb(self.proc.pid)
 
     # -- logs ------------------------------------------------------------------------------
 
@@ -280,6 +280,7 @@ class WorkerProcess:
         trace_id: str | None = None,
     ) -> Outcome:
         ended = self._begin(request_id, buffer)
+        self._peak_kb = None
         self._take_logs()
         try:
             return self._exchange(
@@ -323,6 +324,7 @@ class WorkerProcess:
             self._drain()
             return Outcome.failed(runtime_exited(request_id, code), buffer.text())
         self._await_logs(ended, time.monotonic() + LOG_DRAIN)
+        self._peak_kb = answer.rss_kb
         if answer.fatal:  # out of memory: the worker exits, as Lambda's instance would
             self.kill()
         if answer.kind == protocol.ERROR:
@@ -363,8 +365,6 @@ class WorkerProcess:
         self.kill()
         if self.limit is not None:
             self.limit.remove()
-        if self._peak is not None:
-            self._peak.close()
         for fd_name in ("_requests", "_answers"):
             fd = getattr(self, fd_name)
             if fd >= 0:

@@ -4,18 +4,16 @@ runs compare line by line:
 ``REPORT RequestId: <id>\\tDuration: 1.99 ms\\tBilled Duration: 2 ms\\tMemory Size: 128 MB\\t``
 ``Max Memory Used: 39 MB\\tInit Duration: 137.55 ms\\t`` (``Init Duration`` on a cold start
 only). ``Duration`` is the handler's alone; ``Max Memory Used`` is the worker process's peak
-resident memory (``VmHWM``), read by the host from ``/proc``.
+resident memory (``VmHWM``), as the worker's answer gives it (``getrusage``), else read by
+the host from ``/proc``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
 from pathlib import Path
 
 _MIB = 1024
-_STATUS_BYTES = 4096  # /proc/<pid>/status is about 1.5 KB; VmHWM is in its first half
 
 
 def peak_memory_mb(pid: int) -> int | None:
@@ -36,34 +34,6 @@ def _vm_hwm(status: str) -> int | None:
     if fields and fields[0].isdigit():
         return math.ceil(int(fields[0]) / _MIB)
     return None
-
-
-class PeakMemory:
-    """A process's peak resident memory, read on every invocation from a descriptor of its
-    ``/proc/<pid>/status`` kept open: one ``pread`` a call instead of an open, a read and a
-    close (and the descriptor names that process only, never a later one with its pid)."""
-
-    def __init__(self, pid: int) -> None:
-        try:
-            self._fd = os.open(f"/proc/{pid}/status", os.O_RDONLY | os.O_CLOEXEC)
-        except OSError:  # no /proc here, or the process is gone
-            self._fd = -1
-
-    def mb(self) -> int | None:
-        """In MB (rounded up); ``None`` when unknown (no ``/proc``, the process gone)."""
-        if self._fd < 0:
-            return None
-        try:
-            data = os.pread(self._fd, _STATUS_BYTES, 0)
-        except OSError:  # ESRCH once the process has exited
-            return None
-        return _vm_hwm(data.decode("ascii", "replace"))
-
-    def close(self) -> None:
-        if self._fd >= 0:
-            with contextlib.suppress(OSError):
-                os.close(self._fd)
-            self._fd = -1
 
 
 def report_line(
