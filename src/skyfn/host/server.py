@@ -204,6 +204,19 @@ class InvokeHandler(BaseHTTPRequestHandler):
     server: InvokeServer
     fields: Headers  # the request's header fields (``parse_request``; not ``self.headers``)
 
+    _date: tuple[int, str] = (0, "")  # the Date header of the current second
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """``Date``: formatted once a second, not per answer."""
+        if timestamp is not None:
+            return super().date_time_string(timestamp)
+        now = int(time.time())
+        second, text = InvokeHandler._date
+        if second != now:
+            text = super().date_time_string(now)
+            InvokeHandler._date = (now, text)
+        return text
+
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the function logs are what the developer watches."""
 
@@ -244,7 +257,7 @@ class InvokeHandler(BaseHTTPRequestHandler):
             urls = self.server.urls  # by Host, before any console or Invoke API path
             found = (
                 None
-                if urls is None
+                if urls is None or not urls.claims(self.fields.get("host") or "")
                 else urls.handle(
                     self.command, self.path, self.fields.items(), body, self.client_address[0]
                 )
