@@ -27,6 +27,7 @@ if not __package__:  # run as a script: import bench and tests from the reposito
     sys.path[0] = str(ROOT)
 
 from bench import (  # noqa: E402
+    cold_many,
     cold_start_local,
     cold_start_ssm,
     deploy_nested,
@@ -53,6 +54,7 @@ BENCHMARKS = (
     synth_branch,
     host,
     sandbox_scale,
+    cold_many,
     deploy_nested,
     faults,
 )  # goals in this order
@@ -81,6 +83,7 @@ def main(argv: list[str] | None = None) -> None:
         rows += synth.rows(work, max(3, repeat // 3))
         rows += synth_branch.rows(work, max(3, repeat // 3))
         rows += sandbox_scale.rows(work, max(3, repeat // 3))
+        rows += cold_many.rows(work, max(1, repeat // 5))
     goal_list: list[Goal] = [goal for module in BENCHMARKS for goal in module.goals(rows)]
     duration = time.perf_counter() - started
     print(table(rows, goal_list))
