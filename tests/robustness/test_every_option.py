@@ -2,7 +2,8 @@
 
 Hypothesis generates backends from every option ``define_function``, ``secret``,
 ``aws_secret``, ``ssm_parameter``, ``vault_secret``, ``function_ref``, ``permissions=[...]``,
-``[tool.skyfn]`` and ``.env`` files accept, in valid combinations
+``[tool.skyfn]``, ``.env`` files and a function's ``requirements.txt`` (its packages,
+from a folder of wheels per generated project) accept, in valid combinations
 (``tests/support/backends.py``), and drives each through the real ``skyfn`` CLI:
 synth (sandbox and branch), ``diff`` before and after ``pipeline-deploy`` to moto, ``secret
 status``, ``invoke`` and ``run`` (sandbox and branch), a sandbox's Invoke API and console
