@@ -6,7 +6,6 @@ import io
 import zipfile
 from dataclasses import replace
 
-from skyfn.deploy import names
 from skyfn.deploy.diff import (
     Change,
     Deployment,
@@ -117,14 +116,3 @@ def test_bundle_files_hash_each_member() -> None:
         archive.writestr("a.py", "x")
         archive.writestr("pkg/", "")
     assert list(bundle_files(data.getvalue())) == ["a.py"]
-
-
-def test_function_names_are_readable_unique_and_fit_lambda() -> None:
-    name = names.function_name("demo", "main", "say-hello")
-    assert name.startswith("demo-main-say-hello-") and len(name) == len("demo-main-say-hello-") + 8
-    assert names.function_name("shop", "pay-main", "f") != names.function_name(
-        "shop-pay", "main", "f"
-    )
-    long = names.function_name("a" * 40, "feature/" + "b" * 60, "c" * 40)
-    assert len(long) <= 64
-    assert all(ch.isalnum() or ch in "-_" for ch in long)
