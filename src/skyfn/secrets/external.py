@@ -28,6 +28,9 @@ PERMISSIONS = (
     "secretsmanager:DescribeSecret, ssm:DescribeParameters and kms:DescribeKey on the "
     "external references"
 )
+READ_PERMISSIONS = (
+    "secretsmanager:GetSecretValue, ssm:GetParameter and kms:Decrypt on the external references"
+)
 AWS_KEYS = ("alias/aws/ssm", "alias/aws/secretsmanager")
 
 
@@ -172,7 +175,7 @@ def read_values(paths: Iterable[str]) -> dict[str, str]:
     from skyfn.runtime.secretsmanager_reader import split_field, split_pin
 
     found: dict[str, str] = {}
-    with aws.aws_errors("read the external secret references", PERMISSIONS):
+    with aws.aws_errors("read the external secret references", READ_PERMISSIONS):
         for path in paths:
             store, inner = contract.path_store(path, "")
             try:
