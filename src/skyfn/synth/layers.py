@@ -47,8 +47,11 @@ def layers(
 ) -> tuple[Layer, ...]:
     """The checked layers (by name); each problem is appended as one line."""
     chosen: dict[str, tuple[LayerDefinition, Path]] = {}
+    known: set[str] = set()  # names defined, their other problems said already
     for definition in definitions(backend):
         checked = _definition(definition, root, problems)
+        if isinstance(definition.name, str):
+            known.add(definition.name)
         if checked is None:
             continue
         name, path = checked
@@ -60,7 +63,7 @@ def layers(
                 )
             continue
         chosen[name] = (definition, path)
-    problems += _unknown(functions, chosen)
+    problems += _unknown(functions, known)
     built = []
     for name in sorted(chosen):
         layer = _layer(name, chosen[name][1], root, functions, problems)

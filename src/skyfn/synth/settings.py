@@ -79,11 +79,12 @@ def _layers(value: object, problem: Problem) -> tuple[str, ...]:
             lp.LAYER_VERSION_ARN.fullmatch(entry)
             or (not is_arn(entry) and LAYER_NAME.fullmatch(entry))
         ):
-            problem(
-                f"layers: {entry!r} is neither a layer version ARN "
-                "(arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION) nor the name of a layer "
-                "from define_layer"
+            what = (
+                "is not a layer version ARN"
+                if isinstance(entry, str) and is_arn(entry)
+                else "is neither a layer version ARN nor the name of a layer from define_layer"
             )
+            problem(f"layers: {entry!r} {what} (arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION)")
             return ()
         entries.append(entry)
     if len(set(entries)) != len(entries):
