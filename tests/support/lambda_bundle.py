@@ -15,7 +15,7 @@ import sys
 import time
 import uuid
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,16 +62,29 @@ def invoke_deployed(
     task_root: Path,
     aws_env: Mapping[str, str],
     event: Any = None,
+    layers: Sequence[bytes] = (),
 ) -> tuple[Answer, str]:
-    """Run the bundle once under awslambdaric; its answer and its output (stdout + stderr)."""
+    """Run the bundle once under awslambdaric; its answer and its output (stdout + stderr).
+    ``layers``: layer zips, extracted in order into an ``/opt`` beside the task root (a
+    later layer's file wins), whose ``python/lib/python3.X/site-packages`` and ``python/``
+    follow the task root on the path, as Lambda's Python runtime puts them."""
     zipfile.ZipFile(io.BytesIO(bundle)).extractall(task_root)
+    opt = task_root.parent / f"{task_root.name}-opt"
+    for layer in layers:
+        zipfile.ZipFile(io.BytesIO(layer)).extractall(opt)
+    version = str(config["Runtime"]).removeprefix("python")
+    path = [task_root] + (
+        [opt / "python" / "lib" / f"python{version}" / "site-packages", opt / "python"]
+        if layers
+        else []
+    )
     api = RuntimeApi().start()
     env = {
         **config.get("Environment", {}).get("Variables", {}),
         **aws_env,
         **lambda_variables(config, task_root),
         "AWS_LAMBDA_RUNTIME_API": api.address,
-        "PYTHONPATH": str(task_root),
+        "PYTHONPATH": os.pathsep.join(map(str, path)),
         "PATH": os.environ.get("PATH", ""),
     }
     proc = subprocess.Popen(
