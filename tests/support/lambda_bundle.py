@@ -32,6 +32,22 @@ def deployed_zip(s3: Any, config: Mapping[str, Any]) -> bytes:
     raise AssertionError(f"no object in S3 matches {config['FunctionName']}'s CodeSha256")
 
 
+def staged_object(s3: Any, key: str) -> bytes:
+    """An object of the staging bucket (a layer's zip), by key."""
+    for bucket in s3.list_buckets()["Buckets"]:
+        if s3.list_objects_v2(Bucket=bucket["Name"], Prefix=key).get("KeyCount"):
+            data: bytes = s3.get_object(Bucket=bucket["Name"], Key=key)["Body"].read()
+            return data
+    raise AssertionError(f"no staged object {key}")
+
+
+def layer_key(app_id: str, local_zip: Path) -> str:
+    """The key a layer's zip (as written under .skyfn/bundles/) is staged under: by content."""
+    from skyfn.deploy.names import code_key
+
+    return code_key(app_id, hashlib.sha256(local_zip.read_bytes()).hexdigest())
+
+
 def lambda_variables(config: Mapping[str, Any], task_root: Path) -> dict[str, str]:
     """What Lambda sets beside the function's own variables (its configuration's)."""
     name = config["FunctionName"]
