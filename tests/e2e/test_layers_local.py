@@ -94,3 +94,25 @@ def test_the_sandbox_serves_layers_and_names_an_arn_once(project: Path) -> None:
         box.wait_for_log("reloaded: vendored")
         assert call(box, "vendored")["standin"] is None
         assert box.logs().count(f"layer {ARN} has no local content") == 1, box.logs()
+
+
+def test_synth_shows_the_layers_and_each_function_s_list(project: Path) -> None:
+    result = run_skyfn("synth", cwd=project)
+    assert result.code == 0, result.err
+    assert f"    layers: {ARN}, shared (define_layer)" in result.out
+    assert (
+        "  layer shared: backend/layers/shared/requirements.txt (python3.12 x86_64; reader, "
+        "vendored)" in result.out
+    )
+    assert "  layer top: config/top.txt (python3.12 x86_64; stacked)" in result.out
+    written = next((project / ".skyfn" / "artifacts").glob("sandbox-*/vendored.json"))
+    artifact = json.loads(written.read_text())
+    assert artifact["layers"] == [
+        {"arn": ARN},
+        {
+            "layer": "shared",
+            "requirements": "backend/layers/shared/requirements.txt",
+            "runtime": "python3.12",
+            "architecture": "x86_64",
+        },
+    ]
