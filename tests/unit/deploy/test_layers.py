@@ -154,11 +154,11 @@ def test_the_size_check_counts_the_function_with_its_defined_layers(tmp_path: Pa
 
 
 def test_diff_names_a_defined_layer_and_its_content(tmp_path: Path) -> None:
-    from skyfn.deploy import diff
+    from skyfn.deploy import diff, template_reader
 
     template: dict[str, Any] = json.loads(dumps(render_template(layered_model(tmp_path))))
-    old = diff.describe(template, {"ZipLayerShared": "skyfn/bench/" + "a" * 64 + ".zip"})
-    new = diff.describe(template, {"ZipLayerShared": "skyfn/bench/" + "b" * 64 + ".zip"})
+    old = template_reader.describe(template, {"ZipLayerShared": "skyfn/bench/" + "a" * 64 + ".zip"})
+    new = template_reader.describe(template, {"ZipLayerShared": "skyfn/bench/" + "b" * 64 + ".zip"})
     assert old.functions["a"].settings["layers"] == f"{ARN}, shared (define_layer)"
     assert old.layers == {"shared": "aaaaaaaaaaaa (python3.12 arm64)"}
     assert not diff.compare("s", old, old)
