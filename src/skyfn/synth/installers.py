@@ -6,7 +6,7 @@ wheels only (nothing is built, so no package's code runs here), for an explicit 
 version and platform, isolated from the developer's configuration (uv ``--no-config``,
 pip ``--isolated``) and from every ``UV_*``/``PIP_*`` variable (the child gets a clean
 environment: ``PATH``, ``HOME``, proxies and the TLS trust settings only), reading PyPI or
-the project's one index. A failure is one line naming the function, the package and the
+the project's one index. A failure is one line naming the owner, the package and the
 platform, whichever installer said it in whatever words.
 
 ``SKYFN_INSTALLER=pip`` (or ``uv``) forces one; unset, uv when installed, else pip.
@@ -96,7 +96,7 @@ def uv_binary() -> str | None:
 
 
 def resolve(
-    text: str, index: Index, target: Target, cache: Path, work: Path, function: str
+    text: str, index: Index, target: Target, cache: Path, work: Path, owner: str
 ) -> list[str]:
     """``name==version`` (normalized names, sorted) of what ``text`` resolves to."""
     listed = _listed(work, "requirements.in", text)
@@ -111,7 +111,7 @@ def resolve(
             ],
             target,
             work,
-            function,
+            owner,
         )
         pins = [
             line.strip()
@@ -133,7 +133,7 @@ def resolve(
         ],
         target,
         work,
-        function,
+        owner,
     )
     installs = json.loads(report.read_text(encoding="utf-8")).get("install", [])
     return sorted(
@@ -148,7 +148,7 @@ def install(
     site: Path,
     cache: Path,
     work: Path,
-    function: str,
+    owner: str,
 ) -> None:
     """Exactly the locked packages (``--no-deps``) into ``site``; the lock's hashes are
     checked (every line has one when any has: ``packages.lock`` made sure)."""
@@ -177,7 +177,7 @@ def install(
             "--requirement",
             str(listed),
         ]
-    _run(command, target, work, function)
+    _run(command, target, work, owner)
 
 
 def _uv(subcommand: str, target: Target, cache: Path) -> list[str]:
@@ -225,12 +225,12 @@ def _listed(work: Path, name: str, text: str) -> Path:
     return path
 
 
-def _run(args: list[str], target: Target, work: Path, function: str) -> str:
+def _run(args: list[str], target: Target, work: Path, owner: str) -> str:
     environ = {name: os.environ[name] for name in _PASSED if name in os.environ}
     environ["LANG"] = "C.UTF-8"
     proc = subprocess.run(args, capture_output=True, text=True, cwd=work, env=environ)
     if proc.returncode != 0:
-        raise SkyfnError(failure(proc.stderr or proc.stdout, target.label, function))
+        raise SkyfnError(failure(proc.stderr or proc.stdout, target.label, owner))
     return proc.stdout
 
 
@@ -259,20 +259,20 @@ def _as_required(culprit: str, output: str) -> str:
     return spec.group(1) if spec is not None else culprit
 
 
-def failure(output: str, platform: str, function: str) -> str:
+def failure(output: str, platform: str, owner: str) -> str:
     """One line for an installer's failure (pip's or uv's words)."""
     for pattern in _MISMATCH:
         found = re.search(pattern, output)
         if found is not None:
             return (
-                f"function {function}: {found.group(1)} does not match the --hash its "
+                f"{owner}: {found.group(1)} does not match the --hash its "
                 "requirements file gives; check the hash, or where the index got the file"
             )
     for pattern in _NO_WHEEL:
         found = re.search(pattern, output)
         if found is not None:
             return (
-                f"function {function}: {_as_required(found.group(1), output)} has no wheel "
+                f"{owner}: {_as_required(found.group(1), output)} has no wheel "
                 f"for {platform}; pin a version that publishes one, or remove the package"
             )
     # the installer only ever saw the checked file; still, never echo credentials of a URL
@@ -280,6 +280,6 @@ def failure(output: str, platform: str, function: str) -> str:
     said = [line for line in lines if re.match(r"(ERROR|error:|cause:)", line)]
     detail = "; ".join(said)[-500:]
     return (
-        f"function {function}: installing its packages for {platform} failed"
+        f"{owner}: installing its packages for {platform} failed"
         f"{': ' + detail if detail else ''}; check the package names and versions"
     )

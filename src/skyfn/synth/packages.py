@@ -123,7 +123,7 @@ def lock(
     source: Source,
     platform: Platform,
     cache: Path,
-    function: str,
+    owner: str,
 ) -> str:
     """The pins (``name==version`` and the file's hashes, one a line) that ``requirements``
     resolve to on ``platform``; resolved once per file content, then read from the lock."""
@@ -134,10 +134,10 @@ def lock(
     # resolved without the hashes (both installers alike); the install checks them
     unhashed = "".join(f"{r.line}\n" for r in requirements.requirements)
     with tempfile.TemporaryDirectory(prefix="skyfn-lock-") as work:
-        pins = installers.resolve(unhashed, source, platform, cache, Path(work), function)
+        pins = installers.resolve(unhashed, source, platform, cache, Path(work), owner)
     hashes = {r.name: r.hashes for r in requirements.requirements}
     if any(hashes.values()):
-        _check_hashed(pins, hashes, requirements.path, function)
+        _check_hashed(pins, hashes, requirements.path, owner)
     lines = [
         pin + "".join(f" --hash={h}" for h in hashes.get(pin.partition("==")[0], ()))
         for pin in pins
@@ -152,7 +152,7 @@ def install(
     source: Source,
     platform: Platform,
     cache: Path,
-    function: str,
+    owner: str,
     say: Say | None = None,
 ) -> Path:
     """A folder holding exactly the locked packages for ``platform`` (built if missing)."""
@@ -161,12 +161,12 @@ def install(
         return target
     count = sum(1 for line in lock_text.splitlines() if line.strip())
     if say is not None:
-        say(f"{function}: installing {count} package{'s' if count != 1 else ''} ({platform.label})")
+        say(f"{owner}: installing {count} package{'s' if count != 1 else ''} ({platform.label})")
     cache.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=".building-", dir=cache))
     try:
         installers.install(
-            lock_text, source, platform, building.resolve() / "site", cache, building, function
+            lock_text, source, platform, building.resolve() / "site", cache, building, owner
         )
         site = building / "site"
         site.mkdir(exist_ok=True)
@@ -205,14 +205,14 @@ def _strip(site: Path) -> None:
 
 
 def _check_hashed(
-    pins: list[str], hashes: dict[str, tuple[str, ...]], path: Path, function: str
+    pins: list[str], hashes: dict[str, tuple[str, ...]], path: Path, owner: str
 ) -> None:
     """A hash-pinned file pins every package it installs (as pip's hash-checking mode
     requires): a dependency without a hash is named, with the line to add."""
     missing = [pin for pin in pins if not hashes.get(pin.partition("==")[0])]
     if missing:
         raise SkyfnError(
-            f"function {function}: {path} pins hashes, but {', '.join(missing)} "
+            f"{owner}: {path} pins hashes, but {', '.join(missing)} "
             f"{'has' if len(missing) == 1 else 'have'} none; add a line with --hash= for "
             f"each (hash-checking covers every package installed, dependencies too)"
         )
@@ -246,5 +246,5 @@ def function_packages(
     source = project_source(root)
     cache = cache_dir(root)
     target = lambda_platform(function.python_version, function.settings.architecture)
-    pins = lock(checked, source, target, cache, function.name)
-    return install(pins, source, platform or target, cache, function.name, say)
+    pins = lock(checked, source, target, cache, f"function {function.name}")
+    return install(pins, source, platform or target, cache, f"function {function.name}", say)

@@ -54,7 +54,9 @@ def test_pip_configuration_and_variables_are_not_used(
     monkeypatch.setenv("PIP_CONFIG_FILE", str(config))
     source = packages.Source(wheels=wheels)
     target = packages.lambda_platform("3.12", "x86_64")
-    pins = packages.lock(requirements(tmp_path, "alpha\n"), source, target, tmp_path / "c", "f")
+    pins = packages.lock(
+        requirements(tmp_path, "alpha\n"), source, target, tmp_path / "c", "function f"
+    )
     assert pins == "alpha==1.0\nbeta==2.1\n"
 
 
@@ -80,9 +82,9 @@ def test_uv_configuration_and_variables_are_not_used(
     source = packages.Source(wheels=wheels)
     target = packages.lambda_platform("3.12", "x86_64")
     cache = tmp_path / "c"
-    pins = packages.lock(requirements(tmp_path, "alpha\n"), source, target, cache, "f")
+    pins = packages.lock(requirements(tmp_path, "alpha\n"), source, target, cache, "function f")
     assert pins == "alpha==1.0\nbeta==2.1\n"
-    folder = packages.install(pins, source, target, cache, "f")
+    folder = packages.install(pins, source, target, cache, "function f")
     assert packages.distributions(folder) == {"alpha": "1.0", "beta": "2.1"}
 
 
@@ -92,8 +94,10 @@ def test_a_package_folder_holds_packages_only_and_is_built_once(
     source = packages.Source(wheels=wheels)
     target = packages.lambda_platform("3.12", "arm64")
     said: list[str] = []
-    folder = packages.install("alpha==1.0\nbeta==2.1\n", source, target, tmp_path, "f", said.append)
-    assert said == [f"f: installing 2 packages ({target.label})"]
+    folder = packages.install(
+        "alpha==1.0\nbeta==2.1\n", source, target, tmp_path, "function f", said.append
+    )
+    assert said == [f"function f: installing 2 packages ({target.label})"]
     names = {p.relative_to(folder).as_posix() for p in folder.rglob("*")}
     assert names == {
         "alpha",
@@ -109,7 +113,9 @@ def test_a_package_folder_holds_packages_only_and_is_built_once(
         "beta-2.1.dist-info/WHEEL",
     }  # no bin/, RECORD, INSTALLER, REQUESTED, uv_cache.json, .lock: the same with either
     assert packages.distributions(folder) == {"alpha": "1.0", "beta": "2.1"}
-    again = packages.install("alpha==1.0\nbeta==2.1\n", source, target, tmp_path, "f", said.append)
+    again = packages.install(
+        "alpha==1.0\nbeta==2.1\n", source, target, tmp_path, "function f", said.append
+    )
     assert again == folder and len(said) == 1
 
 
@@ -123,8 +129,10 @@ def test_both_installers_give_the_same_lock_and_the_same_bytes(
     for name in installers.CHOICES:
         monkeypatch.setenv(installers.VARIABLE, name)
         cache = tmp_path / name
-        pins = packages.lock(requirements(tmp_path, "alpha\nfast\n"), source, target, cache, "f")
-        folder = packages.install(pins, source, target, cache, "f")
+        pins = packages.lock(
+            requirements(tmp_path, "alpha\nfast\n"), source, target, cache, "function f"
+        )
+        folder = packages.install(pins, source, target, cache, "function f")
         files = {
             p.relative_to(folder).as_posix(): (p.stat().st_mode, p.read_bytes())
             for p in folder.rglob("*")
@@ -143,7 +151,9 @@ def test_no_wheel_for_the_platform_names_package_and_platform(
     with pytest.raises(
         SkyfnError, match=r"function f: missing==1 has no wheel for Lambda python3.12 arm64"
     ):
-        packages.lock(requirements(tmp_path, "missing==1\n"), source, target, tmp_path, "f")
+        packages.lock(
+            requirements(tmp_path, "missing==1\n"), source, target, tmp_path, "function f"
+        )
 
 
 def test_a_package_with_wheels_for_another_machine_only_is_named(
@@ -153,7 +163,7 @@ def test_a_package_with_wheels_for_another_machine_only_is_named(
     source = packages.Source(wheels=wheels)
     target = packages.lambda_platform("3.12", "arm64")
     with pytest.raises(SkyfnError) as raised:
-        packages.lock(requirements(tmp_path, "fast==1.0\n"), source, target, tmp_path, "f")
+        packages.lock(requirements(tmp_path, "fast==1.0\n"), source, target, tmp_path, "function f")
     assert str(raised.value) == (
         f"function f: fast==1.0 has no wheel for {target.label}; pin a version that publishes "
         "one, or remove the package"
@@ -177,7 +187,9 @@ def test_a_source_only_package_is_never_built(installer: str, tmp_path: Path, wh
     source = packages.Source(wheels=wheels)
     target = packages.lambda_platform("3.12", "x86_64")
     with pytest.raises(SkyfnError, match=r"function f: sneaky==1.0 has no wheel for Lambda"):
-        packages.lock(requirements(tmp_path, "sneaky==1.0\n"), source, target, tmp_path, "f")
+        packages.lock(
+            requirements(tmp_path, "sneaky==1.0\n"), source, target, tmp_path, "function f"
+        )
     assert not marker.exists()
 
 
@@ -191,14 +203,16 @@ def test_hashes_are_kept_in_the_lock_and_checked_at_install(
     source = packages.Source(wheels=wheels)
     target = packages.lambda_platform("3.12", "x86_64")
     text = f"alpha==1.0 --hash={alpha}\nbeta==2.1 --hash={beta}\n"
-    pins = packages.lock(requirements(tmp_path, text), source, target, tmp_path / "c", "f")
+    pins = packages.lock(requirements(tmp_path, text), source, target, tmp_path / "c", "function f")
     assert pins == text
-    folder = packages.install(pins, source, target, tmp_path / "c", "f")
+    folder = packages.install(pins, source, target, tmp_path / "c", "function f")
     assert packages.distributions(folder) == {"alpha": "1.0", "beta": "2.1"}
     wrong = f"alpha==1.0 --hash={alpha}\nbeta==2.1 --hash=sha256:{'0' * 64}\n"
-    pins = packages.lock(requirements(tmp_path, wrong), source, target, tmp_path / "c", "f")
+    pins = packages.lock(
+        requirements(tmp_path, wrong), source, target, tmp_path / "c", "function f"
+    )
     with pytest.raises(SkyfnError) as raised:
-        packages.install(pins, source, target, tmp_path / "c", "f")
+        packages.install(pins, source, target, tmp_path / "c", "function f")
     assert str(raised.value) == (
         "function f: beta==2.1 does not match the --hash its requirements file gives; check "
         "the hash, or where the index got the file"
@@ -213,7 +227,7 @@ def test_a_hash_pinned_file_must_pin_the_dependencies_too(
     target = packages.lambda_platform("3.12", "x86_64")
     checked = requirements(tmp_path, f"alpha==1.0 --hash={alpha}\n")
     with pytest.raises(SkyfnError) as raised:
-        packages.lock(checked, source, target, tmp_path / "c", "f")
+        packages.lock(checked, source, target, tmp_path / "c", "function f")
     assert str(raised.value) == (
         f"function f: {checked.path} pins hashes, but beta==2.1 has none; add a line with "
         "--hash= for each (hash-checking covers every package installed, dependencies too)"
@@ -241,12 +255,12 @@ def test_uvs_own_words_become_one_line() -> None:
         "  And because you require alpha==1.0, we can conclude that your requirements are "
         "unsatisfiable.\n"
     )
-    assert installers.failure(said, "P", "f") == (
+    assert installers.failure(said, "P", "function f") == (
         "function f: beta>=2 has no wheel for P; pin a version that publishes one, or remove "
         "the package"
     )
     other = "error: Failed to fetch: `https://user:pw@example.com/simple/x/`\n  cause: timed out\n"
-    assert installers.failure(other, "P", "f") == (
+    assert installers.failure(other, "P", "function f") == (
         "function f: installing its packages for P failed: error: Failed to fetch: "
         "`https://***@example.com/simple/x/`; cause: timed out; check the package names and "
         "versions"
