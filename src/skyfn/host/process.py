@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from skyfn.host.environment import WorkerEnvironment
+from skyfn.host.fork_server import ForkedProcess, ForkServers, ForkUnavailable, forkable
 from skyfn.host.limits import ProcessLimit
 from skyfn.host.logs import LogBuffer, LogSink
 from skyfn.host.outcome import Outcome, runtime_exited, timed_out
@@ -48,7 +49,16 @@ class WorkerProcess:
     printed it unless that wait timed out.
     """
 
-    def __init__(self, name: str, environment: WorkerEnvironment, sink: LogSink):
+    def __init__(
+        self,
+        name: str,
+        environment: WorkerEnvironment,
+        sink: LogSink,
+        forks: ForkServers | None = None,
+    ):
+        """``forks``: fork the worker from its interpreter's warm parent where it can be
+        (``fork_server.forkable``); without, or when that fails, start it as a process."""
+        self.spawned = time.perf_counter()  # the cold start's beginning (Init Duration)
         self.name = name
         self._sink = sink
         self._lock = threading.Lock()
@@ -70,26 +80,31 @@ class WorkerProcess:
             inherited.append(secrets_read)
             variables = {**variables, contract.SECRETS_FD_VAR: str(secrets_read)}
         self.limit = ProcessLimit.create()
+        cgroup = str(self.limit.path) if self.limit else ""
         try:
-            self.proc = subprocess.Popen(
-                [
-                    environment.python,
-                    "-S",  # none of the environment's site-packages: only its own packages
-                    "-m",
-                    "skyfn.runtime.worker",
-                    str(requests_read),
-                    str(answers_write),
-                    str(self.limit.path) if self.limit else "",
-                    os.pathsep.join(environment.site_dirs),
-                ],
-                env=variables,
-                cwd=environment.task_root,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                pass_fds=tuple(inherited),
-                start_new_session=True,  # its own process group: killed as a whole
-            )
+            proc: subprocess.Popen[bytes] | ForkedProcess | None = None
+            if forks is not None and forkable(environment.variables):
+                proc = _forked(forks, environment, variables, cgroup, inherited)
+            if proc is None:
+                proc = subprocess.Popen(
+                    [
+                        environment.python,
+                        "-S",  # none of the environment's site-packages: only its own packages
+                        "-m",
+                        "skyfn.runtime.worker",
+                        str(requests_read),
+                        str(answers_write),
+                        cgroup,
+                        os.pathsep.join(environment.site_dirs),
+                    ],
+                    env=variables,
+                    cwd=environment.task_root,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    pass_fds=tuple(inherited),
+                    start_new_session=True,  # its own process group: killed as a whole
+                )
         except BaseException:  # e.g. the function's folder vanished during a reload
             os.close(self._requests)
             os.close(self._answers)
@@ -101,6 +116,7 @@ class WorkerProcess:
         finally:
             for fd in inherited:
                 os.close(fd)
+        self.proc: subprocess.Popen[bytes] | ForkedProcess = proc
         if environment.handover is not None:
             _hand_over(secrets_write, environment.handover)
         self._pumps = [
@@ -315,6 +331,40 @@ def _hand_over(fd: int, message: bytes) -> None:
         write()
     else:
         threading.Thread(target=write, daemon=True, name="skyfn-secrets").start()
+
+
+def _forked(
+    forks: ForkServers,
+    environment: WorkerEnvironment,
+    variables: dict[str, str],
+    cgroup: str,
+    inherited: list[int],
+) -> ForkedProcess | None:
+    """The worker forked from its interpreter's warm parent, with pipes for its stdout and
+    stderr; ``None`` when no parent can fork it (then it is started)."""
+    os.stat(environment.task_root)  # a vanished folder fails here, as Popen's cwd would
+    out_read, out_write = os.pipe()
+    err_read, err_write = os.pipe()
+    fds = [inherited[0], inherited[1], out_write, err_write, *inherited[2:]]
+    try:
+        proc = forks.spawn(
+            environment.python,
+            variables,
+            environment.task_root,
+            cgroup,
+            os.pathsep.join(environment.site_dirs),
+            fds,
+        )
+    except ForkUnavailable:
+        os.close(out_read)
+        os.close(err_read)
+        return None
+    finally:
+        os.close(out_write)
+        os.close(err_write)
+    proc.stdout = os.fdopen(out_read, "rb")
+    proc.stderr = os.fdopen(err_read, "rb")
+    return proc
 
 
 class AnswerTooLarge(Exception):

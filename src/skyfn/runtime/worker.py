@@ -273,11 +273,18 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
+    cgroup = argv[3] if len(argv) > 3 else ""
+    return run(int(argv[1]), int(argv[2]), cgroup, argv[4] if len(argv) > 4 else "")
+
+
+def run(requests_fd: int, answers_fd: int, cgroup: str, site_dirs: str) -> int:
+    """Limit this process, then serve: a started worker's ``main`` and a forked one
+    (``skyfn.runtime.forkserver``) both come here before any user code runs."""
     no_core_dumps()
-    if len(argv) > 3 and argv[3]:
-        limit_processes(argv[3])
-    if len(argv) > 4 and argv[4]:
-        add_site_dirs(argv[4])
+    if cgroup:
+        limit_processes(cgroup)
+    if site_dirs:
+        add_site_dirs(site_dirs)
     masker = None
     if os.environ.get(contract.SECRETS_VAR):
         from skyfn.runtime import masking
@@ -286,7 +293,7 @@ def main(argv: list[str]) -> int:
     limit_memory()
     for stream in (sys.stdout, sys.stderr):
         stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-    with os.fdopen(int(argv[1]), "rb") as requests, os.fdopen(int(argv[2]), "wb") as answers:
+    with os.fdopen(requests_fd, "rb") as requests, os.fdopen(answers_fd, "wb") as answers:
         return serve(requests, answers, masker)
 
 

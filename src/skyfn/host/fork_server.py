@@ -1,0 +1,239 @@
+"""Workers forked from a warm parent: one ``skyfn.runtime.forkserver`` process per
+interpreter a host's workers use, started once, isolated, holding no user code, no secret
+and no function's environment; each new worker is forked from it (a few milliseconds)
+instead of starting an interpreter and importing the runtime again.
+
+The host hands the parent each worker's variables and descriptors over a ``SOCK_SEQPACKET``
+socket and gets its pid back; the parent reaps the worker and reports its exit status, which
+``ForkedProcess`` turns into what ``subprocess.Popen`` would say (``poll``, ``wait``,
+``returncode``). A parent that dies takes its workers with it (the host kills their process
+groups and reports them killed); the next worker starts a new parent. A worker environment
+whose variables act at interpreter start (``PYTHON*``, a locale other than the one the
+parent started with) is not forked: ``forkable`` says so, and the caller starts it plainly.
+"""
+
+from __future__ import annotations
+
+import array
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from queue import Empty, Queue
+from typing import IO
+
+from skyfn.runtime.forkserver import BOOT, MAX_MESSAGE
+
+SPAWN_TIMEOUT = 30.0  # seconds for the parent to answer a fork (its own start included)
+# the parent's whole environment: what a started worker's interpreter reads at start-up
+# from its own (environment.py gives every worker LANG=C.UTF-8 and TZ=UTC)
+PARENT_ENV = {"LANG": "C.UTF-8", "TZ": "UTC"}
+_AT_START = ("LC_ALL", "LC_CTYPE", "LANG")
+
+
+class ForkUnavailable(Exception):
+    """No warm parent could fork this worker (it died, or never started): start it plainly."""
+
+
+def forkable(variables: Mapping[str, str]) -> bool:
+    """Whether a forked worker sees what a started one would: no variable that acts at the
+    interpreter's start (PYTHONHASHSEED, PYTHONUTF8, ... given with --inherit-env) and the
+    parent's locale. PYTHONPATH is applied by the fork itself."""
+    if any(k.startswith("PYTHON") and k != "PYTHONPATH" for k in variables):
+        return False
+    locale = next((variables[k] for k in _AT_START if variables.get(k)), "")
+    return locale == PARENT_ENV["LANG"]
+
+
+class ForkedProcess:
+    """A forked worker, as much of ``subprocess.Popen`` as ``WorkerProcess`` uses."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+        self.stdout: IO[bytes] | None = None
+        self.stderr: IO[bytes] | None = None
+        self._ended = threading.Event()
+
+    def poll(self) -> int | None:
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        if not self._ended.wait(timeout):
+            raise subprocess.TimeoutExpired(f"worker {self.pid}", timeout or 0.0)
+        return self.returncode
+
+    def ended(self, code: int) -> None:
+        self.returncode = code
+        self._ended.set()
+
+
+class ForkServer:
+    """One warm parent. ``spawn`` is called by many threads (one lock: one fork at a time);
+    a reader thread takes the parent's messages: a fork's pid (registering its
+    ``ForkedProcess`` before any exit of it can be read) and exits."""
+
+    def __init__(self, python: str, runtime: Path) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self.process = subprocess.Popen(
+                [python, "-I", "-S", "-c", BOOT, str(runtime), str(theirs.fileno())],
+                env=PARENT_ENV,
+                cwd="/",
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                pass_fds=(theirs.fileno(),),
+                start_new_session=True,  # Ctrl-C reaches the host, which stops it
+            )
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        self._control = ours
+        self._lock = threading.Lock()
+        self._state = threading.Lock()  # guards _children and _gone
+        self._children: dict[int, ForkedProcess] = {}
+        self._gone = False
+        self._replies: Queue[ForkedProcess | str | None] = Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True, name="skyfn-forks")
+        self._reader.start()
+
+    @property
+    def alive(self) -> bool:
+        return not self._gone
+
+    def spawn(
+        self, variables: Mapping[str, str], cwd: Path, cgroup: str, site_dirs: str, fds: list[int]
+    ) -> ForkedProcess:
+        """Fork a worker with these descriptors (requests, answers, stdout, stderr[, secrets];
+        the caller keeps and closes its own copies)."""
+        message = json.dumps(
+            {
+                "env": dict(variables),
+                "cwd": str(cwd),
+                "cgroup": cgroup,
+                "site_dirs": site_dirs,
+            }
+        ).encode()
+        if len(message) > MAX_MESSAGE:
+            raise ForkUnavailable("the worker's environment is too large to hand over")
+        with self._lock:
+            if self._gone:
+                raise ForkUnavailable("the warm parent is gone")
+            try:
+                self._control.sendmsg(
+                    [message], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))]
+                )
+                reply = self._replies.get(timeout=SPAWN_TIMEOUT)
+            except (OSError, Empty):
+                self.stop()
+                raise ForkUnavailable("the warm parent did not answer") from None
+        if isinstance(reply, ForkedProcess):
+            return reply
+        raise ForkUnavailable(reply or "the warm parent is gone")
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = self._control.recv(4096)
+            except OSError:
+                data = b""
+            if not data:
+                break
+            message = json.loads(data)
+            if "pid" in message:
+                process = ForkedProcess(int(message["pid"]))
+                with self._state:
+                    self._children[process.pid] = process
+                self._replies.put(process)
+            elif "exit" in message:
+                with self._state:
+                    ended = self._children.pop(int(message["exit"]), None)
+                if ended is not None:
+                    ended.ended(int(message["code"]))
+            else:
+                self._replies.put(str(message.get("error", "")))
+        self._lost()
+
+    def _lost(self) -> None:
+        """The parent ended: kill what it forked (no orphans), report them killed."""
+        with self._state:
+            self._gone = True
+            children, self._children = list(self._children.values()), {}
+        for child in children:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(child.pid, signal.SIGKILL)
+            child.ended(-signal.SIGKILL)
+        self._replies.put(None)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=5)
+
+    def stop(self) -> None:
+        """The parent kills its workers and exits when its control socket closes."""
+        with contextlib.suppress(OSError):
+            self._control.shutdown(socket.SHUT_RDWR)
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._reader.join(5)
+        self._control.close()
+
+
+class ForkServers:
+    """A host's warm parents: one per interpreter, started on first use (or by ``prestart``)
+    and again after one died."""
+
+    def __init__(self, runtime: Callable[[], Path]) -> None:
+        self._runtime = runtime
+        self._lock = threading.Lock()
+        self._servers: dict[str, ForkServer] = {}
+        self._closed = False
+
+    def server(self, python: str) -> ForkServer:
+        with self._lock:
+            if self._closed:
+                raise ForkUnavailable("the host is stopping")
+            current = self._servers.get(python)
+            if current is None or not current.alive:
+                current = self._servers[python] = ForkServer(python, self._runtime())
+            return current
+
+    def prestart(self, python: str = sys.executable) -> None:
+        with contextlib.suppress(OSError, ForkUnavailable):
+            self.server(python)
+
+    def spawn(
+        self,
+        python: str,
+        variables: Mapping[str, str],
+        cwd: Path,
+        cgroup: str,
+        site_dirs: str,
+        fds: list[int],
+    ) -> ForkedProcess:
+        """Fork from ``python``'s parent; a parent found dead is replaced once."""
+        for attempt in (1, 2):
+            try:
+                return self.server(python).spawn(variables, cwd, cgroup, site_dirs, fds)
+            except ForkUnavailable:
+                if attempt == 2:
+                    raise
+            except OSError as exc:  # the interpreter could not be started
+                raise ForkUnavailable(str(exc)) from None
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            servers, self._servers = list(self._servers.values()), {}
+        for server in servers:
+            server.stop()
