@@ -18,6 +18,7 @@ import array
 import contextlib
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -168,8 +169,7 @@ class ForkServer:
             self._gone = True
             children, self._children = list(self._children.values()), {}
         for child in children:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(child.pid, signal.SIGKILL)
+            _kill(child.pid)
             child.ended(-signal.SIGKILL)
         self._replies.put(None)
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -186,6 +186,20 @@ class ForkServer:
             self.process.wait()
         self._reader.join(5)
         self._control.close()
+
+
+def _kill(pid: int) -> None:
+    """SIGKILL an orphaned worker's process group and wait until it is dead (its pidfd turns
+    readable; nobody here can reap it: its new parent does)."""
+    try:
+        pidfd = os.pidfd_open(pid)
+    except OSError:  # already gone
+        pidfd = -1
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+    if pidfd >= 0:
+        select.select([pidfd], [], [], 5)
+        os.close(pidfd)
 
 
 class ForkServers:

@@ -72,6 +72,9 @@ def main(fd: int) -> None:
         if not data:  # the host is gone: so are its workers
             for pid in children.values():
                 _kill_group(pid)
+            for pid in children.values():
+                with contextlib.suppress(OSError):
+                    os.waitpid(pid, 0)
             return
         try:
             spec = json.loads(data)
