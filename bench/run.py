@@ -37,6 +37,7 @@ from bench import (  # noqa: E402
     ssm_calls,
     synth,
     synth_branch,
+    warm_memory,
 )
 from bench.common import Goal, Row  # noqa: E402
 from bench.report import machine, table, write_results  # noqa: E402
@@ -52,6 +53,7 @@ BENCHMARKS = (
     synth,
     synth_branch,
     host,
+    warm_memory,
     sandbox_scale,
     deploy_nested,
     faults,
@@ -80,6 +82,7 @@ def main(argv: list[str] | None = None) -> None:
         rows += host.rows(work, repeat)
         rows += synth.rows(work, max(3, repeat // 3))
         rows += synth_branch.rows(work, max(3, repeat // 3))
+        rows += warm_memory.rows(work, repeat)
         rows += sandbox_scale.rows(work, max(3, repeat // 3))
     goal_list: list[Goal] = [goal for module in BENCHMARKS for goal in module.goals(rows)]
     duration = time.perf_counter() - started
