@@ -29,6 +29,7 @@ from pathlib import Path
 from queue import Empty, Queue
 from typing import IO
 
+from skyfn.host.limits import ProcessLimit
 from skyfn.runtime.forkserver import BOOT, MAX_MESSAGE
 
 SPAWN_TIMEOUT = 30.0  # seconds for the parent to answer a fork (its own start included)
@@ -60,6 +61,7 @@ class ForkedProcess:
         self.returncode: int | None = None
         self.stdout: IO[bytes] | None = None
         self.stderr: IO[bytes] | None = None
+        self.parent: ForkServer | None = None  # the warm parent that forked it
         self._ended = threading.Event()
 
     def poll(self) -> int | None:
@@ -105,40 +107,70 @@ class ForkServer:
         self._replies: Queue[ForkedProcess | str | None] = Queue()
         self._reader = threading.Thread(target=self._read, daemon=True, name="skyfn-forks")
         self._reader.start()
+        self._spare: ProcessLimit | None = None  # the cgroup the spare worker joins
+        self._has_spare = False
+        with self._lock:
+            self._prepare()
+
+    def _prepare(self) -> None:
+        """Have the parent fork the next worker ahead, into a cgroup of its own (under
+        ``_lock``): the next ``spawn`` then only hands it its function."""
+        limit = ProcessLimit.create()
+        try:
+            self._control.send(json.dumps({"spare": str(limit.path) if limit else ""}).encode())
+        except OSError:
+            if limit is not None:
+                limit.remove()
+            return
+        self._spare, self._has_spare = limit, True
 
     @property
     def alive(self) -> bool:
         return not self._gone
 
     def spawn(
-        self, variables: Mapping[str, str], cwd: Path, cgroup: str, site_dirs: str, fds: list[int]
-    ) -> ForkedProcess:
+        self, variables: Mapping[str, str], cwd: Path, site_dirs: str, fds: list[int]
+    ) -> tuple[ForkedProcess, ProcessLimit | None]:
         """Fork a worker with these descriptors (requests, answers, stdout, stderr[, secrets];
-        the caller keeps and closes its own copies)."""
-        message = json.dumps(
-            {
-                "env": dict(variables),
-                "cwd": str(cwd),
-                "cgroup": cgroup,
-                "site_dirs": site_dirs,
-            }
-        ).encode()
-        if len(message) > MAX_MESSAGE:
-            raise ForkUnavailable("the worker's environment is too large to hand over")
+        the caller keeps and closes its own copies); it comes with its process limit."""
         with self._lock:
             if self._gone:
                 raise ForkUnavailable("the warm parent is gone")
+            if self._has_spare:
+                limit, self._spare, self._has_spare = self._spare, None, False
+            else:
+                limit = ProcessLimit.create()
+            message = json.dumps(
+                {
+                    "env": dict(variables),
+                    "cwd": str(cwd),
+                    "cgroup": str(limit.path) if limit else "",
+                    "site_dirs": site_dirs,
+                }
+            ).encode()
             try:
+                if len(message) > MAX_MESSAGE:
+                    raise ForkUnavailable("the worker's environment is too large to hand over")
                 self._control.sendmsg(
                     [message], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))]
                 )
                 reply = self._replies.get(timeout=SPAWN_TIMEOUT)
             except (OSError, Empty):
-                self.stop()
-                raise ForkUnavailable("the warm parent did not answer") from None
-        if isinstance(reply, ForkedProcess):
-            return reply
-        raise ForkUnavailable(reply or "the warm parent is gone")
+                reply = "the warm parent did not answer"
+            if not isinstance(reply, ForkedProcess):
+                if limit is not None:
+                    limit.remove()
+                raise ForkUnavailable(reply or "the warm parent is gone")
+            reply.parent = self
+            return reply, limit
+
+    def prepare(self) -> None:
+        """Fork the next spare, once the last one's worker is ready: a process joining a
+        cgroup blocks every fork on the machine until an RCU grace period ends, so it must
+        not overlap a cold start (whose log masker forks)."""
+        with self._lock:
+            if not self._gone and not self._has_spare:
+                self._prepare()
 
     def _read(self) -> None:
         while True:
@@ -172,8 +204,15 @@ class ForkServer:
             _kill(child.pid)
             child.ended(-signal.SIGKILL)
         self._replies.put(None)
+        self._drop_spare()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=5)
+
+    def _drop_spare(self) -> None:
+        with self._lock:
+            spare, self._spare, self._has_spare = self._spare, None, False
+        if spare is not None:
+            spare.remove()
 
     def stop(self) -> None:
         """The parent kills its workers and exits when its control socket closes."""
@@ -186,6 +225,7 @@ class ForkServer:
             self.process.wait()
         self._reader.join(5)
         self._control.close()
+        self._drop_spare()
 
 
 def _kill(pid: int) -> None:
@@ -230,14 +270,13 @@ class ForkServers:
         python: str,
         variables: Mapping[str, str],
         cwd: Path,
-        cgroup: str,
         site_dirs: str,
         fds: list[int],
-    ) -> ForkedProcess:
+    ) -> tuple[ForkedProcess, ProcessLimit | None]:
         """Fork from ``python``'s parent; a parent found dead is replaced once."""
         for attempt in (1, 2):
             try:
-                return self.server(python).spawn(variables, cwd, cgroup, site_dirs, fds)
+                return self.server(python).spawn(variables, cwd, site_dirs, fds)
             except ForkUnavailable:
                 if attempt == 2:
                     raise

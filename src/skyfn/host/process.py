@@ -79,13 +79,16 @@ class WorkerProcess:
             secrets_read, secrets_write = os.pipe()
             inherited.append(secrets_read)
             variables = {**variables, contract.SECRETS_FD_VAR: str(secrets_read)}
-        self.limit = ProcessLimit.create()
-        cgroup = str(self.limit.path) if self.limit else ""
+        self.limit: ProcessLimit | None = None
         try:
             proc: subprocess.Popen[bytes] | ForkedProcess | None = None
             if forks is not None and forkable(environment.variables):
-                proc = _forked(forks, environment, variables, cgroup, inherited)
+                forked = _forked(forks, environment, variables, inherited)
+                if forked is not None:
+                    proc, self.limit = forked
             if proc is None:
+                self.limit = ProcessLimit.create()
+                cgroup = str(self.limit.path) if self.limit else ""
                 proc = subprocess.Popen(
                     [
                         environment.python,
@@ -230,6 +233,8 @@ class WorkerProcess:
             self.kill()
             return answer.error or {}
         self.ready = True
+        if isinstance(self.proc, ForkedProcess) and self.proc.parent is not None:
+            self.proc.parent.prepare()  # the next worker's spare, off this cold start's path
         return None
 
     def invoke(
@@ -337,9 +342,8 @@ def _forked(
     forks: ForkServers,
     environment: WorkerEnvironment,
     variables: dict[str, str],
-    cgroup: str,
     inherited: list[int],
-) -> ForkedProcess | None:
+) -> tuple[ForkedProcess, ProcessLimit | None] | None:
     """The worker forked from its interpreter's warm parent, with pipes for its stdout and
     stderr; ``None`` when no parent can fork it (then it is started)."""
     os.stat(environment.task_root)  # a vanished folder fails here, as Popen's cwd would
@@ -347,11 +351,10 @@ def _forked(
     err_read, err_write = os.pipe()
     fds = [inherited[0], inherited[1], out_write, err_write, *inherited[2:]]
     try:
-        proc = forks.spawn(
+        proc, limit = forks.spawn(
             environment.python,
             variables,
             environment.task_root,
-            cgroup,
             os.pathsep.join(environment.site_dirs),
             fds,
         )
@@ -364,7 +367,7 @@ def _forked(
         os.close(err_write)
     proc.stdout = os.fdopen(out_read, "rb")
     proc.stderr = os.fdopen(err_read, "rb")
-    return proc
+    return proc, limit
 
 
 class AnswerTooLarge(Exception):

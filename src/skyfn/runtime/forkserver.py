@@ -31,6 +31,7 @@ import os
 import select
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from skyfn.runtime import contract, worker
@@ -59,12 +60,16 @@ def main(fd: int) -> None:
     preload()
     control = _socket.socket(fileno=fd)
     children: dict[int, int] = {}  # pidfd -> pid
+    spare: tuple[int, Any] | None = None  # a child forked ahead, waiting for its worker
     while True:
         readable, _, _ = select.select([fd, *children], [], [])
         for pidfd in [r for r in readable if r in children]:
             pid = children.pop(pidfd)
             os.close(pidfd)
             _, status = os.waitpid(pid, 0)
+            if spare is not None and spare[0] == pid:
+                spare[1].close()
+                spare = None
             _send(control, {"exit": pid, "code": os.waitstatus_to_exitcode(status)})
         if fd not in readable:
             continue
@@ -76,24 +81,68 @@ def main(fd: int) -> None:
                 with contextlib.suppress(OSError):
                     os.waitpid(pid, 0)
             return
+        forwarded = False
         try:
             spec = json.loads(data)
-            pid = os.fork()
+            if "spare" in spec:  # fork the next worker ahead: it joins its cgroup meanwhile
+                ours, theirs = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
+                pid = _fork(_spare, spec["spare"], theirs.detach())
+                theirs.close()
+                spare = (pid, ours)
+            elif spare is not None:  # hand the worker's request to the spare
+                pid, ours = spare
+                spare, forwarded = None, True
+                ours.sendmsg([data], [(_SOL_SOCKET, _SCM_RIGHTS, _fd_bytes(fds))])
+                ours.close()
+            else:
+                pid = _fork(_child, spec, fds)
         except (ValueError, OSError) as exc:
             for received in fds:
                 os.close(received)
             _send(control, {"error": str(exc)})
             continue
-        if pid == 0:
-            code = 1
-            try:
-                code = _child(spec, fds)
-            finally:
-                os._exit(code)
         for received in fds:  # the worker's alone: its EOFs must reach the host
             os.close(received)
-        children[os.pidfd_open(pid)] = pid
-        _send(control, {"pid": pid})
+        if not forwarded:
+            children[os.pidfd_open(pid)] = pid
+        if "spare" not in spec:
+            _send(control, {"pid": pid})
+
+
+def _fork(child: Callable[..., int], *args: Any) -> int:
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            code = child(*args)
+        finally:
+            os._exit(code)
+    return pid
+
+
+def _spare(cgroup: str, fd: int) -> int:
+    """A worker forked ahead: its own session, its cgroup joined (moving a process into a
+    cgroup waits for an RCU grace period, ~10 ms: paid here, off the call's path); then it
+    waits for the request that makes it a function's worker."""
+    import _socket
+
+    os.setsid()
+    for other in _open_fds():
+        if other not in (0, 1, 2, fd):
+            with contextlib.suppress(OSError):
+                os.close(other)
+    if cgroup:
+        worker.limit_processes(cgroup)
+    sock = _socket.socket(fileno=fd)
+    data, fds = _receive(sock)
+    sock.close()
+    if not data:  # the parent is gone, or replaced this spare
+        return 0
+    return _child({**json.loads(data), "joined": True}, fds)
+
+
+def _fd_bytes(fds: list[int]) -> bytes:
+    return b"".join(fd.to_bytes(_FD_SIZE, sys.byteorder, signed=True) for fd in fds)
 
 
 def _receive(control: Any) -> tuple[bytes, list[int]]:
@@ -126,9 +175,11 @@ def _kill_group(pid: int) -> None:
 def _child(spec: dict[str, Any], fds: list[int]) -> int:
     """Become the worker, run it, and return its exit status as the interpreter would."""
     requests, answers, out, err, *rest = fds
-    _become(spec, requests, answers, out, err, rest[0] if rest else None)
+    joined = bool(spec.get("joined"))
+    _become(spec, requests, answers, out, err, rest[0] if rest else None, session=not joined)
+    cgroup = "" if joined else spec.get("cgroup", "")
     try:
-        code = worker.run(requests, answers, spec.get("cgroup", ""), spec.get("site_dirs", ""))
+        code = worker.run(requests, answers, cgroup, spec.get("site_dirs", ""))
     except SystemExit as exc:  # sys.exit in the handler: as the interpreter ends then
         code = _exit_code(exc.code)
     except BaseException:
@@ -138,9 +189,16 @@ def _child(spec: dict[str, Any], fds: list[int]) -> int:
 
 
 def _become(
-    spec: dict[str, Any], requests: int, answers: int, out: int, err: int, secrets: int | None
+    spec: dict[str, Any],
+    requests: int,
+    answers: int,
+    out: int,
+    err: int,
+    secrets: int | None,
+    session: bool = True,
 ) -> None:
-    os.setsid()  # its own session and process group: killed as a whole
+    if session:  # (a spare made its own already)
+        os.setsid()  # its own session and process group: killed as a whole
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.dup2(out, 1)
