@@ -42,7 +42,7 @@ _FD_SIZE = 4  # a C int in SCM_RIGHTS
 _SOL_SOCKET, _SCM_RIGHTS = 1, 1  # <sys/socket.h> on Linux (the only platform that forks here)
 # loaded by the parent only; a started worker of a function without secrets has none of them
 _SECRET_MODULES = ("secrets", "hints", "stores", "pipe_reader")
-_PARENT_ONLY = ("skyfn.runtime.forkserver", "_socket")
+_PARENT_ONLY = ("skyfn.runtime.forkserver", "_socket", "gc")
 
 
 def preload() -> None:
@@ -52,6 +52,12 @@ def preload() -> None:
     from skyfn.runtime import bootstrap, pipe_reader, secrets, stores  # noqa: F401
 
     worker._stdlib_module("resource")  # RLIMIT_CORE, RLIMIT_DATA
+    import gc
+
+    # what the parent holds stays out of its workers' collections: a collection writes to
+    # every object it visits, which would copy the shared pages into each worker
+    gc.collect()
+    gc.freeze()
 
 
 def main(fd: int) -> None:
