@@ -115,10 +115,15 @@ def test_a_forked_worker_sees_what_a_started_one_does(
     # exactly its files, then the runtime folder, then the standard library
     assert forked["path"] == started["path"]
     assert forked["argv"][0] == started["argv"][0] and len(forked["argv"]) == 5
-    # no module of the parent's beyond the runtime's: the worker module is imported under its
-    # own name instead of running as __main__ (runpy)
-    assert set(forked["modules"]) - set(started["modules"]) == {"skyfn.runtime.worker"}
-    assert set(started["modules"]) - set(forked["modules"]) == {"runpy"}
+    # no module of the parent's beyond the runtime's: a started worker imports the standard
+    # library modules the runtime uses (json, logging, ...) only when first used, the parent
+    # holds them loaded (shared by its workers, as Lambda's runtime holds them)
+    preloaded = set(forked["modules"]) - set(started["modules"])
+    assert all(
+        m.split(".")[0] in sys.stdlib_module_names or m.startswith("skyfn.runtime.")
+        for m in preloaded
+    ), preloaded
+    assert set(started["modules"]) <= set(forked["modules"])
     assert forked["cwd"] == started["cwd"]
     assert forked["tz"] == "UTC"
     # limits applied before user code: no core dumps, not dumpable, memory_mb, own group
