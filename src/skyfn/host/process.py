@@ -129,6 +129,8 @@ class WorkerProcess:
         ]
         for pump in self._pumps:
             pump.start()
+        if self.limit is not None and isinstance(self.proc, subprocess.Popen):
+            self.limit.add(self.proc.pid)  # meanwhile the worker's interpreter starts
 
     @property
     def pid(self) -> int:

@@ -16,8 +16,9 @@ line to both, so the host knows it has every log line of that invocation. Its se
 come from the host over a pipe (local store, pytest plugin) or from the store itself (ssm,
 as on Lambda); it never holds what would open the local store.
 
-Before the cold start the worker limits itself: it joins CGROUP (a pids cgroup the host made,
-which bounds its processes, fork bombs included), turns off core dumps (a core file would
+Before the cold start the worker limits itself: it makes sure it is in CGROUP (a pids cgroup
+the host made, which bounds its processes, fork bombs included; the host moves it in while
+its interpreter starts, else it joins itself), turns off core dumps (a core file would
 hold the function's secrets in plain text, next to its code: ``RLIMIT_CORE`` 0 and, on Linux,
 non-dumpable), starts its log masker when the function has secrets
 (``skyfn.runtime.masking``), and caps its writable memory at the function's ``memory_mb``
@@ -274,10 +275,18 @@ def _out_of_memory(request_id: str) -> dict[str, Any]:
 
 
 def limit_processes(cgroup: str) -> None:
-    """Join the pids cgroup the host made for this worker (before anything forks)."""
+    """Be in the pids cgroup the host made for this worker before anything forks and before
+    any user code runs. The host moves a started worker in while its interpreter starts
+    (a move waits for an RCU grace period, ~10 ms, which then overlaps the start): the
+    worker joins itself only if it is not in yet (the host's move failed or is slower)."""
+    procs_file = os.path.join(cgroup, "cgroup.procs")
+    own = str(os.getpid())
     try:
-        with open(os.path.join(cgroup, "cgroup.procs"), "w") as procs:
-            procs.write(str(os.getpid()))
+        with open(procs_file) as procs:
+            if own in procs.read().split():
+                return
+        with open(procs_file, "w") as procs:
+            procs.write(own)
     except OSError as exc:
         print(f"skyfn: process limit not applied ({exc})", file=sys.stderr)
 
