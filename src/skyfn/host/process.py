@@ -123,14 +123,16 @@ class WorkerProcess:
         self.proc: subprocess.Popen[bytes] | ForkedProcess = proc
         if environment.handover is not None:
             _hand_over(secrets_write, environment.handover)
+        if self.limit is not None and isinstance(proc, subprocess.Popen):
+            # first (a blocking system call: other threads run meanwhile), while the worker's
+            # interpreter starts; the worker joins itself if this comes too late or fails
+            self.limit.add(proc.pid)
         self._pumps = [
             threading.Thread(target=self._pump, args=(stream,), daemon=True)
             for stream in (self.proc.stdout, self.proc.stderr)
         ]
         for pump in self._pumps:
             pump.start()
-        if self.limit is not None and isinstance(self.proc, subprocess.Popen):
-            self.limit.add(self.proc.pid)  # meanwhile the worker's interpreter starts
 
     @property
     def pid(self) -> int:

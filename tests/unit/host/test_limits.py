@@ -82,8 +82,16 @@ def test_a_worker_nobody_moved_joins_its_cgroup_before_any_user_code(
     answers_read, answers_write = os.pipe()
     try:
         proc = subprocess.Popen(
-            [built.python, "-S", "-c", LAUNCH, str(requests_read), str(answers_write)]
-            + [str(limit.path), ""],
+            [
+                built.python,
+                "-S",
+                "-c",
+                LAUNCH,
+                str(requests_read),
+                str(answers_write),
+                str(limit.path),
+                "",
+            ],
             env=built.variables,
             cwd=built.task_root,
             stdin=subprocess.DEVNULL,
@@ -104,4 +112,3 @@ def test_a_worker_nobody_moved_joins_its_cgroup_before_any_user_code(
         assert seen["pid"] == proc.pid
     finally:
         limit.remove()
-
