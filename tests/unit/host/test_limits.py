@@ -20,6 +20,7 @@ from skyfn.host.logs import LogSink
 from skyfn.host.supervisor import Host
 from skyfn.model import Model
 from skyfn.project import find_project
+from skyfn.runtime import protocol
 from skyfn.runtime.worker import LAUNCH
 from skyfn.synth.run import generate_env
 from tests.support.projects import make_project, resource
@@ -101,9 +102,8 @@ def test_a_worker_nobody_moved_joins_its_cgroup_before_any_user_code(
         os.close(answers_write)
         with os.fdopen(answers_read, "rb") as answers, os.fdopen(requests_write, "wb") as ask:
             assert json.loads(answers.readline())["kind"] == "ready"
-            request = {"id": "a7c3c1d6-1111-4222-8333-944455556666", "event": {}}
-            request.update({"deadline_ms": 2**50, "arn": "arn:x"})
-            ask.write(json.dumps(request).encode() + b"\n")
+            request_id = "a7c3c1d6-1111-4222-8333-944455556666"
+            ask.write(protocol.encode(protocol.request(request_id, {}, 2**50, "arn:x")))
             ask.flush()
             seen = json.loads(json.loads(answers.readline())["payload"])
         assert proc.wait(timeout=30) == 0
