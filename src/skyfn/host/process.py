@@ -75,11 +75,13 @@ class WorkerProcess:
         self._answers, answers_write = os.pipe()
         inherited = [requests_read, answers_write]
         variables = environment.variables
-        secrets_write = -1
         if environment.handover is not None:  # the function's secrets, read by the host
             secrets_read, secrets_write = os.pipe()
             inherited.append(secrets_read)
             variables = {**variables, contract.SECRETS_FD_VAR: str(secrets_read)}
+            # into the pipe now, before the worker exists: its cold start never waits for
+            # the host to learn its pid (a large message: from a thread)
+            _hand_over(secrets_write, environment.handover)
         self.limit: ProcessLimit | None = None
         try:
             proc: subprocess.Popen[bytes] | ForkedProcess | None = None
@@ -112,8 +114,6 @@ class WorkerProcess:
         except BaseException:  # e.g. the function's folder vanished during a reload
             os.close(self._requests)
             os.close(self._answers)
-            if secrets_write >= 0:
-                os.close(secrets_write)
             if self.limit is not None:
                 self.limit.remove()
             raise
@@ -121,8 +121,6 @@ class WorkerProcess:
             for fd in inherited:
                 os.close(fd)
         self.proc: subprocess.Popen[bytes] | ForkedProcess = proc
-        if environment.handover is not None:
-            _hand_over(secrets_write, environment.handover)
         if self.limit is not None and isinstance(proc, subprocess.Popen):
             # first (a blocking system call: other threads run meanwhile), while the worker's
             # interpreter starts; the worker joins itself if this comes too late or fails

@@ -32,9 +32,12 @@ import select
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skyfn.runtime import contract, worker
+
+if TYPE_CHECKING:
+    from skyfn.runtime.masking import PreparedHelper
 
 MAX_MESSAGE = 1 << 20  # one worker's request: its variables are a few KB
 MAX_FDS = 8
@@ -139,12 +142,16 @@ def _spare(cgroup: str, fd: int) -> int:
                 os.close(other)
     if cgroup:
         worker.limit_processes(cgroup)
+    from skyfn.runtime.masking import PreparedHelper
+
+    # the log masker of a function with secrets, forked now: not on the cold start's path
+    helper = PreparedHelper()
     sock = _socket.socket(fileno=fd)
     data, fds = _receive(sock)
     sock.close()
-    if not data:  # the parent is gone, or replaced this spare
+    if not data:  # the parent is gone, or replaced this spare (the helper sees EOF too)
         return 0
-    return _child({**json.loads(data), "joined": True}, fds)
+    return _child({**json.loads(data), "joined": True}, fds, helper)
 
 
 def _fd_bytes(fds: list[int]) -> bytes:
@@ -178,14 +185,16 @@ def _kill_group(pid: int) -> None:
         os.killpg(pid, 9)
 
 
-def _child(spec: dict[str, Any], fds: list[int]) -> int:
+def _child(spec: dict[str, Any], fds: list[int], helper: PreparedHelper | None = None) -> int:
     """Become the worker, run it, and return its exit status as the interpreter would."""
     requests, answers, out, err, *rest = fds
     joined = bool(spec.get("joined"))
-    _become(spec, requests, answers, out, err, rest[0] if rest else None, session=not joined)
+    keep = helper.fds() if helper is not None else set()
+    secrets = rest[0] if rest else None
+    _become(spec, requests, answers, out, err, secrets, session=not joined, keep=keep)
     cgroup = "" if joined else spec.get("cgroup", "")
     try:
-        code = worker.run(requests, answers, cgroup, spec.get("site_dirs", ""))
+        code = worker.run(requests, answers, cgroup, spec.get("site_dirs", ""), helper)
     except SystemExit as exc:  # sys.exit in the handler: as the interpreter ends then
         code = _exit_code(exc.code)
     except BaseException:
@@ -202,6 +211,7 @@ def _become(
     err: int,
     secrets: int | None,
     session: bool = True,
+    keep: set[int] | None = None,
 ) -> None:
     if session:  # (a spare made its own already)
         os.setsid()  # its own session and process group: killed as a whole
@@ -211,7 +221,9 @@ def _become(
     os.dup2(err, 2)
     own = {0, 1, 2, requests, answers} | ({secrets} if secrets is not None else set())
     for fd in _open_fds():
-        if fd not in own:  # the control socket, other workers' pidfds, these copies
+        if fd not in own and fd not in (keep or ()):  # the control socket, other workers'
+            # pidfds, these copies (``keep``: a prepared log helper's, closed or handed on
+            # by ``worker.run`` before any user code)
             with contextlib.suppress(OSError):
                 os.close(fd)
     for fd in own - {0, 1, 2}:

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any, BinaryIO
 
-    from skyfn.runtime.masking import Masker
+    from skyfn.runtime.masking import Masker, PreparedHelper
 
 _RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -402,9 +402,16 @@ def main(argv: list[str]) -> int:
     return run(int(argv[1]), int(argv[2]), cgroup, argv[4] if len(argv) > 4 else "")
 
 
-def run(requests_fd: int, answers_fd: int, cgroup: str, site_dirs: str) -> int:
+def run(
+    requests_fd: int,
+    answers_fd: int,
+    cgroup: str,
+    site_dirs: str,
+    helper: PreparedHelper | None = None,
+) -> int:
     """Limit this process, then serve: a started worker's ``main`` and a forked one
-    (``skyfn.runtime.forkserver``) both come here before any user code runs."""
+    (``skyfn.runtime.forkserver``) both come here before any user code runs. ``helper``: a
+    log helper forked ahead (a forked worker's), used or let go here."""
     no_core_dumps()
     if cgroup:
         limit_processes(cgroup)
@@ -414,7 +421,9 @@ def run(requests_fd: int, answers_fd: int, cgroup: str, site_dirs: str) -> int:
     if os.environ.get(contract.SECRETS_VAR):
         from skyfn.runtime import masking
 
-        masker = masking.start_helper()
+        masker = helper.attach() if helper is not None else masking.start_helper()
+    elif helper is not None:
+        helper.cancel()
     limit_memory()
     for stream in (sys.stdout, sys.stderr):
         stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]

@@ -58,6 +58,23 @@ def handler(event, context):
 """
 
 
+# Prints its secret the moment its module runs (the first user code after the cold start
+# told the log helper), by every route: print, os.write, a subprocess.
+LOUD = """\
+import os, subprocess, sys
+
+os.write(1, ("import " + os.environ["TOKEN"] + "\\n").encode())
+print("print", os.environ["TOKEN"], file=sys.stderr, flush=True)
+subprocess.run(["echo", "child", os.environ["TOKEN"]], check=True)
+
+def handler(event, context):
+    print("call", os.environ["TOKEN"], flush=True)
+    group = [p for p in os.listdir("/proc") if p.isdigit() and os.getpgid(int(p)) == os.getpgid(0)]
+    children = open(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read().split()
+    return {"group": sorted(int(p) for p in group), "children": children, "pid": os.getpid()}
+"""
+
+
 @pytest.fixture(scope="module")
 def model(tmp_path_factory: pytest.TempPathFactory) -> Model:
     root = tmp_path_factory.mktemp("forked")
@@ -66,8 +83,14 @@ def model(tmp_path_factory: pytest.TempPathFactory) -> Model:
         "secretive": resource(
             '{"TOKEN": secret("FORK_TOKEN"), "GREETING": "hi"}', name="secretive"
         ),
+        "loud": resource('{"TOKEN": secret("FORK_TOKEN")}', name="loud"),
+        "quiet": resource("{}", name="quiet"),
     }
-    make_project(root, functions, dict.fromkeys(functions, INTROSPECT))
+    handlers = dict.fromkeys(functions, INTROSPECT)
+    handlers["loud"] = handlers["quiet"] = LOUD.replace(
+        'os.environ["TOKEN"]', 'os.environ.get("TOKEN", "-")'
+    )
+    make_project(root, functions, handlers)
     return generate_env(find_project(root), scope.sandbox("unit"), "inline").model
 
 
@@ -87,7 +110,8 @@ def starting(model: Model) -> Iterator[Host]:
 
 def cold(host: Host, name: str, event: dict[str, Any] | None = None) -> dict[str, Any]:
     """What a fresh worker of ``name`` reports (its secret, if any, inline)."""
-    overrides = Overrides(secrets={"FORK_TOKEN": SECRET}) if name == "secretive" else Overrides()
+    secretive = name in ("secretive", "loud")
+    overrides = Overrides(secrets={"FORK_TOKEN": SECRET}) if secretive else Overrides()
     outcome = host.invoke_isolated(name, event or {}, overrides)
     assert not outcome.error, outcome.payload
     result: dict[str, Any] = outcome.result
@@ -246,3 +270,29 @@ def test_closing_the_host_ends_the_parent_and_its_workers(model: Model) -> None:
     parent = server_pid(host)
     host.close()
     assert dead(worker.pid) and dead(parent)
+
+
+def test_a_forked_workers_log_helper_forked_ahead_masks_from_the_first_user_code(
+    forking: Host,
+) -> None:
+    """The spare forks the log masker before it knows its function (off the cold start's
+    path); the worker tells it the secrets without waiting for an answer, and the helper
+    reads them before any output written after: nothing leaks, not even the module's first
+    write."""
+    outcome = forking.invoke_isolated("loud", {}, Overrides(secrets={"FORK_TOKEN": SECRET}))
+    assert not outcome.error, outcome.payload
+    logs = outcome.logs
+    assert SECRET not in logs
+    for route in ("import ****", "print ****", "child ****", "call ****"):
+        assert route in logs, logs
+    seen = outcome.result
+    # the helper is in the worker's process group (killed with it), no child of the worker
+    assert len(seen["group"]) == 2 and seen["pid"] in seen["group"]
+    assert seen["children"] == []
+
+
+def test_a_forked_worker_without_secrets_lets_its_prepared_helper_go(forking: Host) -> None:
+    outcome = forking.invoke_isolated("quiet", {}, Overrides())
+    assert not outcome.error, outcome.payload
+    assert outcome.result["children"] == []  # the unused helper was never its child
+    assert "import -" in outcome.logs and "call -" in outcome.logs
