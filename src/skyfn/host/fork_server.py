@@ -105,12 +105,18 @@ class ForkServer:
         self._children: dict[int, ForkedProcess] = {}
         self._gone = False
         self._replies: Queue[ForkedProcess | str | None] = Queue()
+        self._wanted = threading.Event()  # a spare is wanted (prepare); set at the end too
         self._reader = threading.Thread(target=self._read, daemon=True, name="skyfn-forks")
         self._reader.start()
         self._spare: ProcessLimit | None = None  # the cgroup the spare worker joins
         self._has_spare = False
         with self._lock:
             self._prepare()
+        # the next spare is asked for from this thread: making its cgroup (~0.5 ms) stays off
+        # the path of the call whose worker just became ready
+        self._preparer = threading.Thread(target=self._prepare_when_wanted, daemon=True)
+        self._preparer.name = "skyfn-spares"
+        self._preparer.start()
 
     def _prepare(self) -> None:
         """Have the parent fork the next worker ahead, into a cgroup of its own (under
@@ -165,12 +171,20 @@ class ForkServer:
             return reply, limit
 
     def prepare(self) -> None:
-        """Fork the next spare, once the last one's worker is ready: a process joining a
-        cgroup blocks every fork on the machine until an RCU grace period ends, so it must
-        not overlap a cold start (whose log masker forks)."""
-        with self._lock:
-            if not self._gone and not self._has_spare:
-                self._prepare()
+        """Fork the next spare, once the last one's worker is ready (a process joining a
+        cgroup holds up forks while an RCU grace period ends, so not during a cold start);
+        asked for here, done by the preparer thread."""
+        self._wanted.set()
+
+    def _prepare_when_wanted(self) -> None:
+        while True:
+            self._wanted.wait()
+            self._wanted.clear()
+            with self._lock:
+                if self._gone:
+                    return
+                if not self._has_spare:
+                    self._prepare()
 
     def _read(self) -> None:
         while True:
@@ -200,6 +214,7 @@ class ForkServer:
         with self._state:
             self._gone = True
             children, self._children = list(self._children.values()), {}
+        self._wanted.set()  # the preparer ends
         for child in children:
             _kill(child.pid)
             child.ended(-signal.SIGKILL)
