@@ -110,6 +110,8 @@ class ForkServer:
         self._reader.start()
         self._spare: ProcessLimit | None = None  # the cgroup the spare worker joins
         self._has_spare = False
+        self._spare_pid = 0  # the spare's pid, as the parent reported it (0: not known)
+        self._exited: dict[int, int] = {}  # exits of pids not claimed yet (a spare's)
         with self._lock:
             self._prepare()
         # the next spare is asked for from this thread: making its cgroup (~0.5 ms) stays off
@@ -124,11 +126,14 @@ class ForkServer:
         limit = ProcessLimit.create()
         try:
             self._control.send(json.dumps({"spare": str(limit.path) if limit else ""}).encode())
-        except OSError:
+            reply = self._replies.get(timeout=SPAWN_TIMEOUT)
+        except (OSError, Empty):
+            reply = None
+        if not isinstance(reply, ForkedProcess):  # (its pid; it is registered when claimed)
             if limit is not None:
                 limit.remove()
             return
-        self._spare, self._has_spare = limit, True
+        self._spare, self._has_spare, self._spare_pid = limit, True, reply.pid
 
     @property
     def alive(self) -> bool:
@@ -142,8 +147,12 @@ class ForkServer:
         with self._lock:
             if self._gone:
                 raise ForkUnavailable("the warm parent is gone")
+            claimed: ForkedProcess | None = None
             if self._has_spare:
                 limit, self._spare, self._has_spare = self._spare, None, False
+                claimed = self._claim(self._spare_pid)
+                if claimed.returncode is not None:  # it died: fork anew, into its cgroup
+                    claimed = None
             else:
                 limit = ProcessLimit.create()
             message = json.dumps(
@@ -152,6 +161,7 @@ class ForkServer:
                     "cwd": str(cwd),
                     "cgroup": str(limit.path) if limit else "",
                     "site_dirs": site_dirs,
+                    "spare_pid": claimed.pid if claimed else 0,
                 }
             ).encode()
             try:
@@ -160,7 +170,9 @@ class ForkServer:
                 self._control.sendmsg(
                     [message], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))]
                 )
-                reply = self._replies.get(timeout=SPAWN_TIMEOUT)
+                # the spare becomes the worker: its pid is known, no answer to wait for (the
+                # parent would send it only once the worker lets it run: after its cold start)
+                reply = claimed or self._replies.get(timeout=SPAWN_TIMEOUT)
             except (OSError, Empty):
                 reply = "the warm parent did not answer"
             if not isinstance(reply, ForkedProcess):
@@ -169,6 +181,18 @@ class ForkServer:
                 raise ForkUnavailable(reply or "the warm parent is gone")
             reply.parent = self
             return reply, limit
+
+    def _claim(self, pid: int) -> ForkedProcess:
+        """The spare ``pid`` as a worker's process: its exit is reported from now on (or
+        now, if it ended already)."""
+        process = ForkedProcess(pid)
+        with self._state:
+            code = self._exited.pop(pid, None)
+            if code is None:
+                self._children[pid] = process
+        if code is not None:
+            process.ended(code)
+        return process
 
     def prepare(self) -> None:
         """Fork the next spare, once the last one's worker is ready (a process joining a
@@ -200,11 +224,18 @@ class ForkServer:
                 with self._state:
                     self._children[process.pid] = process
                 self._replies.put(process)
+            elif "spare_pid" in message:  # registered when a spawn claims it
+                self._replies.put(ForkedProcess(int(message["spare_pid"])))
             elif "exit" in message:
+                pid, code = int(message["exit"]), int(message["code"])
                 with self._state:
-                    ended = self._children.pop(int(message["exit"]), None)
+                    ended = self._children.pop(pid, None)
+                    if ended is None:  # a spare not claimed (yet): its spawn will see it
+                        self._exited[pid] = code
                 if ended is not None:
-                    ended.ended(int(message["code"]))
+                    ended.ended(code)
+            elif message.get("spare"):  # a claimed spare could not be handed its request:
+                pass  # its worker's start sees it exit
             else:
                 self._replies.put(str(message.get("error", "")))
         self._lost()

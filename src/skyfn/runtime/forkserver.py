@@ -91,30 +91,43 @@ def main(fd: int) -> None:
                     os.waitpid(pid, 0)
             return
         forwarded = False
+        spec: Any = None
         try:
             spec = json.loads(data)
             if "spare" in spec:  # fork the next worker ahead: it joins its cgroup meanwhile
                 ours, theirs = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
                 pid = _fork(_spare, spec["spare"], theirs.detach())
                 theirs.close()
+                if spare is not None:  # replaced: the old one sees EOF and ends
+                    spare[1].close()
                 spare = (pid, ours)
-            elif spare is not None:  # hand the worker's request to the spare
+            elif spec.get("spare_pid") and (spare is None or spare[0] != spec["spare_pid"]):
+                # the spare the host claimed died meanwhile: its worker's start sees the exit
+                raise OSError(f"the spare worker {spec['spare_pid']} is gone")
+            elif spare is not None and spec.get("spare_pid") == spare[0]:  # hand it over
                 pid, ours = spare
                 spare, forwarded = None, True
-                ours.sendmsg([data], [(_SOL_SOCKET, _SCM_RIGHTS, _fd_bytes(fds))])
-                ours.close()
+                try:
+                    ours.sendmsg([data], [(_SOL_SOCKET, _SCM_RIGHTS, _fd_bytes(fds))])
+                except OSError as exc:  # the host knows its pid already: no answer awaited
+                    _send(control, {"error": str(exc), "spare": True})
+                finally:
+                    ours.close()
             else:
                 pid = _fork(_child, spec, fds)
         except (ValueError, OSError) as exc:
             for received in fds:
                 os.close(received)
-            _send(control, {"error": str(exc)})
+            claimed = isinstance(spec, dict) and spec.get("spare_pid")
+            _send(control, {"error": str(exc), "spare": True} if claimed else {"error": str(exc)})
             continue
         for received in fds:  # the worker's alone: its EOFs must reach the host
             os.close(received)
         if not forwarded:
             children[os.pidfd_open(pid)] = pid
-        if "spare" not in spec:
+        if "spare" in spec:
+            _send(control, {"spare_pid": pid})
+        elif not forwarded:  # (the host knew a spare's pid when it asked for it)
             _send(control, {"pid": pid})
 
 

@@ -9,6 +9,7 @@ import io
 import os
 import signal
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -296,3 +297,24 @@ def test_a_forked_worker_without_secrets_lets_its_prepared_helper_go(forking: Ho
     assert not outcome.error, outcome.payload
     assert outcome.result["children"] == []  # the unused helper was never its child
     assert "import -" in outcome.logs and "call -" in outcome.logs
+
+
+def test_a_spare_that_died_is_replaced_by_a_fresh_fork(model: Model) -> None:
+    """The host knows the spare's pid (a claimed spare needs no answer from the parent);
+    one that died before it was claimed is not handed the call: the worker is forked anew."""
+    host = Host(model, HostOptions(fork_workers=True), LogSink(io.StringIO()), {})
+    try:
+        assert host.forks is not None
+        server = host.forks.server(sys.executable)
+        spare = server._spare_pid
+        assert spare and not dead(spare)
+        os.kill(spare, signal.SIGKILL)
+        for _ in range(500):  # until the parent reported its exit (it reaps it at once)
+            with server._state:
+                if spare in server._exited:
+                    break
+            time.sleep(0.01)
+        again = cold(host, "plain")
+        assert again["pid"] != spare and again["ppid"] == server_pid(host)
+    finally:
+        host.close()
