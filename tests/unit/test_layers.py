@@ -52,6 +52,7 @@ PLACES: dict[str, int] = {
     "definition": MODEL,
     "permissions": MODEL,  # the public permission API's records
     "model_grants": MODEL,
+    "model_layers": MODEL,
     "model_settings": MODEL,
     "model_schedules": MODEL,
     "schedules": MODEL,  # Schedule, the definition API's schedule record

@@ -64,6 +64,7 @@ class FunctionState:
 class Deployment:
     functions: Mapping[str, FunctionState]
     description: str = ""
+    layers: Mapping[str, str] = field(default_factory=dict)  # define_layer name -> its zip
 
 
 @dataclass(frozen=True)
@@ -123,9 +124,10 @@ class Diff:
     removed: tuple[str, ...] = ()
     changed: tuple[FunctionDiff, ...] = ()
     stack_changes: tuple[str, ...] = ()
+    layers: tuple[Change, ...] = ()  # define_layer layers: added, removed, new content
 
     def __bool__(self) -> bool:
-        return bool(self.new_stack or self.added or self.removed or self.changed)
+        return bool(self.new_stack or self.added or self.removed or self.changed or self.layers)
 
     def lines(self) -> list[str]:
         if not self:
@@ -136,6 +138,7 @@ class Diff:
             out.append(f"  + function {state.name} (new)")
             out += [f"      {line}" for line in _summary(state)]
         out += [f"  - function {name} (removed)" for name in self.removed]
+        out += [f"  {c.shown()}" for c in self.layers]
         for fn in self.changed:
             out.append(
                 f"  ~ function {fn.name}" + (f" (replaced: {fn.replaced})" if fn.replaced else "")
@@ -153,13 +156,16 @@ class Diff:
             "removed": list(self.removed),
             "changed": [_diff_json(d) for d in self.changed],
             "stack_changes": list(self.stack_changes),
+            "layers": [_change_json(c) for c in self.layers],
         }
 
 
 def compare(stack: str, old: Deployment | None, new: Deployment) -> Diff:
     """What deploying ``new`` over ``old`` (``None``: no stack yet) would change."""
     if old is None:
-        return Diff(stack, True, tuple(new.functions[n] for n in sorted(new.functions)))
+        created = tuple(_changes({}, new.layers))
+        added_all = tuple(new.functions[n] for n in sorted(new.functions))
+        return Diff(stack, True, added_all, layers=tuple(_layer(c) for c in created))
     added = tuple(new.functions[n] for n in sorted(new.functions.keys() - old.functions.keys()))
     removed = tuple(sorted(old.functions.keys() - new.functions.keys()))
     both = sorted(old.functions.keys() & new.functions.keys())
@@ -169,7 +175,12 @@ def compare(stack: str, old: Deployment | None, new: Deployment) -> Diff:
     stack_changes: tuple[str, ...] = ()
     if old.description != new.description:
         stack_changes = (f"stack description: {old.description} -> {new.description}",)
-    return Diff(stack, False, added, removed, changed, stack_changes)
+    layers = tuple(_layer(c) for c in _changes(old.layers, new.layers))
+    return Diff(stack, False, added, removed, changed, stack_changes, layers)
+
+
+def _layer(change: Change) -> Change:
+    return Change(f"layer {change.key}", change.old, change.new)
 
 
 def compare_function(old: FunctionState, new: FunctionState) -> FunctionDiff:

@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from skyfn.deploy import diff_options, urls
+from skyfn.deploy import diff_layers, diff_options, urls
 from skyfn.deploy.diff import Deployment, FunctionState, SecretUse
 from skyfn.deploy.schedules import described as described_schedules
 from skyfn.runtime import contract
@@ -70,12 +70,13 @@ def describe(
             other=other,
             logical_id=logical_id,
             grants=diff_options.grants(resources, props.get("Role"), substitutions or {}),
-            settings=diff_options.settings(resources, props)
+            settings=diff_options.settings(resources, props, template)
             | urls.described(resources, logical_id),
             log_group=diff_options.log_group_id(props),
             schedules=described_schedules(resources, logical_id),
         )
-    return Deployment(functions, str(template.get("Description", "")))
+    layers = diff_layers.described(template, parameters)
+    return Deployment(functions, str(template.get("Description", "")), layers)
 
 
 def _resolve(value: Any, parameters: Mapping[str, str]) -> str:
