@@ -100,7 +100,7 @@ class _Pickler(pickle.Pickler):
             if name == "skyfn" or name.startswith("skyfn."):
                 return ("module", name)
             raise _Unkeepable(f"module {name}")
-        if isinstance(obj, type) or callable(obj) and hasattr(obj, "__qualname__"):
+        if isinstance(obj, type) or (callable(obj) and hasattr(obj, "__qualname__")):
             module = getattr(obj, "__module__", None) or ""
             qualname = getattr(obj, "__qualname__", "")
             if _allowed_ref(module, obj) and _lookup(module, qualname) is obj:
@@ -175,8 +175,13 @@ class _Loader:
         if self._cache.restore(self._name, self._origin, module.__dict__):
             return
         code = self._original.get_code(self._name)
-        with self._cache.tracker.running(self._name, self._origin, self._search):
+        tracker = self._cache.tracker
+        with tracker.running(self._name, self._origin, self._search) as record:
             exec(code, module.__dict__)
+        if record.untrackable is None:  # as it ran: compared with the end of the load
+            record.namespace = _try_dump(module.__dict__, tracker.records)
+            if record.namespace is None:
+                record.untrackable = "its namespace cannot be rebuilt without running it"
 
 
 class _Finder:
@@ -226,7 +231,7 @@ class DefinitionCache:
                 return
             records = {name: ModuleRecord(**fields) for name, fields in stored["records"].items()}
             listings = dict(stored["listings"])
-        except Exception:  # noqa: BLE001 - absent, corrupt or foreign: rebuilt
+        except Exception:
             return
         self.previous, self._listings = records, listings
 
@@ -261,7 +266,7 @@ class DefinitionCache:
         assert record.namespace is not None
         try:
             namespace.update(load_namespace(record.namespace, self.previous))
-        except Exception:  # noqa: BLE001 - cannot be rebuilt now: run it instead
+        except Exception:
             return False
         self.tracker.records[name] = record
         self._restored[name] = dump_namespace(namespace, self.previous)
@@ -284,7 +289,7 @@ class DefinitionCache:
         assert backend.namespace is not None
         try:
             return load_namespace(backend.namespace, self.previous)
-        except Exception:  # noqa: BLE001 - rebuilt by a plain load
+        except Exception:
             return None
 
     # --- recording
@@ -294,26 +299,18 @@ class DefinitionCache:
         """Track (and restore from the cache) the project modules imported in the block."""
         finder = _Finder(self)
         index = sys.meta_path.index(PathFinder) if PathFinder in sys.meta_path else 0
-        sys.meta_path.insert(index, finder)  # type: ignore[arg-type]
+        sys.meta_path.insert(index, finder)
         try:
             with self.tracker.watching():
                 yield self.tracker
         finally:
-            sys.meta_path.remove(finder)  # type: ignore[arg-type]
+            sys.meta_path.remove(finder)
 
     def keep(self, backend_namespace: Mapping[str, object]) -> None:
         """After a load: decide what can be kept, and write the cache (best effort)."""
         if not self.enabled:
             return
         records = self.tracker.records
-        for name, record in records.items():
-            if record.origin is None or name in self._restored or name == BACKEND_MODULE:
-                continue
-            module = sys.modules.get(name)
-            if record.untrackable is None and module is not None:
-                record.namespace = _try_dump(module.__dict__, records)
-                if record.namespace is None:
-                    record.untrackable = "its namespace cannot be rebuilt without running it"
         if BACKEND_MODULE in records:
             records[BACKEND_MODULE].namespace = _try_dump(
                 {"backend": backend_namespace.get("backend")}, records
@@ -367,7 +364,7 @@ def _fields(record: ModuleRecord) -> dict[str, object]:
 def _try_dump(namespace: Mapping[str, object], project: Mapping[str, object]) -> bytes | None:
     try:
         return dump_namespace(namespace, project)
-    except Exception:  # noqa: BLE001 - anything unpicklable: not kept
+    except Exception:
         return None
 
 

@@ -28,7 +28,7 @@ import builtins
 import hashlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,9 +52,9 @@ _UNTRACKED_BUILTINS = frozenset({"open", "input", "breakpoint", "help", "__impor
 _UNTRACKED_IMPORTS = frozenset(
     {"sys", "importlib", "gc", "inspect", "ctypes", "builtins", "imp", "runpy", "pkgutil"}
 )
-_ENV_READS = {os._Environ.__getitem__.__code__}  # type: ignore[attr-defined]
+_ENV_READS = {os._Environ.__getitem__.__code__}
 _ENV_WHOLE = {
-    getattr(os._Environ, name).__code__  # type: ignore[attr-defined]
+    getattr(os._Environ, name).__code__
     for name in ("__iter__", "__len__", "__setitem__", "__delitem__", "copy", "__repr__")
 }
 _SKYFN_DIR = str(Path(__file__).resolve().parent) + os.sep
@@ -127,22 +127,30 @@ class Tracker:
     def _tracked_import(
         self,
         name: str,
-        globals: dict[str, Any] | None = None,
-        locals: Any = None,
-        fromlist: Any = (),
+        globals: Mapping[str, object] | None = None,
+        locals: Mapping[str, object] | None = None,
+        fromlist: Sequence[str] | None = (),
         level: int = 0,
     ) -> ModuleType:
         module = self._import(name, globals, locals, fromlist, level)
-        caller = self.records.get((globals or {}).get("__name__", ""))
-        if caller is not None and not self._trusted:
+        if globals:
+            caller = self.records.get(str(globals.get("__name__", "")))
+        else:  # __import__("x") called by hand: the running module's
+            caller = self._running[-1] if self._running else None
+        if caller is not None:
             self._depend(caller, name, globals or {}, fromlist or (), level)
         return module
 
     def _depend(
-        self, caller: ModuleRecord, name: str, globals: dict[str, Any], fromlist: Any, level: int
+        self,
+        caller: ModuleRecord,
+        name: str,
+        globals: Mapping[str, object],
+        fromlist: Sequence[str],
+        level: int,
     ) -> None:
         if level:
-            package = globals.get("__package__") or ""
+            package = str(globals.get("__package__") or "")
             base = package.rsplit(".", level - 1)[0] if level > 1 else package
             name = f"{base}.{name}" if name else base
         parts = name.split(".")
