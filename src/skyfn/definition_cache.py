@@ -17,7 +17,7 @@ object of a third-party type), or when its namespace changed after it ran (anoth
 appended to its list: the appending module is not kept either).
 
 The cache is ``.skyfn/cache/definitions.pickle`` (folder 0700, file 0600, replaced
-atomically), keyed by skyfn's version, Python's, the project's backend folder and
+atomically; written once ``.skyfn/`` exists, so a first synth that fails leaves nothing), keyed by skyfn's version, Python's, the project's backend folder and
 ``sys.path``. It holds file hashes, module names, SHA-256 digests of the environment
 values read (never the values) and the definitions' namespaces: what ``resource.py``
 computed, secret references by name only. It is read with an unpickler that rebuilds only
@@ -75,10 +75,6 @@ def _cache_key(backend_dir: Path) -> tuple[object, ...]:
 # --- namespaces ------------------------------------------------------------------------
 
 
-class _Unkeepable(Exception):
-    """A namespace holds something that cannot be rebuilt without running the module."""
-
-
 def _allowed_ref(module: str, obj: object) -> bool:
     if module == "builtins":
         return getattr(obj, "__name__", "") in _DATA_BUILTINS
@@ -99,13 +95,13 @@ class _Pickler(pickle.Pickler):
                 return ("module", name)
             if name == "skyfn" or name.startswith("skyfn."):
                 return ("module", name)
-            raise _Unkeepable(f"module {name}")
+            raise pickle.PicklingError(f"module {name} is not kept by reference")
         if isinstance(obj, type) or (callable(obj) and hasattr(obj, "__qualname__")):
             module = getattr(obj, "__module__", None) or ""
             qualname = getattr(obj, "__qualname__", "")
             if _allowed_ref(module, obj) and _lookup(module, qualname) is obj:
                 return ("ref", module, qualname)
-            raise _Unkeepable(f"{module}.{qualname}")
+            raise pickle.PicklingError(f"{module}.{qualname} cannot be rebuilt without running")
         return None
 
 
@@ -342,7 +338,9 @@ class DefinitionCache:
             "records": {name: _fields(record) for name, record in records.items()},
             "listings": dict(listings),
         }
-        with suppress(OSError, pickle.PicklingError, _Unkeepable):
+        if not self.file.parent.parent.is_dir():  # no .skyfn/ yet: a failing first synth
+            return  # leaves nothing behind; the first one that writes outputs makes it
+        with suppress(OSError, pickle.PicklingError):
             buffer = io.BytesIO()
             _Pickler(buffer, {}).dump(stored)
             _write_private(self.file, buffer.getvalue())
@@ -414,8 +412,7 @@ def _same_spec(record: ModuleRecord, path: list[str]) -> bool:
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    for folder in (path.parent.parent, path.parent):  # .skyfn/ and its cache/
-        folder.mkdir(mode=0o700, exist_ok=True)
+    path.parent.mkdir(mode=0o700, exist_ok=True)
     os.chmod(path.parent, 0o700)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

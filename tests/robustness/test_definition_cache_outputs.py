@@ -65,7 +65,8 @@ def test_cached_synth_writes_what_an_uncached_one_writes(
                         outputs.synth(project, scope, store)
                     continue
             uncached = tree(project.skyfn_dir)
-            shutil.rmtree(project.skyfn_dir)
+            shutil.rmtree(project.skyfn_dir / "generated")
+            shutil.rmtree(project.skyfn_dir / "artifacts")
             outputs.synth(project, scope, store)  # records
             assert (project.skyfn_dir / CACHE_FILE).exists()
             shutil.rmtree(project.skyfn_dir / "generated")

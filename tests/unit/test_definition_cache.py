@@ -27,6 +27,7 @@ fn = define_function(environment={{"VALUE": {value}, "KEY": secret("API_KEY")}})
 
 def project(root: Path, values: dict[str, str]) -> Project:
     make_project(root, {name: RESOURCE.format(value=v) for name, v in values.items()})
+    (root / ".skyfn").mkdir()  # as a synth's outputs make it
     return Project(root=root, app_id="testapp")
 
 
@@ -144,6 +145,7 @@ def test_a_module_changed_by_another_is_not_restored(tmp_path: Path) -> None:
         "from skyfn import define_backend\nbackend = define_backend(*registry.FUNCTIONS)\n",
     )
     write(tmp_path / "pyproject.toml", '[tool.skyfn]\napp_id = "testapp"\n')
+    (tmp_path / ".skyfn").mkdir()
     p = Project(root=tmp_path, app_id="testapp")
     assert p_registry.exists()
     names = [f.name for f in load_backend(p).functions]  # type: ignore[attr-defined]
@@ -173,6 +175,14 @@ def test_the_cache_is_private_and_holds_no_value_read(
     assert stat.S_IMODE(file.parent.stat().st_mode) == 0o700
     assert b"s3cr3t-v4lue-0123" not in file.read_bytes()
     assert b"API_KEY" in file.read_bytes()  # secrets by name only
+
+
+def test_a_project_without_outputs_gets_no_cache(tmp_path: Path) -> None:
+    """A first synth that fails validation must leave no .skyfn/ behind."""
+    p = project(tmp_path, {"a": '"one"'})
+    (tmp_path / ".skyfn").rmdir()
+    load_backend(p)
+    assert not (tmp_path / ".skyfn").exists()
 
 
 def test_switched_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
