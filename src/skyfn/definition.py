@@ -171,8 +171,29 @@ class FunctionDefinition:
 
 
 @dataclass(frozen=True)
+class LayerDefinition:
+    """A Lambda layer of packages, built from a requirements file (``define_layer``)."""
+
+    name: object  # checked at synth
+    requirements: object = None  # None: backend/layers/<name>/requirements.txt
+    resource_file: Path | None = field(default=None, compare=False)
+
+
+def define_layer(name: str, requirements: str | None = None) -> LayerDefinition:
+    """Define a layer named ``name`` holding the packages of ``requirements`` (a path
+    relative to the project's root; default ``backend/layers/<name>/requirements.txt``),
+    locked and installed like a function's. A function uses it by listing its name (or this
+    object) in ``layers=[...]``, beside layer version ARNs; a deploy builds it once, as an
+    ``AWS::Lambda::LayerVersion``, and locally its packages are on the function's path as
+    Lambda puts them. Pass it to ``define_backend`` beside the functions."""
+    caller = Path(sys._getframe(1).f_code.co_filename).resolve()
+    return LayerDefinition(name, requirements, caller)
+
+
+@dataclass(frozen=True)
 class BackendDefinition:
     functions: tuple[object, ...]
+    layers: tuple[LayerDefinition, ...] = ()
 
 
 def define_function(
@@ -188,7 +209,7 @@ def define_function(
     permissions: Sequence[Permission] = (),
     architecture: str | None = None,
     ephemeral_storage_mb: int | None = None,
-    layers: Sequence[str] = (),
+    layers: Sequence[str | LayerDefinition] = (),
     log_retention_days: int | None = None,
     reserved_concurrency: int | None = None,
     schedule: str | Schedule | Sequence[str | Schedule] | None = None,
@@ -203,7 +224,8 @@ def define_function(
     ``permissions``: what its role may do besides reading its secrets and writing its logs
     (``allow(...)``, ``dynamodb_table(...)``, ``s3_bucket(...)``, ``sqs_queue(...)``,
     ``sns_topic(...)``, ``event_bus(...)``). ``architecture`` (``"x86_64"``, ``"arm64"``),
-    ``ephemeral_storage_mb`` (/tmp, 512-10,240), ``layers`` (at most 5 layer version ARNs),
+    ``ephemeral_storage_mb`` (/tmp, 512-10,240), ``layers`` (at most 5: layer version ARNs
+    and layers from ``define_layer``, by name or object, in Lambda's order),
     ``log_retention_days`` (its own log group, kept that long and when the stack is
     deleted) and ``reserved_concurrency`` are Lambda's; unset, Lambda's defaults.
 
@@ -235,6 +257,9 @@ def define_function(
     )
 
 
-def define_backend(*functions: FunctionDefinition) -> BackendDefinition:
-    """Collect the app's functions; assign the result to ``backend`` in ``backend/backend.py``."""
-    return BackendDefinition(functions=tuple(functions))
+def define_backend(*items: FunctionDefinition | LayerDefinition) -> BackendDefinition:
+    """Collect the app's functions and layers; assign the result to ``backend`` in
+    ``backend/backend.py``."""
+    layers = tuple(i for i in items if isinstance(i, LayerDefinition))
+    functions = tuple(i for i in items if not isinstance(i, LayerDefinition))
+    return BackendDefinition(functions=functions, layers=layers)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 from skyfn.model_grants import Grant
+from skyfn.model_layers import Layer
 from skyfn.model_schedules import FunctionSchedule
 from skyfn.model_settings import Settings
 from skyfn.model_urls import Url
@@ -219,6 +220,10 @@ class Model:
     project_root: Path
     functions: tuple[Function, ...]
     secret_store: StoreName  # where this scope's functions read their secrets
+    layers: tuple[Layer, ...] = ()  # define_layer's, by name
 
     def function(self, name: str) -> Function | None:
         return next((f for f in self.functions if f.name == name), None)
+
+    def layer(self, name: str) -> Layer | None:
+        return next((layer for layer in self.layers if layer.name == name), None)

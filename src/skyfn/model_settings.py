@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from skyfn.model_layers import is_arn
+
 
 @dataclass(frozen=True)
 class Settings:
     architecture: str | None = None  # "x86_64" or "arm64"
     ephemeral_storage_mb: int | None = None  # /tmp, 512 .. 10,240 MB
-    layers: tuple[str, ...] = ()  # layer version ARNs, at most 5
+    layers: tuple[str, ...] = ()  # layer version ARNs and define_layer names, at most 5
     log_retention_days: int | None = None  # a log group of its own, kept this many days
     reserved_concurrency: int | None = None  # ReservedConcurrentExecutions
 
@@ -23,7 +25,9 @@ class Settings:
         if self.ephemeral_storage_mb is not None:
             out["ephemeral storage"] = f"{self.ephemeral_storage_mb} MB"
         if self.layers:
-            out["layers"] = ", ".join(self.layers)
+            out["layers"] = ", ".join(
+                entry if is_arn(entry) else f"{entry} (define_layer)" for entry in self.layers
+            )
         if self.log_retention_days is not None:
             out["log retention"] = f"{self.log_retention_days} days"
         if self.reserved_concurrency is not None:

@@ -182,10 +182,11 @@ def test_the_reader_imports_only_the_runtime_and_decrypts_lazily(
 
     found, modules = probe("/skyfn/testapp/shared/A")
     assert found == "{'/skyfn/testapp/shared/A': 'a'}"
-    # the reader, the runtime's own modules (and the package itself), never management code
-    # (boto3, click, the stores) that a host reading a worker's secrets does not need
+    # the reader (and its file checks), the runtime's own modules (and the package itself),
+    # never management code (boto3, click, the stores) that a host reading a worker's
+    # secrets does not need
     outside = [m for m in ast.literal_eval(modules) if m.startswith(("skyfn.", "boto", "click"))]
-    own = ("skyfn.secrets", "skyfn.secrets.local_reader")
+    own = ("skyfn.secrets", "skyfn.secrets.local_reader", "skyfn.secrets.store_files")
     assert all(m in own or m.startswith(("skyfn.runtime", "skyfn.definition")) for m in outside), (
         outside
     )

@@ -15,9 +15,15 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_console_browser import set_secret, signed_in, text, wait_for
 from tests.support import a11y, browser
-from tests.support.console import ConsoleClient, console_url
+from tests.support.console import (
+    ConsoleClient,
+    console_url,
+    set_secret,
+    signed_in,
+    text,
+    wait_for,
+)
 from tests.support.projects import make_project, resource, write
 from tests.support.sandbox import Sandbox, running_sandbox
 

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ import pytest
 
 from tests.support import browser
 from tests.support.bystander import bystander
-from tests.support.console import base_of, console_url
+from tests.support.console import base_of, console_url, set_secret, signed_in, text, wait_for
 from tests.support.projects import make_project, resource, write
 from tests.support.sandbox import Sandbox, running_sandbox
 
@@ -68,39 +67,10 @@ def driver() -> Iterator[Any]:
         yield d
 
 
-def wait_for(check: Callable[[], bool], what: str, timeout: float = 30) -> None:
-    """Poll ``check`` (page elements may be missing meanwhile) until true or ``timeout``."""
-    from selenium.common.exceptions import WebDriverException
-
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if check():
-                return
-        except WebDriverException:
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
-def text(driver: Any, css: str) -> str:
-    from selenium.webdriver.common.by import By
-
-    return str(driver.find_element(By.CSS_SELECTOR, css).text)
-
-
 def click(driver: Any, css: str) -> None:
     from selenium.webdriver.common.by import By
 
     driver.find_element(By.CSS_SELECTOR, css).click()
-
-
-def signed_in(driver: Any, box: Sandbox) -> str:
-    """Open the printed URL; returns the console's base URL (the token gone from it)."""
-    driver.get(console_url(box))
-    assert "token=" not in driver.current_url
-    return str(driver.current_url)
 
 
 def invoke(driver: Any, base: str, function: str) -> str:
@@ -159,16 +129,6 @@ def test_invalid_json_cannot_be_sent(driver: Any, box: Sandbox) -> None:
     wait_for(lambda: "Not valid JSON" in text(driver, "#event-status"), "a JSON error")
     assert not driver.find_element(By.ID, "invoke").is_enabled()
     assert area.get_attribute("aria-invalid") == "true"
-
-
-def set_secret(driver: Any, base: str, value: str) -> None:
-    from selenium.webdriver.common.by import By
-
-    driver.get(f"{base}secrets")
-    field = driver.find_element(By.ID, "value-scope-GREETER_TOKEN")
-    field.send_keys(value)
-    field.submit()
-    wait_for(lambda: "GREETER_TOKEN set for sandbox tester" in text(driver, "main"), "the notice")
 
 
 def test_a_missing_secret_is_flagged_then_set_and_picked_up(driver: Any, box: Sandbox) -> None:

@@ -115,7 +115,8 @@ def test_the_nested_layout_counts_url_resources_and_keeps_outputs_in_each_part(
 
 
 def test_diff_says_which_functions_have_a_url_and_what_changed(tmp_path: Path) -> None:
-    from skyfn.deploy.diff import compare, describe
+    from skyfn.deploy.diff import compare
+    from skyfn.deploy.template_reader import describe
 
     before = template_of(url_project(tmp_path / "a"))
     changed = url_project(tmp_path / "b")

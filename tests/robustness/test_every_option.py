@@ -2,6 +2,7 @@
 
 Hypothesis generates backends from every option ``define_function``, ``secret``,
 ``aws_secret``, ``ssm_parameter``, ``vault_secret``, ``function_ref``, ``permissions=[...]``,
+``define_layer`` (layers built from a wheel folder in the project, listed beside ARNs),
 ``[tool.skyfn]`` and ``.env`` files accept, in valid combinations
 (``tests/support/backends.py``), and drives each through the real ``skyfn`` CLI:
 synth (sandbox and branch), ``diff`` before and after ``pipeline-deploy`` to moto, ``secret
@@ -40,7 +41,13 @@ from tests.support import report
 from tests.support.aws import Aws
 from tests.support.cli import Result, run_skyfn
 from tests.support.console import ConsoleClient, console_url
-from tests.support.lambda_bundle import decoded, deployed_zip, invoke_deployed
+from tests.support.lambda_bundle import (
+    decoded,
+    deployed_zip,
+    invoke_deployed,
+    layer_key,
+    staged_object,
+)
 from tests.support.openbao import OpenBao
 from tests.support.sandbox import Invoker, running_sandbox
 from tests.support.servers import moto_process
@@ -186,7 +193,14 @@ def test_every_option_through_every_command(
             config = lam.get_function_configuration(FunctionName=arns[name])
             no_secret_in(backend, json.dumps(config, default=str), "the function's configuration")
             task_root = tmp_path_factory.mktemp("task")
-            answer, output = invoke_deployed(config, deployed_zip(s3, config), task_root, aws.env)
+            zips = root / ".skyfn" / "bundles" / f"branch-{backend.branch}" / "layers"
+            layers = [  # its define_layer layers as deployed: staged by content, in its order
+                staged_object(s3, layer_key(backend.app_id, zips / f"{layer.name}.zip"))
+                for layer in gen.listed_layers(backend, spec)
+            ]
+            answer, output = invoke_deployed(
+                config, deployed_zip(s3, config), task_root, aws.env, layers=layers
+            )
             assert not answer.error, output + answer.body.decode(errors="replace")
             compare(decoded(answer), deployed_answer[name], (name, "deployed bundle", output))
 

@@ -31,6 +31,7 @@ from skyfn.schedules import Schedule
 from skyfn.synth import rules
 from skyfn.synth.lambda_names import physical_name
 from tests.support.projects import write
+from tests.support.wheels import build_wheel
 
 OMIT: Any = "<omitted>"  # an option not written at all (the definition's default applies)
 SECRET_MARK = "§"  # starts every secret value: never in an ASCII answer, so never masked there
@@ -195,6 +196,25 @@ Use = Any  # a plain value (str, int, float, bool) or one of the *Use classes
 
 
 @dataclass(frozen=True)
+class LayerSpec:
+    """A ``define_layer`` layer: one small pure wheel (``package`` 1.0, built into the
+    project's wheel folder, ``[tool.skyfn] index_url = "wheels"``), from its default
+    requirements file or one named with ``requirements=``."""
+
+    name: str
+    package: str  # the module the functions listing it import
+    requirements: Any = OMIT  # OMIT: backend/layers/<name>/requirements.txt
+
+    @property
+    def path(self) -> str:
+        return (
+            f"backend/layers/{self.name}/requirements.txt"
+            if self.requirements is OMIT
+            else str(self.requirements)
+        )
+
+
+@dataclass(frozen=True)
 class FunctionSpec:
     folder: str
     name: str | None
@@ -243,6 +263,7 @@ class Backend:
     dotenv: tuple[DotenvVar, ...]
     vault: tuple[VaultSecret, ...] = ()
     clean_run: tuple[bool, bool] = (False, False)  # skyfn run --clean (sandbox, branch)
+    layers: tuple[LayerSpec, ...] = ()  # define_layer's; functions list them by name
     arns: dict[str, str] = field(default_factory=dict, compare=False)  # filled when created
 
     @property
@@ -623,6 +644,63 @@ def layers() -> st.SearchStrategy[Any]:
     return st.just(OMIT) | st.none() | many | many.map(tuple)
 
 
+_layer_names = st.from_regex(r"[a-z][a-z0-9-]{0,10}", fullmatch=True)
+
+
+@st.composite
+def defined_layers(draw: st.DrawFn) -> tuple[LayerSpec, ...]:
+    """At most two (each costs a resolution and two installs per generated project)."""
+    names = draw(st.lists(_layer_names, max_size=2, unique_by=lambda n: n.replace("-", "")))
+    return tuple(
+        LayerSpec(
+            name,
+            f"lp_{name.replace('-', '_')}",
+            draw(st.sampled_from([OMIT, f"deps/{name}.txt"])),
+        )
+        for name in names
+    )
+
+
+def platform(spec: FunctionSpec) -> tuple[str, str]:
+    """The Python runtime and architecture a function deploys on (Lambda's defaults)."""
+    runtime = spec.runtime if spec.runtime not in (OMIT, None) else lambda_platform.RUNTIME
+    machine = spec.architecture if spec.architecture not in (OMIT, None) else "x86_64"
+    return str(runtime), str(machine)
+
+
+@st.composite
+def with_defined_layers(
+    draw: st.DrawFn, specs: list[FunctionSpec], defined: tuple[LayerSpec, ...]
+) -> list[FunctionSpec]:
+    """Functions list defined layers beside their ARNs (Lambda's 5 at most, any order); a
+    layer's functions share one platform (synth refuses a mix: tests/unit/synth)."""
+    owners: dict[str, tuple[str, str]] = {}
+    out = []
+    for spec in specs:
+        arns = [] if spec.layers in (OMIT, None) else list(spec.layers)
+        chosen = [
+            layer.name
+            for layer in defined
+            if owners.get(layer.name, platform(spec)) == platform(spec) and draw(st.booleans())
+        ]
+        chosen = chosen[: lambda_platform.MAX_LAYERS - len(arns)]
+        if not chosen:
+            out.append(spec)
+            continue
+        for name in chosen:
+            owners.setdefault(name, platform(spec))
+            arns.insert(draw(st.integers(0, len(arns))), name)
+        out.append(replace(spec, layers=arns))
+    return out
+
+
+def listed_layers(backend: Backend, spec: FunctionSpec) -> list[LayerSpec]:
+    """The defined layers ``spec`` lists, in its order."""
+    entries = [] if spec.layers in (OMIT, None) else list(spec.layers)
+    by_name = {layer.name: layer for layer in backend.layers}
+    return [by_name[e] for e in entries if e in by_name]
+
+
 def log_retention_days() -> st.SearchStrategy[Any]:
     return st.sampled_from([OMIT, None, *lambda_platform.LOG_RETENTION_DAYS])
 
@@ -749,6 +827,8 @@ def backends(draw: st.DrawFn, app_id: str) -> Backend:
     if len(set(modules)) < len(modules):  # two names, one env module: another test's error
         specs = specs[:1]
     specs = draw(function_refs(specs))
+    defined = draw(defined_layers())
+    specs = draw(with_defined_layers(specs, defined))
     return Backend(
         app_id=app_id,
         branch=branch,
@@ -765,6 +845,7 @@ def backends(draw: st.DrawFn, app_id: str) -> Backend:
         dotenv=pool[3],
         vault=pool[4],
         clean_run=(draw(st.booleans()), draw(st.booleans())),
+        layers=defined,
     )
 
 
@@ -940,8 +1021,11 @@ def _resource(backend: Backend, spec: FunctionSpec) -> str:
 
 def _handler(backend: Backend, spec: FunctionSpec, import_line: str) -> str:
     head = ANSWER if not import_line else import_line + "\n"
+    # a defined layer's package: importable wherever the function runs (else the cold start
+    # fails: Runtime.ImportModuleError), locally and deployed
+    layered = "".join(f"import {layer.package}\n" for layer in listed_layers(backend, spec))
     return (
-        f"{head}\nfrom skyfn_env.{spec.module} import env\n\n"
+        f"{head}\n{layered}from skyfn_env.{spec.module} import env\n\n"
         f"KEYS = {spec.keys!r}\n\n\n"
         "def handler(event, context):\n"
         "    return answer(env, KEYS)\n"
@@ -954,7 +1038,15 @@ def write_project(root: Path, backend: Backend) -> Path:
         settings.append(f'secret_store = "{backend.sandbox_store}"')
     if backend.secret_max_age is not OMIT:
         settings.append(f"secret_max_age = {json.dumps(backend.secret_max_age)}")
+    if backend.layers:
+        settings.append('index_url = "wheels"')
     write(root / "pyproject.toml", "[tool.skyfn]\n" + "\n".join(settings) + "\n")
+    definitions = []
+    for index, layer in enumerate(backend.layers):
+        build_wheel(root / "wheels", layer.package.replace("_", "-"), "1.0")
+        write(root / layer.path, f"{layer.package.replace('_', '-')}==1.0\n")
+        given = "" if layer.requirements is OMIT else f", requirements={layer.requirements!r}"
+        definitions.append(f"layer_{index} = define_layer({layer.name!r}{given})")
     shared, import_line = _shared_files(backend)
     for path, text in shared.items():
         write(root / "backend" / path, text)
@@ -964,11 +1056,14 @@ def write_project(root: Path, backend: Backend) -> Path:
         write(folder / "resource.py", _resource(backend, spec))
         write(folder / (spec.entry or "handler.py"), _handler(backend, spec, import_line))
         imports.append(f"from functions.{spec.folder}.resource import fn as fn_{index}")
-    names = ", ".join(f"fn_{i}" for i in range(len(backend.functions)))
+    names = ", ".join(
+        [f"fn_{i}" for i in range(len(backend.functions))]
+        + [f"layer_{i}" for i in range(len(backend.layers))]
+    )
     write(
         root / "backend" / "backend.py",
-        "from skyfn import define_backend\n"
-        + "\n".join(imports)
+        "from skyfn import define_backend, define_layer\n"
+        + "\n".join([*imports, *definitions])
         + f"\n\nbackend = define_backend({names})\n",
     )
     files: dict[str, list[str]] = {}

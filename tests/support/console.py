@@ -1,12 +1,16 @@
-"""The web console of a running sandbox over plain HTTP: its printed URL, a cookie-keeping
-client, and the CSRF token of a page."""
+"""The web console of a running sandbox: its printed URL; over plain HTTP, a cookie-keeping
+client and the CSRF token of a page; in a real browser (a Selenium driver from
+``tests/support/browser.py``), the steps the browser tests share: sign in, wait for a page,
+read an element's text, set a secret from the Secrets page."""
 
 from __future__ import annotations
 
 import http.client
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from tests.support.sandbox import Sandbox
@@ -81,3 +85,47 @@ def csrf_of(page: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', page)
     assert found, "no CSRF field on the page"
     return found.group(1)
+
+
+# -- in a browser (selenium is imported only by the browser tests, which skip without it)
+
+
+def wait_for(check: Callable[[], bool], what: str, timeout: float = 30) -> None:
+    """Poll ``check`` (page elements may be missing meanwhile) until true or ``timeout``."""
+    from selenium.common.exceptions import WebDriverException
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if check():
+                return
+        except WebDriverException:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def text(driver: Any, css: str) -> str:
+    from selenium.webdriver.common.by import By
+
+    return str(driver.find_element(By.CSS_SELECTOR, css).text)
+
+
+def signed_in(driver: Any, box: Sandbox) -> str:
+    """Open the printed URL; returns the console's base URL (the token gone from it)."""
+    driver.get(console_url(box))
+    assert "token=" not in driver.current_url
+    return str(driver.current_url)
+
+
+def set_secret(driver: Any, base: str, value: str) -> None:
+    """Set GREETER_TOKEN from the Secrets page, as the browser tests' project (a sandbox
+    run with ``--identifier tester``) needs it, and wait for the page to say so."""
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{base}secrets")
+    entry = driver.find_element(By.ID, "value-scope-GREETER_TOKEN")
+    entry.send_keys(value)
+    entry.submit()
+    wait_for(lambda: "GREETER_TOKEN set for sandbox tester" in text(driver, "main"), "the notice")

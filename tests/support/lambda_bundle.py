@@ -15,7 +15,7 @@ import sys
 import time
 import uuid
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,22 @@ def deployed_zip(s3: Any, config: Mapping[str, Any]) -> bytes:
             if base64.b64encode(hashlib.sha256(data).digest()).decode() == config["CodeSha256"]:
                 return data
     raise AssertionError(f"no object in S3 matches {config['FunctionName']}'s CodeSha256")
+
+
+def staged_object(s3: Any, key: str) -> bytes:
+    """An object of the staging bucket (a layer's zip), by key."""
+    for bucket in s3.list_buckets()["Buckets"]:
+        if s3.list_objects_v2(Bucket=bucket["Name"], Prefix=key).get("KeyCount"):
+            data: bytes = s3.get_object(Bucket=bucket["Name"], Key=key)["Body"].read()
+            return data
+    raise AssertionError(f"no staged object {key}")
+
+
+def layer_key(app_id: str, local_zip: Path) -> str:
+    """The key a layer's zip (as written under .skyfn/bundles/) is staged under: by content."""
+    from skyfn.deploy.names import code_key
+
+    return code_key(app_id, hashlib.sha256(local_zip.read_bytes()).hexdigest())
 
 
 def lambda_variables(config: Mapping[str, Any], task_root: Path) -> dict[str, str]:
@@ -62,16 +78,29 @@ def invoke_deployed(
     task_root: Path,
     aws_env: Mapping[str, str],
     event: Any = None,
+    layers: Sequence[bytes] = (),
 ) -> tuple[Answer, str]:
-    """Run the bundle once under awslambdaric; its answer and its output (stdout + stderr)."""
+    """Run the bundle once under awslambdaric; its answer and its output (stdout + stderr).
+    ``layers``: layer zips, extracted in order into an ``/opt`` beside the task root (a
+    later layer's file wins), whose ``python/lib/python3.X/site-packages`` and ``python/``
+    follow the task root on the path, as Lambda's Python runtime puts them."""
     zipfile.ZipFile(io.BytesIO(bundle)).extractall(task_root)
+    opt = task_root.parent / f"{task_root.name}-opt"
+    for layer in layers:
+        zipfile.ZipFile(io.BytesIO(layer)).extractall(opt)
+    version = str(config["Runtime"]).removeprefix("python")
+    path = [task_root] + (
+        [opt / "python" / "lib" / f"python{version}" / "site-packages", opt / "python"]
+        if layers
+        else []
+    )
     api = RuntimeApi().start()
     env = {
         **config.get("Environment", {}).get("Variables", {}),
         **aws_env,
         **lambda_variables(config, task_root),
         "AWS_LAMBDA_RUNTIME_API": api.address,
-        "PYTHONPATH": str(task_root),
+        "PYTHONPATH": os.pathsep.join(map(str, path)),
         "PATH": os.environ.get("PATH", ""),
     }
     proc = subprocess.Popen(

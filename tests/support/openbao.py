@@ -13,8 +13,6 @@ import secrets
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.servers import free_port
+from tests.support.servers import free_port, server_process
 
 
 def bao_binary() -> Path:
@@ -88,38 +86,23 @@ def openbao_process(folder: Path) -> Iterator[OpenBao]:
     token = f"root-{secrets.token_hex(8)}"
     home = folder / "home"
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
-    log_path = folder / "bao.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [
-                str(bao_binary()),
-                "server",
-                "-dev",
-                f"-dev-listen-address=127.0.0.1:{port}",
-                f"-dev-root-token-id={token}",
-            ],
-            env={"PATH": os.environ.get("PATH", ""), "HOME": str(home)},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    urllib.request.urlopen(f"{address}/v1/sys/health", timeout=1).close()
-                    break
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(f"bao server did not start; see {log_path}") from None
-                    time.sleep(0.1)
-            yield OpenBao(address, token, home)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    command = [
+        str(bao_binary()),
+        "server",
+        "-dev",
+        f"-dev-listen-address=127.0.0.1:{port}",
+        f"-dev-root-token-id={token}",
+    ]
+    with server_process(
+        command,
+        folder / "bao.log",
+        f"{address}/v1/sys/health",
+        "bao server",
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(home)},
+        start_seconds=60,
+        stop_seconds=15,
+    ):
+        yield OpenBao(address, token, home)
 
 
 @pytest.fixture(scope="session")

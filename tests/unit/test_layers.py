@@ -43,8 +43,8 @@ PLACES: dict[str, int] = {
     "deploy": SERVICES,  # bundles, templates, the deployer, diff, logs, destroy
     "secrets": SERVICES,  # the management stores and what builds on them (status, check)
     "outputs": SERVICES,  # synth's outputs composed with deploy's templates
-    "aws": SERVICES,
-    "aws_faults": SERVICES,  # what a botocore failure is (retry or report), pure  # boto3 sessions and botocore errors turned into SkyfnError
+    "aws": SERVICES,  # boto3 sessions and botocore errors turned into SkyfnError
+    "aws_faults": SERVICES,  # what a botocore failure is (retry or report), pure
     "scaffold": SERVICES,  # skyfn init's project
     # definitions → model, and what both stand on
     "synth": MODEL,
@@ -52,6 +52,7 @@ PLACES: dict[str, int] = {
     "definition": MODEL,
     "permissions": MODEL,  # the public permission API's records
     "model_grants": MODEL,
+    "model_layers": MODEL,
     "model_settings": MODEL,
     "model_schedules": MODEL,
     "schedules": MODEL,  # Schedule, the definition API's schedule record

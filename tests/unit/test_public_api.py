@@ -24,6 +24,7 @@ def test_the_definition_api_is_pinned() -> None:
         "aws_secret",
         "define_backend",
         "define_function",
+        "define_layer",
         "dynamodb_table",
         "event_bus",
         "function_ref",

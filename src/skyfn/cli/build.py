@@ -151,6 +151,9 @@ def describe_functions(model: Model) -> list[str]:
             lines.append(f"    {e.key:<{width}}  {e.type_name:<6} {shown}")
         for s in f.secrets:
             lines.append(f"    {s.key:<{width}}  secret {s.secret_name} (resolved at start)")
+        if f.settings.layers:
+            lines.append(f"    layers: {f.settings.shown()['layers']}")
+    lines += [f"  layer {layer.shown(model.project_root)}" for layer in model.layers]
     return lines
 
 

@@ -43,6 +43,7 @@ class Bundle:
     left_out: tuple[Path, ...] = field(default=())  # files of the function's folder not shipped
     links: tuple[Path, ...] = field(default=())  # links and other non-regular files, not shipped
     secret_looking: tuple[tuple[Path, str], ...] = field(default=())  # (file, why), not shipped
+    unzipped: tuple[tuple[str, int], ...] = field(default=())  # (top-level name, bytes)
 
     @property
     def sha256(self) -> str:
@@ -58,7 +59,7 @@ def build_bundle(function: Function, backend: Path) -> Bundle:
     project = function_files(function.directory, backend)
     for name, path in project.files.items():
         _add(files, name, path.read_bytes(), function)
-    for path in _tree(Path(skyfn.runtime.__file__).parent):
+    for path in files_under(Path(skyfn.runtime.__file__).parent):
         if path.suffix == ".py":
             relative = path.relative_to(Path(skyfn.runtime.__file__).parent).as_posix()
             _add(files, f"skyfn/runtime/{relative}", path.read_bytes(), function)
@@ -77,6 +78,7 @@ def build_bundle(function: Function, backend: Path) -> Bundle:
         project.left_out,
         project.links,
         project.secret_looking,
+        tuple(sorted(top_sizes(files).items())),
     )
 
 
@@ -85,16 +87,22 @@ def _check_size(files: dict[str, bytes], function: Function) -> None:
     total = sum(len(data) for data in files.values())
     if total <= UNZIPPED_LIMIT:
         return
-    sizes: dict[str, int] = {}
-    for name, data in files.items():
-        top = name.split("/", 1)[0]
-        sizes[top] = sizes.get(top, 0) + len(data)
+    sizes = top_sizes(files)
     largest = sorted(sizes.items(), key=lambda item: -item[1])[:5]
     named = ", ".join(f"{top} ({size // 2**20} MB)" for top, size in largest)
     raise SkyfnError(
         f"function {function.name}: its bundle unzips to {total // 2**20} MB, over Lambda's "
         f"{UNZIPPED_LIMIT // 2**20} MB; largest: {named}; drop packages it does not need"
     )
+
+
+def top_sizes(files: dict[str, bytes]) -> dict[str, int]:
+    """Bytes unzipped under each top-level name (a package, a module, ``skyfn``)."""
+    sizes: dict[str, int] = {}
+    for name, data in files.items():
+        top = name.split("/", 1)[0]
+        sizes[top] = sizes.get(top, 0) + len(data)
+    return sizes
 
 
 def deterministic_zip(files: dict[str, bytes]) -> bytes:
@@ -121,11 +129,11 @@ def _add(files: dict[str, bytes], name: str, data: bytes, function: Function) ->
 
 
 def _add_tree(files: dict[str, bytes], root: Path, function: Function) -> None:
-    for path in _tree(root):
+    for path in files_under(root):
         _add(files, path.relative_to(root).as_posix(), path.read_bytes(), function)
 
 
-def _tree(root: Path) -> Iterator[Path]:
+def files_under(root: Path) -> Iterator[Path]:
     """Files under ``root`` in a stable order, without caches, dotfiles and editor files."""
     for path in sorted(root.rglob("*")):
         if any(excluded(p) for p in path.relative_to(root).parts) or not path.is_file():

@@ -28,6 +28,7 @@ from skyfn.deploy import (
     tree,
 )
 from skyfn.deploy.nested import DIGESTS_PARAMETER
+from skyfn.deploy.stack_failure import failure_message, latest_operation
 from skyfn.deploy.staging import StagingBucket
 from skyfn.deploy.template import ARN_OUTPUT_PREFIX, BUCKET_PARAMETER
 from skyfn.errors import SkyfnError
@@ -365,48 +366,3 @@ def _nested(stack: Mapping[str, Any]) -> bool:
 def _shown(bucket: str, upload: Upload) -> str:
     who = f" (function {upload.function})" if upload.function else ""
     return f"s3://{bucket}/{upload.key}{who}, {len(upload.data)} bytes"
-
-
-def latest_operation(
-    stack_name: str, events: Sequence[Mapping[str, Any]]
-) -> list[Mapping[str, Any]]:
-    """The events of the latest operation: ``events`` come newest first (as
-    ``DescribeStackEvents`` returns them); it starts at the newest stack-level
-    "User Initiated" event."""
-    latest: list[Mapping[str, Any]] = []
-    for event in events:
-        latest.append(event)
-        if (
-            event.get("LogicalResourceId") == stack_name
-            and event.get("ResourceStatusReason") == "User Initiated"
-        ):
-            break
-    return latest
-
-
-def failure_message(
-    stack_name: str,
-    error: str,
-    events: Sequence[Mapping[str, Any]],
-    parts: Sequence[str] = (),
-) -> str:
-    """Name every resource that failed in the latest operation, with CloudFormation's
-    reason; ``parts``: what failed inside each failed nested stack (nested_events)."""
-    latest = latest_operation(stack_name, events)
-    failed = [e for e in reversed(latest) if str(e.get("ResourceStatus", "")).endswith("_FAILED")]
-    lines = [f"deploying stack {stack_name} failed: {error}"]
-    for event in failed:
-        if event.get("LogicalResourceId") == stack_name and not event.get("ResourceStatusReason"):
-            continue
-        lines.append(
-            f"  {event.get('LogicalResourceId')} ({event.get('ResourceType')}) "
-            f"{event.get('ResourceStatus')}: {event.get('ResourceStatusReason') or 'no reason given'}"
-        )
-    if not failed:
-        lines.append("  (the stack events name no failed resource)")
-    lines += parts
-    lines.append(
-        "fix the cause and run skyfn pipeline-deploy again; "
-        f"all events: aws cloudformation describe-stack-events --stack-name {stack_name}"
-    )
-    return "\n".join(lines)

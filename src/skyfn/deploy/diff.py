@@ -1,7 +1,9 @@
 """What a deploy would change: two plain descriptions of a branch's functions in, a Diff out.
 
-``describe`` reads a branch template (the deployed one, or the one about to be deployed)
-and its parameters into a ``Deployment``; ``compare`` is a pure function of two of them.
+``template_reader.describe`` reads a branch template (the deployed one, or the one about to
+be deployed) and its parameters into a ``Deployment``; ``compare`` is a pure function of two
+of them, and ``Diff`` shows the result as lines or as JSON.
+
 Secrets appear by env name, secret name and store paths, never by value: a template holds
 none (``leakcheck`` makes sure of that).
 """
@@ -10,21 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from skyfn.deploy import diff_options, urls
-from skyfn.deploy.schedules import described as described_schedules
 from skyfn.runtime import contract
-
-FUNCTION_TYPE = "AWS::Lambda::Function"
-_DESCRIPTION_PREFIX = "skyfn function "
-# Properties compared one by one; any other change is named as "other settings".
-_KNOWN = {"FunctionName", "Environment", "Code", "Timeout", "MemorySize", "Tags", "Role"}
-_KNOWN |= {"Description", "LoggingConfig"} | diff_options.SETTING_PROPERTIES
 
 
 @dataclass(frozen=True)
@@ -71,6 +64,7 @@ class FunctionState:
 class Deployment:
     functions: Mapping[str, FunctionState]
     description: str = ""
+    layers: Mapping[str, str] = field(default_factory=dict)  # define_layer name -> its zip
 
 
 @dataclass(frozen=True)
@@ -130,9 +124,10 @@ class Diff:
     removed: tuple[str, ...] = ()
     changed: tuple[FunctionDiff, ...] = ()
     stack_changes: tuple[str, ...] = ()
+    layers: tuple[Change, ...] = ()  # define_layer layers: added, removed, new content
 
     def __bool__(self) -> bool:
-        return bool(self.new_stack or self.added or self.removed or self.changed)
+        return bool(self.new_stack or self.added or self.removed or self.changed or self.layers)
 
     def lines(self) -> list[str]:
         if not self:
@@ -143,6 +138,7 @@ class Diff:
             out.append(f"  + function {state.name} (new)")
             out += [f"      {line}" for line in _summary(state)]
         out += [f"  - function {name} (removed)" for name in self.removed]
+        out += [f"  {c.shown()}" for c in self.layers]
         for fn in self.changed:
             out.append(
                 f"  ~ function {fn.name}" + (f" (replaced: {fn.replaced})" if fn.replaced else "")
@@ -160,13 +156,16 @@ class Diff:
             "removed": list(self.removed),
             "changed": [_diff_json(d) for d in self.changed],
             "stack_changes": list(self.stack_changes),
+            "layers": [_change_json(c) for c in self.layers],
         }
 
 
 def compare(stack: str, old: Deployment | None, new: Deployment) -> Diff:
     """What deploying ``new`` over ``old`` (``None``: no stack yet) would change."""
     if old is None:
-        return Diff(stack, True, tuple(new.functions[n] for n in sorted(new.functions)))
+        created = tuple(_changes({}, new.layers))
+        added_all = tuple(new.functions[n] for n in sorted(new.functions))
+        return Diff(stack, True, added_all, layers=tuple(_layer(c) for c in created))
     added = tuple(new.functions[n] for n in sorted(new.functions.keys() - old.functions.keys()))
     removed = tuple(sorted(old.functions.keys() - new.functions.keys()))
     both = sorted(old.functions.keys() & new.functions.keys())
@@ -176,7 +175,12 @@ def compare(stack: str, old: Deployment | None, new: Deployment) -> Diff:
     stack_changes: tuple[str, ...] = ()
     if old.description != new.description:
         stack_changes = (f"stack description: {old.description} -> {new.description}",)
-    return Diff(stack, False, added, removed, changed, stack_changes)
+    layers = tuple(_layer(c) for c in _changes(old.layers, new.layers))
+    return Diff(stack, False, added, removed, changed, stack_changes, layers)
+
+
+def _layer(change: Change) -> Change:
+    return Change(f"layer {change.key}", change.old, change.new)
 
 
 def compare_function(old: FunctionState, new: FunctionState) -> FunctionDiff:
@@ -316,95 +320,6 @@ def _diff_json(fn: FunctionDiff) -> dict[str, Any]:
         "grants": [_change_json(c) for c in fn.grants],
         "schedules": [_change_json(c) for c in fn.schedules],
     }
-
-
-# -- reading a template ------------------------------------------------------------------
-
-
-def describe(
-    template: Mapping[str, Any],
-    parameters: Mapping[str, str],
-    substitutions: Mapping[str, str] | None = None,
-) -> Deployment:
-    """The functions of a branch template, with its code-key ``parameters`` filled in;
-    ``substitutions`` (``AWS::Region`` → ``eu-west-1``, ...) resolve ARNs for display."""
-    resources: Mapping[str, Any] = template.get("Resources", {})
-    functions: dict[str, FunctionState] = {}
-    for logical_id, resource in sorted(resources.items()):
-        if resource.get("Type") != FUNCTION_TYPE:
-            continue
-        props: Mapping[str, Any] = resource.get("Properties", {})
-        description = str(props.get("Description", ""))
-        name = (
-            description.removeprefix(_DESCRIPTION_PREFIX)
-            if description.startswith(_DESCRIPTION_PREFIX)
-            else logical_id
-        )
-        variables: dict[str, str] = dict(props.get("Environment", {}).get("Variables", {}))
-        try:
-            entries = contract.decode_secrets(variables.pop(contract.SECRETS_VAR, "{}"))
-        except ValueError:  # edited outside skyfn: compared as text below, not understood
-            entries = {}
-            variables[contract.SECRETS_VAR] = props["Environment"]["Variables"][
-                contract.SECRETS_VAR
-            ]
-        secrets = {
-            key: SecretUse(contract.placeholder_name(variables.pop(key, None)) or "?", *entry)
-            for key, entry in entries.items()
-        }
-        other = {k: json.dumps(v, sort_keys=True) for k, v in props.items() if k not in _KNOWN}
-        other |= diff_options.other_logging(props)
-        for key in [k for k in variables if k.startswith(contract.SKYFN_PREFIX)]:
-            other[f"environment {key}"] = variables.pop(key)  # skyfn's own, not the user's
-        functions[name] = FunctionState(
-            name=name,
-            physical_name=props.get("FunctionName"),
-            code_key=_resolve(props.get("Code", {}).get("S3Key", ""), parameters),
-            timeout=int(props.get("Timeout", 3)),
-            memory=int(props.get("MemorySize", 128)),
-            environment=variables,
-            secrets=secrets,
-            access=frozenset(_readable(resources, props.get("Role"), substitutions or {})),
-            other=other,
-            logical_id=logical_id,
-            grants=diff_options.grants(resources, props.get("Role"), substitutions or {}),
-            settings=diff_options.settings(resources, props)
-            | urls.described(resources, logical_id),
-            log_group=diff_options.log_group_id(props),
-            schedules=described_schedules(resources, logical_id),
-        )
-    return Deployment(functions, str(template.get("Description", "")))
-
-
-def _resolve(value: Any, parameters: Mapping[str, str]) -> str:
-    if isinstance(value, dict) and "Ref" in value:
-        return parameters.get(str(value["Ref"]), "")
-    return value if isinstance(value, str) else ""
-
-
-def _readable(resources: Mapping[str, Any], role: Any, subs: Mapping[str, str]) -> list[str]:
-    """The parameter ARNs a function's role lets it read (``ssm:GetParameters``)."""
-    if not (isinstance(role, dict) and "Fn::GetAtt" in role):
-        return []
-    props = resources.get(str(role["Fn::GetAtt"][0]), {}).get("Properties", {})
-    arns: list[str] = []
-    for policy in props.get("Policies", []):
-        for statement in policy.get("PolicyDocument", {}).get("Statement", []):
-            actions = statement.get("Action", [])
-            if "ssm:GetParameters" not in ([actions] if isinstance(actions, str) else actions):
-                continue
-            listed = statement.get("Resource", [])
-            for item in listed if isinstance(listed, list) else [listed]:
-                arns.append(_arn_text(item, subs))
-    return arns
-
-
-def _arn_text(item: Any, subs: Mapping[str, str]) -> str:
-    text = item.get("Fn::Sub", "") if isinstance(item, dict) else str(item)
-    text = text if isinstance(text, str) else json.dumps(text)
-    for name, value in subs.items():
-        text = text.replace(f"${{{name}}}", value)
-    return text
 
 
 def bundle_files(data: bytes) -> dict[str, str]:

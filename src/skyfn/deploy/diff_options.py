@@ -7,6 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from skyfn.deploy import diff_layers
 from skyfn.deploy.grants import POLICY_NAME
 
 # Function properties shown as settings (not as "other settings").
@@ -49,7 +50,12 @@ def _shown(statement: Mapping[str, Any], subs: Mapping[str, str]) -> str:
     return f"allow {actions} on {resources}{when}"
 
 
-def settings(resources: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, str]:
+def settings(
+    resources: Mapping[str, Any],
+    props: Mapping[str, Any],
+    template: Mapping[str, Any] | None = None,
+) -> dict[str, str]:
+    """``template``: the whole one, to name the defined layers a function lists."""
     out: dict[str, str] = {}
     if "Architectures" in props:
         out["architecture"] = ", ".join(map(str, _listed(props["Architectures"])))
@@ -57,7 +63,7 @@ def settings(resources: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str
     if isinstance(storage, dict) and "Size" in storage:
         out["ephemeral storage"] = f"{storage['Size']} MB"
     if props.get("Layers"):
-        out["layers"] = ", ".join(map(str, _listed(props["Layers"])))
+        out["layers"] = diff_layers.entries(template or {"Resources": resources}, props["Layers"])
     if "ReservedConcurrentExecutions" in props:
         out["reserved concurrency"] = str(props["ReservedConcurrentExecutions"])
     group = log_group_id(props)

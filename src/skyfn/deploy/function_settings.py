@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from skyfn.deploy import layers
 from skyfn.model import Function
 
 Json = dict[str, Any]
@@ -37,7 +38,7 @@ def properties(function: Function) -> Json:
     if s.ephemeral_storage_mb is not None:
         out["EphemeralStorage"] = {"Size": s.ephemeral_storage_mb}
     if s.layers:
-        out["Layers"] = list(s.layers)
+        out["Layers"] = [layers.reference(entry) for entry in s.layers]
     if s.reserved_concurrency is not None:
         out["ReservedConcurrentExecutions"] = s.reserved_concurrency
     return out

@@ -21,9 +21,9 @@ import botocore.exceptions
 
 from skyfn import aws, aws_faults
 from skyfn.deploy.deployed import deployed_branch
+from skyfn.deploy.output_masking import ReadSecrets, function_masker, secret_values
 from skyfn.errors import SkyfnError
 from skyfn.runtime.masking import Masker
-from skyfn.secrets.ssm import SsmStore
 
 PERMISSIONS = (
     "cloudformation:DescribeStacks, cloudformation:GetTemplate, "
@@ -121,15 +121,6 @@ class LogReader:
         return f"{shown}  {self.masker.text(rid or '-')}  {masked}"
 
 
-def secret_values(paths: list[str]) -> list[str]:
-    from skyfn.runtime.contract import is_external
-    from skyfn.secrets import external
-
-    own = [p for p in paths if not is_external(p)]
-    values = [v.value for v in SsmStore().read_many(own).values()] if own else []
-    return values + list(external.read_values(p for p in paths if is_external(p)).values())
-
-
 def function_logs(
     app_id: str,
     branch: str,
@@ -139,7 +130,7 @@ def function_logs(
     text_filter: str | None = None,
     follow: bool = False,
     mask: bool = True,
-    read_secrets: Callable[[list[str]], list[str]] = secret_values,
+    read_secrets: ReadSecrets = secret_values,
 ) -> Iterator[str]:
     """The lines to print; with ``follow``, polls until interrupted."""
     start_ms = int((time.time() - since_seconds(since)) * 1000)
@@ -149,18 +140,16 @@ def function_logs(
         deployed = deployed_branch(cfn, app_id, branch, "no logs were read")
         state = deployed.function(function)
         group = deployed.log_group(cfn, state)
-    masker = Masker()
     if mask:
-        paths = sorted({p for use in state.secrets.values() for p in use.paths})
-        try:
-            masker.learn(read_secrets(paths) if paths else [])
-        except SkyfnError as exc:
-            raise SkyfnError(
-                f"cannot mask the secrets of {function} in its logs: {exc}. Nothing was "
-                "printed; with --no-mask the logs are printed unmasked"
-            ) from None
+        masker = function_masker(
+            state,
+            read_secrets,
+            "its logs",
+            ". Nothing was printed; with --no-mask the logs are printed unmasked",
+        )
     else:
         warn(f"note: --no-mask: the secrets of {function} are NOT masked in these logs")
+        masker = Masker()
     reader = LogReader(
         aws.client("logs", "connect to CloudWatch Logs", session), group, masker, text_filter
     )

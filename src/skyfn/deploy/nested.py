@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from skyfn import __version__
-from skyfn.deploy import function_settings, layout, names, policy_size, quotas, urls
+from skyfn.deploy import function_settings, layers, layout, names, policy_size, quotas, urls
 from skyfn.deploy import schedules as function_schedules
 from skyfn.deploy.policy import has_external, kms_keys_parameter, template_parameters
 from skyfn.deploy.template import (
@@ -114,6 +114,7 @@ def compact(template: Json) -> str:
 
 def render(model: Model) -> BranchTemplates:
     names.function_ids(model)  # two functions sharing logical ids: a DefinitionError, first
+    layers.check_ids(model.layers)  # two layers, too
     policy_size.check(model)  # a role's inline policies over IAM's quota: one, too
     if not layout.nested(len(model.functions)):
         single = checked(render_template(model), model)
@@ -125,7 +126,7 @@ def render(model: Model) -> BranchTemplates:
         chosen = set(function_names)
         functions = tuple(f for f in model.functions if f.name in chosen)
         part_model = dataclasses.replace(model, functions=functions)
-        template = checked(render_template(part_model), part_model)
+        template = checked(render_template(part_model, True), part_model, True)
         template["Description"] = (
             f"skyfn app {model.app_id}, branch {model.scope.name}, part {number:02d} "
             f"(skyfn {__version__})"
@@ -145,14 +146,19 @@ def template_ids(base: str, function: Function | None = None) -> tuple[str, ...]
     return function_logical_id(base), role_logical_id(base), *extra, *url, *timers
 
 
-def checked(template: Json, model: Model) -> Json:
+def checked(template: Json, model: Model, layers_from_root: bool = False) -> Json:
     """``template``, once it holds exactly each function's resources (``layout.resources_of``,
     counted from the model): its role, its function and its log group under its own logical
-    ids, nothing more and nothing lost."""
+    ids, and the layers its functions list (unless they come from the root), nothing more
+    and nothing lost."""
     ids = names.function_ids(model)
     wanted = {i for f in model.functions for i in template_ids(ids[f.name], f)}
+    own_layers = (
+        set() if layers_from_root else {layers.logical_id(x.name) for x in layers.used(model)}
+    )
+    wanted |= own_layers
     found = set(template["Resources"])
-    count = sum(layout.resources_of(f) for f in model.functions)
+    count = sum(layout.resources_of(f) for f in model.functions) + len(own_layers)
     if found != wanted or len(found) != count:
         raise RuntimeError(
             f"the template of {model.scope.label} holds resources {sorted(found ^ wanted)} "
@@ -167,6 +173,7 @@ def template_outputs(project: Project, model: Model) -> dict[Path, str]:
     refuse is refused when it is defined)."""
     if model.scope.kind != "branch":
         names.function_ids(model)
+        layers.check_ids(model.layers)
         return {}
     return template_files(project, model, render(model))
 
@@ -229,10 +236,17 @@ def _root(model: Model, parts: list[Part]) -> Json:
         }
     }
     resources: Json = {}
+    for layer in layers.used(model):  # once, in the root: its parts get the version's ARN
+        parameters[layers.key_parameter(layer.name)] = layers.key_parameter_spec(layer)
+        resources[layers.logical_id(layer.name)] = layers.resource(model, layer, BUCKET_PARAMETER)
     root_ids = names.function_ids(model)  # the root's own names, unique across parts
     for part in parts:
         ids = names.function_ids(part.model)
         passed: Json = {BUCKET_PARAMETER: {"Ref": BUCKET_PARAMETER}}
+        passed |= {
+            layers.logical_id(x.name): {"Ref": layers.logical_id(x.name)}
+            for x in layers.used(part.model)
+        }
         for function in part.model.functions:
             if has_external(function):  # its customer managed keys, filled in by the deploy
                 kms_template, _ = template_parameters(function, root_ids[function.name])

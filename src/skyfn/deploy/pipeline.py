@@ -16,7 +16,7 @@ import botocore.exceptions
 from skyfn import aws
 from skyfn import scope as scopes
 from skyfn.aws import aws_errors
-from skyfn.deploy import concurrency, leakcheck, names, nested
+from skyfn.deploy import concurrency, layers, leakcheck, names, nested
 from skyfn.deploy.bundle import Bundle, build_bundle
 from skyfn.deploy.deployer import (
     Deployer,
@@ -203,14 +203,18 @@ def stack_request(
     digests: dict[str, str] = {}
     uploads: list[Upload] = []
     routine = False
+    layer_folders = layers.package_folders(model, project.root)
+    layer_sizes = {name: layers.folder_sizes(path) for name, path in layer_folders.items()}
     for function in model.functions:
         bundle = build_bundle(function, project.backend_dir)
+        layers.check_unzipped(function, dict(bundle.unzipped), layer_sizes)
         routine = _say_left_out(project, function, bundle, say) or routine
         (folder / f"{function.name}.zip").write_bytes(bundle.data)
         digests[function.name] = bundle.sha256
         key = names.code_key(model.app_id, bundle.sha256)
         label = _shown(project, folder / f"{function.name}.zip")
         uploads.append(Upload(key, bundle.data, label, function.name))
+    layer_keys = _layer_uploads(project, model, layer_folders, uploads)
     if routine:  # the same for every function on every run: said once
         say(f"note: each function's {DEFINITION_FILE} and Python caches stay out of its bundle")
     if templates is None:
@@ -229,7 +233,7 @@ def stack_request(
         if part:
             label = _shown(project, artifacts / part.file)
             uploads.append(Upload(part.key, part.body.encode(), label))
-    parameters = nested.code_parameters(model, templates, digests)
+    parameters = nested.code_parameters(model, templates, digests) | layer_keys
     # a single stack's KmsKeys<Fn>, or the root's, which passes them on to the parts
     parameters |= kms_key_parameters(model, names.function_ids(model), states or [])
     return StackRequest(
@@ -246,6 +250,24 @@ def stack_request(
             for p in templates.parts
         ),
     )
+
+
+def _layer_uploads(
+    project: Project, model: Model, folders: Mapping[str, Path], uploads: list[Upload]
+) -> dict[str, str]:
+    """Zip each deployed layer once (written to ``.skyfn/bundles/<scope>/layers/``), add it
+    to the uploads; its key template parameter -> its S3 key (by content)."""
+    keys: dict[str, str] = {}
+    folder = bundle_dir(project, model) / "layers"
+    for layer in layers.used(model):
+        zipped = layers.build_zip(layer, folders[layer.name])
+        path = folder / f"{layer.name}.zip"
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(zipped.data)
+        key = names.code_key(model.app_id, zipped.sha256)
+        uploads.append(Upload(key, zipped.data, _shown(project, path)))
+        keys[layers.key_parameter(layer.name)] = key
+    return keys
 
 
 def project_tag(project: Project) -> dict[str, str]:

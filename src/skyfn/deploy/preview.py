@@ -13,7 +13,7 @@ from typing import Any
 import botocore.exceptions
 
 from skyfn import aws, aws_faults
-from skyfn.deploy import diff, stacks, tree
+from skyfn.deploy import diff, stacks, template_reader, tree
 from skyfn.deploy.deployer import StackRequest
 from skyfn.deploy.template import BUCKET_PARAMETER
 from skyfn.errors import AwsUnavailable, SkyfnError
@@ -46,9 +46,11 @@ def diff_request(
         refusal,
         check_project=True,
     )
-    new = diff.describe(json.loads(request.template_body), request.code_keys, subs)
+    new = template_reader.describe(json.loads(request.template_body), request.code_keys, subs)
     for part in request.parts:
-        found = diff.describe(json.loads(part.template_body), part.code_keys, subs).functions
+        found = template_reader.describe(
+            json.loads(part.template_body), part.code_keys, subs
+        ).functions
         new = dataclasses.replace(new, functions={**new.functions, **found})
     new = _with_files(new, {u.key: u.data for u in request.uploads})
     if stack is None:

@@ -8,14 +8,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from skyfn import aws
 from skyfn.deploy.deployed import deployed_branch
-from skyfn.deploy.logs import secret_values
-from skyfn.errors import SkyfnError
+from skyfn.deploy.output_masking import ReadSecrets, function_masker, secret_values
 from skyfn.runtime import error_shape
 from skyfn.runtime.masking import Masker
 
@@ -54,7 +52,7 @@ def invoke_deployed(
     branch: str,
     function: str,
     event: Any,
-    read_secrets: Callable[[list[str]], list[str]] = secret_values,
+    read_secrets: ReadSecrets = secret_values,
 ) -> RemoteOutcome:
     session = aws.session()
     action = f"invoke {function} on branch {branch}"
@@ -63,14 +61,7 @@ def invoke_deployed(
         deployed = deployed_branch(cfn, app_id, branch, "nothing was invoked")
         state = deployed.function(function)
         physical = deployed.physical_name(cfn, state)
-    masker = Masker()
-    paths = sorted({p for use in state.secrets.values() for p in use.paths})
-    try:
-        masker.learn(read_secrets(paths) if paths else [])
-    except SkyfnError as exc:
-        raise SkyfnError(
-            f"cannot mask the secrets of {function} in its log tail: {exc}; nothing was invoked"
-        ) from None
+    masker = function_masker(state, read_secrets, "its log tail", "; nothing was invoked")
     with aws.aws_errors(action, PERMISSIONS):
         answer = aws.client("lambda", action, session).invoke(
             FunctionName=physical, Payload=json.dumps(event).encode(), LogType="Tail"

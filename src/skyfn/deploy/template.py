@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from skyfn import __version__
-from skyfn.deploy import function_settings, grants, names, urls
+from skyfn.deploy import function_settings, grants, layers, names, urls
 from skyfn.deploy import schedules as function_schedules
 from skyfn.deploy.invoke_policy import POLICY_NAME as INVOKE_POLICY
 from skyfn.deploy.invoke_policy import invoke_policy
@@ -56,7 +56,9 @@ def tags(model: Model) -> dict[str, str]:
     }
 
 
-def render_template(model: Model) -> Json:
+def render_template(model: Model, layers_from_root: bool = False) -> Json:
+    """The template of ``model``'s functions and of the layers they list (``layers_from_root``:
+    a nested part's, which gets each layer's version ARN from the root as a parameter)."""
     if model.scope.kind != "branch":
         raise ValueError("only a branch scope is deployed")
     ids = names.function_ids(model)
@@ -70,6 +72,14 @@ def render_template(model: Model) -> Json:
     resources: Json = {}
     outputs: Json = {}
     conditions: Json = {}
+    for layer in layers.used(model):
+        if layers_from_root:
+            parameters[layers.logical_id(layer.name)] = layers.arn_parameter_spec(layer)
+        else:
+            parameters[layers.key_parameter(layer.name)] = layers.key_parameter_spec(layer)
+            resources[layers.logical_id(layer.name)] = layers.resource(
+                model, layer, BUCKET_PARAMETER
+            )
     for function in model.functions:
         base = ids[function.name]
         physical = names.function_name(model.app_id, model.scope.name, function.name)

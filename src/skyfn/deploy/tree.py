@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from skyfn.deploy import diff
+from skyfn.deploy import diff, diff_layers, template_reader
 
 NESTED_TYPE = "AWS::CloudFormation::Stack"
 WORKERS = 8
@@ -124,8 +124,9 @@ def describe(
     functions: dict[str, diff.FunctionState] = {}
     homes: dict[str, str] = {}
     for stack in stacks:
-        found = diff.describe(stack.template, stack.parameters, substitutions).functions
+        found = template_reader.describe(stack.template, stack.parameters, substitutions).functions
         functions |= found
         homes |= dict.fromkeys(found, stack.stack_id)
     description = str(stacks[0].template.get("Description", "")) if stacks else ""
-    return diff.Deployment(functions, description), homes
+    layers = diff_layers.described(stacks[0].template, stacks[0].parameters) if stacks else {}
+    return diff.Deployment(functions, description, layers), homes

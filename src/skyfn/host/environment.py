@@ -9,8 +9,9 @@ A worker sees exactly:
 - ``PATH`` (this interpreter's folder, then the system's), ``LANG=C.UTF-8`` (Lambda says
   en_US.UTF-8; C.UTF-8 exists on every machine and gives the same UTF-8 I/O), and
   ``PYTHONPATH`` (task root, generated env modules, skyfn's runtime-only folder:
-  ``skyfn.host.runtime_folder``); the function's locked packages join as site directories
-  (``site_dirs``) and the worker runs ``-S``, so no other package of any environment does;
+  ``skyfn.host.runtime_folder``); the function's locked packages, then its layers' folders,
+  join as site directories (``site_dirs``) and the worker runs ``-S``, so no other package
+  of any environment does;
 - only for a function that has secrets:
   ``local`` (and the pytest plugin's inline values): nothing from the store. The host
   reads the function's own secrets (``skyfn.host.secret_resolver``) and hands them over a
@@ -40,7 +41,7 @@ from typing import Any
 
 from skyfn import aws
 from skyfn.errors import SkyfnError
-from skyfn.host import event_queue, secret_resolver, task_root
+from skyfn.host import event_queue, layer_folders, secret_resolver, task_root
 from skyfn.host.runtime_folder import runtime_folder
 from skyfn.model import EnvValue, Function, Model, ScalarValue
 from skyfn.project import backend_dir, generated_dir
@@ -198,11 +199,14 @@ def build(
 
 def site_dirs(model: Model, function: Function, version: str) -> tuple[str, ...]:
     """The function's locked packages installed for the worker's Python (built on demand,
-    shared by functions with the same lock): the same distributions its bundle holds."""
+    shared by functions with the same lock): the same distributions its bundle holds; then
+    its layers' ``/opt/python/lib/python3.X/site-packages`` and ``/opt/python``, as Lambda
+    orders them (``skyfn.host.layer_folders``)."""
     folder = function_packages(
         function, backend_dir(model.project_root), local_platform(version), say=_progress
     )
-    return (str(folder),) if folder is not None else ()
+    own = (str(folder),) if folder is not None else ()
+    return own + layer_folders.site_dirs(model, function, version, _progress)
 
 
 def _progress(line: str) -> None:

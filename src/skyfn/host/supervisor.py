@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from skyfn.errors import SkyfnError
-from skyfn.host import environment, task_root
+from skyfn.host import environment, layer_folders, task_root
 from skyfn.host.callers import Callers
 from skyfn.host.environment import HostOptions, Overrides, WorkerEnvironment
 from skyfn.host.event_queue import EventQueue, QueuedEvent, runners_for
@@ -124,7 +124,10 @@ class Host:
     @staticmethod
     def _requirements(model: Model) -> dict[str, str]:
         backend = backend_dir(model.project_root)
-        return {f.name: resolved(f.directory, f.handler, backend) for f in model.functions}
+        return {
+            f.name: resolved(f.directory, f.handler, backend) + layer_folders.resolved(model, f)
+            for f in model.functions
+        }
 
     def _environment(
         self, function: Function, overrides: Overrides | None = None

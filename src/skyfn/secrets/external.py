@@ -1,6 +1,10 @@
 """External references (``aws_secret``, ``ssm_parameter``) on the tooling side: who owns a
-name, and whether each exists, from metadata only (``DescribeSecret``,
-``DescribeParameters``): a value is never read or decrypted here.
+name; whether each exists (``check``), from metadata only (``DescribeSecret``,
+``DescribeParameters``), so a status, a build or a deploy's checks decrypt nothing; and,
+where skyfn must know the values themselves, ``read_values``: read with the developer's
+credentials (``GetSecretValue``, ``GetParameter``), for the deploy's leak check and to mask
+``skyfn logs`` and ``skyfn invoke --deployed``. Each value read is remembered for crash
+reports to mask (``known``) and never printed.
 
 The same metadata gives the KMS key of each: a customer managed key must be granted to the
 function's role (``kms:Decrypt``); AWS's own keys (``alias/aws/ssm``,
@@ -23,6 +27,9 @@ from skyfn.secrets import known
 PERMISSIONS = (
     "secretsmanager:DescribeSecret, ssm:DescribeParameters and kms:DescribeKey on the "
     "external references"
+)
+READ_PERMISSIONS = (
+    "secretsmanager:GetSecretValue, ssm:GetParameter and kms:Decrypt on the external references"
 )
 AWS_KEYS = ("alias/aws/ssm", "alias/aws/secretsmanager")
 
@@ -163,11 +170,12 @@ def _key_arn(key_id: object) -> str | None:
 
 def read_values(paths: Iterable[str]) -> dict[str, str]:
     """The values at external ``paths`` that exist, read with the developer's credentials
-    (``skyfn run``, masking ``skyfn logs``); a JSON field is picked as the runtime does."""
+    (the deploy's leak check; masking ``skyfn logs`` and ``skyfn invoke --deployed``); a
+    JSON field is picked as the runtime does."""
     from skyfn.runtime.secretsmanager_reader import split_field, split_pin
 
     found: dict[str, str] = {}
-    with aws.aws_errors("read the external secret references", PERMISSIONS):
+    with aws.aws_errors("read the external secret references", READ_PERMISSIONS):
         for path in paths:
             store, inner = contract.path_store(path, "")
             try:

@@ -23,6 +23,7 @@ from skyfn.runtime.contract import pinned_path
 from skyfn.runtime.errors import SecretStoreError
 from skyfn.runtime.stores import StoreName
 from skyfn.secrets import local_reader as fmt
+from skyfn.secrets import store_files
 from skyfn.secrets.store import SecretInfo, SecretValue
 
 
@@ -145,7 +146,7 @@ class LocalStore:
             raise fmt.store_error(self.db, "read", exc) from None
 
     def _make_folder(self) -> None:
-        fmt.make_home(self.folder)
+        store_files.make_home(self.folder)
 
     def _ensure_db(self) -> None:
         """Create the file 0600 before SQLite does (its WAL files inherit the mode), then

@@ -9,25 +9,24 @@ Layout: ``$SKYFN_HOME`` (default ``~/.local/share/skyfn``) holds ``secrets.db`` 
 and ``master.key`` (base64 of 32 random bytes, mode 0600); ``SKYFN_MASTER_KEY`` may supply
 the key instead. The folder must be the user's own and writable by no one else (or anyone
 could plant or swap the files); both files are opened without following a symbolic link and
-must be regular files of the user's, mode 0600. Each row is one version of one path, sealed with AES-256-GCM; the path and
-version are the associated data, so a row edited or moved to another path fails to open.
+must be regular files of the user's, mode 0600 (``store_files`` checks both). Each row is
+one version of one path, sealed with AES-256-GCM; the path and version are the associated
+data, so a row edited or moved to another path fails to open.
 """
 
 from __future__ import annotations
 
 import base64
 import os
-import shlex
 import sqlite3
-import stat
 import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from skyfn.runtime.errors import SecretStoreError
+from skyfn.secrets.store_files import HOME_VAR, check_file, check_home
 
-HOME_VAR = "SKYFN_HOME"
 KEY_VAR = "SKYFN_MASTER_KEY"
 DB_NAME = "secrets.db"
 KEY_NAME = "master.key"
@@ -62,88 +61,6 @@ class Row(NamedTuple):  # not a dataclass: ``dataclasses`` costs ~12 ms at cold 
     nonce: bytes
     ciphertext: bytes
     updated_at: float
-
-
-def _shown(path: Path) -> str:
-    return shlex.quote(str(path))
-
-
-def check_home(folder: Path) -> None:
-    """Refuse a store folder another user owns or may write to: whoever can write to it can
-    plant ``secrets.db`` or ``master.key`` (or links) there. A missing folder passes (it is
-    created 0700)."""
-    try:
-        info = folder.stat()
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise SecretStoreError(f"cannot use the secret store folder {folder}: {exc}") from None
-    if not stat.S_ISDIR(info.st_mode):
-        raise SecretStoreError(
-            f"the secret store folder {folder} ({HOME_VAR}) is not a folder; "
-            f"set {HOME_VAR} to a folder of your own"
-        )
-    if info.st_uid != os.geteuid():
-        raise SecretStoreError(
-            f"the secret store folder {folder} ({HOME_VAR}) belongs to another user (uid "
-            f"{info.st_uid}), who could read or replace your secrets; make it yours with: "
-            f"sudo chown -R {os.geteuid()} {_shown(folder)} (or set {HOME_VAR} to a folder "
-            "of your own)"
-        )
-    mode = stat.S_IMODE(info.st_mode)
-    if mode & 0o022:
-        raise SecretStoreError(
-            f"the secret store folder {folder} ({HOME_VAR}) is writable by other users (mode "
-            f"{mode:o}), who could plant files or links in it; protect it with: "
-            f"chmod 700 {_shown(folder)}"
-        )
-
-
-def make_home(folder: Path) -> None:
-    """Create the store folder and any missing parent 0700 (``mkdir -p`` would give the
-    parents the umask's mode, 0777 under ``umask 0``), then check it."""
-    missing: list[Path] = []
-    here = folder
-    while not here.exists() and here != here.parent:
-        missing.append(here)
-        here = here.parent
-    for path in reversed(missing):
-        try:
-            os.mkdir(path, 0o700)
-        except FileExistsError:
-            pass
-        except OSError as exc:
-            raise SecretStoreError(f"cannot create {path}: {exc}") from None
-    check_home(folder)
-
-
-def check_file(path: Path, info: os.stat_result, what: str, one_name: bool = False) -> None:
-    """A store file must be a regular file of the user's, private (and, with ``one_name``,
-    no other file's: the key briefly has two names while it is created)."""
-    if stat.S_ISLNK(info.st_mode):
-        raise SecretStoreError(
-            f"{what} {path} is a symbolic link; skyfn never follows one there. Remove it "
-            f"(rm {_shown(path)}) and restore the real file, or set {HOME_VAR} elsewhere"
-        )
-    if not stat.S_ISREG(info.st_mode):
-        raise SecretStoreError(f"{what} {path} is not a regular file; remove it")
-    if info.st_uid != os.geteuid():
-        raise SecretStoreError(
-            f"{what} {path} belongs to another user (uid {info.st_uid}); skyfn uses only "
-            f"your own files there: remove it (rm {_shown(path)}) or restore yours"
-        )
-    mode = stat.S_IMODE(info.st_mode)
-    if mode & 0o077:
-        raise SecretStoreError(
-            f"{what} {path} is accessible by other users (mode {mode:o}); protect it with: "
-            f"chmod 600 {_shown(path)}"
-        )
-    if one_name and info.st_nlink != 1:
-        raise SecretStoreError(
-            f"{what} {path} has {info.st_nlink} names (hard links), so another file shares "
-            f"it; remove the other names, or move it away (mv {_shown(path)} ...) and set "
-            "your secrets again"
-        )
 
 
 def db_exists(folder: Path) -> bool:

@@ -18,9 +18,9 @@ from skyfn.errors import AwsUnavailable, SkyfnError
 from skyfn.runtime.contract import pinned_path
 from skyfn.runtime.ssm_reader import BATCH, MAX_WORKERS
 from skyfn.runtime.stores import StoreName
+from skyfn.secrets.limits import MAX_VALUE_BYTES
 from skyfn.secrets.store import SecretInfo, SecretValue
 
-MAX_VALUE_BYTES = 4096  # the standard tier's limit
 WRITE_ATTEMPTS = 3  # a write whose answer was lost is read back before it is sent again
 
 PERMISSIONS = "ssm:GetParameters, ssm:GetParameter, ssm:PutParameter, ssm:DescribeParameters and ssm:DeleteParameter"
@@ -80,11 +80,12 @@ class SsmStore:
 
     def write(self, path: str, value: str) -> SecretInfo:
         size = len(value.encode("utf-8"))
-        if size > MAX_VALUE_BYTES:  # say it before AWS answers with a ValidationException
+        limit = MAX_VALUE_BYTES["ssm"]  # a standard-tier parameter's (secrets/limits.py)
+        if size > limit:  # say it before AWS answers with a ValidationException
             name = path.rsplit("/", 1)[-1]
             raise SkyfnError(
                 f"the value of secret {name} is {size} bytes; SSM standard parameters hold at "
-                f"most {MAX_VALUE_BYTES} bytes (4 KB). Keep large values in the local store "
+                f"most {limit} bytes (4 KB). Keep large values in the local store "
                 "(--store local), or store a reference (e.g. an S3 key) instead"
             )
         with ssm_errors(f"write {path} to SSM"):

@@ -18,7 +18,8 @@ from skyfn.errors import SkyfnError
 from skyfn.model import Model, VaultField
 from skyfn.runtime import hints
 from skyfn.runtime.errors import SecretStoreError
-from skyfn.secrets.ssm import MAX_VALUE_BYTES, SsmStore, ssm_errors
+from skyfn.secrets.limits import MAX_VALUE_BYTES
+from skyfn.secrets.ssm import SsmStore, ssm_errors
 from skyfn.secrets.vault import Vault, read_fields
 
 DESCRIPTION = "skyfn: synced from Vault {ref} version {version}"
@@ -92,10 +93,10 @@ def plan(model: Model, store: SsmStore | None = None, vault: Vault | None = None
     problems = [_missing(t) for t in wanted if t.field not in found]
     for t in wanted:
         size = len(found[t.field][0].encode("utf-8")) if t.field in found else 0
-        if size > MAX_VALUE_BYTES:
+        if size > MAX_VALUE_BYTES["ssm"]:
             problems.append(
                 f"{hints.describe_vault(_inner(t.field))} is {size} bytes; an SSM standard "
-                f"parameter holds at most {MAX_VALUE_BYTES} bytes, so it cannot reach "
+                f"parameter holds at most {MAX_VALUE_BYTES['ssm']} bytes, so it cannot reach "
                 f"{', '.join(t.users)}: keep a smaller value (or a reference to it) in Vault"
             )
     if problems:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 from skyfn.model import Function, Model
+from skyfn.model_layers import is_arn
 from skyfn.runtime import contract
 
 
@@ -32,5 +33,30 @@ def render_artifact(model: Model, function: Function) -> str:
             }
             for ref in function.secrets
         },
+        **({"layers": layers(model, function)} if function.settings.layers else {}),
     }
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+def layers(model: Model, function: Function) -> list[dict[str, str]]:
+    """The function's layers in order: an ARN as it is; a defined layer with its
+    requirements file and the platform it is built for."""
+    out: list[dict[str, str]] = []
+    for entry in function.settings.layers:
+        layer = None if is_arn(entry) else model.layer(entry)
+        if layer is None:
+            out.append({"arn": entry})
+            continue
+        try:
+            path = layer.requirements.relative_to(model.project_root).as_posix()
+        except ValueError:
+            path = str(layer.requirements)
+        out.append(
+            {
+                "layer": layer.name,
+                "requirements": path,
+                "runtime": layer.runtime,
+                "architecture": layer.architecture,
+            }
+        )
+    return out

@@ -22,7 +22,7 @@ from skyfn.function_refs import FunctionRef
 from skyfn.model import EnvValue, Function, FunctionReference, Model, Scope, SecretRef
 from skyfn.runtime import contract, lambda_platform
 from skyfn.runtime.stores import StoreName
-from skyfn.synth import permissions, references, rules, urls
+from skyfn.synth import layers, permissions, references, rules, urls
 from skyfn.synth import schedules as function_schedules
 from skyfn.synth import settings as function_settings
 from skyfn.synth.external import external_ref
@@ -69,10 +69,11 @@ def build_model(
             functions.append(built)
     problems.extend(_collisions(functions))
     problems.extend(urls.collisions([(f.name, f.url) for f in functions]))
+    defined = layers.layers(backend, project_root, functions, problems)
     if problems:
         raise DefinitionError("\n".join(problems))
     functions.sort(key=lambda f: f.name)
-    return Model(app_id, scope, project_root, tuple(functions), secret_store)
+    return Model(app_id, scope, project_root, tuple(functions), secret_store, defined)
 
 
 def _build_function(

@@ -4,12 +4,17 @@ against Lambda's (and CloudWatch Logs') rules with one line saying what is allow
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
+from skyfn.definition import LayerDefinition
+from skyfn.model_layers import is_arn
 from skyfn.model_settings import Settings
 from skyfn.runtime import lambda_platform as lp
 
 Problem = Callable[[str], None]
+# A define_layer name: as a function's (its logical ids and physical name derive from it).
+LAYER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 
 
 def settings(
@@ -56,25 +61,36 @@ def _ephemeral(value: object, problem: Problem) -> int | None:
 
 
 def _layers(value: object, problem: Problem) -> tuple[str, ...]:
+    """Layer version ARNs and names of ``define_layer`` layers (or the objects themselves),
+    in order; whether a name is defined is checked with the backend's layers
+    (``skyfn.synth.layers``)."""
     if value is None:
         return ()
-    if isinstance(value, str) or not isinstance(value, list | tuple):
-        problem("layers must be a list of layer version ARNs")
+    if isinstance(value, str | LayerDefinition) or not isinstance(value, list | tuple):
+        problem("layers must be a list of layer version ARNs and define_layer layers")
         return ()
     if len(value) > lp.MAX_LAYERS:
         problem(f"layers has {len(value)} entries; Lambda allows at most {lp.MAX_LAYERS}")
         return ()
-    wrong = [v for v in value if not isinstance(v, str) or not lp.LAYER_VERSION_ARN.fullmatch(v)]
-    if wrong:
-        problem(
-            f"layers: {wrong[0]!r} is not a layer version ARN "
-            "(arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION)"
-        )
+    entries = []
+    for item in value:
+        entry = item.name if isinstance(item, LayerDefinition) else item
+        if not isinstance(entry, str) or not (
+            lp.LAYER_VERSION_ARN.fullmatch(entry)
+            or (not is_arn(entry) and LAYER_NAME.fullmatch(entry))
+        ):
+            what = (
+                "is not a layer version ARN"
+                if isinstance(entry, str) and is_arn(entry)
+                else "is neither a layer version ARN nor the name of a layer from define_layer"
+            )
+            problem(f"layers: {entry!r} {what} (arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION)")
+            return ()
+        entries.append(entry)
+    if len(set(entries)) != len(entries):
+        problem("layers lists a layer twice; Lambda refuses that")
         return ()
-    if len(set(value)) != len(value):
-        problem("layers lists a layer version twice; Lambda refuses that")
-        return ()
-    return tuple(str(v) for v in value)
+    return tuple(entries)
 
 
 def _retention(value: object, problem: Problem) -> int | None:

@@ -5,10 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import replace
-from pathlib import Path
 
-from skyfn import scope
-from skyfn.deploy import names
 from skyfn.deploy.diff import (
     Change,
     Deployment,
@@ -16,13 +13,7 @@ from skyfn.deploy.diff import (
     SecretUse,
     bundle_files,
     compare,
-    describe,
 )
-from skyfn.deploy.template import key_parameter, render_template
-from skyfn.project import find_project
-from skyfn.runtime.stores import DEPLOY_STORE
-from skyfn.synth.run import load_model
-from tests.support.projects import make_project
 
 KEY = SecretUse("API_KEY", ("/skyfn/app/branch-main/API_KEY", "/skyfn/app/shared/API_KEY"))
 ARN = "arn:aws:ssm:r:1:parameter/skyfn/app/branch-main/API_KEY"
@@ -119,41 +110,9 @@ def test_a_new_physical_name_is_a_replacement() -> None:
     assert changed.replaced == "Lambda name (generated) -> app-main-alpha-87654321"
 
 
-def test_describe_reads_a_rendered_template(tmp_path: Path) -> None:
-    root = make_project(
-        tmp_path,
-        {
-            "say": 'from skyfn import define_function, secret\nfn = define_function(name="say-hi",'
-            ' timeout_seconds=7, environment={"NUM": 3, "KEY_VAR": secret("KEY")})\n'
-        },
-    )
-    model = load_model(find_project(root), scope.branch("main"), DEPLOY_STORE)
-    ids = names.function_ids(model)
-    parameters = {key_parameter(ids["say-hi"]): "skyfn/testapp/cafe.zip"}
-    subs = {"AWS::Partition": "aws", "AWS::Region": "eu-west-1", "AWS::AccountId": "42"}
-    found = describe(render_template(model), parameters, subs).functions["say-hi"]
-    assert found.physical_name == names.function_name("testapp", "main", "say-hi")
-    assert found.code == "cafe" and found.timeout == 7
-    assert found.environment["NUM"] == "3" and "KEY_VAR" not in found.environment
-    assert found.secrets["KEY_VAR"].name == "KEY"
-    assert found.secrets["KEY_VAR"].paths[0] == "/skyfn/testapp/branch-main/KEY"
-    assert "arn:aws:ssm:eu-west-1:42:parameter/skyfn/testapp/branch-main/KEY" in found.access
-
-
 def test_bundle_files_hash_each_member() -> None:
     data = io.BytesIO()
     with zipfile.ZipFile(data, "w") as archive:
         archive.writestr("a.py", "x")
         archive.writestr("pkg/", "")
     assert list(bundle_files(data.getvalue())) == ["a.py"]
-
-
-def test_function_names_are_readable_unique_and_fit_lambda() -> None:
-    name = names.function_name("demo", "main", "say-hello")
-    assert name.startswith("demo-main-say-hello-") and len(name) == len("demo-main-say-hello-") + 8
-    assert names.function_name("shop", "pay-main", "f") != names.function_name(
-        "shop-pay", "main", "f"
-    )
-    long = names.function_name("a" * 40, "feature/" + "b" * 60, "c" * 40)
-    assert len(long) <= 64
-    assert all(ch.isalnum() or ch in "-_" for ch in long)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from skyfn.deploy import diff
+from skyfn.deploy import diff, template_reader
 from skyfn.deploy.template import render_template
 from skyfn.model import Model
 from skyfn.model_grants import Grant
@@ -22,7 +22,7 @@ def model(settings: Settings, *grants: Grant) -> Model:
 
 
 def described(m: Model) -> diff.Deployment:
-    return diff.describe(render_template(m), {}, SUBS)
+    return template_reader.describe(render_template(m), {}, SUBS)
 
 
 def test_grants_and_settings_appear_in_the_diff() -> None:

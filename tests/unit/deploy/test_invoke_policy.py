@@ -13,8 +13,8 @@ from skyfn.deploy import names
 from skyfn.deploy.template import render_template
 from skyfn.project import find_project
 from skyfn.synth.run import load_model
+from tests.support.iam_eval import role_allows as allows
 from tests.support.projects import make_project
-from tests.support.refs_iam import allows
 
 MAILER = """\
 from skyfn import define_function, function_ref

@@ -54,3 +54,14 @@ def test_ids_are_unique_or_refused(function_names: list[str]) -> None:
     template = nested.render(model).root
     per_function = layout.RESOURCES_PER_FUNCTION
     assert len(template["Resources"]) == per_function * len(function_names)
+
+
+def test_function_names_are_readable_unique_and_fit_lambda() -> None:
+    name = names.function_name("demo", "main", "say-hello")
+    assert name.startswith("demo-main-say-hello-") and len(name) == len("demo-main-say-hello-") + 8
+    assert names.function_name("shop", "pay-main", "f") != names.function_name(
+        "shop-pay", "main", "f"
+    )
+    long = names.function_name("a" * 40, "feature/" + "b" * 60, "c" * 40)
+    assert len(long) <= 64
+    assert all(ch.isalnum() or ch in "-_" for ch in long)

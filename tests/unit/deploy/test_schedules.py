@@ -13,9 +13,10 @@ from cfnlint.api import lint
 
 from skyfn import scope
 from skyfn.deploy import layout, nested
-from skyfn.deploy.diff import compare, describe
+from skyfn.deploy.diff import compare
 from skyfn.deploy.schedules import INPUT
 from skyfn.deploy.template import dumps, render_template
+from skyfn.deploy.template_reader import describe
 from skyfn.model import Model
 from skyfn.model_schedules import FunctionSchedule
 from skyfn.project import open_project

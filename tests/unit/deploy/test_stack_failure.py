@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from skyfn.deploy.deployer import failure_message
+from skyfn.deploy.stack_failure import failure_message
 
 STACK = "skyfn-app-main"
 
