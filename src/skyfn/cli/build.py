@@ -72,12 +72,15 @@ def generate_env_command(branch: str | None, identifier: str | None) -> None:
 def warn_unregistered(project: Project, model: Model) -> None:
     """A function folder that ``backend.py`` does not register: copied, then forgotten."""
     from skyfn.synth.fileset import excluded
+    from skyfn.synth.realpaths import Resolver
 
     folder = project.backend_dir / "functions"
-    registered = {f.directory.resolve() for f in model.functions}
+    resolver = Resolver()  # realpath's answers, each parent folder resolved once
+    registered = {resolver.realpath(str(f.directory)) for f in model.functions}
     for path in sorted(folder.iterdir()) if folder.is_dir() else ():
-        looks_like = any((path / name).is_file() for name in ("resource.py", "handler.py"))
-        if excluded(path.name) or not looks_like or path.resolve() in registered:
+        if excluded(path.name) or resolver.realpath(str(path)) in registered:
+            continue
+        if not any((path / name).is_file() for name in ("resource.py", "handler.py")):
             continue
         shown = relative(path, project.root)
         click.echo(
