@@ -137,7 +137,7 @@ class OutputCache:
             now[path] = (digest, found)
         if any(files[path][1] != found for path, (_, found) in now.items()):
             self._write(now)  # the stat of the files read, trusted once past their tick
-        return [Path(path) for path in files]
+        return [Path(path) for path in files]  # as recorded: sorted as paths
 
     def record(self, outputs: Mapping[Path, str]) -> None:
         """After a synth wrote (or compared) exactly ``outputs``: remember them."""
@@ -145,7 +145,7 @@ class OutputCache:
             self._write(
                 {
                     str(path): (hashlib.sha256(text.encode("utf-8")).hexdigest(), _stat(str(path)))
-                    for path, text in outputs.items()
+                    for path, text in sorted(outputs.items())  # the report's order
                 }
             )
 

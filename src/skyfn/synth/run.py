@@ -104,8 +104,7 @@ def write_synth_cached(
     cache = OutputCache(project.skyfn_dir, model.scope.slug, model_key(model, owned))
     kept = cache.unchanged()
     if kept is not None:
-        paths = tuple(sorted(kept))
-        return SynthResult(model, WriteReport((), paths, remove_stale(set(paths), owned)))
+        return SynthResult(model, WriteReport((), tuple(kept), remove_stale(kept, owned)))
     outputs = synth_outputs(project, model, render_extra(model))
     result = SynthResult(model, write_outputs(outputs, owned))
     cache.record(outputs)

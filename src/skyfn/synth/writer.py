@@ -49,12 +49,18 @@ def write_outputs(outputs: Mapping[Path, str], owned_dirs: Iterable[Path] = ()) 
 
 
 def remove_stale(outputs: Collection[Path], owned_dirs: Iterable[Path]) -> tuple[Path, ...]:
-    """Remove the files in ``owned_dirs`` that no output names."""
+    """Remove the files in ``owned_dirs`` that no output names (compared as text: a
+    thousand outputs are not made into paths again)."""
+    named = {str(path) for path in outputs}
     removed: list[Path] = []
     for folder in owned_dirs:
-        if folder.is_dir():
-            for stale in sorted(folder.iterdir()):
-                if stale not in outputs and stale.is_file():
-                    stale.unlink()
-                    removed.append(stale)
+        try:
+            listed = sorted(os.listdir(folder))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for name in listed:
+            stale = folder / name
+            if str(stale) not in named and stale.is_file():
+                stale.unlink()
+                removed.append(stale)
     return tuple(removed)
