@@ -338,12 +338,25 @@ class DefinitionCache:
             "records": {name: _fields(record) for name, record in records.items()},
             "listings": dict(listings),
         }
-        if not self.file.parent.parent.is_dir():  # no .skyfn/ yet: a failing first synth
-            return  # leaves nothing behind; the first one that writes outputs makes it
         with suppress(OSError, pickle.PicklingError):
             buffer = io.BytesIO()
             _Pickler(buffer, {}).dump(stored)
-            _write_private(self.file, buffer.getvalue())
+            if self.file.parent.parent.is_dir():
+                _write_private(self.file, buffer.getvalue())
+            else:  # no .skyfn/ yet: a failing first synth leaves nothing behind; one that
+                _PENDING[self.file] = buffer.getvalue()  # writes outputs writes it then
+
+
+# A first load's cache, written once the synth made .skyfn/ (``write_pending``).
+_PENDING: dict[Path, bytes] = {}
+
+
+def write_pending(skyfn_dir: Path) -> None:
+    """After a synth wrote its outputs: the cache of a load that found no ``.skyfn/``."""
+    data = _PENDING.pop(skyfn_dir / CACHE_FILE, None)
+    if data is not None and skyfn_dir.is_dir():
+        with suppress(OSError):
+            _write_private(skyfn_dir / CACHE_FILE, data)
 
 
 def _fields(record: ModuleRecord) -> dict[str, object]:

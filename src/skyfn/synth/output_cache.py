@@ -99,8 +99,8 @@ class OutputCache:
         self.file = skyfn_dir / "cache" / f"outputs-{scope_slug}.json"
         self.key = key
         self.enabled = os.environ.get("SKYFN_NO_OUTPUT_CACHE", "") in ("", "0")
-        self.started: int | None = None
-        if self.enabled and skyfn_dir.is_dir():  # no .skyfn/ yet: nothing to trust
+        self.started: int | None = None  # None: no .skyfn/ yet, no stat trusted
+        if self.enabled and skyfn_dir.is_dir():
             with suppress(OSError):
                 _private_folder(self.file.parent)
                 self.started = _fs_clock(self.file.parent)
@@ -140,8 +140,9 @@ class OutputCache:
         return [Path(path) for path in files]  # as recorded: sorted as paths
 
     def record(self, outputs: Mapping[Path, str]) -> None:
-        """After a synth wrote (or compared) exactly ``outputs``: remember them."""
-        if self.started is not None:
+        """After a synth wrote (or compared) exactly ``outputs``: remember them (a first
+        synth, which made ``.skyfn/``, by their digests only: the next one reads them)."""
+        if self.enabled:
             self._write(
                 {
                     str(path): (hashlib.sha256(text.encode("utf-8")).hexdigest(), _stat(str(path)))
@@ -151,13 +152,20 @@ class OutputCache:
 
     def _write(self, files: Mapping[str, tuple[str, Stat | None]]) -> None:
         started = self.started
-        assert started is not None
         kept = {
-            path: (digest, found if found and max(found[2], found[3]) < started else None)
+            path: (
+                digest,
+                found
+                if started is not None and found and max(found[2], found[3]) < started
+                else None,
+            )
             for path, (digest, found) in files.items()
         }
         data = json.dumps({"format": _FORMAT, "key": self.key, "files": kept}).encode()
+        if not self.file.parent.parent.is_dir():  # a synth that wrote nothing
+            return
         with suppress(OSError):
+            _private_folder(self.file.parent)
             _write_private(self.file, data)
 
 

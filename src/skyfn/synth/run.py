@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from skyfn.backend_loader import load_backend
+from skyfn.definition_cache import write_pending
 from skyfn.dotenv_files import apply_env_files
 from skyfn.errors import SkyfnError
 from skyfn.model import Model, Scope
@@ -91,7 +92,9 @@ def write_synth(
     """Write env modules, artifacts and ``extra`` for an already built model (so callers
     can check it first). Unchanged files are left alone."""
     outputs = synth_outputs(project, model, extra)
-    return SynthResult(model, write_outputs(outputs, owned_dirs(project, model)))
+    result = SynthResult(model, write_outputs(outputs, owned_dirs(project, model)))
+    write_pending(project.skyfn_dir)
+    return result
 
 
 def write_synth_cached(
@@ -107,6 +110,7 @@ def write_synth_cached(
         return SynthResult(model, WriteReport((), tuple(kept), remove_stale(kept, owned)))
     outputs = synth_outputs(project, model, render_extra(model))
     result = SynthResult(model, write_outputs(outputs, owned))
+    write_pending(project.skyfn_dir)
     cache.record(outputs)
     return result
 
@@ -115,4 +119,5 @@ def generate_env(project: Project, scope: Scope, secret_store: StoreName) -> Syn
     """Regenerate only the typed env modules."""
     model = load_model(project, scope, secret_store)
     report = write_outputs(env_outputs(project, model), [env_package_dir(project)])
+    write_pending(project.skyfn_dir)
     return SynthResult(model, report)
