@@ -1,5 +1,6 @@
 """A synth from the definition cache writes byte for byte what an uncached synth writes,
-over the every-option generator's backends, in the sandbox's scope and the branch's
+over the every-option generator's backends, in the sandbox's scope and the branch's; and
+a no-op answered by the output manifest reports what comparing every file reports
 (issue 27)."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import itertools
 import re
 import shutil
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
@@ -19,9 +21,14 @@ from skyfn.dotenv_files import apply_env_files
 from skyfn.errors import SkyfnError
 from skyfn.project import find_project
 from skyfn.runtime.stores import StoreName
+from skyfn.synth import run
 from tests.support import backends as gen
 
 COUNTER = itertools.count()
+
+
+def not_rendered(*args: object) -> NoReturn:
+    raise AssertionError("rendered, though nothing changed")
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -76,6 +83,16 @@ def test_cached_synth_writes_what_an_uncached_one_writes(
             outputs.synth(project, scope, store)  # from the cache
             assert tree(project.skyfn_dir) == uncached
             assert restored is not None  # the generated definitions are all trackable
+            # Nothing changed: the output manifest answers (nothing rendered), as the
+            # comparison of every file would.
+            with monkeypatch.context() as hit:
+                hit.setattr(run, "synth_outputs", not_rendered)
+                kept = outputs.synth(project, scope, store).report
+            with monkeypatch.context() as off:
+                off.setenv("SKYFN_NO_OUTPUT_CACHE", "1")
+                compared = outputs.synth(project, scope, store).report
+            assert kept == compared and not kept.written and not kept.removed
+            assert tree(project.skyfn_dir) == uncached
             shutil.rmtree(project.skyfn_dir)
     finally:
         apply_env_files(project.root, backend.scopes()[0])

@@ -191,3 +191,15 @@ def test_switched_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     load_backend(p)
     assert not (p.skyfn_dir / CACHE_FILE).exists()
     assert os.environ["SKYFN_NO_DEFINITION_CACHE"] == "1"
+
+
+def test_a_first_synth_writes_the_cache_once_it_wrote_its_outputs(tmp_path: Path) -> None:
+    """The first synth of a project (no .skyfn/ when the backend loads) keeps its load
+    for the next one, written after the outputs made .skyfn/."""
+    from skyfn import outputs
+
+    p = project(tmp_path, {"a": '"one"'})
+    (tmp_path / ".skyfn").rmdir()
+    outputs.synth(p, branch("main"), "ssm")
+    assert (p.skyfn_dir / CACHE_FILE).exists()
+    assert cache_of(p).whole() is not None
