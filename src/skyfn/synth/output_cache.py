@@ -1,24 +1,27 @@
-"""The output manifest: a re-synth whose model is the one of the last synth, and whose
-outputs are untouched since, neither renders nor reads them (issue 27).
+"""The output manifest: a re-synth whose model is the last synth's, and whose outputs
+are untouched since, neither renders nor reads them (issue 27).
 
 Every output (env modules, artifacts, a branch's templates) is a pure function of the
 model and of skyfn's code: rendering reads nothing else. So the last synth's outputs are
-kept by a key, the SHA-256 of the model's ``repr`` (every model type is a dataclass whose
-``repr`` shows every field: tests/unit/synth/test_output_cache.py checks it), skyfn's
-version and the size and modification time of each of its source files (an edited
-checkout is a new key), Python's version and the output folders. Beside the key, each
-output's SHA-256 and ``stat`` (inode, size, modification and change times).
+kept under a key, the SHA-256 of the model's ``repr`` (every model type is a dataclass
+whose ``repr`` shows every field: tests/unit/synth/test_output_cache.py checks it), skyfn's
+version, the size and modification time of each of its source files (an edited checkout
+is another key), Python's version and the output folders; and with it each output's
+SHA-256 and ``stat`` (inode, size, modification and change times).
 
-A re-synth with the same key looks at each output's ``stat``: the same, and changed
-before the manifest was made, means unchanged, without reading it. A file whose times
-fall within the tick the manifest was made in (the file system's clock is coarse: a later
-write could leave them equal) or whose ``stat`` differs is read and hashed; one digest
-that differs, or a missing file, and the synth renders and compares everything as before.
-A file's change time cannot be set back by a user (only by changing the system's clock).
+A re-synth with the same key ``stat``s each output. The recorded ``stat`` means unchanged,
+without reading the file. Any other is read and hashed: the recorded digest means
+unchanged (its new ``stat`` is recorded); another digest or a missing file, and the synth
+renders and compares everything as it always did. A ``stat`` is recorded as trusted only
+when its times are before the file system's clock at the start of the synth that took it
+(read from a file it creates: coarse, and at the file system's granularity): a change
+after that synth looked at the file then has a later change time, which no user can set
+back (only the system's clock can). So a file this synth wrote, or that changed while it
+ran, is read once by the next synth, and no-ops after that read nothing.
 
-``.skyfn/cache/outputs-<scope>.json`` (0600 in a 0700 folder, replaced atomically):
-paths, digests and ``stat`` only, never a value. Unreadable, foreign or of another key:
-ignored and rewritten. ``SKYFN_NO_OUTPUT_CACHE=1`` turns it off."""
+``.skyfn/cache/outputs-<scope>.json`` (0600 in a 0700 folder, replaced atomically): paths,
+digests and ``stat`` only, never a value. Unreadable, foreign or of another key: ignored
+and rewritten. ``SKYFN_NO_OUTPUT_CACHE=1`` turns it off."""
 
 from __future__ import annotations
 

@@ -84,9 +84,7 @@ def nothing_rendered_or_read(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(output_cache, "_digest", fail)
 
 
-def test_a_no_op_renders_and_reads_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_no_op_renders_and_reads_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     p = trusted(project(tmp_path))
     before = sorted(path for path in p.skyfn_dir.rglob("*") if "cache" not in path.parts)
     nothing_rendered_or_read(monkeypatch)
@@ -163,7 +161,12 @@ def test_a_stat_within_the_manifests_tick_is_not_trusted(
     assert stored["files"][str(output)][1] is None
     read: list[str] = []
     real = output_cache._digest
-    monkeypatch.setattr(output_cache, "_digest", lambda path: read.append(path) or real(path))
+
+    def reading(path: str) -> str | None:
+        read.append(path)
+        return real(path)
+
+    monkeypatch.setattr(output_cache, "_digest", reading)
     assert OutputCache(tmp_path / ".skyfn", "s", "key").unchanged() == [output]
     assert read == [str(output)]
     output.write_text("edited!!")  # the same size
