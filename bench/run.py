@@ -1,6 +1,6 @@
 """skyfn's benchmark suite (issue 6): every comparison side by side, in one run.
 
-    make bench            # or: .venv/bin/python bench/run.py [--repeat N] [--quick]
+    make bench            # or: .venv/bin/python bench/run.py [--repeat N] [--quick] [--only M]
                           #  or: .venv/bin/python -m bench ...
 
 The machine is noisy, so contenders of a benchmark run alternately (rotating the order),
@@ -33,6 +33,7 @@ from bench import (  # noqa: E402
     faults,
     fresh_secrets,
     host,
+    packages,
     sandbox_scale,
     ssm_calls,
     synth,
@@ -53,40 +54,62 @@ BENCHMARKS = (
     synth_branch,
     host,
     sandbox_scale,
+    packages,
     deploy_nested,
     faults,
 )  # goals in this order
+NEEDS_MOTO = (cold_start_ssm, cold_start_local, ssm_calls, fresh_secrets, deploy_nested, faults)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15, help="runs per cold-start contender")
     parser.add_argument("--quick", action="store_true", help="few repeats, to try the script")
+    parser.add_argument(
+        "--only",
+        choices=[module.__name__.rpartition(".")[2] for module in BENCHMARKS],
+        help="run one benchmark module (its table is printed; latest.json is left as it is)",
+    )
     options = parser.parse_args(argv)
     repeat = 3 if options.quick else options.repeat
+    chosen = [m for m in BENCHMARKS if options.only in (None, m.__name__.rpartition(".")[2])]
     started = time.perf_counter()
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="skyfn-bench-") as tmp:
         work = Path(tmp)
-        with moto_process(work / "moto.log") as endpoint:
-            os.environ.update(aws_env(endpoint, "bench", isolated=True))
-            print(f"moto_server at {endpoint}; {repeat} rounds per cold-start benchmark")
-            rows += cold_start_ssm.rows(endpoint, work, repeat)
-            rows += cold_start_local.rows(work, repeat)
-            rows += ssm_calls.rows(max(3, repeat // 2))
-            rows += fresh_secrets.rows(endpoint, work, max(3, repeat // 2))
-            rows += deploy_nested.rows(work)
-            rows += faults.rows(endpoint, work, 3 if options.quick else 10)
-        rows += host.rows(work, repeat)
-        rows += synth.rows(work, max(3, repeat // 3))
-        rows += synth_branch.rows(work, max(3, repeat // 3))
-        rows += sandbox_scale.rows(work, max(3, repeat // 3))
-    goal_list: list[Goal] = [goal for module in BENCHMARKS for goal in module.goals(rows)]
+        if any(module in NEEDS_MOTO for module in chosen):
+            with moto_process(work / "moto.log") as endpoint:
+                os.environ.update(aws_env(endpoint, "bench", isolated=True))
+                print(f"moto_server at {endpoint}; {repeat} rounds per cold-start benchmark")
+                if cold_start_ssm in chosen:
+                    rows += cold_start_ssm.rows(endpoint, work, repeat)
+                if cold_start_local in chosen:
+                    rows += cold_start_local.rows(work, repeat)
+                if ssm_calls in chosen:
+                    rows += ssm_calls.rows(max(3, repeat // 2))
+                if fresh_secrets in chosen:
+                    rows += fresh_secrets.rows(endpoint, work, max(3, repeat // 2))
+                if deploy_nested in chosen:
+                    rows += deploy_nested.rows(work)
+                if faults in chosen:
+                    rows += faults.rows(endpoint, work, 3 if options.quick else 10)
+        if host in chosen:
+            rows += host.rows(work, repeat)
+        if synth in chosen:
+            rows += synth.rows(work, max(3, repeat // 3))
+        if synth_branch in chosen:
+            rows += synth_branch.rows(work, max(3, repeat // 3))
+        if sandbox_scale in chosen:
+            rows += sandbox_scale.rows(work, max(3, repeat // 3))
+        if packages in chosen:
+            rows += packages.rows(work, max(5, repeat // 2))
+    goal_list: list[Goal] = [goal for module in chosen for goal in module.goals(rows)]
     duration = time.perf_counter() - started
     print(table(rows, goal_list))
     print(f"\nwhole run: {duration:.0f} s on {machine()['cores']} cores")
-    write_results(RESULTS, rows, goal_list, duration)
-    print(f"wrote {RESULTS.relative_to(ROOT)} and latest.md (paste it into README.md)")
+    if options.only is None:
+        write_results(RESULTS, rows, goal_list, duration)
+        print(f"wrote {RESULTS.relative_to(ROOT)} and latest.md (paste it into README.md)")
 
 
 if __name__ == "__main__":

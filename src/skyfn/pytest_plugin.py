@@ -35,24 +35,30 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 import pytest
 
 if TYPE_CHECKING:
+    from skyfn.host.outcome import Outcome
     from skyfn.host.supervisor import Host
 
 
 class FunctionFailed(AssertionError):
     """The function returned Lambda's error shape; ``error`` holds it, ``logs`` its logs
-    (both with the values of ``secrets`` masked)."""
+    (both with the values of ``secrets`` masked), ``hint`` what to do about it where skyfn
+    knows (the ``requirements.txt`` a package it could not import belongs in), else ``""``."""
 
-    def __init__(self, name: str, error: Any, logs: str, secrets: Iterable[str] = ()) -> None:
+    def __init__(
+        self, name: str, error: Any, logs: str, secrets: Iterable[str] = (), hint: str = ""
+    ) -> None:
         from skyfn.runtime import error_shape
         from skyfn.runtime.masking import Masker
 
         masker = Masker(secrets)
         error, logs = masker.value(error), masker.text(logs)
         kind, message = error_shape.parse(error)
-        super().__init__(f"function {name} failed: {kind}: {message}\n{logs}")
+        said = f"{hint}\n" if hint else ""
+        super().__init__(f"function {name} failed: {kind}: {message}\n{said}{logs}")
         self.error = error
         self.logs = logs
         self.error_type = kind
+        self.hint = hint
 
 
 class HiddenValues(dict[str, str]):
@@ -175,7 +181,8 @@ def skyfn_invoke(skyfn_host: Host) -> Invoke:
         overrides = Overrides(env=dict(env or {}), secrets=hidden)
         outcome = skyfn_host.invoke_isolated(name, {} if event is None else event, overrides)
         if outcome.error:
-            raise FunctionFailed(name, outcome.result, outcome.logs, hidden.values())
+            hint = _hint(skyfn_host, name, outcome)
+            raise FunctionFailed(name, outcome.result, outcome.logs, hidden.values(), hint)
         if returns is not None and not isinstance(outcome.result, returns):
             raise AssertionError(
                 f"function {name} returned {type(outcome.result).__name__}, not {returns.__name__}"
@@ -183,6 +190,19 @@ def skyfn_invoke(skyfn_host: Host) -> Invoke:
         return outcome.result
 
     return invoke
+
+
+def _hint(host: Host, name: str, outcome: Outcome) -> str:
+    """A failed call that could not import a package no requirements file of the function
+    declares names the file to add it to, as ``skyfn invoke`` does."""
+    from skyfn.host.package_hint import missing_package
+    from skyfn.project import backend_dir
+
+    function = host.model.function(name)
+    if function is None:
+        return ""
+    backend = backend_dir(host.model.project_root)
+    return missing_package(function, backend, outcome.failure()) or ""
 
 
 @pytest.fixture()

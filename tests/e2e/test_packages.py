@@ -15,6 +15,7 @@ from skyfn import scope
 from skyfn.deploy.bundle import build_bundle
 from skyfn.model import Model
 from skyfn.project import open_project
+from skyfn.synth import installers
 from skyfn.synth.packages import distributions
 from skyfn.synth.run import load_model
 from tests.support.cli import run_skyfn
@@ -83,7 +84,14 @@ def invoke(root: Path, name: str) -> dict[str, str | None]:
     return payload
 
 
-def test_each_function_sees_exactly_its_own_packages(shop: Path) -> None:
+@pytest.fixture(params=["uv", "pip"])
+def installer(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """uv (skyfn's default) and pip (the fallback when uv is absent) alike."""
+    monkeypatch.setenv(installers.VARIABLE, str(request.param))
+    return str(request.param)
+
+
+def test_each_function_sees_exactly_its_own_packages(installer: str, shop: Path) -> None:
     mailer = invoke(shop, "mailer")
     assert mailer["alpha"] == "1.0" and mailer["beta"] == "2.1"  # the lock's, dependency too
     assert mailer["gamma"] is None  # another function's package is not importable
@@ -98,7 +106,9 @@ def model_of(root: Path) -> Model:
     return load_model(open_project(root), scope.branch("main"), "ssm")
 
 
-def test_the_bundle_holds_the_same_distributions_as_the_local_environment(shop: Path) -> None:
+def test_the_bundle_holds_the_same_distributions_as_the_local_environment(
+    installer: str, shop: Path
+) -> None:
     invoke(shop, "mailer")  # builds the local environment
     function = model_of(shop).function("mailer")
     assert function is not None
@@ -110,12 +120,12 @@ def test_the_bundle_holds_the_same_distributions_as_the_local_environment(shop: 
     assert bundled == {"alpha-1.0.dist-info", "beta-2.1.dist-info"}
     # packages only: no console scripts naming this machine's python, no install records
     assert not [n for n in listed if n.startswith("bin/")]
-    leftovers = ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json")
+    leftovers = ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json", "uv_cache.json", ".lock")
     assert not [n for n in listed if n.rsplit("/", 1)[-1] in leftovers]
     assert build_bundle(function, shop / "backend").data == data
 
 
-def test_an_arm64_function_gets_aarch64_wheels(shop: Path) -> None:
+def test_an_arm64_function_gets_aarch64_wheels(installer: str, shop: Path) -> None:
     function = model_of(shop).function("arm")
     assert function is not None
     archive = zipfile.ZipFile(io.BytesIO(build_bundle(function, shop / "backend").data))

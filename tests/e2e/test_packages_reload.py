@@ -5,12 +5,15 @@ could not import belongs in. Wheels are built here (no network)."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
 
 from tests.e2e.test_packages import PROBE
+from tests.support.console import ConsoleClient, console_url, csrf_of
 from tests.support.projects import make_project, resource, write
 from tests.support.sandbox import Sandbox, running_sandbox
 from tests.support.wheels import build_wheel
@@ -91,3 +94,31 @@ def test_the_sandbox_log_names_the_file_to_add_a_missing_package_to(tmp_path: Pa
         box.wait_for_log(f"function shared has no package providing 'gamma': add it to {wanted}")
         line = next(line for line in box.logs().splitlines() if "has no package" in line)
         assert line.startswith("[shared "), line  # in the function's log, with its request
+
+
+def test_the_consoles_invoke_page_names_the_file_to_add_a_missing_package_to(
+    tmp_path: Path,
+) -> None:
+    root = make_app(tmp_path / "app")
+    handler = root / "backend" / "functions" / "own" / "handler.py"
+    write(handler, "import beta_tools\n\n\ndef handler(event, context):\n    return 1\n")
+    with running_sandbox(root) as box:
+        client = ConsoleClient(box.port)
+        assert client.sign_in(console_url(box)).status == 303
+        page = f"{client.base}/functions/own/invoke"
+        form = {"csrf": csrf_of(client.request("GET", page).text), "event": "{}"}
+        reply = client.request("POST", page, {**form, "action": "invoke"})
+        assert reply.status == 200
+        assert "Runtime.ImportModuleError" in reply.text  # Lambda's answer, as is
+        wanted = root / "backend" / "functions" / "own" / "requirements.txt"
+        hint = re.search(r'<p id="call-hint" class="hint">([^<]*)</p>', reply.text)
+        assert hint is not None, reply.text
+        assert html.unescape(hint.group(1)) == (
+            f"function own has no package providing 'beta_tools': add it to {wanted} "
+            "(locally and deployed, a function imports only the packages its requirements "
+            "file declares)"
+        )
+        write(handler, "def handler(event, context):\n    return 1\n")  # fixed: no hint
+        box.wait_for_log("reloaded: own")
+        reply = client.request("POST", page, {**form, "action": "invoke"})
+        assert '<span class="ok">ok</span>' in reply.text and "call-hint" not in reply.text

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from tests.support.projects import EXAMPLE, make_project, resource, write
+from tests.support.wheels import build_wheel
 
 HANDLER = """\
 import os
@@ -116,3 +117,56 @@ def test_readme_example_against_say_hello(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "1 passed" in proc.stdout
+
+
+PACKAGE_TESTS = """\
+import pytest
+from skyfn.pytest_plugin import FunctionFailed
+
+
+def test_declared_package(skyfn_invoke):
+    assert skyfn_invoke("mailer", {}) == "1.0"
+
+
+def test_undeclared_package_names_the_file(skyfn_invoke):
+    with pytest.raises(FunctionFailed) as failed:
+        skyfn_invoke("sender", {})
+    assert failed.value.error_type == "Runtime.ImportModuleError"
+    assert failed.value.hint.startswith("function sender has no package providing 'gamma'")
+
+
+def test_shown_when_it_fails(skyfn_invoke):
+    skyfn_invoke("sender", {})
+"""
+
+
+def test_a_call_that_cannot_import_an_undeclared_package_names_the_requirements_file(
+    tmp_path: Path,
+) -> None:
+    project = make_project(
+        tmp_path / "userapp",
+        {"mailer": resource(name="mailer"), "sender": resource(name="sender")},
+        {
+            "mailer": "import gamma\n\ndef handler(event, context):\n    return gamma.VERSION\n",
+            "sender": "import gamma\n\ndef handler(event, context):\n    return 1\n",
+        },
+    )
+    with (project / "pyproject.toml").open("a") as pyproject:
+        pyproject.write('index_url = "wheels"\n')
+    build_wheel(project / "wheels", "gamma", "1.0")
+    write(project / "backend" / "functions" / "mailer" / "requirements.txt", "gamma==1.0\n")
+    write(project / "tests" / "test_handlers.py", PACKAGE_TESTS)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert "2 passed, 1 failed" in proc.stdout or "1 failed, 2 passed" in proc.stdout, (
+        proc.stdout + proc.stderr
+    )
+    wanted = project / "backend" / "functions" / "sender" / "requirements.txt"
+    assert f"function sender has no package providing 'gamma': add it to {wanted}" in proc.stdout, (
+        proc.stdout
+    )

@@ -12,7 +12,8 @@ import pytest
 
 from tests.support.cli import run_skyfn
 from tests.support.deploy import PEM_LINES, PEM_SECRET
-from tests.support.projects import make_project, resource
+from tests.support.projects import make_project, resource, write
+from tests.support.wheels import build_wheel
 
 SECRET = "sk_test_4f9a8b7c6d5e"
 
@@ -150,3 +151,51 @@ def test_a_multiline_secret_is_masked_line_by_line_and_cr_joined(tmp_path: Path)
     assert result.out.count("line ****") == len(PEM_LINES)
     assert result.err == "cr:****\n"
     assert not any(line in result.out + result.err for line in PEM_LINES)
+
+
+PROBE = (
+    "import importlib\n"
+    "for name in ('alpha', 'beta', 'gamma', 'click'):\n"
+    "    try:\n"
+    "        print(name, getattr(importlib.import_module(name), 'VERSION', 'here'))\n"
+    "    except ImportError:\n"
+    "        print(name, None)\n"
+)
+
+
+@pytest.fixture()
+def shop(tmp_path: Path) -> Path:
+    """mailer declares alpha (which pulls beta), other declares gamma; click is in the
+    environment skyfn runs in, declared by no function."""
+    project = make_project(
+        tmp_path / "shop", {"mailer": resource(name="mailer"), "other": resource(name="other")}
+    )
+    with (project / "pyproject.toml").open("a") as pyproject:
+        pyproject.write('index_url = "wheels"\n')
+    build_wheel(project / "wheels", "alpha", "1.0", requires=["beta>=2"])
+    build_wheel(project / "wheels", "beta", "2.1")
+    build_wheel(project / "wheels", "gamma", "1.0")
+    functions = project / "backend" / "functions"
+    write(functions / "mailer" / "requirements.txt", "alpha==1.0\n")
+    write(functions / "other" / "requirements.txt", "gamma==1.0\n")
+    return project
+
+
+def test_clean_gives_the_command_exactly_the_functions_packages(shop: Path) -> None:
+    """``python`` on the clean command's PATH starts as a worker does: the function's
+    locked packages, nothing another function declares, nothing of skyfn's environment."""
+    result = run_skyfn("run", "mailer", "--clean", "--", "python", "-c", PROBE, cwd=shop)
+    assert result.code == 0, result
+    assert result.out == "alpha 1.0\nbeta 2.1\ngamma None\nclick None\n"
+    other = run_skyfn("run", "other", "--clean", "--", "python3", "-c", PROBE, cwd=shop)
+    assert other.out == "alpha None\nbeta None\ngamma 1.0\nclick None\n", other
+
+
+def test_without_clean_the_functions_packages_come_first_then_the_shells(shop: Path) -> None:
+    build_wheel(shop / "wheels", "click", "0.1")  # a locked click wins over the venv's
+    write(shop / "backend" / "functions" / "mailer" / "requirements.txt", "alpha\nclick==0.1\n")
+    result = run_skyfn("run", "mailer", "--", sys.executable, "-c", PROBE, cwd=shop)
+    assert result.code == 0, result
+    assert result.out == "alpha 1.0\nbeta 2.1\ngamma None\nclick 0.1\n"
+    other = run_skyfn("run", "other", "--", sys.executable, "-c", PROBE, cwd=shop)
+    assert other.out == "alpha None\nbeta None\ngamma 1.0\nclick here\n", other

@@ -3,7 +3,8 @@
 Hypothesis generates backends from every option ``define_function``, ``secret``,
 ``aws_secret``, ``ssm_parameter``, ``vault_secret``, ``function_ref``, ``permissions=[...]``,
 ``define_layer`` (layers built from a wheel folder in the project, listed beside ARNs),
-``[tool.skyfn]`` and ``.env`` files accept, in valid combinations
+``[tool.skyfn]``, ``.env`` files and a function's ``requirements.txt`` (its packages, from
+the same folder of wheels) accept, in valid combinations
 (``tests/support/backends.py``), and drives each through the real ``skyfn`` CLI:
 synth (sandbox and branch), ``diff`` before and after ``pipeline-deploy`` to moto, ``secret
 status``, ``invoke`` and ``run`` (sandbox and branch), a sandbox's Invoke API and console

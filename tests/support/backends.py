@@ -6,8 +6,10 @@ combinations only; the project they describe on disk; the secrets they need, set
 the stores; and the answer each function must give in each scope.
 
 Handlers answer ``{"env": {KEY: sha256(json of env.KEY)}, "environ": {KEY: sha256(
-os.environ[KEY])}}`` for every variable of their environment, so answers compare without
-showing a value. Every later option goes into these generators (issue 20).
+os.environ[KEY])}, "packages": [...]}`` for every variable of their environment, so answers
+compare without showing a value; ``packages`` lists which of ``PACKAGES`` the function can
+import (exactly those its own ``requirements.txt`` declares, issue 25). Every later option
+goes into these generators (issue 20).
 """
 
 from __future__ import annotations
@@ -234,6 +236,7 @@ class FunctionSpec:
     # reserved_concurrency is not generated: pipeline-deploy reads GetAccountSettings, which
     # moto_server does not implement (tests/e2e/test_shop_deploy.py patches it in-process)
     url: Any = OMIT  # OMIT, True, "iam", "none" or "cors" (issue 24; see URLS)
+    packages: tuple[str, ...] = ()  # its requirements.txt (issue 25), from PACKAGES
 
     @property
     def function_name(self) -> str:
@@ -806,6 +809,7 @@ def functions(
         layers=draw(layers()),
         log_retention_days=draw(log_retention_days()),
         url=draw(st.sampled_from([OMIT, OMIT, *URLS])),
+        packages=tuple(draw(st.lists(st.sampled_from(PACKAGES), max_size=2, unique=True))),
     )
 
 
@@ -851,17 +855,25 @@ def backends(draw: st.DrawFn, app_id: str) -> Backend:
 
 # --- the project on disk ----------------------------------------------------------------------
 
-ANSWER = """\
+# Third-party packages a function may declare (issue 25): pure-Python wheels built into
+# each generated project's own folder of wheels (``[tool.skyfn] index_url = "wheels"``), so
+# no network; each answer says which of them the function can import.
+PACKAGES = ("genpkg-alpha", "genpkg-beta")
+PACKAGE_MODULES = tuple(name.replace("-", "_") for name in PACKAGES)
+
+ANSWER = f"""\
 import hashlib
+import importlib.util
 import json
 import os
 
 
 def answer(env, keys):
-    return {
-        "env": {k: hashlib.sha256(json.dumps(getattr(env, k)).encode()).hexdigest() for k in keys},
-        "environ": {k: hashlib.sha256(os.environ[k].encode()).hexdigest() for k in keys},
-    }
+    return {{
+        "env": {{k: hashlib.sha256(json.dumps(getattr(env, k)).encode()).hexdigest() for k in keys}},
+        "environ": {{k: hashlib.sha256(os.environ[k].encode()).hexdigest() for k in keys}},
+        "packages": [m for m in {PACKAGE_MODULES!r} if importlib.util.find_spec(m) is not None],
+    }}
 """
 
 
@@ -1038,9 +1050,10 @@ def write_project(root: Path, backend: Backend) -> Path:
         settings.append(f'secret_store = "{backend.sandbox_store}"')
     if backend.secret_max_age is not OMIT:
         settings.append(f"secret_max_age = {json.dumps(backend.secret_max_age)}")
-    if backend.layers:
-        settings.append('index_url = "wheels"')
+    settings.append('index_url = "wheels"')  # function packages and layers alike
     write(root / "pyproject.toml", "[tool.skyfn]\n" + "\n".join(settings) + "\n")
+    for name in PACKAGES:
+        build_wheel(root / "wheels", name, "1.0")
     definitions = []
     for index, layer in enumerate(backend.layers):
         build_wheel(root / "wheels", layer.package.replace("_", "-"), "1.0")
@@ -1055,6 +1068,11 @@ def write_project(root: Path, backend: Backend) -> Path:
         folder = root / "backend" / "functions" / spec.folder
         write(folder / "resource.py", _resource(backend, spec))
         write(folder / (spec.entry or "handler.py"), _handler(backend, spec, import_line))
+        if spec.packages:
+            handler_folder = (folder / (spec.entry or "handler.py")).parent
+            write(
+                handler_folder / "requirements.txt", "".join(f"{p}==1.0\n" for p in spec.packages)
+            )
         imports.append(f"from functions.{spec.folder}.resource import fn as fn_{index}")
     names = ", ".join(
         [f"fn_{i}" for i in range(len(backend.functions))]
@@ -1192,7 +1210,8 @@ def expected_answer(
             value = physical_name(backend.app_id, backend.branch, use.target)
         env[key] = _digest(json.dumps(value))
         environ[key] = _digest(value if isinstance(value, str) else EnvValue(key, value).deployed)
-    return {"env": env, "environ": environ}
+    packages = [m for p, m in zip(PACKAGES, PACKAGE_MODULES, strict=True) if p in spec.packages]
+    return {"env": env, "environ": environ, "packages": packages}
 
 
 def run_script(spec: FunctionSpec) -> str:

@@ -62,3 +62,49 @@ def _tags(tag: str) -> list[str]:
         for a in abi.split(".")
         for p in platforms.split(".")
     ]
+
+
+# requests 2.32.3 and what it pulls, as PyPI serves them for Python 3.12: (name, version,
+# files, unzipped bytes, dependencies). Stand-ins of the same shape keep offline runs honest.
+REQUESTS_SET = (
+    (
+        "requests",
+        "2.32.3",
+        18,
+        205_000,
+        ("urllib3>=1.21", "idna>=2.5", "certifi", "charset-normalizer>=2"),
+    ),
+    ("urllib3", "2.8.0", 38, 450_000, ()),
+    ("idna", "3.20", 12, 342_000, ()),
+    ("certifi", "2026.10.19", 8, 243_000, ()),
+    ("charset-normalizer", "3.5.3", 15, 242_000, ()),
+)
+
+
+def build_requests_like(folder: Path) -> list[Path]:
+    """Pure-Python stand-ins named and shaped like ``requests`` and its four dependencies
+    (same file counts and sizes, source-like text, so zipping costs what it would)."""
+    wheels = []
+    for name, version, count, size, requires in REQUESTS_SET:
+        package = name.replace("-", "_")
+        per_file = size // count
+        modules = {f"{package}/__init__.py": f"NAME = {name!r}\nVERSION = {version!r}\n"}
+        for index in range(1, count):
+            modules[f"{package}/part_{index}.py"] = _source_like(f"{package}{index}", per_file)
+        wheels.append(build_wheel(folder, name, version, modules=modules, requires=requires))
+    return wheels
+
+
+def _source_like(seed: str, size: int) -> str:
+    """Deterministic text that compresses about as Python source does."""
+    words = ["def", "return", "self", "value", "if", "else", "for", "in", "None", "raise"]
+    lines: list[str] = []
+    total = 0
+    number = int(hashlib.sha256(seed.encode()).hexdigest()[:8], 16)
+    while total < size:
+        number = (number * 1103515245 + 12345) % 2**31
+        picked = [words[(number >> shift) % len(words)] for shift in (0, 3, 7, 11, 15)]
+        line = f"    {picked[0]} {seed}_{number % 997}({', '.join(picked[1:])})  # {number}\n"
+        lines.append(line)
+        total += len(line)
+    return "".join(lines)

@@ -23,7 +23,8 @@ from skyfn.synth.run import generate_env
 @click.option(
     "--clean",
     is_flag=True,
-    help="Give the command exactly the function's environment, not your shell's plus it.",
+    help="Give the command exactly the function's environment, not your shell's plus it "
+    "(python on its PATH then sees the function's packages only).",
 )
 @click.option(
     "--no-mask",

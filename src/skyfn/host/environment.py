@@ -190,11 +190,18 @@ def build(
     if function.secrets:
         access = store_access(stores_read(function, store), environ)
         variables.update({k: v for k, v in access.items() if k not in options.inherit})
+    python, version = worker_interpreter(function)
+    return WorkerEnvironment(variables, root, handover, python, site_dirs(model, function, version))
+
+
+def worker_interpreter(function: Function) -> tuple[str, str]:
+    """The interpreter a local worker of ``function`` runs, and its Python version: the
+    runtime's own when installed, else the one skyfn runs on."""
     from skyfn.host import interpreter
 
     python = interpreter.find(function.python_version)
     version = function.python_version if python != sys.executable else interpreter.local_version()
-    return WorkerEnvironment(variables, root, handover, python, site_dirs(model, function, version))
+    return python, version
 
 
 def site_dirs(model: Model, function: Function, version: str) -> tuple[str, ...]:

@@ -2,9 +2,11 @@
 
 The secrets are resolved here as a local worker's are (``skyfn.host.secret_resolver``) and
 handed to the command in its environment: on top of the shell's (``PATH``, ``HOME``, a
-virtualenv keep working; the generated env modules join ``PYTHONPATH``), or, with
-``clean``, exactly what the function itself gets (its values, its secrets, Lambda's
-variables, ``PATH``, ``LANG``, ``PYTHONPATH``). The command's stdout and stderr are masked like a function's logs
+virtualenv keep working; the generated env modules and the function's locked packages join
+``PYTHONPATH`` ahead of the virtualenv's own), or, with ``clean``, exactly what the
+function itself gets (its values, its secrets, Lambda's variables, ``PATH``, ``LANG``,
+``PYTHONPATH`` with its packages; ``python`` on ``PATH`` starts without site-packages, as a
+worker does: ``skyfn.host.clean_python``). The command's stdout and stderr are masked like a function's logs
 (``skyfn.runtime.masking``) unless ``mask`` is off; stdin and the terminal pass through.
 """
 
@@ -22,8 +24,15 @@ from types import FrameType
 from typing import IO, Any
 
 from skyfn.errors import SkyfnError
-from skyfn.host import secret_resolver
-from skyfn.host.environment import host_region, process_variables, store_access, stores_read
+from skyfn.host import clean_python, secret_resolver
+from skyfn.host.environment import (
+    host_region,
+    process_variables,
+    site_dirs,
+    store_access,
+    stores_read,
+    worker_interpreter,
+)
 from skyfn.host.supervisor import UnknownFunction
 from skyfn.model import Function, Model
 from skyfn.project import generated_dir
@@ -73,13 +82,19 @@ def plan(model: Model, name: str, environ: Mapping[str, str], clean: bool) -> Ru
     secrets = resolve_secrets(model, function, environ)
     plain = {value.key: value.deployed for value in function.environment}
     plain.update({r.key: r.target for r in function.references})  # served locally by name
+    python, version = worker_interpreter(function)
+    packages = site_dirs(model, function, version)  # built on first use, as for a worker
     if clean:
         _, variables = process_variables(model, function, host_region(environ), {})
+        variables["PYTHONPATH"] = os.pathsep.join([variables["PYTHONPATH"], *packages])
+        shims = clean_python.folder(model.project_root / ".skyfn" / "local", python, version)
+        variables["PATH"] = os.pathsep.join([str(shims), variables["PATH"]])
     else:
         variables = dict(environ)
         inherited = environ.get("PYTHONPATH")
         generated = str(generated_dir(model.project_root))
-        variables["PYTHONPATH"] = os.pathsep.join(filter(None, [generated, inherited]))
+        path = [generated, *packages, inherited]  # the function's packages before the venv's
+        variables["PYTHONPATH"] = os.pathsep.join(filter(None, path))
     variables.update(plain)
     variables.update(secrets)
     return RunPlan(function, variables, tuple(secrets.values()))

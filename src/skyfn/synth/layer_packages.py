@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from skyfn.errors import SkyfnError
 from skyfn.model_layers import Layer
 from skyfn.synth.packages import (
     Platform,
@@ -34,9 +33,5 @@ def layer_packages(
     source = project_source(root)
     cache = cache_dir(root)
     target = layer_platform(layer)
-    try:
-        pins = lock(load(layer.requirements), source, target, cache, label)
-        return install(pins, source, platform or target, cache, label, say)
-    except SkyfnError as exc:
-        # the installer's messages name a function ("function layer x: ..."): name the layer
-        raise SkyfnError(str(exc).replace(f"function {label}", label, 1)) from None
+    pins = lock(load(layer.requirements), source, target, cache, label)
+    return install(pins, source, platform or target, cache, label, say)

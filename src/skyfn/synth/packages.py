@@ -9,8 +9,9 @@ the same versions, and a package no requirements file of the function declares i
 neither.
 
 Nothing is built from source (wheels only) and the installer never reads the developer's
-configuration: pip runs ``--isolated`` with a clean environment (no ``PIP_*``), from PyPI
-or the one index ``[tool.skyfn] index_url`` names (a URL, or a project folder of wheels).
+configuration (``skyfn.synth.installers``: uv ``--no-config``, else pip ``--isolated``, in a
+clean environment: no ``UV_*``/``PIP_*``), from PyPI or the one index ``[tool.skyfn]
+index_url`` names (a URL, or a project folder of wheels).
 Package folders are keyed by the lock, the Python version and the platform, built once
 (atomically) and shared read-only by every function with the same set; they hold packages
 only (no ``bin/`` scripts, no ``RECORD``/``INSTALLER``/``REQUESTED``/``direct_url.json``),
@@ -21,11 +22,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
@@ -35,24 +34,14 @@ from pathlib import Path
 from skyfn.errors import SkyfnError
 from skyfn.model import Function
 from skyfn.settings import read_settings
+from skyfn.synth import installers
 from skyfn.synth.requirements import Requirements, find, load, normalize
 
 ARCHITECTURES = ("x86_64", "arm64")
 # The newest glibc of the Amazon Linux a runtime runs on (python3.12, 3.13: AL2023).
 RUNTIME_GLIBC = {"3.12": (2, 34), "3.13": (2, 34)}
 _MACHINE = {"x86_64": "x86_64", "arm64": "aarch64"}
-_LEFTOVERS = {"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"}
-_PASSED = (
-    "PATH",
-    "HOME",
-    "HTTPS_PROXY",
-    "HTTP_PROXY",
-    "NO_PROXY",
-    "https_proxy",
-    "http_proxy",
-    "no_proxy",
-)
-
+_LEFTOVERS = {"RECORD", "INSTALLER", "REQUESTED", "direct_url.json", "uv_cache.json"}
 Say = Callable[[str], None]
 
 
@@ -61,6 +50,7 @@ class Platform:
     python_version: str
     tags: tuple[str, ...]  # pip --platform values; () for this machine's own
     label: str
+    uv_platform: str | None = None  # uv --python-platform; None for this machine's own
 
     @property
     def key(self) -> str:
@@ -76,7 +66,8 @@ def lambda_platform(python_version: str, architecture: str | None) -> Platform:
         f"Lambda python{python_version} {architecture or 'x86_64'} "
         f"(manylinux up to glibc {major}.{minor}, wheels only)"
     )
-    return Platform(python_version, (*tags, f"manylinux2014_{machine}"), label)
+    uv_platform = f"{machine}-manylinux_{major}_{minor}"
+    return Platform(python_version, (*tags, f"manylinux2014_{machine}"), label, uv_platform)
 
 
 def local_platform(python_version: str) -> Platform:
@@ -132,7 +123,7 @@ def lock(
     source: Source,
     platform: Platform,
     cache: Path,
-    function: str,
+    owner: str,
 ) -> str:
     """The pins (``name==version`` and the file's hashes, one a line) that ``requirements``
     resolve to on ``platform``; resolved once per file content, then read from the lock."""
@@ -140,23 +131,17 @@ def lock(
     path = cache / "locks" / f"{key}.txt"
     if path.is_file():
         return path.read_text(encoding="utf-8")
+    # resolved without the hashes (both installers alike); the install checks them
+    unhashed = "".join(f"{r.line}\n" for r in requirements.requirements)
     with tempfile.TemporaryDirectory(prefix="skyfn-lock-") as work:
-        report = Path(work) / "report.json"
-        _pip(
-            ["install", "--dry-run", "--ignore-installed", "--report", str(report)],
-            requirements.text,
-            source,
-            platform,
-            Path(work),
-            function,
-        )
-        installs = json.loads(report.read_text(encoding="utf-8")).get("install", [])
+        pins = installers.resolve(unhashed, source, platform, cache, Path(work), owner)
     hashes = {r.name: r.hashes for r in requirements.requirements}
-    lines = []
-    for item in installs:
-        name = normalize(str(item["metadata"]["name"]))
-        version = str(item["metadata"]["version"])
-        lines.append(f"{name}=={version}" + "".join(f" --hash={h}" for h in hashes.get(name, ())))
+    if any(hashes.values()):
+        _check_hashed(pins, hashes, requirements.path, owner)
+    lines = [
+        pin + "".join(f" --hash={h}" for h in hashes.get(pin.partition("==")[0], ()))
+        for pin in pins
+    ]
     text = "".join(f"{line}\n" for line in sorted(lines))
     _write_atomic(path, text)
     return text
@@ -167,7 +152,7 @@ def install(
     source: Source,
     platform: Platform,
     cache: Path,
-    function: str,
+    owner: str,
     say: Say | None = None,
 ) -> Path:
     """A folder holding exactly the locked packages for ``platform`` (built if missing)."""
@@ -176,17 +161,12 @@ def install(
         return target
     count = sum(1 for line in lock_text.splitlines() if line.strip())
     if say is not None:
-        say(f"{function}: installing {count} package{'s' if count != 1 else ''} ({platform.label})")
+        say(f"{owner}: installing {count} package{'s' if count != 1 else ''} ({platform.label})")
     cache.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=".building-", dir=cache))
     try:
-        _pip(
-            ["install", "--no-deps", "--no-compile", "--target", str(building.resolve() / "site")],
-            lock_text,
-            source,
-            platform,
-            building,
-            function,
+        installers.install(
+            lock_text, source, platform, building.resolve() / "site", cache, building, owner
         )
         site = building / "site"
         site.mkdir(exist_ok=True)
@@ -211,6 +191,7 @@ def _strip(site: Path) -> None:
     """Packages only: no scripts (their ``#!`` names this machine's interpreter) and no
     installation records; files read-only, since functions share the folder."""
     shutil.rmtree(site / "bin", ignore_errors=True)
+    (site / ".lock").unlink(missing_ok=True)  # uv's lock file of the target folder
     for path in sorted(site.rglob("*"), reverse=True):
         if path.is_symlink():
             path.unlink()
@@ -223,58 +204,18 @@ def _strip(site: Path) -> None:
                 path.chmod(0o444)
 
 
-def _pip(
-    command: list[str],
-    requirements_text: str,
-    source: Source,
-    platform: Platform,
-    work: Path,
-    function: str,
+def _check_hashed(
+    pins: list[str], hashes: dict[str, tuple[str, ...]], path: Path, owner: str
 ) -> None:
-    work = work.resolve()
-    listed = work / "requirements.txt"
-    listed.write_text(requirements_text, encoding="utf-8")
-    targeting = [f"--platform={tag}" for tag in platform.tags]
-    args = [
-        sys.executable,
-        "-m",
-        "pip",
-        "--isolated",  # no pip.conf, no PIP_* variables: the developer's setup stays out
-        "--disable-pip-version-check",
-        "--no-input",
-        *command,
-        "--quiet",
-        "--only-binary=:all:",  # nothing is built, so no package's code runs here
-        "--implementation=cp",
-        f"--python-version={platform.python_version}",
-        *targeting,
-        *source.options(),
-        "--requirement",
-        str(listed),
-    ]
-    environ = {name: os.environ[name] for name in _PASSED if name in os.environ}
-    environ["LANG"] = "C.UTF-8"
-    proc = subprocess.run(args, capture_output=True, text=True, cwd=work, env=environ)
-    if proc.returncode != 0:
-        raise SkyfnError(_failure(proc.stderr or proc.stdout, platform, function))
-
-
-def _failure(output: str, platform: Platform, function: str) -> str:
-    missing = re.search(r"No matching distribution found for ([^\s]+)", output)
-    if missing is None:
-        missing = re.search(r"satisfies the requirement ([^\s]+)", output)
-    if missing is not None:
-        return (
-            f"function {function}: {missing.group(1)} has no wheel for {platform.label}; "
-            "pin a version that publishes one, or remove the package"
+    """A hash-pinned file pins every package it installs (as pip's hash-checking mode
+    requires): a dependency without a hash is named, with the line to add."""
+    missing = [pin for pin in pins if not hashes.get(pin.partition("==")[0])]
+    if missing:
+        raise SkyfnError(
+            f"{owner}: {path} pins hashes, but {', '.join(missing)} "
+            f"{'has' if len(missing) == 1 else 'have'} none; add a line with --hash= for "
+            f"each (hash-checking covers every package installed, dependencies too)"
         )
-    # the installer only ever saw the checked file; still, never echo credentials of a URL
-    lines = [re.sub(r"://[^/\s@]+@", "://***@", line) for line in output.strip().splitlines()]
-    detail = "; ".join(line.strip() for line in lines if line.strip().startswith("ERROR"))[-500:]
-    return (
-        f"function {function}: installing its packages for {platform.label} failed"
-        f"{': ' + detail if detail else ''}; check the package names and versions"
-    )
 
 
 def _key(*parts: str) -> str:
@@ -305,5 +246,5 @@ def function_packages(
     source = project_source(root)
     cache = cache_dir(root)
     target = lambda_platform(function.python_version, function.settings.architecture)
-    pins = lock(checked, source, target, cache, function.name)
-    return install(pins, source, platform or target, cache, function.name, say)
+    pins = lock(checked, source, target, cache, f"function {function.name}")
+    return install(pins, source, platform or target, cache, f"function {function.name}", say)

@@ -21,10 +21,12 @@ from skyfn.host.console.livelog import LiveLog
 from skyfn.host.console.session import ConsoleSession
 from skyfn.host.gateway import Response
 from skyfn.host.outcome import Outcome
+from skyfn.host.package_hint import missing_package
 from skyfn.host.pool import HostClosed
 from skyfn.host.scheduler import utc_now
 from skyfn.host.supervisor import Host, UnknownFunction
 from skyfn.model import Function, Model, Scope
+from skyfn.project import backend_dir
 from skyfn.secrets import manage
 from skyfn.secrets.store import SecretStore
 
@@ -220,7 +222,8 @@ class Console:
         error: bool = False,
         outcome: Outcome | None = None,
     ) -> Response:
-        if self.model.function(name) is None:
+        function = self.model.function(name)
+        if function is None:
             return refusal(404, "Not found", "no such function")
         root = self.model.project_root
         if saved:
@@ -237,10 +240,19 @@ class Console:
             outcome,
             message,
             error,
+            self._hint(function, outcome),
         )
         return self._page(
             f"Invoke {name}", "Functions", pages.invoke(view), news=pages.what_happened(view)
         )
+
+    def _hint(self, function: Function, outcome: Outcome | None) -> str:
+        """What to do about a failed call where skyfn knows: the sandbox's log says it
+        too, and the Invoke page shows it beside the result."""
+        if outcome is None or not outcome.error:
+            return ""
+        found = missing_package(function, backend_dir(self.model.project_root), outcome.failure())
+        return found or ""
 
     def _secrets_page(self, note: str, failed: bool = False) -> Response:
         try:

@@ -152,6 +152,7 @@ class InvokeView:
     outcome: Outcome | None = None
     message: str = ""
     error: bool = False
+    hint: str = ""  # what to do about a failed call (a package to declare), when known
 
 
 def invoke(view: InvokeView) -> str:
@@ -190,7 +191,9 @@ def invoke(view: InvokeView) -> str:
             '<section aria-labelledby="result-h"><h2 id="result-h">Result</h2>'
             f'<p id="outcome" tabindex="-1" autofocus><span class="{status}">{status}</span> · '
             f"{o.duration_ms:.1f} ms · {'cold start' if o.cold else 'warm'} · request "
-            f"<code>{esc(o.request_id)}</code></p><pre id=result>{esc(shown)}</pre>"
+            f"<code>{esc(o.request_id)}</code></p>"
+            + (f'<p id="call-hint" class="hint">{esc(view.hint)}</p>' if view.hint else "")
+            + f"<pre id=result>{esc(shown)}</pre>"
             f'<h2>Logs of this call</h2><pre id="call-logs">{esc(o.logs)}</pre></section>'
         )
     return "".join(parts)
