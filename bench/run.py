@@ -27,6 +27,7 @@ if not __package__:  # run as a script: import bench and tests from the reposito
     sys.path[0] = str(ROOT)
 
 from bench import (  # noqa: E402
+    cold_many,
     cold_start_local,
     cold_start_ssm,
     deploy_nested,
@@ -54,6 +55,7 @@ BENCHMARKS = (
     synth_branch,
     host,
     sandbox_scale,
+    cold_many,
     packages,
     deploy_nested,
     faults,
@@ -101,6 +103,8 @@ def main(argv: list[str] | None = None) -> None:
             rows += synth_branch.rows(work, max(3, repeat // 3))
         if sandbox_scale in chosen:
             rows += sandbox_scale.rows(work, max(3, repeat // 3))
+        if cold_many in chosen:
+            rows += cold_many.rows(work, max(1, repeat // 5))
         if packages in chosen:
             rows += packages.rows(work, max(5, repeat // 2))
     goal_list: list[Goal] = [goal for module in chosen for goal in module.goals(rows)]

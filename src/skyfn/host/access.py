@@ -132,8 +132,9 @@ def check_origin(headers: Mapping[str, str], host: str) -> None:
     (it has none, so in practice: no web page at all)."""
     origin = headers.get("origin")
     # either scheme: one server, speaking one of them, listens on this host and port
-    own = {f"{scheme}://{host.strip().lower()}" for scheme in ("http", "https")}
-    if origin is not None and origin.strip().lower() not in own:
+    if origin is not None and origin.strip().lower() not in {
+        f"{scheme}://{host.strip().lower()}" for scheme in ("http", "https")
+    }:
         raise Refused(
             "AccessDeniedException",
             f"requests from web pages are refused (Origin {origin[:100]!r}); call the Invoke "

@@ -197,7 +197,7 @@ class LocalGateway:
         request_id = str(uuid.uuid4())
         try:
             name, qualifier = function_target(match.group(1))
-            qualifier = qualifier or query_qualifier(path)
+            qualifier = qualifier or (query_qualifier(path) if "?" in path else None)
             context = client_context(fields)
         except InvalidName as exc:
             return error(400, "ValidationException", str(exc))

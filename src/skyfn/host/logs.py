@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TextIO
 
 # function ("" for the host's own notes), request id, the line as the terminal gets it
@@ -27,13 +27,20 @@ class LogSink:
         self._listeners.append(listener)
 
     def line(self, function: str, request_id: str, text: str) -> None:
-        for listener in self._listeners:
-            listener(function, request_id, text)
+        self.lines(function, request_id, (text,))
+
+    def lines(self, function: str, request_id: str, texts: Iterable[str]) -> None:
+        """Several lines of one invocation, written to the terminal at once (one write)."""
+        prefix = f"[{function} {request_id[:8]}] " if self._prefix else ""
+        shown = []
+        for text in texts:
+            for listener in self._listeners:
+                listener(function, request_id, text)
+            shown.append(f"{prefix}{text}\n")
         stream = self._stream or sys.stderr
-        shown = f"[{function} {request_id[:8]}] {text}" if self._prefix else text
         with self._lock:
             try:
-                stream.write(shown + "\n")
+                stream.write("".join(shown))
                 stream.flush()
             except (OSError, ValueError):  # the terminal went away; keep serving
                 pass

@@ -3,6 +3,7 @@ workers at once, idle ones kept warm and reused, all of them replaced on ``recyc
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 import uuid
@@ -15,15 +16,16 @@ from skyfn.host.environment import WorkerEnvironment
 from skyfn.host.logs import LogBuffer, LogSink
 from skyfn.host.outcome import Outcome, stopped
 from skyfn.host.process import WorkerProcess
-from skyfn.host.report import peak_memory_mb, report_line
+from skyfn.host.report import report_line
 from skyfn.model import Function
 from skyfn.runtime.lambda_platform import LATEST
 
 
 def trace_id() -> str:
-    """An X-Ray trace header as Lambda puts in ``_X_AMZN_TRACE_ID`` (not sampled)."""
-    root = f"1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
-    return f"Root={root};Parent={uuid.uuid4().hex[:16]};Sampled=0"
+    """An X-Ray trace header as Lambda puts in ``_X_AMZN_TRACE_ID`` (not sampled). Its ids
+    are not secrets: drawn from ``random`` (no system call per invocation)."""
+    root = f"1-{int(time.time()):08x}-{random.getrandbits(96):024x}"
+    return f"Root={root};Parent={random.getrandbits(64):016x};Sampled=0"
 
 
 class HostClosed(RuntimeError):
@@ -195,12 +197,16 @@ class FunctionPool:
             if outcome.error and self._closed and not worker.alive():  # close() killed it
                 outcome = Outcome.failed(stopped(request_id), outcome.logs, request_id)
             took = (time.perf_counter() - started) * 1000
-            peak = peak_memory_mb(worker.pid)
-            self._lambda_line(buffer, request_id, f"END RequestId: {request_id}")
-            self._lambda_line(
-                buffer, request_id, report_line(request_id, took, function.memory_mb, peak, init_ms)
+            peak = worker.peak_memory_mb()
+            self._lambda_lines(
+                buffer,
+                request_id,
+                f"END RequestId: {request_id}",
+                report_line(request_id, took, function.memory_mb, peak, init_ms),
             )
-            keep = worker.alive()
+            # after an answer the worker is alive unless seen to exit (no wait4 per call);
+            # one that exits later, while idle, is found by the next _acquire
+            keep = worker.alive() if outcome.error else not worker.exited()
             self.last = LastCall(at, took, fresh, outcome.error, request_id, outcome.payload)
             return Outcome(
                 outcome.request_id, outcome.payload, outcome.error, buffer.text(), fresh, took
@@ -209,8 +215,12 @@ class FunctionPool:
             self._release(worker, keep)
 
     def _lambda_line(self, buffer: LogBuffer, request_id: str, text: str) -> None:
-        buffer.add(text)
-        self._sink.line(self.function.name, request_id, text)
+        self._lambda_lines(buffer, request_id, text)
+
+    def _lambda_lines(self, buffer: LogBuffer, request_id: str, *texts: str) -> None:
+        for text in texts:
+            buffer.add(text)
+        self._sink.lines(self.function.name, request_id, texts)
 
     def _acquire(self, wait: bool = True) -> tuple[WorkerProcess, bool, Function]:
         """A worker to own (and whether it is new, so not started yet), and the definition

@@ -3,50 +3,59 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import select
 import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
-from typing import IO, Any
+from collections.abc import Sequence
+from typing import Any
 
 from skyfn.host.environment import WorkerEnvironment
 from skyfn.host.limits import ProcessLimit
 from skyfn.host.logs import LogBuffer, LogSink
 from skyfn.host.outcome import Outcome, runtime_exited, timed_out
+from skyfn.host.report import peak_memory_mb
+from skyfn.host.worker_output import LogReader, OutputPipe
 from skyfn.runtime import contract, error_shape, protocol
 from skyfn.runtime.lambda_platform import INIT_TIMEOUT, MAX_PAYLOAD
 
 LOG_DRAIN = 2.0  # seconds to wait for the last log lines of an invocation
-LINE_LIMIT = 64 * 1024  # a longer log line is passed on in pieces of this size
 STREAM_LIMIT = 1024 * 1024  # log bytes of one invocation shown on the terminal; the rest dropped
 # An answer line carries the result JSON-escaped once more; past this the worker is broken.
 ANSWER_LIMIT = 3 * MAX_PAYLOAD
-_MARKER_ROOM = 64  # a marker is shorter: never split one between two pieces
+# For this long after a request only its answer is waited for: a quick invocation then wakes
+# the host once (its end markers are written before its answer, so they are there by then),
+# not once per pipe it wrote to; past it, logs are read as they come (a pipe never fills).
+LOGS_LATER = 0.002
 
 
 class WorkerProcess:
     """One function instance: a ``skyfn.runtime.worker`` process in its own process group
     (and, where available, its own cgroup with a process limit), with a control channel of
-    two pipes (requests in, answers out) and two pump threads that route its stdout and
-    stderr, line by line, to the current invocation's ``LogBuffer`` and the ``LogSink``.
+    two pipes (requests in, answers out); its stdout and stderr are routed, line by line, to
+    the current invocation's ``LogBuffer`` and the ``LogSink`` (``worker_output``: read by
+    the owner during an invocation, by the host's ``LogReader`` thread between them).
 
     One thread owns the worker at a time (the one that acquired it from its pool) and alone
     calls ``start``, ``invoke`` and ``dispose``; so ``_buffered`` (answer bytes read past
     the last line), ``ready`` and the pipe descriptors need no lock. ``kill`` may come from
     any thread (``FunctionPool.close``): it only signals and reaps.
 
-    ``_lock`` guards what the owner and the two pumps share: the current invocation's log
-    routing, ``_request_id``, ``_buffer`` and ``_ended`` (set together by ``_begin``, read
-    together by a pump for each line), and ``_shown`` (log bytes of this invocation passed
-    to the terminal, reset by ``_begin``, counted up by both pumps). ``LogBuffer`` and
-    ``LogSink`` lock themselves, so lines are added and written outside ``_lock``. Each
-    stream ends an invocation's lines with a marker and ``invoke`` waits for both markers
-    (up to ``LOG_DRAIN``) before the next ``_begin``, so a line reaches the invocation that
-    printed it unless that wait timed out.
+    ``_lock`` guards what the owner and the readers of the two output pipes share: the
+    current invocation's log routing, ``_request_id``, ``_buffer`` and ``_ended`` (set
+    together by ``_begin``, read together for each line), and ``_shown`` (log bytes of this
+    invocation passed to the terminal, reset by ``_begin``, counted up for both pipes).
+    ``LogBuffer`` and ``LogSink`` lock themselves, so lines are added and written outside
+    ``_lock``. Each stream ends an invocation's lines with a marker and ``invoke`` reads
+    until both markers came (up to ``LOG_DRAIN``) before the next ``_begin``, so a line
+    reaches the invocation that printed it unless that wait timed out.
     """
+
+    _peak_kb: int | None = None  # its peak memory, as its last answer gave it
+    _invoke_poller: _Poller | None = None  # made by the first invocation
 
     def __init__(self, name: str, environment: WorkerEnvironment, sink: LogSink):
         self.name = name
@@ -103,12 +112,7 @@ class WorkerProcess:
                 os.close(fd)
         if environment.handover is not None:
             _hand_over(secrets_write, environment.handover)
-        self._pumps = [
-            threading.Thread(target=self._pump, args=(stream,), daemon=True)
-            for stream in (self.proc.stdout, self.proc.stderr)
-        ]
-        for pump in self._pumps:
-            pump.start()
+        self._start_logs()
 
     @property
     def pid(self) -> int:
@@ -117,24 +121,49 @@ class WorkerProcess:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
+    def exited(self) -> bool:
+        """Whether it was already seen to exit (no system call: ``alive`` asks the OS)."""
+        return self.proc.returncode is not None
+
+    def peak_memory_mb(self) -> int | None:
+        """Its peak resident memory so far (REPORT's ``Max Memory Used``), in MB: as its
+        last answer said (no read of ``/proc`` per call), else from ``/proc``."""
+        if self._peak_kb is not None:
+            return math.ceil(self._peak_kb / 1024)
+        return peak_memory_mb(self.proc.pid)
+
     # -- logs ------------------------------------------------------------------------------
 
-    def _pump(self, stream: IO[bytes] | None) -> None:
-        assert stream is not None
-        for raw in _pieces(stream):
-            text = raw.decode("utf-8", "replace").rstrip("\r\n")
-            with self._lock:
-                request_id, buffer, ended = self._request_id, self._buffer, self._ended
-            marker = protocol.log_marker(request_id)
-            if text.endswith(marker):
-                text = text[: -len(marker)]
-                if text:
-                    self._log(request_id, buffer, text)
-                if ended is not None:
-                    ended.set()
-                continue
-            self._log(request_id, buffer, text)
-        stream.close()
+    def _start_logs(self) -> None:
+        """Route its stdout and stderr; the host's ``LogReader`` reads them until an
+        invocation takes them (``_take_logs``)."""
+        assert self.proc.stdout is not None and self.proc.stderr is not None
+        self._reader = LogReader.shared()
+        self._pipes = [OutputPipe(s, self._line) for s in (self.proc.stdout, self.proc.stderr)]
+        for pipe in self._pipes:
+            pipe.give_back(self._reader)
+
+    def _take_logs(self) -> None:
+        for pipe in self._pipes:
+            pipe.take(self._reader)
+
+    def _give_back_logs(self) -> None:
+        for pipe in self._pipes:
+            pipe.give_back(self._reader)
+
+    def _line(self, raw: bytes) -> None:
+        text = raw.decode("utf-8", "replace").rstrip("\r\n")
+        with self._lock:
+            request_id, buffer, ended = self._request_id, self._buffer, self._ended
+            marker = self._marker
+        if text.endswith(marker):
+            text = text[: -len(marker)]
+            if text:
+                self._log(request_id, buffer, text)
+            if ended is not None:
+                ended.set()
+            return
+        self._log(request_id, buffer, text)
 
     def _log(self, request_id: str, buffer: LogBuffer | None, text: str) -> None:
         """To the invocation's buffer (which keeps only its latest lines) and, up to
@@ -158,6 +187,7 @@ class WorkerProcess:
         ended = threading.Event()
         with self._lock:
             self._request_id, self._buffer, self._shown = request_id, buffer, 0
+            self._marker = protocol.log_marker(request_id)
             # one marker per stream (stdout and stderr): count them down
             self._ended = _Countdown(2, ended)
         return ended
@@ -175,19 +205,19 @@ class WorkerProcess:
             return False
         return True
 
-    def _receive(self, deadline: float) -> protocol.Answer | None:
+    def _receive(self, deadline: float, pipes: Sequence[OutputPipe] = ()) -> protocol.Answer | None:
         """The next answer; ``None`` at EOF (the process exited); TimeoutError at ``deadline``;
-        AnswerTooLarge past ``ANSWER_LIMIT`` bytes (never buffered further)."""
+        AnswerTooLarge past ``ANSWER_LIMIT`` bytes (never buffered further). Meanwhile the
+        log lines of ``pipes`` (taken by this thread) are passed on as they come."""
         chunks = [self._buffered]
         size = len(self._buffered)
+        poller: _Poller | None = None
         while b"\n" not in chunks[-1]:
             if size > ANSWER_LIMIT:
                 raise AnswerTooLarge(size)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError
-            readable, _, _ = select.select([self._answers], [], [], remaining)
-            if not readable:
+            if poller is None:
+                poller = self._poller(pipes)
+            if not poller.wait(deadline):
                 continue
             chunk = os.read(self._answers, 1 << 20)
             if not chunk:
@@ -196,6 +226,29 @@ class WorkerProcess:
             size += len(chunk)
         line, _, self._buffered = b"".join(chunks).partition(b"\n")
         return protocol.decode_answer(line)
+
+    def _poller(self, pipes: Sequence[OutputPipe]) -> _Poller:
+        """What ``_receive`` waits with: for invocations, made once per worker."""
+        logs_from = time.monotonic() + LOGS_LATER
+        if not pipes:
+            return _Poller(self._answers, pipes, logs_from)
+        if self._invoke_poller is None:
+            self._invoke_poller = _Poller(self._answers, pipes, logs_from)
+        self._invoke_poller.arm(logs_from)
+        return self._invoke_poller
+
+    def _await_logs(self, ended: threading.Event, deadline: float) -> None:
+        """Read the taken pipes until both end markers came (or ``deadline``, or their EOF)."""
+        for pipe in self._pipes:  # usually both markers are there already: no wait
+            pipe.read_available()
+        if ended.is_set():
+            return
+        poller = _Poller(-1, self._pipes)
+        while not ended.is_set() and poller.watching():
+            with contextlib.suppress(TimeoutError):
+                poller.wait(deadline)
+            if time.monotonic() >= deadline:
+                return
 
     def start(self) -> dict[str, Any] | None:
         """Wait for the cold start; ``None`` when ready, else Lambda's error shape."""
@@ -227,6 +280,27 @@ class WorkerProcess:
         trace_id: str | None = None,
     ) -> Outcome:
         ended = self._begin(request_id, buffer)
+        self._peak_kb = None
+        self._take_logs()
+        try:
+            return self._exchange(
+                request_id, event, timeout, arn, buffer, ended, client_context, trace_id
+            )
+        finally:
+            self._give_back_logs()
+
+    def _exchange(
+        self,
+        request_id: str,
+        event: Any,
+        timeout: float,
+        arn: str,
+        buffer: LogBuffer,
+        ended: threading.Event,
+        client_context: Any,
+        trace_id: str | None,
+    ) -> Outcome:
+        """One request and its answer, with the invocation's logs (read by this thread)."""
         started = time.monotonic()
         deadline_ms = int(time.time() * 1000 + timeout * 1000)
         answer: protocol.Answer | None = None
@@ -235,7 +309,7 @@ class WorkerProcess:
                 request_id, event, deadline_ms, arn, client_context, trace_id
             )
             if self._send(message):
-                answer = self._receive(started + timeout)
+                answer = self._receive(started + timeout, self._pipes)
         except TimeoutError:
             self.kill()
             self._drain()
@@ -249,7 +323,8 @@ class WorkerProcess:
             code = self._wait_exit()
             self._drain()
             return Outcome.failed(runtime_exited(request_id, code), buffer.text())
-        ended.wait(LOG_DRAIN)
+        self._await_logs(ended, time.monotonic() + LOG_DRAIN)
+        self._peak_kb = answer.rss_kb
         if answer.fatal:  # out of memory: the worker exits, as Lambda's instance would
             self.kill()
         if answer.kind == protocol.ERROR:
@@ -267,9 +342,10 @@ class WorkerProcess:
             return self.proc.returncode
 
     def _drain(self) -> None:
-        """Let the pumps print what the process wrote before it died."""
-        for pump in self._pumps:
-            pump.join(LOG_DRAIN)
+        """Pass on what the process wrote before it died (its pipes read to their end)."""
+        self._give_back_logs()
+        for pipe in self._pipes:
+            pipe.ended.wait(LOG_DRAIN)
 
     def kill(self) -> None:
         """Kill the worker and everything it started; reap it (no zombie, no orphan).
@@ -323,24 +399,54 @@ class AnswerTooLarge(Exception):
         self.size = size
 
 
-def _pieces(stream: IO[bytes]) -> Iterator[bytes]:
-    """Log lines, a long one in pieces of at most about ``LINE_LIMIT`` bytes (never the whole
-    line in memory), keeping a possible end-of-invocation marker in one piece."""
-    carry = b""
-    while True:
-        piece = stream.readline(LINE_LIMIT)
-        if not piece:
-            if carry:
-                yield carry
-            return
-        data = carry + piece
-        if data.endswith(b"\n"):
-            carry = b""
-            yield data
-        else:
-            carry = data[-_MARKER_ROOM:]
-            if len(data) > _MARKER_ROOM:
-                yield data[:-_MARKER_ROOM]
+class _Poller:
+    """Waits for an answer on ``answers`` (``-1``: none) while passing on the log lines of
+    ``pipes`` as they come (``poll``, not ``select``: descriptors past 1024 are fine)."""
+
+    def __init__(
+        self, answers: int, pipes: Sequence[OutputPipe], logs_from: float | None = None
+    ) -> None:
+        """``logs_from``: until then (monotonic), wait for the answer alone."""
+        self._answers = answers
+        self._poll = select.poll()
+        self._pipes = {p.fd: p for p in pipes if not p.ended.is_set()}
+        for fd in [answers, *self._pipes] if answers >= 0 else list(self._pipes):
+            self._poll.register(fd, select.POLLIN)
+        self._answer_only: Any = None
+        self._logs_from: float | None = None
+        if logs_from is not None and answers >= 0:
+            self._answer_only = select.poll()
+            self._answer_only.register(answers, select.POLLIN)
+            self._logs_from = logs_from
+
+    def arm(self, logs_from: float) -> None:
+        """A new request: its answer alone is waited for until ``logs_from``."""
+        self._logs_from = logs_from
+
+    def watching(self) -> bool:
+        return bool(self._pipes)
+
+    def wait(self, deadline: float) -> bool:
+        """Whether the answer pipe is readable (its EOF included); TimeoutError at
+        ``deadline``; logs that came meanwhile passed on."""
+        now = time.monotonic()
+        remaining = deadline - now
+        if remaining <= 0:
+            raise TimeoutError
+        if self._logs_from is not None:
+            quiet = min(remaining, self._logs_from - now)
+            if quiet > 0 and self._answer_only.poll(math.ceil(quiet * 1000)):
+                return True
+            self._logs_from = None
+        answer = False
+        for fd, _ in self._poll.poll(math.ceil(remaining * 1000)):
+            pipe = self._pipes.get(fd)
+            if pipe is None:
+                answer = answer or fd == self._answers
+            elif not pipe.read_available():  # its end: nothing more to wait for there
+                self._poll.unregister(fd)
+                del self._pipes[fd]
+        return answer
 
 
 class _Countdown:

@@ -4,7 +4,8 @@ runs compare line by line:
 ``REPORT RequestId: <id>\\tDuration: 1.99 ms\\tBilled Duration: 2 ms\\tMemory Size: 128 MB\\t``
 ``Max Memory Used: 39 MB\\tInit Duration: 137.55 ms\\t`` (``Init Duration`` on a cold start
 only). ``Duration`` is the handler's alone; ``Max Memory Used`` is the worker process's peak
-resident memory (``VmHWM``), read by the host from ``/proc``.
+resident memory (``VmHWM``), as the worker's answer gives it (``getrusage``), else read by
+the host from ``/proc``.
 """
 
 from __future__ import annotations
@@ -22,11 +23,16 @@ def peak_memory_mb(pid: int) -> int | None:
         status = Path(f"/proc/{pid}/status").read_text(encoding="ascii", errors="replace")
     except OSError:
         return None
-    for line in status.splitlines():
-        if line.startswith("VmHWM:"):
-            fields = line.split()
-            if len(fields) >= 2 and fields[1].isdigit():
-                return math.ceil(int(fields[1]) / _MIB)
+    return _vm_hwm(status)
+
+
+def _vm_hwm(status: str) -> int | None:
+    start = status.find("\nVmHWM:")
+    if start < 0:
+        return None
+    fields = status[start + 7 : status.find("\n", start + 1)].split()
+    if fields and fields[0].isdigit():
+        return math.ceil(int(fields[0]) / _MIB)
     return None
 
 

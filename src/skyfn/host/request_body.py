@@ -11,7 +11,13 @@ from __future__ import annotations
 import io
 import socket
 import time
-from email.message import Message
+from typing import Protocol
+
+
+class Fields(Protocol):
+    """A request's header fields (``request_head.Headers``, ``email.message.Message``)."""
+
+    def get_all(self, name: str) -> list[str] | None: ...
 
 
 class BadRequest(Exception):
@@ -57,7 +63,7 @@ class DeadlineSocket(io.RawIOBase):
         super().close()
 
 
-def read_body(rfile: io.BufferedIOBase, headers: Message, limit: int, discard: int) -> bytes:
+def read_body(rfile: io.BufferedIOBase, headers: Fields, limit: int, discard: int) -> bytes:
     """The request's body; ``TooLarge`` past ``limit`` (after reading and dropping up to
     ``discard`` bytes, so the client gets to read the answer), ``BadRequest`` on bad framing."""
     encodings = [
@@ -90,7 +96,7 @@ def too_large(limit: int) -> str:
     return f"Request must be smaller than {limit} bytes for the InvokeFunction operation"
 
 
-def content_length(headers: Message) -> int:
+def content_length(headers: Fields) -> int:
     values = {v.strip() for v in headers.get_all("Content-Length") or []}
     if not values:
         return 0

@@ -56,6 +56,8 @@ class Sandbox:
         if self.commits is not None:
             self.host.before_call = self.secrets_changed
         self._last_error = ""
+        self._store_model: Model | None = None  # the model _has_secrets was found for
+        self._has_secrets = False
         self.url: str | None = None  # the Invoke API's, once it listens
         self._changed_functions()  # remember the versions the first workers will read
         self.vault_changed()
@@ -104,12 +106,25 @@ class Sandbox:
         no value read, so a change committed by ``skyfn secret`` before a call starts reaches
         it; the file watcher only covers the quiet times."""
         with self._secrets_lock:
+            if not self._reads_store():
+                return  # no function reads a secret: nothing a commit could change
             if self.commits is not None and not self.commits.changed():
                 return  # no commit since the last look (or the files moved: a reader closed)
             names = self._changed_functions()
             self.host.recycle(names)
         if names:
             self.sink.note(f"secrets changed: next calls of {', '.join(names)} start fresh")
+
+    def _reads_store(self) -> bool:
+        """Whether a function of the current model has secrets (known once per model, since
+        this runs before every call)."""
+        model = self.model
+        if model is not self._store_model:
+            self._store_model = model
+            self._has_secrets = any(f.secrets for f in model.functions)
+            if not self._has_secrets:
+                self.versions.changed_functions(model)  # forget the versions seen so far
+        return self._has_secrets
 
     def vault_changed(self) -> None:
         """Recycle the functions whose Vault secrets changed (each looked at every max_age)."""

@@ -17,6 +17,7 @@ every connection is TLS, its handshake made on the connection's own thread.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import io
 import select
 import socket
@@ -32,6 +33,7 @@ from skyfn.host import addresses, gateway, tls
 from skyfn.host.access import AccessPolicy
 from skyfn.host.gateway import LocalGateway, Response
 from skyfn.host.request_body import BadRequest, DeadlineSocket, read_body
+from skyfn.host.request_head import Headers, read_headers
 from skyfn.host.supervisor import Host
 from skyfn.host.url_gateway import UrlGateway
 from skyfn.runtime.lambda_platform import MAX_PAYLOAD
@@ -195,10 +197,25 @@ def _close_gently(connection: socket.socket) -> None:
 class InvokeHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     default_request_version = "HTTP/1.0"  # so even an unreadable request line gets a status
-    # TCP_NODELAY: headers and body go out in separate writes, and Nagle's algorithm held the
-    # body until the client's delayed ACK: ~40 ms per warm invoke instead of under 1 ms.
+    # TCP_NODELAY: an answer goes out in one write (``_reply``), but a streamed one in many;
+    # with Nagle's algorithm a write after the first waited for the client's delayed ACK
+    # (~40 ms per warm invoke when headers and body were two writes).
     disable_nagle_algorithm = True
     server: InvokeServer
+    fields: Headers  # the request's header fields (``parse_request``; not ``self.headers``)
+
+    _date: tuple[int, str] = (0, "")  # the Date header of the current second
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """``Date``: formatted once a second, not per answer."""
+        if timestamp is not None:
+            return super().date_time_string(timestamp)
+        now = int(time.time())
+        second, text = InvokeHandler._date
+        if second != now:
+            text = super().date_time_string(now)
+            InvokeHandler._date = (now, text)
+        return text
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the function logs are what the developer watches."""
@@ -236,20 +253,20 @@ class InvokeHandler(BaseHTTPRequestHandler):
                 if not self._replied:  # a request line of blanks only
                     self.send_error(HTTPStatus.BAD_REQUEST, "the request line is empty")
                 return
-            body = read_body(self.rfile, self.headers, MAX_PAYLOAD, DISCARD_LIMIT)
+            body = read_body(self.rfile, self.fields, MAX_PAYLOAD, DISCARD_LIMIT)
             urls = self.server.urls  # by Host, before any console or Invoke API path
             found = (
                 None
-                if urls is None
+                if urls is None or not urls.claims(self.fields.get("host") or "")
                 else urls.handle(
-                    self.command, self.path, self.headers.items(), body, self.client_address[0]
+                    self.command, self.path, self.fields.items(), body, self.client_address[0]
                 )
             )
             if found is not None:
                 self._reply(found)
                 self.wfile.flush()
                 return
-            fields = gateway.header_fields(self.headers.items())
+            fields = self.fields.fields()
             self._reply(self.server.gateway.handle_request(self.command, self.path, fields, body))
             self.wfile.flush()
         except TimeoutError:
@@ -270,6 +287,76 @@ class InvokeHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             if not self._replied:
                 self._error(500, "ServiceException", f"skyfn failed on this request: {exc!r}")
+
+    def parse_request(self) -> bool:
+        """``http.server``'s, with the header fields read by ``request_head`` (``self.fields``)
+        instead of ``email``'s parser: the request line, the version and their errors, the
+        fields and their limits, ``Connection`` and ``Expect: 100-continue`` as there."""
+        self.command = None  # type: ignore[assignment]  # as http.server: none on an error
+        self.request_version = version = self.default_request_version
+        self.close_connection = True
+        requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        self.requestline = requestline
+        words = requestline.split()
+        if not words:
+            return False
+        if len(words) >= 3:  # enough to know the protocol's version
+            version = words[-1]
+            try:
+                if not version.startswith("HTTP/"):
+                    raise ValueError
+                base_version_number = version.split("/", 1)[1]
+                numbers = base_version_number.split(".")
+                if len(numbers) != 2 or any(not n.isdigit() or len(n) > 10 for n in numbers):
+                    raise ValueError
+                version_number = int(numbers[0]), int(numbers[1])
+            except (ValueError, IndexError):
+                self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request version ({version!r})")
+                return False
+            if version_number >= (1, 1) and self.protocol_version >= "HTTP/1.1":
+                self.close_connection = False
+            if version_number >= (2, 0):
+                self.send_error(
+                    HTTPStatus.HTTP_VERSION_NOT_SUPPORTED,
+                    f"Invalid HTTP version ({base_version_number})",
+                )
+                return False
+            self.request_version = version
+        if not 2 <= len(words) <= 3:
+            self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request syntax ({requestline!r})")
+            return False
+        command, path = words[:2]
+        if len(words) == 2:
+            self.close_connection = True
+            if command != "GET":
+                self.send_error(HTTPStatus.BAD_REQUEST, f"Bad HTTP/0.9 request type ({command!r})")
+                return False
+        self.command, self.path = command, path
+        if self.path.startswith("//"):  # gh-87389: //path is no open redirect
+            self.path = "/" + self.path.lstrip("/")
+        try:
+            self.fields = read_headers(self.rfile)
+        except http.client.LineTooLong as err:
+            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long", str(err))
+            return False
+        except http.client.HTTPException as err:
+            self.send_error(
+                HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers", str(err)
+            )
+            return False
+        conntype = (self.fields.get("Connection") or "").lower()
+        if conntype == "close":
+            self.close_connection = True
+        elif conntype == "keep-alive" and self.protocol_version >= "HTTP/1.1":
+            self.close_connection = False
+        expect = (self.fields.get("Expect") or "").lower()
+        if (
+            expect == "100-continue"
+            and self.protocol_version >= "HTTP/1.1"
+            and self.request_version >= "HTTP/1.1"
+        ):
+            return self.handle_expect_100()
+        return True
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """http.server's own errors (bad request line, headers, version) in the API's shape."""
@@ -308,9 +395,12 @@ class InvokeHandler(BaseHTTPRequestHandler):
             self.send_header("Set-Cookie", cookie)
         if self.close_connection:
             self.send_header("Connection", "close")
-        self.end_headers()
+        # the head and the body in one write (one packet for a small answer, one system call)
+        parts: list[bytes] = getattr(self, "_headers_buffer", [])  # none for HTTP/0.9
+        self._headers_buffer = [*parts, b"\r\n"] if parts else []
         if response.body and self.command != "HEAD":
-            self.wfile.write(response.body)
+            self._headers_buffer.append(response.body)
+        self.flush_headers()
 
     def _stream(self, response: Response) -> None:
         """An answer of unknown length (the console's live log): sent as it comes, then the

@@ -9,6 +9,8 @@ Over two inherited pipes, one JSON object per line:
                     result    {"kind": "result", "id", "payload"}     the handler's JSON
                               (or "body64": the bytes the handler returned, base64)
                     error     {"kind": "error", "id", "error": shape, "fatal": bool}
+                    both may carry "rss_kb": the worker's peak resident memory so far
+                    (REPORT's Max Memory Used, without the host reading /proc per call)
 
 ``shape`` is Lambda's error shape (``skyfn.runtime.error_shape``); ``fatal`` means the
 instance is done (out of memory), as on Lambda. The function's stdout and stderr are its
@@ -92,6 +94,7 @@ class Answer(NamedTuple):
     body: bytes | None = None  # RESULT: the bytes the handler returned (the body as is)
     error: dict[str, Any] | None = None  # INIT_ERROR, ERROR: Lambda's error shape
     fatal: bool = False  # ERROR: the instance cannot serve another invocation
+    rss_kb: int | None = None  # RESULT, ERROR: the worker's peak resident memory, in KB
 
 
 def ready() -> dict[str, Any]:
@@ -122,6 +125,7 @@ def decode_answer(line: bytes) -> Answer:
         raise ValueError(f"unknown worker message kind {kind!r}")
     request_id = data.get("id")
     body64 = data.get("body64")
+    rss_kb = data.get("rss_kb")
     return Answer(
         kind=kind,
         request_id=None if request_id is None else str(request_id),
@@ -129,4 +133,5 @@ def decode_answer(line: bytes) -> Answer:
         body=None if body64 is None else base64.b64decode(body64),
         error=data.get("error"),
         fatal=bool(data.get("fatal", False)),
+        rss_kb=rss_kb if isinstance(rss_kb, int) and not isinstance(rss_kb, bool) else None,
     )

@@ -137,6 +137,7 @@ def serve(requests: BinaryIO, answers: BinaryIO, masker: Masker | None = None) -
     for line in requests:  # EOF: the host is gone or done with this instance
         request = protocol.decode_request(line)
         answer = _invoke(handler, request, masker)
+        _with_peak_memory(answer)
         _end_logs(request.id)
         _send(answers, answer)
         if answer.get("fatal"):
@@ -177,6 +178,26 @@ def _invoke(handler: Any, request: protocol.Request, masker: Masker) -> dict[str
     if content_type == marshal.BYTES_CONTENT_TYPE:
         return protocol.raw_result(request_id, body)
     return protocol.result(request_id, body.decode("utf-8", "surrogatepass"))
+
+
+def _with_peak_memory(answer: dict[str, Any]) -> None:
+    """The answer carries this process's peak resident memory so far, in KB (REPORT's ``Max
+    Memory Used``: ``VmHWM`` of ``/proc/self/status``, read here so the host does not read
+    ``/proc`` per call; not ``getrusage``, whose peak includes the image before ``exec``)."""
+    global _status_fd
+    try:
+        if _status_fd < 0:
+            _status_fd = os.open("/proc/self/status", os.O_RDONLY | os.O_CLOEXEC)
+        status = os.pread(_status_fd, 4096, 0)
+    except OSError:  # no /proc here: the host says "?"
+        return
+    start = status.find(b"\nVmHWM:")
+    fields = status[start + 7 : status.find(b"\n", start + 1)].split() if start >= 0 else []
+    if fields and fields[0].isdigit():
+        answer["rss_kb"] = int(fields[0])
+
+
+_status_fd = -1  # /proc/self/status, opened by the first invocation
 
 
 def _out_of_memory(request_id: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from skyfn.host import environment
 from skyfn.host.environment import HostOptions
 from skyfn.host.outcome import Outcome
 from skyfn.host.pool import FunctionPool, HostClosed
+from skyfn.host.report import peak_memory_mb
 from skyfn.model import Model
 from skyfn.runtime import error_shape
 from skyfn.runtime.lambda_platform import function_arn
@@ -97,6 +98,17 @@ def test_report_lines_are_lambdas_with_init_duration_on_a_cold_start(pool: Funct
     assert float(cold["duration"]) >= 50  # the handler's own time (it slept 50 ms)
     assert int(cold["billed"]) == math.ceil(float(cold["duration"]))
     assert 5 < int(warm["used"]) < 1024  # the worker's peak resident memory
+
+
+def test_reports_memory_is_the_workers_peak_as_proc_says(pool: FunctionPool) -> None:
+    """The worker says its peak memory in its answer (no read of /proc per call): the same
+    figure the host reads from /proc (VmHWM)."""
+    pool.invoke({"lines": 2000})  # some memory to reach a peak
+    outcome = pool.invoke({})
+    (worker,) = pool.workers()
+    said = REPORT.fullmatch(outcome.logs.splitlines()[-1])
+    assert said is not None and worker.peak_memory_mb() == int(said["used"])
+    assert abs(int(said["used"]) - (peak_memory_mb(worker.pid) or 0)) <= 1
 
 
 def test_recycle_replaces_idle_workers_at_once(pool: FunctionPool) -> None:

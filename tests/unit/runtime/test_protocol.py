@@ -30,6 +30,15 @@ def test_each_answer_kind_round_trips() -> None:
     )
 
 
+def test_an_answer_may_carry_the_workers_peak_memory() -> None:
+    answer = {**protocol.result("r1", "1"), "rss_kb": 40960}
+    assert protocol.decode_answer(protocol.encode(answer)).rss_kb == 40960
+    assert protocol.decode_answer(protocol.encode(protocol.result("r1", "1"))).rss_kb is None
+    for wrong in (True, "40960", 1.5):
+        line = protocol.encode({**protocol.result("r1", "1"), "rss_kb": wrong})
+        assert protocol.decode_answer(line).rss_kb is None
+
+
 def test_an_unknown_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown worker message kind"):
         protocol.decode_answer(b'{"kind": "nonsense"}\n')

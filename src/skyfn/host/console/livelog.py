@@ -9,14 +9,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 KEEP = 2000  # lines a newly opened Logs page sees
 HEARTBEAT = 15.0  # seconds between keep-alive comments on an idle stream
 
 
-@dataclass(frozen=True)
-class LogLine:
+class LogLine(NamedTuple):  # made for every line: a tuple is the cheapest record
     seq: int
     at: float  # time.time()
     function: str  # "" for the host's own notes
@@ -43,12 +42,14 @@ class LiveLog:
         self._seq = 0
         self._cond = threading.Condition()
         self._closed = False
+        self._waiting = 0  # streams waiting for a line (under _cond)
 
     def add(self, function: str, request_id: str, text: str) -> None:
         with self._cond:
             self._seq += 1
             self._lines.append(LogLine(self._seq, time.time(), function, request_id, text))
-            self._cond.notify_all()
+            if self._waiting:  # most lines come while no Logs page is open
+                self._cond.notify_all()
 
     def kept(self) -> list[LogLine]:
         """Every kept line, oldest first (the Logs page serves them; the stream goes on after)."""
@@ -74,7 +75,11 @@ class LiveLog:
                 if self._closed:
                     return
                 if not self._lines or self._lines[-1].seq <= seen:
-                    self._cond.wait(heartbeat)
+                    self._waiting += 1
+                    try:
+                        self._cond.wait(heartbeat)
+                    finally:
+                        self._waiting -= 1
                 fresh = [line for line in self._lines if line.seq > seen]
             if not fresh:
                 yield b": keep-alive\n\n"
