@@ -59,6 +59,7 @@ def build(group_class: type[click.Group]) -> click.Group:
     @cli.command()
     def thread() -> None:
         def work() -> None:
+            known.remember([SECRET])  # read by this thread, as a watcher reads a store
             raise RuntimeError(f"the watcher lost {SECRET}")
 
         worker = threading.Thread(target=work, name="skyfn-watch")
