@@ -16,43 +16,37 @@ holds what cannot be rebuilt without running it (a function or class of its own,
 object of a third-party type), or when its namespace changed after it ran (another module
 appended to its list: the appending module is not kept either).
 
-The cache is ``.skyfn/cache/definitions.pickle`` (folder 0700, file 0600, replaced
-atomically; written once ``.skyfn/`` exists, so a first synth that fails leaves nothing), keyed by skyfn's version, Python's, the project's backend folder and
-``sys.path``. It holds file hashes, module names, SHA-256 digests of the environment
+The cache is ``.skyfn/cache/definitions.pickle`` (``skyfn.definition_cache_file``: folder
+0700, file 0600, replaced atomically; written once ``.skyfn/`` exists, so a first synth
+that fails leaves nothing), keyed by skyfn's version, Python's, the project's backend folder
+and ``sys.path``. It holds file hashes, module names, SHA-256 digests of the environment
 values read (never the values) and the definitions' namespaces: what ``resource.py``
 computed, secret references by name only. It is read with an unpickler that rebuilds only
-skyfn's definition types, plain containers and paths; anything else, a truncated file or
-another key makes it ignored and rebuilt. ``SKYFN_NO_DEFINITION_CACHE=1`` turns it off.
+skyfn's definition types, plain containers and paths (``skyfn.definition_pickle``); anything
+else, a truncated file or another key makes it ignored and rebuilt.
+``SKYFN_NO_DEFINITION_CACHE=1`` turns it off.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import sys
-import tempfile
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from importlib.machinery import ModuleSpec, PathFinder
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from skyfn import __version__
-from skyfn.definition_pickle import dump_namespace, dumps, load_namespace, loads, try_dump
+from skyfn import definition_cache_file
+from skyfn.definition_cache_file import CACHE_FILE, cache_key
+from skyfn.definition_pickle import dump_namespace, load_namespace, try_dump
 from skyfn.definition_tracker import BACKEND_MODULE, ModuleRecord, Tracker, file_digest
-
-CACHE_FILE = Path("cache") / "definitions.pickle"  # under .skyfn/
-_FORMAT = 1
 
 
 def env_digest(value: str | None) -> str | None:
     return None if value is None else hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()
-
-
-def _cache_key(backend_dir: Path) -> tuple[object, ...]:
-    return (_FORMAT, __version__, sys.version, str(backend_dir.resolve()), tuple(sys.path))
 
 
 # --- the import hook -------------------------------------------------------------------
@@ -112,7 +106,7 @@ class DefinitionCache:
         self.file = skyfn_dir / CACHE_FILE
         self.backend_dir = backend_dir
         self.tracker = Tracker(backend_dir)
-        self.key = _cache_key(backend_dir)  # sys.path as the load finds it, before backend/
+        self.key = cache_key(backend_dir)  # sys.path as the load finds it, before backend/
         self.previous: dict[str, ModuleRecord] = {}
         self._listings: dict[str, str] = {}
         self._valid: dict[str, bool] = {}
@@ -122,12 +116,10 @@ class DefinitionCache:
             self._read()
 
     def _read(self) -> None:
+        stored = definition_cache_file.read(self.file, self.key)
+        if stored is None:
+            return
         try:
-            with open(self.file, "rb") as handle:
-                data = handle.read()
-            stored = loads(data, {})
-            if stored["key"] != self.key:
-                return
             records = {name: ModuleRecord(**fields) for name, fields in stored["records"].items()}
             listings = dict(stored["listings"])
         except Exception:
@@ -241,24 +233,7 @@ class DefinitionCache:
             "records": {name: _fields(record) for name, record in records.items()},
             "listings": dict(listings),
         }
-        with suppress(OSError, pickle.PicklingError):
-            data = dumps(stored, {})
-            if self.file.parent.parent.is_dir():
-                _write_private(self.file, data)
-            else:  # no .skyfn/ yet: a failing first synth leaves nothing behind; one that
-                _PENDING[self.file] = data  # writes outputs writes it then
-
-
-# A first load's cache, written once the synth made .skyfn/ (``write_pending``).
-_PENDING: dict[Path, bytes] = {}
-
-
-def write_pending(skyfn_dir: Path) -> None:
-    """After a synth wrote its outputs: the cache of a load that found no ``.skyfn/``."""
-    data = _PENDING.pop(skyfn_dir / CACHE_FILE, None)
-    if data is not None and skyfn_dir.is_dir():
-        with suppress(OSError):
-            _write_private(skyfn_dir / CACHE_FILE, data)
+        definition_cache_file.write(self.file, stored)
 
 
 def _fields(record: ModuleRecord) -> dict[str, object]:
@@ -317,16 +292,3 @@ def _same_spec(record: ModuleRecord, path: list[str]) -> bool:
     found = tuple(str(p) for p in search) if search is not None else None
     origin = spec.origin if spec.has_location else None
     return origin == record.origin and found == record.search
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    path.parent.mkdir(mode=0o700, exist_ok=True)
-    os.chmod(path.parent, 0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:  # mkstemp: 0600 already
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
