@@ -16,140 +16,37 @@ holds what cannot be rebuilt without running it (a function or class of its own,
 object of a third-party type), or when its namespace changed after it ran (another module
 appended to its list: the appending module is not kept either).
 
-The cache is ``.skyfn/cache/definitions.pickle`` (folder 0700, file 0600, replaced
-atomically; written once ``.skyfn/`` exists, so a first synth that fails leaves nothing), keyed by skyfn's version, Python's, the project's backend folder and
-``sys.path``. It holds file hashes, module names, SHA-256 digests of the environment
+The cache is ``.skyfn/cache/definitions.pickle`` (``skyfn.definition_cache_file``: folder
+0700, file 0600, replaced atomically; written once ``.skyfn/`` exists, so a first synth
+that fails leaves nothing), keyed by skyfn's version, Python's, the project's backend folder
+and ``sys.path``. It holds file hashes, module names, SHA-256 digests of the environment
 values read (never the values) and the definitions' namespaces: what ``resource.py``
 computed, secret references by name only. It is read with an unpickler that rebuilds only
-skyfn's definition types, plain containers and paths; anything else, a truncated file or
-another key makes it ignored and rebuilt. ``SKYFN_NO_DEFINITION_CACHE=1`` turns it off.
+skyfn's definition types, plain containers and paths (``skyfn.definition_pickle``); anything
+else, a truncated file or another key makes it ignored and rebuilt.
+``SKYFN_NO_DEFINITION_CACHE=1`` turns it off.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
-import io
 import os
-import pickle
 import sys
-import tempfile
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from importlib.machinery import ModuleSpec, PathFinder
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from skyfn import __version__
+from skyfn import definition_cache_file
+from skyfn.definition_cache_file import CACHE_FILE, cache_key
+from skyfn.definition_pickle import dump_namespace, load_namespace, try_dump
 from skyfn.definition_tracker import BACKEND_MODULE, ModuleRecord, Tracker, file_digest
-
-CACHE_FILE = Path("cache") / "definitions.pickle"  # under .skyfn/
-_FORMAT = 1
-_IMPORT_SET = frozenset(
-    {"__name__", "__file__", "__cached__", "__loader__", "__spec__", "__package__", "__path__"}
-)
-_IMPORT_SET |= {"__builtins__"}
-# What a namespace may refer to by name (never rebuilt by calling anything else).
-_DATA_MODULES = frozenset(
-    {
-        "skyfn", "skyfn.definition", "skyfn.function_refs", "skyfn.permissions",
-        "skyfn.schedules", "skyfn.urls", "skyfn.errors", "pathlib", "collections",
-        "__future__", "decimal", "fractions", "datetime", "enum", "uuid", "ipaddress",
-    }
-)  # fmt: skip
-_DATA_BUILTINS = frozenset(
-    {"set", "frozenset", "list", "dict", "tuple", "bytearray", "complex", "range", "slice"}
-)
-_NO_IMPORT = frozenset({"antigravity", "this", "turtle", "tkinter", "idlelib", "webbrowser"})
 
 
 def env_digest(value: str | None) -> str | None:
     return None if value is None else hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()
-
-
-def _cache_key(backend_dir: Path) -> tuple[object, ...]:
-    return (_FORMAT, __version__, sys.version, str(backend_dir.resolve()), tuple(sys.path))
-
-
-# --- namespaces ------------------------------------------------------------------------
-
-
-def _allowed_ref(module: str, obj: object) -> bool:
-    if module == "builtins":
-        return getattr(obj, "__name__", "") in _DATA_BUILTINS
-    if isinstance(obj, type):
-        return module in _DATA_MODULES or module.startswith("skyfn.")
-    return module == "skyfn" or module.startswith("skyfn.")  # skyfn's API functions
-
-
-class _Pickler(pickle.Pickler):
-    def __init__(self, file: io.BytesIO, project: Mapping[str, object]) -> None:
-        super().__init__(file, protocol=5)
-        self._project = project
-
-    def persistent_id(self, obj: Any) -> Any:
-        if isinstance(obj, ModuleType):
-            name = obj.__name__
-            if name in self._project or (name.split(".")[0] in sys.stdlib_module_names):
-                return ("module", name)
-            if name == "skyfn" or name.startswith("skyfn."):
-                return ("module", name)
-            raise pickle.PicklingError(f"module {name} is not kept by reference")
-        if isinstance(obj, type) or (callable(obj) and hasattr(obj, "__qualname__")):
-            module = getattr(obj, "__module__", None) or ""
-            qualname = getattr(obj, "__qualname__", "")
-            if _allowed_ref(module, obj) and _lookup(module, qualname) is obj:
-                return ("ref", module, qualname)
-            raise pickle.PicklingError(f"{module}.{qualname} cannot be rebuilt without running")
-        return None
-
-
-def _lookup(module: str, qualname: str) -> object:
-    target: object = sys.modules.get(module)
-    for part in qualname.split("."):
-        target = getattr(target, part, None)
-    return target
-
-
-class _Unpickler(pickle.Unpickler):
-    def __init__(self, data: bytes, project: Mapping[str, object]) -> None:
-        super().__init__(io.BytesIO(data))
-        self._project = project
-
-    def find_class(self, module: str, name: str) -> Any:
-        raise pickle.UnpicklingError(f"{module}.{name} is not a definition type")
-
-    def persistent_load(self, pid: Any) -> Any:
-        if pid[0] == "module":
-            name = str(pid[1])
-            top = name.split(".")[0]
-            if name in self._project or (
-                (top in sys.stdlib_module_names or top == "skyfn") and top not in _NO_IMPORT
-            ):
-                return importlib.import_module(name)
-        elif pid[0] == "ref":
-            module, qualname = str(pid[1]), str(pid[2])
-            if module in _DATA_MODULES or module.startswith("skyfn.") or module == "builtins":
-                importlib.import_module(module)
-                obj = _lookup(module, qualname)
-                if obj is not None and _allowed_ref(module, obj):
-                    return obj
-        raise pickle.UnpicklingError(f"cannot rebuild {pid!r}")
-
-
-def dump_namespace(namespace: Mapping[str, object], project: Mapping[str, object]) -> bytes:
-    kept = {k: v for k, v in namespace.items() if k not in _IMPORT_SET}
-    buffer = io.BytesIO()
-    _Pickler(buffer, project).dump(kept)
-    return buffer.getvalue()
-
-
-def load_namespace(data: bytes, project: Mapping[str, object]) -> dict[str, object]:
-    loaded = _Unpickler(data, project).load()
-    if not isinstance(loaded, dict):
-        raise pickle.UnpicklingError("not a namespace")
-    return loaded
 
 
 # --- the import hook -------------------------------------------------------------------
@@ -175,7 +72,7 @@ class _Loader:
         with tracker.running(self._name, self._origin, self._search) as record:
             exec(code, module.__dict__)
         if record.untrackable is None:  # as it ran: compared with the end of the load
-            record.namespace = _try_dump(module.__dict__, tracker.records)
+            record.namespace = try_dump(module.__dict__, tracker.records)
             if record.namespace is None:
                 record.untrackable = "its namespace cannot be rebuilt without running it"
 
@@ -209,7 +106,7 @@ class DefinitionCache:
         self.file = skyfn_dir / CACHE_FILE
         self.backend_dir = backend_dir
         self.tracker = Tracker(backend_dir)
-        self.key = _cache_key(backend_dir)  # sys.path as the load finds it, before backend/
+        self.key = cache_key(backend_dir)  # sys.path as the load finds it, before backend/
         self.previous: dict[str, ModuleRecord] = {}
         self._listings: dict[str, str] = {}
         self._valid: dict[str, bool] = {}
@@ -219,12 +116,10 @@ class DefinitionCache:
             self._read()
 
     def _read(self) -> None:
+        stored = definition_cache_file.read(self.file, self.key)
+        if stored is None:
+            return
         try:
-            with open(self.file, "rb") as handle:
-                data = handle.read()
-            stored = _Unpickler(data, {}).load()
-            if stored["key"] != self.key:
-                return
             records = {name: ModuleRecord(**fields) for name, fields in stored["records"].items()}
             listings = dict(stored["listings"])
         except Exception:
@@ -308,7 +203,7 @@ class DefinitionCache:
             return
         records = self.tracker.records
         if BACKEND_MODULE in records:
-            records[BACKEND_MODULE].namespace = _try_dump(
+            records[BACKEND_MODULE].namespace = try_dump(
                 {"backend": backend_namespace.get("backend")}, records
             )
         self._mark_changed(records)
@@ -326,7 +221,7 @@ class DefinitionCache:
             if record.namespace is None or module is None:
                 continue
             before = self._restored.get(name, record.namespace)
-            if _try_dump(module.__dict__, records) != before:
+            if try_dump(module.__dict__, records) != before:
                 record.untrackable = "its namespace changed after it ran"
                 for other in records.values():
                     if name in other.deps and other.untrackable is None:
@@ -338,25 +233,7 @@ class DefinitionCache:
             "records": {name: _fields(record) for name, record in records.items()},
             "listings": dict(listings),
         }
-        with suppress(OSError, pickle.PicklingError):
-            buffer = io.BytesIO()
-            _Pickler(buffer, {}).dump(stored)
-            if self.file.parent.parent.is_dir():
-                _write_private(self.file, buffer.getvalue())
-            else:  # no .skyfn/ yet: a failing first synth leaves nothing behind; one that
-                _PENDING[self.file] = buffer.getvalue()  # writes outputs writes it then
-
-
-# A first load's cache, written once the synth made .skyfn/ (``write_pending``).
-_PENDING: dict[Path, bytes] = {}
-
-
-def write_pending(skyfn_dir: Path) -> None:
-    """After a synth wrote its outputs: the cache of a load that found no ``.skyfn/``."""
-    data = _PENDING.pop(skyfn_dir / CACHE_FILE, None)
-    if data is not None and skyfn_dir.is_dir():
-        with suppress(OSError):
-            _write_private(skyfn_dir / CACHE_FILE, data)
+        definition_cache_file.write(self.file, stored)
 
 
 def _fields(record: ModuleRecord) -> dict[str, object]:
@@ -370,13 +247,6 @@ def _fields(record: ModuleRecord) -> dict[str, object]:
         "untrackable": record.untrackable,
         "namespace": record.namespace,
     }
-
-
-def _try_dump(namespace: Mapping[str, object], project: Mapping[str, object]) -> bytes | None:
-    try:
-        return dump_namespace(namespace, project)
-    except Exception:
-        return None
 
 
 def _spread_untrackable(records: Mapping[str, ModuleRecord]) -> None:
@@ -422,16 +292,3 @@ def _same_spec(record: ModuleRecord, path: list[str]) -> bool:
     found = tuple(str(p) for p in search) if search is not None else None
     origin = spec.origin if spec.has_location else None
     return origin == record.origin and found == record.search
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    path.parent.mkdir(mode=0o700, exist_ok=True)
-    os.chmod(path.parent, 0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:  # mkstemp: 0600 already
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from skyfn import outputs
-from skyfn.definition_cache import CACHE_FILE, DefinitionCache
+from skyfn.definition_cache import DefinitionCache
+from skyfn.definition_cache_file import CACHE_FILE
 from skyfn.dotenv_files import apply_env_files
 from skyfn.errors import SkyfnError
 from skyfn.project import find_project

@@ -5,7 +5,7 @@ Hypothesis generates backends from every option ``define_function``, ``secret``,
 ``define_layer`` (layers built from a wheel folder in the project, listed beside ARNs),
 ``[tool.skyfn]``, ``.env`` files and a function's ``requirements.txt`` (its packages, from
 the same folder of wheels) accept, in valid combinations
-(``tests/support/backends.py``), and drives each through the real ``skyfn`` CLI:
+(``tests/support/backends/``), and drives each through the real ``skyfn`` CLI:
 synth (sandbox and branch), ``diff`` before and after ``pipeline-deploy`` to moto, ``secret
 status``, ``invoke`` and ``run`` (sandbox and branch), a sandbox's Invoke API and console
 page, and the deployed bundle under ``awslambdaric`` (SSM and Secrets Manager in

@@ -12,7 +12,8 @@ import pytest
 
 from skyfn.backend_loader import load_backend
 from skyfn.definition import BackendDefinition
-from skyfn.definition_cache import CACHE_FILE, DefinitionCache
+from skyfn.definition_cache import DefinitionCache
+from skyfn.definition_cache_file import CACHE_FILE
 from skyfn.dotenv_files import apply_env_files
 from skyfn.project import Project
 from skyfn.scope import branch

@@ -61,6 +61,8 @@ PLACES: dict[str, int] = {
     "function_refs": MODEL,  # function_ref(...), the definition API's reference record
     "backend_loader": MODEL,
     "definition_cache": MODEL,
+    "definition_cache_file": MODEL,  # the cache on disk: private, atomic, keyed
+    "definition_pickle": MODEL,  # what a cached namespace may hold and be rebuilt from
     "definition_tracker": MODEL,
     "dotenv_files": MODEL,
     "project": MODEL,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from skyfn.backend_loader import load_backend
-from skyfn.definition_cache import write_pending
+from skyfn.definition_cache_file import write_pending
 from skyfn.dotenv_files import apply_env_files
 from skyfn.errors import SkyfnError
 from skyfn.model import Model, Scope
