@@ -6,7 +6,6 @@ from __future__ import annotations
 import random
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -17,6 +16,7 @@ from skyfn.host.logs import LogBuffer, LogSink
 from skyfn.host.outcome import Outcome, stopped
 from skyfn.host.process import WorkerProcess
 from skyfn.host.report import report_line
+from skyfn.host.request_ids import new_request_id
 from skyfn.model import Function
 from skyfn.runtime.lambda_platform import LATEST
 
@@ -158,7 +158,7 @@ class FunctionPool:
         client_context: Any,
         wait: bool,
     ) -> Outcome:
-        request_id = request_id or str(uuid.uuid4())
+        request_id = request_id or new_request_id()
         arn = f"{self._arn}:{qualifier}" if qualifier else self._arn
         worker, fresh, function = self._acquire(wait)
         keep = False
