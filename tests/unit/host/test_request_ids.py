@@ -45,7 +45,7 @@ def test_the_random_source_is_read_once_per_batch(monkeypatch: pytest.MonkeyPatc
         return real(size)
 
     monkeypatch.setattr(request_ids, "_ready", [])
-    monkeypatch.setattr(request_ids.os, "urandom", counted)
+    monkeypatch.setattr(os, "urandom", counted)
     ids = [new_request_id() for _ in range(2 * request_ids.BATCH + 1)]
     assert reads == [16 * request_ids.BATCH] * 3
     assert len(set(ids)) == len(ids)

@@ -34,7 +34,7 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         made.append(fd)
         return real(fd, size, offset)
 
-    monkeypatch.setattr(worker.os, "pread", pread)
+    monkeypatch.setattr(os, "pread", pread)
     return made
 
 
