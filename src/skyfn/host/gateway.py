@@ -23,6 +23,7 @@ from skyfn.host.access import AccessPolicy, Refused
 from skyfn.host.environment import HostOptions
 from skyfn.host.outcome import Outcome
 from skyfn.host.pool import AtCapacity, HostClosed
+from skyfn.host.request_head import LowerCased
 from skyfn.host.request_ids import new_request_id
 from skyfn.host.supervisor import UnknownFunction
 from skyfn.model import Function
@@ -182,7 +183,7 @@ class LocalGateway:
     ) -> Response:
         """The answer to one request. ``headers`` match case-insensitively (the first of
         repeated ones counts); ``body`` is the whole body, already within ``MAX_PAYLOAD``."""
-        fields = header_fields(headers.items())
+        fields = headers if isinstance(headers, LowerCased) else header_fields(headers.items())
         route = path.partition("?")[0]
         if self.console is not None and (route == "/_console" or route.startswith("/_console/")):
             return self.console.handle(method, path, fields, body)
