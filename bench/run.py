@@ -39,6 +39,7 @@ from bench import (  # noqa: E402
     ssm_calls,
     synth,
     synth_branch,
+    warm_memory,
 )
 from bench.common import Goal, Row  # noqa: E402
 from bench.report import machine, table, write_results  # noqa: E402
@@ -54,6 +55,7 @@ BENCHMARKS = (
     synth,
     synth_branch,
     host,
+    warm_memory,
     sandbox_scale,
     cold_many,
     packages,
@@ -101,6 +103,8 @@ def main(argv: list[str] | None = None) -> None:
             rows += synth.rows(work, max(3, repeat // 3))
         if synth_branch in chosen:
             rows += synth_branch.rows(work, max(3, repeat // 3))
+        if warm_memory in chosen:
+            rows += warm_memory.rows(work, repeat)
         if sandbox_scale in chosen:
             rows += sandbox_scale.rows(work, max(3, repeat // 3))
         if cold_many in chosen:

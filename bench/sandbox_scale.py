@@ -102,19 +102,8 @@ def start_times(work: Path, repeat: int) -> list[float]:
 
 
 def rows(work: Path, repeat: int) -> list[Row]:
-    skyfn, plain, processes = warm_pss(work)
+    # the PSS row moved to bench/warm_memory.py (issue 27: forked workers, the parent's share)
     return [
-        Row(
-            PSS,
-            "skyfn",
-            PSS_TITLE,
-            "warm function (worker + helpers)",
-            "MB",
-            skyfn,
-            baseline="bare_python",
-            extra={"processes_per_warm_function": processes},
-        ),
-        Row(PSS, "bare_python", PSS_TITLE, "bare python -c (floor)", "MB", plain),
         Row(
             START,
             "skyfn",
@@ -127,18 +116,6 @@ def rows(work: Path, repeat: int) -> list[Row]:
 
 def goals(rows: list[Row]) -> list[Goal]:
     out: list[Goal] = []
-    warm, bare = find(rows, PSS, "skyfn"), find(rows, PSS, "bare_python")
-    if warm and bare and warm.samples and bare.samples:
-        ratio = warm.median / bare.median
-        out.append(
-            Goal(
-                PSS,
-                PSS_TITLE,
-                "≤ 1.5 x a bare python -c",
-                f"{warm.median:.1f} MB vs {bare.median:.1f} MB: {ratio:.2f} x",
-                ratio <= 1.5,
-            )
-        )
     start = find(rows, START, "skyfn")
     if start and start.samples:
         out.append(

@@ -16,11 +16,12 @@ CONTENDERS = {"cold": "cold (no outputs, no bytecode)", "noop": "no-op re-synth"
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
-    """path → (inode, mtime): a rewrite (even atomic, same bytes) changes one of them."""
+    """path → (inode, mtime): a rewrite (even atomic, same bytes) changes one of them.
+    The outputs only: ``.skyfn/cache/`` is skyfn's own (the definition cache)."""
     return {
         str(p.relative_to(folder)): (p.stat().st_ino, p.stat().st_mtime_ns)
         for p in folder.rglob("*")
-        if p.is_file()
+        if p.is_file() and p.relative_to(folder).parts[0] != "cache"
     }
 
 

@@ -1,16 +1,21 @@
 """Run the user's ``backend/backend.py`` (user code: anything may happen) and return its
-``backend``; every failure becomes one line naming the file and line at fault."""
+``backend``; every failure becomes one line naming the file and line at fault.
+
+What the definitions read is tracked, and what has not changed since the last load is
+restored instead of run (``skyfn.definition_cache``)."""
 
 from __future__ import annotations
 
-import runpy
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 
 from skyfn.definition import BackendDefinition
+from skyfn.definition_cache import DefinitionCache
+from skyfn.definition_tracker import BACKEND_MODULE, Tracker
 from skyfn.errors import DefinitionError, SkyfnError
 from skyfn.project import BACKEND_FILE, Project
 
@@ -18,9 +23,25 @@ from skyfn.project import BACKEND_FILE, Project
 def load_backend(project: Project) -> BackendDefinition:
     """Run ``backend/backend.py`` (with ``backend/`` importable) and return its ``backend``."""
     path = project.root / BACKEND_FILE
+    cache = DefinitionCache(project.skyfn_dir, project.backend_dir)
+    namespace = cache.whole()
+    if namespace is None:
+        namespace = _load(project, path, cache)
+    backend = namespace.get("backend")
+    if not isinstance(backend, BackendDefinition):
+        raise DefinitionError(
+            f"{path.relative_to(project.root)} must assign backend = define_backend(...) "
+            f"(found {'nothing' if backend is None else type(backend).__name__})"
+        )
+    return backend
+
+
+def _load(project: Project, path: Path, cache: DefinitionCache) -> Mapping[str, object]:
+    """Run backend.py, the project modules it imports tracked (or restored), and record."""
     with _importable(project.backend_dir):
         try:
-            namespace = runpy.run_path(str(path), run_name="skyfn_backend")
+            with cache.loading() as tracker:
+                namespace = _run_backend(path, tracker)
         except SkyfnError:
             raise
         except SyntaxError as exc:
@@ -29,13 +50,29 @@ def load_backend(project: Project) -> BackendDefinition:
             if isinstance(exc, KeyboardInterrupt):
                 raise
             raise DefinitionError(_import_error_message(exc, project)) from None
-    backend = namespace.get("backend")
-    if not isinstance(backend, BackendDefinition):
-        raise DefinitionError(
-            f"{path.relative_to(project.root)} must assign backend = define_backend(...) "
-            f"(found {'nothing' if backend is None else type(backend).__name__})"
-        )
-    return backend
+        if isinstance(namespace.get("backend"), BackendDefinition):
+            cache.keep(namespace)  # while its modules are still loaded
+    return namespace
+
+
+def _run_backend(path: Path, tracker: Tracker) -> dict[str, object]:
+    """What ``runpy.run_path(path, run_name="skyfn_backend")`` does, with the run tracked."""
+    code = compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
+    module = ModuleType(BACKEND_MODULE)
+    module.__dict__.update(
+        __file__=str(path), __cached__=None, __loader__=None, __package__="", __spec__=None
+    )
+    before = sys.modules.get(BACKEND_MODULE)
+    sys.modules[BACKEND_MODULE] = module
+    try:
+        with tracker.running(BACKEND_MODULE, str(path)):
+            exec(code, module.__dict__)
+    finally:
+        if before is None:
+            sys.modules.pop(BACKEND_MODULE, None)
+        else:
+            sys.modules[BACKEND_MODULE] = before
+    return dict(module.__dict__)
 
 
 @contextmanager

@@ -14,7 +14,9 @@ pytest plugin reports its own as a failed test):
     ├── Refused                 a request the local host refuses, with 403 (host/access.py)
     ├── BadRequest              a request body that cannot be read (host/request_body.py)
     │   └── TooLarge            one past the Invoke API's payload limit
-    └── AnswerTooLarge          a worker's answer past the limit (host/process.py)
+    ├── AnswerTooLarge          a worker's answer past the limit (host/process.py)
+    └── ForkUnavailable         no warm parent can fork a worker: it is started instead
+                                (host/fork_server.py)
     ValueError
     ├── InvalidName             not a function name or ARN of the Invoke API (host/gateway.py)
     ├── InvalidClientContext    an X-Amz-Client-Context not base64 JSON (host/gateway.py)

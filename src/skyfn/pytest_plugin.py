@@ -154,7 +154,8 @@ def skyfn_host(pytestconfig: pytest.Config) -> Iterator[Host]:
     model = generate_env(project, scope.sandbox("pytest"), "inline").model
     from skyfn.host.lambda_endpoint import serving
 
-    host = Host(model, HostOptions(region=host_region(os.environ)), LogSink(prefix=True), {})
+    options = HostOptions(region=host_region(os.environ), fork_workers=True)
+    host = Host(model, options, LogSink(prefix=True), {})
     try:
         with serving(host):  # a function may invoke those it references (function_ref)
             yield host

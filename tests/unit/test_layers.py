@@ -60,6 +60,8 @@ PLACES: dict[str, int] = {
     "urls": MODEL,  # FunctionUrl(...), Cors(...): the definition API's URL records
     "function_refs": MODEL,  # function_ref(...), the definition API's reference record
     "backend_loader": MODEL,
+    "definition_cache": MODEL,
+    "definition_tracker": MODEL,
     "dotenv_files": MODEL,
     "project": MODEL,
     "settings": MODEL,

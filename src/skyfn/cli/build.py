@@ -17,7 +17,7 @@ from skyfn.scaffold import scaffold
 from skyfn.secrets.check import check_model
 from skyfn.secrets.choice import choose_secret_store
 from skyfn.secrets.registry import USER_STORES
-from skyfn.synth.run import SynthResult, generate_env, load_model
+from skyfn.synth.run import SynthResult, artifact_dir, generate_env, load_model
 
 
 @click.command()
@@ -48,10 +48,10 @@ def synth_command(
     scope = choose_scope(branch, identifier)
     chosen_store = choose_secret_store(project, scope, store)
     model = load_model(project, scope, chosen_store)
-    warn_secret_looking_values(model, strict)
+    hidden = warn_secret_looking_values(model, strict)
     warn_missing_secrets(model, chosen_store)  # before anything else; synth still succeeds
     warn_unregistered(project, model)
-    _print_summary(project, write(project, model))
+    _print_summary(project, write(project, model), hidden)
 
 
 @click.group()
@@ -72,12 +72,15 @@ def generate_env_command(branch: str | None, identifier: str | None) -> None:
 def warn_unregistered(project: Project, model: Model) -> None:
     """A function folder that ``backend.py`` does not register: copied, then forgotten."""
     from skyfn.synth.fileset import excluded
+    from skyfn.synth.realpaths import Resolver
 
     folder = project.backend_dir / "functions"
-    registered = {f.directory.resolve() for f in model.functions}
+    resolver = Resolver()  # realpath's answers, each parent folder resolved once
+    registered = {resolver.realpath(str(f.directory)) for f in model.functions}
     for path in sorted(folder.iterdir()) if folder.is_dir() else ():
-        looks_like = any((path / name).is_file() for name in ("resource.py", "handler.py"))
-        if excluded(path.name) or not looks_like or path.resolve() in registered:
+        if excluded(path.name) or resolver.realpath(str(path)) in registered:
+            continue
+        if not any((path / name).is_file() for name in ("resource.py", "handler.py")):
             continue
         shown = relative(path, project.root)
         click.echo(
@@ -87,7 +90,9 @@ def warn_unregistered(project: Project, model: Model) -> None:
         )
 
 
-def warn_secret_looking_values(model: Model, strict: bool) -> None:
+def warn_secret_looking_values(model: Model, strict: bool) -> set[tuple[str, str]]:
+    """Warn about plain values that look like secrets; they are (function, key), hidden
+    from the summary."""
     from skyfn.synth.looks_secret import suspects
 
     found = suspects(model)
@@ -95,6 +100,7 @@ def warn_secret_looking_values(model: Model, strict: bool) -> None:
         raise SkyfnError("\n".join(item.message for item in found) + "\n(--strict)")
     for item in found:
         click.echo(f"warning: {item.message}", err=True)
+    return {(item.function, item.key) for item in found}
 
 
 def warn_missing_secrets(model: Model, store: StoreName) -> None:
@@ -125,20 +131,26 @@ def warn_missing_external(model: Model) -> None:
         click.echo(f"warning: {state.message}", err=True)
 
 
-def _print_summary(project: Project, result: SynthResult) -> None:
+def _print_summary(project: Project, result: SynthResult, hidden: set[tuple[str, str]]) -> None:
     model = result.model
-    click.echo(f"synth for {model.scope.label} (app {model.app_id})")
-    for line in describe_functions(model):
-        click.echo(line)
+    lines = [f"synth for {model.scope.label} (app {model.app_id})"]
+    if len(model.functions) <= SUMMARY_MAX_FUNCTIONS:
+        lines += describe_functions(model, hidden)
+    else:
+        lines += count_functions(project, model)
+    click.echo("\n".join(lines))
     _print_written(project, result)
 
 
-def describe_functions(model: Model) -> list[str]:
-    """One block per function; secrets appear as references, never values, and plain values
-    that look like secrets are not shown either."""
-    from skyfn.synth.looks_secret import suspects
+# Above this many functions the summary counts instead of listing each value (the 12,000
+# lines of a 1,000-function backend are unreadable on a terminal, and slow to print): each
+# function's artifact holds the same, and the warnings are printed all the same.
+SUMMARY_MAX_FUNCTIONS = 100
 
-    hidden = {(item.function, item.key) for item in suspects(model)}
+
+def describe_functions(model: Model, hidden: set[tuple[str, str]]) -> list[str]:
+    """One block per function; secrets appear as references, never values, and plain values
+    that look like secrets (``hidden``: function, key) are not shown either."""
     lines: list[str] = []
     for f in model.functions:
         lines.append(f"  {f.name}  ({f.handler}, {f.timeout_seconds} s, {f.memory_mb} MB)")
@@ -157,13 +169,26 @@ def describe_functions(model: Model) -> list[str]:
     return lines
 
 
+def count_functions(project: Project, model: Model) -> list[str]:
+    """The summary of a large backend: counts, and where each function's values are."""
+    functions = model.functions
+    values = sum(len(f.environment) for f in functions)
+    secrets = sum(len(f.secrets) for f in functions)
+    folder = relative(artifact_dir(project, model.scope), project.root)
+    return [
+        f"  {len(functions)} functions ({functions[0].name} .. {functions[-1].name}): "
+        f"{values} plain values, {secrets} secret references, {len(model.layers)} layers",
+        f"  (more than {SUMMARY_MAX_FUNCTIONS} functions: each one's values are in "
+        f"{folder}/<function>.json)",
+    ]
+
+
 def _print_written(project: Project, result: SynthResult) -> None:
     report = result.report
-    click.echo(
+    lines = [
         f"wrote {len(report.written)} file(s), {len(report.unchanged)} unchanged"
         + (f", removed {len(report.removed)}" if report.removed else "")
-    )
-    for path in report.written:
-        click.echo(f"  wrote   {relative(path, project.root)}")
-    for path in report.removed:
-        click.echo(f"  removed {relative(path, project.root)}")
+    ]
+    lines += [f"  wrote   {relative(path, project.root)}" for path in report.written]
+    lines += [f"  removed {relative(path, project.root)}" for path in report.removed]
+    click.echo("\n".join(lines))

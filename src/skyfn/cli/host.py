@@ -241,7 +241,7 @@ def sandbox(
         project,
         scope,
         choose_secret_store(project, scope, store),
-        replace(_options(inherit), idle_timeout=idle_timeout),
+        replace(_options(inherit), idle_timeout=idle_timeout, fork_workers=True),
         address,
         port,
         lambda line: click.echo(line),

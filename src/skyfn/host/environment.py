@@ -70,6 +70,9 @@ class HostOptions:
     max_queued_events: int = event_queue.MAX_QUEUED_EVENTS  # per function (429 past it)
     max_queued_bytes: int = event_queue.MAX_QUEUED_BYTES  # per function (429 past it)
     idle_timeout: float | None = None  # seconds a warm worker waits for a call (None: forever)
+    # fork new workers from a warm parent per interpreter (sandbox, pytest plugin); one-shot
+    # commands start theirs: there is no warm parent to fork from
+    fork_workers: bool = False
 
 
 @dataclass(frozen=True)

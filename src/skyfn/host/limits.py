@@ -83,6 +83,14 @@ class ProcessLimit:
             return None
         return cls(path)
 
+    def add(self, pid: int) -> None:
+        """Move ``pid`` in (a started worker, while its interpreter starts: a move waits for
+        an RCU grace period, 7 to 20 ms here, which would otherwise come after its start).
+        Best effort: the worker checks that it is in before anything forks or any user code
+        runs, and joins itself if not (``skyfn.runtime.worker_limits.limit_processes``)."""
+        with contextlib.suppress(OSError):
+            (self.path / "cgroup.procs").write_text(str(pid))
+
     def pids(self) -> list[int]:
         try:
             return [int(p) for p in (self.path / "cgroup.procs").read_text().split()]

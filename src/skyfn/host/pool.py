@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from skyfn.host.environment import WorkerEnvironment
+from skyfn.host.fork_server import ForkServers
 from skyfn.host.logs import LogBuffer, LogSink
 from skyfn.host.outcome import Outcome, stopped
 from skyfn.host.process import WorkerProcess
@@ -89,10 +90,12 @@ class FunctionPool:
         idle_timeout: float | None = None,
         on_idle: Callable[[], None] | None = None,
         on_failure: Callable[[Function, Outcome], None] | None = None,
+        forks: ForkServers | None = None,
     ) -> None:
         """``idle_timeout``: seconds a warm worker may wait for a call before ``reap`` stops
         it (``None``: kept until recycled); ``on_idle``: called when a worker turns idle
-        (wakes the host's reaper); ``on_failure``: told of each failed invocation."""
+        (wakes the host's reaper); ``on_failure``: told of each failed invocation;
+        ``forks``: the host's warm parents, which fork new workers (``None``: started)."""
         self.function = function
         self._environment = environment
         self._arn = arn
@@ -104,6 +107,7 @@ class FunctionPool:
         self._idle_timeout = idle_timeout
         self._on_idle = on_idle
         self._on_failure = on_failure
+        self._forks = forks
         self.last: LastCall | None = None
         self._busy: dict[WorkerProcess, int] = {}  # worker -> generation it started in
         self._generation = 0
@@ -167,9 +171,9 @@ class FunctionPool:
             buffer = LogBuffer()
             init_ms: float | None = None
             if fresh:
-                began = time.perf_counter()
                 error = worker.start()
-                init_ms = (time.perf_counter() - began) * 1000
+                # from the process's creation (a fork, or an interpreter's start) to ready
+                init_ms = (time.perf_counter() - worker.spawned) * 1000
                 for line in worker.init_logs.text().splitlines():
                     buffer.add(line)
                 if error is not None:
@@ -251,6 +255,7 @@ class FunctionPool:
                             self.function.name,
                             self._environment(self.function),
                             self._sink,
+                            self._forks,
                         )
                         self.started += 1
                         self._busy[worker] = self._generation

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from skyfn.host.environment import WorkerEnvironment
+from skyfn.host.fork_server import ForkedProcess, ForkServers, ForkUnavailable, forkable
 from skyfn.host.limits import ProcessLimit
 from skyfn.host.logs import LogBuffer, LogSink
 from skyfn.host.outcome import Outcome, runtime_exited, timed_out
@@ -21,6 +22,7 @@ from skyfn.host.report import peak_memory_mb
 from skyfn.host.worker_output import LogReader, OutputPipe
 from skyfn.runtime import contract, error_shape, protocol
 from skyfn.runtime.lambda_platform import INIT_TIMEOUT, MAX_PAYLOAD
+from skyfn.runtime.worker import LAUNCH
 
 LOG_DRAIN = 2.0  # seconds to wait for the last log lines of an invocation
 STREAM_LIMIT = 1024 * 1024  # log bytes of one invocation shown on the terminal; the rest dropped
@@ -58,7 +60,16 @@ class WorkerProcess:
     _invoke_poller: _Poller | None = None  # made by the first invocation
     _running: Callable[[], None] | None = None  # the current invocation's ``running``
 
-    def __init__(self, name: str, environment: WorkerEnvironment, sink: LogSink):
+    def __init__(
+        self,
+        name: str,
+        environment: WorkerEnvironment,
+        sink: LogSink,
+        forks: ForkServers | None = None,
+    ):
+        """``forks``: fork the worker from its interpreter's warm parent where it can be
+        (``fork_server.forkable``); without, or when that fails, start it as a process."""
+        self.spawned = time.perf_counter()  # the cold start's beginning (Init Duration)
         self.name = name
         self._sink = sink
         self._lock = threading.Lock()
@@ -74,45 +85,56 @@ class WorkerProcess:
         self._answers, answers_write = os.pipe()
         inherited = [requests_read, answers_write]
         variables = environment.variables
-        secrets_write = -1
         if environment.handover is not None:  # the function's secrets, read by the host
             secrets_read, secrets_write = os.pipe()
             inherited.append(secrets_read)
             variables = {**variables, contract.SECRETS_FD_VAR: str(secrets_read)}
-        self.limit = ProcessLimit.create()
+            # into the pipe now, before the worker exists: its cold start never waits for
+            # the host to learn its pid (a large message: from a thread)
+            _hand_over(secrets_write, environment.handover)
+        self.limit: ProcessLimit | None = None
         try:
-            self.proc = subprocess.Popen(
-                [
-                    environment.python,
-                    "-S",  # none of the environment's site-packages: only its own packages
-                    "-m",
-                    "skyfn.runtime.worker",
-                    str(requests_read),
-                    str(answers_write),
-                    str(self.limit.path) if self.limit else "",
-                    os.pathsep.join(environment.site_dirs),
-                ],
-                env=variables,
-                cwd=environment.task_root,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                pass_fds=tuple(inherited),
-                start_new_session=True,  # its own process group: killed as a whole
-            )
+            proc: subprocess.Popen[bytes] | ForkedProcess | None = None
+            if forks is not None and forkable(environment.variables):
+                forked = _forked(forks, environment, variables, inherited)
+                if forked is not None:
+                    proc, self.limit = forked
+            if proc is None:
+                self.limit = ProcessLimit.create()
+                cgroup = str(self.limit.path) if self.limit else ""
+                proc = subprocess.Popen(
+                    [
+                        environment.python,
+                        "-S",  # none of the environment's site-packages: only its own packages
+                        "-c",  # not -m: runpy costs the cold start ~4 ms (worker.LAUNCH)
+                        LAUNCH,
+                        str(requests_read),
+                        str(answers_write),
+                        cgroup,
+                        os.pathsep.join(environment.site_dirs),
+                    ],
+                    env=variables,
+                    cwd=environment.task_root,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    pass_fds=tuple(inherited),
+                    start_new_session=True,  # its own process group: killed as a whole
+                )
         except BaseException:  # e.g. the function's folder vanished during a reload
             os.close(self._requests)
             os.close(self._answers)
-            if secrets_write >= 0:
-                os.close(secrets_write)
             if self.limit is not None:
                 self.limit.remove()
             raise
         finally:
             for fd in inherited:
                 os.close(fd)
-        if environment.handover is not None:
-            _hand_over(secrets_write, environment.handover)
+        self.proc: subprocess.Popen[bytes] | ForkedProcess = proc
+        if self.limit is not None and isinstance(proc, subprocess.Popen):
+            # first (a blocking system call: other threads run meanwhile), while the worker's
+            # interpreter starts; the worker joins itself if this comes too late or fails
+            self.limit.add(proc.pid)
         self._start_logs()
 
     @property
@@ -268,6 +290,8 @@ class WorkerProcess:
             self.kill()
             return answer.error or {}
         self.ready = True
+        if isinstance(self.proc, ForkedProcess) and self.proc.parent is not None:
+            self.proc.parent.prepare()  # the next worker's spare, off this cold start's path
         return None
 
     def invoke(
@@ -395,6 +419,38 @@ def _hand_over(fd: int, message: bytes) -> None:
         write()
     else:
         threading.Thread(target=write, daemon=True, name="skyfn-secrets").start()
+
+
+def _forked(
+    forks: ForkServers,
+    environment: WorkerEnvironment,
+    variables: dict[str, str],
+    inherited: list[int],
+) -> tuple[ForkedProcess, ProcessLimit | None] | None:
+    """The worker forked from its interpreter's warm parent, with pipes for its stdout and
+    stderr; ``None`` when no parent can fork it (then it is started)."""
+    os.stat(environment.task_root)  # a vanished folder fails here, as Popen's cwd would
+    out_read, out_write = os.pipe()
+    err_read, err_write = os.pipe()
+    fds = [inherited[0], inherited[1], out_write, err_write, *inherited[2:]]
+    try:
+        proc, limit = forks.spawn(
+            environment.python,
+            variables,
+            environment.task_root,
+            os.pathsep.join(environment.site_dirs),
+            fds,
+        )
+    except ForkUnavailable:
+        os.close(out_read)
+        os.close(err_read)
+        return None
+    finally:
+        os.close(out_write)
+        os.close(err_write)
+    proc.stdout = os.fdopen(out_read, "rb")
+    proc.stderr = os.fdopen(err_read, "rb")
+    return proc, limit
 
 
 class AnswerTooLarge(Exception):

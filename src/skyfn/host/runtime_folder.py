@@ -23,7 +23,20 @@ from skyfn.host.aws_sdk import sources
 SKYFN_INIT = '"""The part of skyfn a function process needs: skyfn.runtime."""\n'
 
 
+_made: dict[Path, Path] = {}  # home -> its folder, made or found by this process
+
+
 def runtime_folder(home: Path) -> Path:
+    """The folder under ``home``; once found, this process's runtime cannot change (its
+    modules are loaded), so it is looked up again only when it went away: not per worker."""
+    made = _made.get(home)
+    if made is not None and made.is_dir():
+        return made
+    _made[home] = found = _runtime_folder(home)
+    return found
+
+
+def _runtime_folder(home: Path) -> Path:
     runtime = Path(skyfn.runtime.__file__).parent
     files = {
         p.relative_to(runtime).as_posix(): p.read_bytes() for p in sorted(runtime.glob("*.py"))

@@ -16,12 +16,14 @@ from skyfn.host import environment, layer_folders, task_root
 from skyfn.host.callers import Callers
 from skyfn.host.environment import HostOptions, Overrides, WorkerEnvironment
 from skyfn.host.event_queue import EventQueue, QueuedEvent, runners_for
+from skyfn.host.fork_server import ForkServers
 from skyfn.host.logs import LogBuffer, LogSink
 from skyfn.host.outcome import Outcome
 from skyfn.host.package_hint import missing_package
 from skyfn.host.pool import FunctionPool
 from skyfn.host.process import WorkerProcess
 from skyfn.host.reaper import Reaper
+from skyfn.host.runtime_folder import runtime_folder
 from skyfn.model import Function, Model
 from skyfn.project import backend_dir
 from skyfn.runtime.lambda_platform import function_arn
@@ -97,6 +99,9 @@ class Host:
         # secret changed before the call started never reaches it from a warm worker
         self.before_call: Callable[[], None] | None = None
         self._reaper = Reaper(self.pools) if options.idle_timeout is not None else None
+        self.forks = ForkServers(self._runtime) if options.fork_workers else None
+        if self.forks is not None:
+            self.forks.prestart()  # its start overlaps the host's; the first call forks
         self._pools = {f.name: self._pool(f) for f in model.functions}
 
     def _pool(self, function: Function) -> FunctionPool:
@@ -109,7 +114,11 @@ class Host:
             self.options.idle_timeout,
             self._reaper.wake if self._reaper is not None else None,
             self._explain if self._hints else None,
+            self.forks,
         )
+
+    def _runtime(self) -> Path:
+        return runtime_folder(self.model.project_root / ".skyfn" / "local")
 
     def _explain(self, function: Function, outcome: Outcome) -> None:
         backend = backend_dir(self.model.project_root)
@@ -239,6 +248,7 @@ class Host:
             function_arn(self.options.region, function.name),
             self.sink,
             max_workers=1,
+            forks=self.forks,
         )
         try:
             return single.invoke(event, request_id)
@@ -299,6 +309,8 @@ class Host:
             queues = list(self._events.items())
         for pool in pools:
             pool.close()
+        if self.forks is not None:
+            self.forks.close()
         for name, queue in queues:
             for event in queue.close():
                 self._event_done()

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable, Mapping
-from typing import Any
 
 from skyfn.runtime import contract
 from skyfn.runtime.errors import ColdStartError, SecretNotFound, SecretStoreError, UserCodeError
 
-Handler = Callable[[Any, Any], Any]
-Resolved = Callable[[Mapping[str, str]], None]
+TYPE_CHECKING = False  # typing and collections are not imported on the cold start
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any
+
+    Handler = Callable[[Any, Any], Any]
+    Resolved = Callable[[Mapping[str, str]], None]
 
 
 def resolve_secrets() -> dict[str, str]:

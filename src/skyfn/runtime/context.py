@@ -1,49 +1,15 @@
-"""The ``context`` a handler receives, typed: the fields Lambda's Python runtime provides.
-
-Annotate a handler with ``LambdaContext`` (a Protocol, so Lambda's own context object and
-skyfn's local one both satisfy it)::
-
-    from skyfn.runtime import LambdaContext
-
-    def handler(event: dict[str, object], context: LambdaContext) -> str: ...
-"""
+"""The ``context`` the local worker passes a handler: Lambda's fields and methods
+(``skyfn.runtime.lambda_context.LambdaContext`` is their type)."""
 
 from __future__ import annotations
 
 import os
 import sys
 import time
-from typing import Any, Protocol
 
-
-class LambdaContext(Protocol):
-    """What Lambda passes as ``context`` (awslambdaric's ``LambdaContext``). The names Lambda
-    reads from its environment are ``None`` when unset; ``memory_limit_in_mb`` is a string."""
-
-    @property
-    def function_name(self) -> str | None: ...
-    @property
-    def function_version(self) -> str | None: ...
-    @property
-    def invoked_function_arn(self) -> str | None: ...
-    @property
-    def memory_limit_in_mb(self) -> str | None: ...
-    @property
-    def aws_request_id(self) -> str: ...
-    @property
-    def log_group_name(self) -> str | None: ...
-    @property
-    def log_stream_name(self) -> str | None: ...
-    @property
-    def tenant_id(self) -> str | None: ...
-    @property
-    def identity(self) -> Any: ...
-    @property
-    def client_context(self) -> Any: ...
-
-    def get_remaining_time_in_millis(self) -> int: ...
-    def w3c(self) -> dict[str, str]: ...
-    def log(self, msg: object) -> None: ...
+TYPE_CHECKING = False  # typing is not imported on the cold start
+if TYPE_CHECKING:
+    from typing import Any
 
 
 W3C_FIELDS = ("traceparent", "tracestate", "baggage")  # what w3c() may return

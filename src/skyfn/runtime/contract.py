@@ -5,8 +5,15 @@ Every byte here counts against Lambda's 4 KB environment, so the contract carrie
 them into the ``skyfn secret set`` a user needs.
 """
 
-from collections.abc import Mapping
-from typing import NamedTuple
+from __future__ import annotations
+
+TYPE_CHECKING = False  # typing and collections are not imported on the cold start
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    _EntryFields = tuple[tuple[str, ...], float | None]
+else:
+    _EntryFields = tuple
 
 SKYFN_PREFIX = "SKYFN_"  # skyfn reserves every variable name starting with this
 HANDLER_VAR = "SKYFN_HANDLER"  # "<module>.<callable>" of the user's handler
@@ -83,13 +90,29 @@ def is_external(path: str) -> bool:
     return not path.startswith("/") and path.partition(":")[0] in EXTERNAL_PREFIXES
 
 
-class SecretEntry(NamedTuple):
+class SecretEntry(_EntryFields):
     """One secret of ``SKYFN_SECRETS``: where it is looked up, in order (a pinned path carries
     its version, ``pinned_path``), and how many seconds a value serves before it is re-read
-    (``None``: once per cold start, as for a pinned secret)."""
+    (``None``: once per cold start, as for a pinned secret). A pair (a plain tuple, not a
+    ``NamedTuple``: ``typing`` costs every cold start milliseconds)."""
 
-    paths: tuple[str, ...]
-    max_age: float | None = DEFAULT_MAX_AGE
+    __slots__ = ()
+
+    def __new__(
+        cls, paths: tuple[str, ...], max_age: float | None = DEFAULT_MAX_AGE
+    ) -> SecretEntry:
+        return super().__new__(cls, (paths, max_age))
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return self[0]
+
+    @property
+    def max_age(self) -> float | None:
+        return self[1]
+
+    def __repr__(self) -> str:
+        return f"SecretEntry(paths={self[0]!r}, max_age={self[1]!r})"
 
 
 def encode_secrets(entries: Mapping[str, SecretEntry]) -> str:

@@ -18,16 +18,17 @@ from __future__ import annotations
 import os
 import sys
 from _thread import allocate_lock
-from collections.abc import Callable, Mapping, Sequence
 from time import monotonic
-from typing import TYPE_CHECKING
 
 from skyfn.runtime.errors import SkyfnRuntimeError
 
+TYPE_CHECKING = False  # typing and collections are not imported on the cold start
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
     from skyfn.runtime.secrets import Wanted
 
-Listener = Callable[[Mapping[str, str]], None]
+    Listener = Callable[[Mapping[str, str]], None]
 
 BACKOFF_FIRST = 5.0  # seconds before the first retry of a failed refresh
 BACKOFF_CAP = 60.0  # doubling up to this

@@ -6,8 +6,13 @@ host, the worker, the template and the bundle. When Lambda changes, this file ch
 
 from __future__ import annotations
 
-import re
-from typing import NamedTuple
+TYPE_CHECKING = False  # typing and re are not imported on the cold start (the worker imports this)
+if TYPE_CHECKING:
+    import re
+
+    _VariableFields = tuple[str, str, str, bool]
+else:
+    _VariableFields = tuple
 
 RUNTIME = "python3.12"  # the default runtime of a function (template, execution env)
 PYTHON_VERSION = RUNTIME.removeprefix("python")  # the default runtime's Python version
@@ -22,8 +27,25 @@ def python_version(runtime: str) -> str:
 
 
 ENV_SIZE_LIMIT = 4096  # bytes, all keys and values together
-ENV_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]+")  # Lambda's own pattern: two characters at least
-FUNCTION_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
+# compiled on first use (``__getattr__``): a started worker imports no ``re``
+_PATTERNS = {
+    "ENV_KEY": r"[A-Za-z][A-Za-z0-9_]+",  # Lambda's own pattern: two characters at least
+    "FUNCTION_NAME": r"[A-Za-z][A-Za-z0-9_-]{0,63}",
+}
+if TYPE_CHECKING:
+    ENV_KEY: re.Pattern[str]
+    FUNCTION_NAME: re.Pattern[str]
+
+
+def __getattr__(name: str) -> re.Pattern[str]:
+    if name in _PATTERNS:
+        import re
+
+        compiled = globals()[name] = re.compile(_PATTERNS[name])
+        return compiled
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 TIMEOUT_RANGE = (1, 900)  # seconds
 MEMORY_RANGE = (128, 10240)  # MB
 MAX_PAYLOAD = 6 * 1024 * 1024  # bytes: a synchronous invocation's request, and its response
@@ -39,11 +61,30 @@ def function_arn(region: str, name: str, account: str = LOCAL_ACCOUNT_ID) -> str
     return f"arn:aws:lambda:{region}:{account}:function:{name}"
 
 
-class LambdaVariable(NamedTuple):  # not a dataclass: ``dataclasses`` costs ~12 ms to import
-    key: str
-    type_name: str  # "str" or "int"
-    doc: str
-    always: bool = True  # False: only present during some invocations
+class LambdaVariable(_VariableFields):
+    """A variable Lambda provides (a plain tuple: a dataclass costs ~12 ms to import, a
+    ``NamedTuple`` brings ``typing``, and the worker imports this module)."""
+
+    __slots__ = ()
+
+    def __new__(cls, key: str, type_name: str, doc: str, always: bool = True) -> LambdaVariable:
+        return super().__new__(cls, (key, type_name, doc, always))
+
+    @property
+    def key(self) -> str:
+        return self[0]
+
+    @property
+    def type_name(self) -> str:  # "str" or "int"
+        return self[1]
+
+    @property
+    def doc(self) -> str:
+        return self[2]
+
+    @property
+    def always(self) -> bool:  # False: only present during some invocations
+        return self[3]
 
 
 LAMBDA_VARIABLES: tuple[LambdaVariable, ...] = (
@@ -124,10 +165,12 @@ RESERVED_KEYS = frozenset({v.key for v in LAMBDA_VARIABLES} | {"AWS_ACCESS_KEY"}
 ARCHITECTURES = ("x86_64", "arm64")
 EPHEMERAL_STORAGE_RANGE = (512, 10_240)  # MB of /tmp
 MAX_LAYERS = 5
-LAYER_VERSION_ARN = re.compile(
+_PATTERNS["LAYER_VERSION_ARN"] = (
     r"arn:[a-zA-Z0-9-]+:lambda:[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d:\d{12}:"
     r"layer:[a-zA-Z0-9_-]{1,140}:[1-9][0-9]*"
 )
+if TYPE_CHECKING:
+    LAYER_VERSION_ARN: re.Pattern[str]
 LOG_RETENTION_DAYS: tuple[int, ...] = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400)
 LOG_RETENTION_DAYS += (545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 UNRESERVED_MINIMUM = 100  # concurrency Lambda keeps unreserved in every account and region

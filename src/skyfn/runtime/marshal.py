@@ -17,19 +17,18 @@ standard library only:
 from __future__ import annotations
 
 import os
-import re
 import sys
-from json.encoder import encode_basestring_ascii
-from typing import Any
+
+from skyfn.runtime.lean_json import encode_basestring, encode_basestring_ascii
+
+TYPE_CHECKING = False  # typing is not imported on the cold start
+if TYPE_CHECKING:
+    from typing import Any
 
 JSON_CONTENT_TYPE = "application/json"
 BYTES_CONTENT_TYPE = "application/unknown"
 # The runtimes whose marshaller writes non-ASCII characters as is (awslambdaric's set).
 UNICODE_RUNTIMES = frozenset(f"AWS_Lambda_python3.{minor}" for minor in range(12, 16))
-
-_ESCAPE = re.compile(r'[\x00-\x1f\\"]')
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r"}
-_ESCAPES["\t"] = "\\t"
 
 
 class MarshalError(Exception):
@@ -63,14 +62,6 @@ def encode(value: Any, ascii_only: bool) -> str:
     return "".join(parts)
 
 
-def _encode_unicode(text: str) -> str:
-    def replace(match: re.Match[str]) -> str:
-        char = match.group(0)
-        return _ESCAPES.get(char) or f"\\u{ord(char):04x}"
-
-    return '"' + _ESCAPE.sub(replace, text) + '"'
-
-
 def _float(value: float) -> str:
     if value != value:
         return "NaN"
@@ -93,7 +84,7 @@ def _call(obj: Any, name: str) -> tuple[Any] | None:
 
 class _Encoder:
     def __init__(self, ascii_only: bool, parts: list[str]) -> None:
-        self.string = encode_basestring_ascii if ascii_only else _encode_unicode
+        self.string = encode_basestring_ascii if ascii_only else encode_basestring
         self.parts = parts
         self.markers: dict[int, Any] = {}
 

@@ -176,23 +176,29 @@ class MaskedStream:
 
 
 class HelperMasker(Masker):
-    """The worker's masker: what it learns, the log helper process learns too."""
+    """The worker's masker: what it learns, the log helper process learns too.
 
-    def __init__(self, control: int, ack: int) -> None:
+    The helper learns before it masks anything written after: ``learn`` returns once the
+    values are in the control pipe, and the helper reads that pipe to its end before each
+    piece of output it passes on (output written after ``learn`` cannot reach it before the
+    values, which were in the pipe first). No round trip: waiting for an answer would cost
+    every cold start with secrets a wake-up of another process."""
+
+    def __init__(self, control: int) -> None:
         self._control = control
-        self._ack = ack
         super().__init__()
 
     def learn(self, values: Iterable[str]) -> None:
-        """Tell the helper (and wait until it knows) before any user code runs."""
+        """Tell the helper before any user code runs (``write`` returns once it is all
+        in the pipe)."""
         values = list(values)
         super().learn(values)
         if not values:
             return
-        data = json.dumps(values).encode() + b"\n"
+        view = memoryview(json.dumps(values).encode() + b"\n")
         try:
-            os.write(self._control, data)
-            os.read(self._ack, 1)
+            while view:
+                view = view[os.write(self._control, view) :]
         except OSError:  # the helper is gone; the worker's own writes then fail loudly
             pass
 
@@ -202,26 +208,116 @@ def start_helper() -> HelperMasker:
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     control_r, control_w = os.pipe()
-    ack_r, ack_w = os.pipe()
     pid = os.fork()
     if pid == 0:  # the helper: masks out_r/err_r onto the real fd 1/2
         code = 1
         try:
-            keep = {1, 2, out_r, err_r, control_r, ack_w}
+            keep = {1, 2, out_r, err_r, control_r}
             for fd in _open_fds():
                 if fd not in keep:
                     _close(fd)  # above all the worker's answer pipe: its EOF tells the host
-            _serve({out_r: 1, err_r: 2}, control_r, ack_w)
+            _serve({out_r: 1, err_r: 2}, control_r)
             code = 0
         finally:
             os._exit(code)
-    for fd in (out_r, err_r, control_r, ack_w):
+    for fd in (out_r, err_r, control_r):
         os.close(fd)
     os.dup2(out_w, 1)
     os.dup2(err_w, 2)
     os.close(out_w)
     os.close(err_w)
-    return HelperMasker(control_w, ack_r)
+    return HelperMasker(control_w)
+
+
+class PreparedHelper:
+    """A log helper forked ahead (by a spare forked worker, before it knows its function):
+    ``attach`` hands it this process's fd 1 and 2 and points them at it, as ``start_helper``
+    does, without a fork on the cold start's path; ``cancel`` lets it go (a function without
+    secrets). It is forked through an intermediate process, so it is no child of the worker
+    (no zombie the handler could reap); it stays in the worker's session, process group and
+    cgroup, so the host kills it with the worker."""
+
+    def __init__(self) -> None:
+        import _socket
+
+        ours, theirs = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
+        control_r, self.control = os.pipe()
+        middle = os.fork()
+        if middle == 0:  # the intermediate: forks the helper and is gone
+            code = 1
+            try:
+                if os.fork() == 0:
+                    try:
+                        # (0, 1 and 2 stay: descriptors received later must not land there)
+                        keep = {0, 1, 2, theirs.fileno(), control_r}
+                        for fd in _open_fds():
+                            if fd not in keep:
+                                _close(fd)
+                        _serve_when_attached(theirs, control_r)
+                    finally:
+                        os._exit(0)
+                code = 0
+            finally:
+                os._exit(code)
+        os.waitpid(middle, 0)
+        theirs.close()
+        os.close(control_r)
+        self._socket = ours
+
+    def fds(self) -> set[int]:
+        """What the worker keeps open for it (when it closes everything else)."""
+        return {self._socket.fileno(), self.control}
+
+    def attach(self) -> HelperMasker:
+        """Route this process's fd 1 and 2 through the helper (before any user code)."""
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        routes = _fd_bytes([out_r, err_r, 1, 2])
+        self._socket.sendmsg([b"attach"], [(_SOL_SOCKET, _SCM_RIGHTS, routes)])
+        self._socket.close()
+        for fd in (out_r, err_r):
+            os.close(fd)
+        os.dup2(out_w, 1)
+        os.dup2(err_w, 2)
+        os.close(out_w)
+        os.close(err_w)
+        return HelperMasker(self.control)
+
+    def cancel(self) -> None:
+        self._socket.close()  # EOF: the helper exits
+        os.close(self.control)
+
+
+_SOL_SOCKET, _SCM_RIGHTS = 1, 1  # <sys/socket.h> on Linux (where workers are forked)
+_FD_SIZE = 4  # a C int
+
+
+def _fd_bytes(fds: list[int]) -> bytes:
+    import sys
+
+    return b"".join(fd.to_bytes(_FD_SIZE, sys.byteorder, signed=True) for fd in fds)
+
+
+def _serve_when_attached(sock: Any, control: int) -> None:
+    """The prepared helper: wait for the worker's routes (or EOF: not needed), then serve."""
+    import sys
+
+    data, ancillary, _, _ = sock.recvmsg(64, 64 + 4 * _FD_SIZE)
+    fds = [
+        int.from_bytes(payload[i : i + _FD_SIZE], sys.byteorder, signed=True)
+        for level, kind, payload in ancillary
+        if level == _SOL_SOCKET and kind == _SCM_RIGHTS
+        for i in range(0, len(payload) - len(payload) % _FD_SIZE, _FD_SIZE)
+    ]
+    sock.close()
+    if data != b"attach" or len(fds) != 4:
+        return
+    out_r, err_r, real_out, real_err = fds
+    os.dup2(real_out, 1)
+    os.dup2(real_err, 2)
+    os.close(real_out)
+    os.close(real_err)
+    _serve({out_r: 1, err_r: 2}, control)
 
 
 def _open_fds() -> list[int]:
@@ -236,28 +332,44 @@ def _close(fd: int) -> None:
         os.close(fd)
 
 
-def _serve(routes: dict[int, int], control: int, ack: int) -> None:
+def _serve(routes: dict[int, int], control: int) -> None:
     masker = Masker()
     streams = {source: MaskedStream(masker) for source in routes}
-    control_buffer = b""
+    os.set_blocking(control, False)
+    pending = [b""]  # a message not complete yet: its writer is still in ``write``
+    open_control = [True]
+
+    def learn() -> None:
+        """Everything the worker learned so far, before any output after it is masked."""
+        while open_control[0]:
+            try:
+                data = os.read(control, 65536)
+            except BlockingIOError:
+                return
+            except OSError:
+                data = b""
+            if not data:
+                open_control[0] = False
+                return
+            pending[0] += data
+            while b"\n" in pending[0]:
+                line, _, pending[0] = pending[0].partition(b"\n")
+                masker.learn(str(v) for v in json.loads(line))
+
     watched = [*routes, control]
     while any(fd in watched for fd in routes):
         readable, _, _ = select.select(watched, [], [])
+        learn()
+        if not open_control[0] and control in watched:
+            watched.remove(control)
         for fd in readable:
+            if fd == control:
+                continue
             try:
                 data = os.read(fd, 65536)
             except OSError:
                 data = b""
-            if fd == control:
-                if not data:
-                    watched.remove(control)
-                    continue
-                control_buffer += data
-                while b"\n" in control_buffer:
-                    line, _, control_buffer = control_buffer.partition(b"\n")
-                    masker.learn(str(v) for v in json.loads(line))
-                    _write(ack, b"k")
-                continue
+            learn()  # (what the worker learned before it wrote this is in the pipe now)
             if data:
                 _write(routes[fd], streams[fd].feed(data))
             else:

@@ -20,10 +20,19 @@ logs; after each invocation (and after the cold start, id ``init``) the worker w
 
 from __future__ import annotations
 
-import base64
-import json
-import re
-from typing import Any, NamedTuple
+from skyfn.runtime import lean_json
+
+TYPE_CHECKING = False  # typing is not imported on the cold start
+if TYPE_CHECKING:
+    import re
+    from typing import Any
+
+    _RequestFields = tuple[str, Any, int, str, Any, str | None]
+    _AnswerFields = tuple[
+        str, str | None, str, bytes | None, dict[str, Any] | None, bool, int | None
+    ]
+else:
+    _RequestFields = _AnswerFields = tuple
 
 READY = "ready"
 INIT_ERROR = "init_error"
@@ -31,7 +40,15 @@ RESULT = "result"
 ERROR = "error"
 INIT_ID = "init"  # the request id of the cold start's logs
 
-MARKER_PATTERN = re.compile(rb"\x1eskyfn-end:[^\x1e\n]{0,80}\x1e")
+_MARKER = rb"\x1eskyfn-end:[^\x1e\n]{0,80}\x1e"  # MARKER_PATTERN, compiled on first use
+
+
+def __getattr__(name: str) -> re.Pattern[bytes]:
+    if name == "MARKER_PATTERN":
+        import re
+
+        return re.compile(_MARKER)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def log_marker(request_id: str) -> str:
@@ -40,19 +57,51 @@ def log_marker(request_id: str) -> str:
 
 
 def encode(message: dict[str, Any]) -> bytes:
-    return json.dumps(message, separators=(",", ":")).encode() + b"\n"
+    return lean_json.dumps(message).encode() + b"\n"
 
 
 # -- host → worker ---------------------------------------------------------------------------
 
 
-class Request(NamedTuple):
-    id: str
-    event: Any
-    deadline_ms: int
-    arn: str  # the invoked ARN, with the caller's qualifier when it gave one
-    client_context: Any = None  # X-Amz-Client-Context, decoded
-    trace_id: str | None = None  # _X_AMZN_TRACE_ID during this invocation
+class Request(_RequestFields):
+    """One invocation (a plain tuple: a ``NamedTuple`` would import ``typing``)."""
+
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        id: str,
+        event: Any,
+        deadline_ms: int,
+        arn: str,
+        client_context: Any = None,
+        trace_id: str | None = None,
+    ) -> Request:
+        return super().__new__(cls, (id, event, deadline_ms, arn, client_context, trace_id))
+
+    @property
+    def id(self) -> str:
+        return self[0]
+
+    @property
+    def event(self) -> Any:
+        return self[1]
+
+    @property
+    def deadline_ms(self) -> int:
+        return self[2]
+
+    @property
+    def arn(self) -> str:  # the invoked ARN, with the caller's qualifier when it gave one
+        return self[3]
+
+    @property
+    def client_context(self) -> Any:  # X-Amz-Client-Context, decoded
+        return self[4]
+
+    @property
+    def trace_id(self) -> str | None:  # _X_AMZN_TRACE_ID during this invocation
+        return self[5]
 
 
 def request(
@@ -72,7 +121,7 @@ def request(
 
 
 def decode_request(line: bytes) -> Request:
-    data = json.loads(line)
+    data = lean_json.loads(line)
     trace_id = data.get("trace_id")
     return Request(
         str(data["id"]),
@@ -87,14 +136,50 @@ def decode_request(line: bytes) -> Request:
 # -- worker → host ---------------------------------------------------------------------------
 
 
-class Answer(NamedTuple):
-    kind: str  # READY, INIT_ERROR, RESULT or ERROR
-    request_id: str | None = None
-    payload: str = ""  # RESULT: the handler's result as JSON text
-    body: bytes | None = None  # RESULT: the bytes the handler returned (the body as is)
-    error: dict[str, Any] | None = None  # INIT_ERROR, ERROR: Lambda's error shape
-    fatal: bool = False  # ERROR: the instance cannot serve another invocation
-    rss_kb: int | None = None  # RESULT, ERROR: the worker's peak resident memory, in KB
+class Answer(_AnswerFields):
+    """One message of the worker (a plain tuple, as ``Request``)."""
+
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        kind: str,
+        request_id: str | None = None,
+        payload: str = "",
+        body: bytes | None = None,
+        error: dict[str, Any] | None = None,
+        fatal: bool = False,
+        rss_kb: int | None = None,
+    ) -> Answer:
+        return super().__new__(cls, (kind, request_id, payload, body, error, fatal, rss_kb))
+
+    @property
+    def kind(self) -> str:  # READY, INIT_ERROR, RESULT or ERROR
+        return self[0]
+
+    @property
+    def request_id(self) -> str | None:
+        return self[1]
+
+    @property
+    def payload(self) -> str:  # RESULT: the handler's result as JSON text
+        return self[2]
+
+    @property
+    def body(self) -> bytes | None:  # RESULT: the bytes the handler returned (as is)
+        return self[3]
+
+    @property
+    def error(self) -> dict[str, Any] | None:  # INIT_ERROR, ERROR: Lambda's error shape
+        return self[4]
+
+    @property
+    def fatal(self) -> bool:  # ERROR: the instance cannot serve another invocation
+        return self[5]
+
+    @property
+    def rss_kb(self) -> int | None:  # RESULT, ERROR: the worker's peak resident memory, in KB
+        return self[6]
 
 
 def ready() -> dict[str, Any]:
@@ -111,6 +196,8 @@ def result(request_id: str, payload: str) -> dict[str, Any]:
 
 def raw_result(request_id: str, body: bytes) -> dict[str, Any]:
     """The handler returned ``bytes``: Lambda answers with them as they are."""
+    import base64
+
     return {"kind": RESULT, "id": request_id, "body64": base64.b64encode(body).decode()}
 
 
@@ -119,13 +206,15 @@ def error(request_id: str, shape: dict[str, Any], fatal: bool = False) -> dict[s
 
 
 def decode_answer(line: bytes) -> Answer:
-    data = json.loads(line)
+    data = lean_json.loads(line)
     kind = data.get("kind")
     if kind not in (READY, INIT_ERROR, RESULT, ERROR):
         raise ValueError(f"unknown worker message kind {kind!r}")
     request_id = data.get("id")
     body64 = data.get("body64")
     rss_kb = data.get("rss_kb")
+    if body64 is not None:
+        import base64
     return Answer(
         kind=kind,
         request_id=None if request_id is None else str(request_id),

@@ -1,5 +1,8 @@
 """A local function instance:
-``python -S -m skyfn.runtime.worker READ_FD WRITE_FD [CGROUP [SITE_DIRS]]``.
+``python -S -m skyfn.runtime.worker READ_FD WRITE_FD [CGROUP [SITE_DIRS]]``, or the same as
+``python -S -c LAUNCH ...`` (the host's way: ``-m`` imports ``runpy``, and with it ``importlib.util``,
+``contextlib`` and more, ~4 ms of every cold start; ``launch`` leaves ``sys.path`` and
+``sys.argv`` as ``-m`` would).
 
 ``-S``: no site-packages of the interpreter's environment; its path is the task root, the
 generated env modules and skyfn's runtime-only folder (``PYTHONPATH``), and SITE_DIRS (the
@@ -13,8 +16,9 @@ line to both, so the host knows it has every log line of that invocation. Its se
 come from the host over a pipe (local store, pytest plugin) or from the store itself (ssm,
 as on Lambda); it never holds what would open the local store.
 
-Before the cold start the worker limits itself: it joins CGROUP (a pids cgroup the host made,
-which bounds its processes, fork bombs included), turns off core dumps (a core file would
+Before the cold start the worker limits itself: it makes sure it is in CGROUP (a pids cgroup
+the host made, which bounds its processes, fork bombs included; the host moves it in while
+its interpreter starts, else it joins itself), turns off core dumps (a core file would
 hold the function's secrets in plain text, next to its code: ``RLIMIT_CORE`` 0 and, on Linux,
 non-dumpable), starts its log masker when the function has secrets
 (``skyfn.runtime.masking``), and caps its writable memory at the function's ``memory_mb``
@@ -25,21 +29,30 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
-from collections.abc import Mapping
-from typing import Any, BinaryIO
 
-from skyfn.runtime import contract, error_shape, lambda_logging, marshal, protocol
+from skyfn.runtime import contract, marshal, protocol
 from skyfn.runtime.context import Context
 from skyfn.runtime.errors import UserCodeError
 from skyfn.runtime.lambda_platform import MAX_PAYLOAD
-from skyfn.runtime.masking import Masker
+from skyfn.runtime.worker_limits import add_site_dirs, limit_memory, limit_processes, no_core_dumps
+
+# The first invocation needs none of typing, traceback, logging, base64 or the masker: each
+# is imported where it is needed (an error, a log call, a secret), so a started worker's
+# cold start pays only for what it uses.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any, BinaryIO
+
+    from skyfn.runtime.masking import Masker, PreparedHelper
 
 _RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 def user_frames(exc: BaseException) -> list[str]:
     """The traceback without skyfn.runtime's own frames (as Lambda shows it)."""
+    import traceback
+
     frames = traceback.extract_tb(exc.__traceback__)
     own = [f for f in frames if os.path.dirname(os.path.abspath(f.filename)) != _RUNTIME_DIR]
     return traceback.format_list(own)
@@ -48,6 +61,8 @@ def user_frames(exc: BaseException) -> list[str]:
 def exception_shape(exc: BaseException, request_id: str | None) -> dict[str, Any]:
     """Lambda's error payload for an exception the function raised (a module that cannot
     be loaded: under the ``Runtime.*`` type and trace Lambda's runtime gives it)."""
+    from skyfn.runtime import error_shape
+
     if isinstance(exc, UserCodeError):
         return error_shape.build(str(exc), exc.error_type, request_id, exc.trace)
     return error_shape.build(str(exc), type(exc).__name__, request_id, user_frames(exc))
@@ -55,6 +70,8 @@ def exception_shape(exc: BaseException, request_id: str | None) -> dict[str, Any
 
 def out_of_memory_error(request_id: str | None) -> dict[str, Any]:
     """Lambda's answer when a function exceeds its memory (the instance is then replaced)."""
+    from skyfn.runtime import error_shape
+
     memory = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "?")
     prefix = f"RequestId: {request_id} " if request_id else ""
     return error_shape.build(
@@ -109,18 +126,28 @@ def _set_trace_id(trace_id: str | None) -> None:
 
 
 def serve(requests: BinaryIO, answers: BinaryIO, masker: Masker | None = None) -> int:
-    masker = masker if masker is not None else Masker()
+    """The cold start, then one invocation per request line. ``masker``: the log helper's
+    (a function with secrets); without, one is made only if secrets turn up."""
+    maskers: list[Masker] = [masker] if masker is not None else []
 
     def resolved(values: Mapping[str, str]) -> None:
         # Between the secrets and the user's module: its import may already log them.
-        masker.learn(values.values())
+        if values and not maskers:
+            from skyfn.runtime.masking import Masker
+
+            maskers.append(Masker())
+        if maskers:
+            maskers[0].learn(values.values())
 
     try:
-        from skyfn.runtime import bootstrap, freshness
+        from skyfn.runtime import bootstrap
 
-        # A secret re-read after max_age is masked too, before the handler gets it.
-        freshness.listen(lambda values: masker.learn(values.values()))
-        lambda_logging.install()  # before the user's module: its import may log
+        if maskers:
+            from skyfn.runtime import freshness
+
+            # A secret re-read after max_age is masked too, before the handler gets it.
+            freshness.listen(lambda values: maskers[0].learn(values.values()))
+        _lambda_logging()  # before the user's module: its import may log
 
         handler = bootstrap.cold_start(resolved)
     except MemoryError:
@@ -130,13 +157,14 @@ def serve(requests: BinaryIO, answers: BinaryIO, masker: Masker | None = None) -
     except Exception as exc:
         _log_error(exc)
         _end_logs(protocol.INIT_ID)
-        _send(answers, protocol.init_error(masker.value(exception_shape(exc, None))))
+        shape = exception_shape(exc, None)
+        _send(answers, protocol.init_error(maskers[0].value(shape) if maskers else shape))
         return 1
     _end_logs(protocol.INIT_ID)
     _send(answers, protocol.ready())
     for line in requests:  # EOF: the host is gone or done with this instance
         request = protocol.decode_request(line)
-        answer = _invoke(handler, request, masker)
+        answer = _invoke(handler, request, maskers[0] if maskers else None)
         _with_peak_memory(answer)
         _end_logs(request.id)
         _send(answers, answer)
@@ -145,7 +173,7 @@ def serve(requests: BinaryIO, answers: BinaryIO, masker: Masker | None = None) -
     return 0
 
 
-def _invoke(handler: Any, request: protocol.Request, masker: Masker) -> dict[str, Any]:
+def _invoke(handler: Any, request: protocol.Request, masker: Masker | None) -> dict[str, Any]:
     """Run one invocation: the handler's result (never masked: it is the function's answer),
     or Lambda's error shape (masked: skyfn shows it)."""
     request_id = request.id
@@ -153,14 +181,15 @@ def _invoke(handler: Any, request: protocol.Request, masker: Masker) -> dict[str
     # with it of the frames holding what the handler allocated.
     out_of_memory = False
     _set_trace_id(request.trace_id)
-    lambda_logging.request_id = request_id
+    _set_request_id(request_id)
     try:
         result = handler(request.event, _context(request))
     except MemoryError:
         out_of_memory = True
     except Exception as exc:  # SystemExit ends the process: the host reports the exit
         _log_error(exc)
-        return protocol.error(request_id, masker.value(exception_shape(exc, request_id)))
+        shape = exception_shape(exc, request_id)
+        return protocol.error(request_id, masker.value(shape) if masker is not None else shape)
     if out_of_memory:
         return _out_of_memory(request_id)
     try:
@@ -168,11 +197,16 @@ def _invoke(handler: Any, request: protocol.Request, masker: Masker) -> dict[str
     except MemoryError:
         out_of_memory = True
     except marshal.MarshalError as exc:  # a set, an object, a circular structure, ...
-        shape = error_shape.build(masker.text(str(exc)), error_shape.MARSHAL_ERROR, request_id, [])
+        from skyfn.runtime import error_shape
+
+        message = masker.text(str(exc)) if masker is not None else str(exc)
+        shape = error_shape.build(message, error_shape.MARSHAL_ERROR, request_id, [])
         return protocol.error(request_id, shape)
     if out_of_memory:
         return _out_of_memory(request_id)
     if len(body) > MAX_PAYLOAD:
+        from skyfn.runtime import error_shape
+
         shape = error_shape.response_too_large(len(body), request_id, MAX_PAYLOAD)
         return protocol.error(request_id, shape)
     if content_type == marshal.BYTES_CONTENT_TYPE:
@@ -219,91 +253,66 @@ _faults = -1  # page faults when the status was last read
 _peak_kb: int | None = None  # VmHWM then
 
 
+_request_id = [""]  # the invocation being served: Lambda's log handler shows it
+
+
+def _set_request_id(request_id: str) -> None:
+    _request_id[0] = request_id
+    installed: Any = sys.modules.get("skyfn.runtime.lambda_logging")
+    if installed is not None:
+        installed.request_id = request_id
+
+
+def _lambda_logging() -> None:
+    """Lambda's root logger handler (``lambda_logging``), before any user code runs: now
+    when ``logging`` is loaded already (a forked worker), else the moment something imports
+    it (``logging`` costs a cold start ~4 ms, and many handlers never log)."""
+    if "logging" in sys.modules:
+        _install_logging()
+    else:
+        sys.meta_path.insert(0, _LoggingHook())
+
+
+def _install_logging() -> None:
+    from skyfn.runtime import lambda_logging
+
+    lambda_logging.request_id = _request_id[0]
+    lambda_logging.install()
+
+
+class _LoggingHook:
+    """A meta path finder for ``logging`` alone: finds it as the import system would
+    without it, and installs Lambda's handler right after the module ran, before the
+    importer gets it. Then it leaves ``sys.meta_path`` (a new list: an import iterating the
+    old one in another thread is not disturbed)."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if name != "logging":
+            return None
+        sys.meta_path = [finder for finder in sys.meta_path if finder is not self]
+        import importlib.util
+
+        spec: Any = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        loader = spec.loader
+
+        class Installing:
+            def create_module(self, spec: Any) -> Any:
+                return loader.create_module(spec)
+
+            def exec_module(self, module: Any) -> None:
+                spec.loader = module.__loader__ = loader  # as if loaded without this hook
+                loader.exec_module(module)
+                _install_logging()
+
+        spec.loader = Installing()
+        return spec
+
+
 def _out_of_memory(request_id: str) -> dict[str, Any]:
     print("[ERROR] MemoryError: the function ran out of memory", file=sys.stderr)
     return protocol.error(request_id, out_of_memory_error(request_id), fatal=True)
-
-
-def limit_processes(cgroup: str) -> None:
-    """Join the pids cgroup the host made for this worker (before anything forks)."""
-    try:
-        with open(os.path.join(cgroup, "cgroup.procs"), "w") as procs:
-            procs.write(str(os.getpid()))
-    except OSError as exc:
-        print(f"skyfn: process limit not applied ({exc})", file=sys.stderr)
-
-
-def limit_memory() -> None:
-    """RLIMIT_DATA = memory_mb: counts what allocations use (heap and private writable maps),
-    unlike RLIMIT_AS, which also counts reserved address space (64 MB per malloc arena)."""
-    try:
-        resource = _stdlib_module("resource")
-        limit = int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "")) * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
-    except (ImportError, ValueError, OSError) as exc:
-        print(f"skyfn: memory limit not applied ({exc})", file=sys.stderr)
-
-
-PR_SET_DUMPABLE = 4  # <linux/prctl.h>
-
-
-def no_core_dumps() -> None:
-    """No core file, ever: ``RLIMIT_CORE`` 0 (soft and hard, so the handler cannot raise it
-    back) and, on Linux, not dumpable (which also keeps other processes of this user from
-    attaching to it or reading its memory through /proc, and covers a core pattern that pipes
-    dumps to a helper, where the limit does not apply). Best effort elsewhere."""
-    try:
-        resource = _stdlib_module("resource")
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    except (ImportError, ValueError, OSError) as exc:
-        print(f"skyfn: core dumps not disabled ({exc})", file=sys.stderr)
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            libc = ctypes.CDLL(None, use_errno=True)
-            if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
-                raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE) failed")
-        except (OSError, AttributeError) as exc:
-            print(f"skyfn: process not marked non-dumpable ({exc})", file=sys.stderr)
-
-
-_loaded: dict[str, Any] = {}
-
-
-def _stdlib_module(name: str) -> Any:
-    """The standard library's ``name``, not the function's own ``resource.py`` (its folder is
-    on the path), and without leaving it in ``sys.modules`` for the handler to stumble on."""
-    if name in _loaded:
-        return _loaded[name]
-    import importlib.machinery
-    import importlib.util
-
-    user = {"", os.getcwd(), *os.environ.get("PYTHONPATH", "").split(os.pathsep), *_site_paths}
-    spec = importlib.machinery.PathFinder.find_spec(name, [p for p in sys.path if p not in user])
-    if spec is None or spec.loader is None:
-        raise ImportError(f"no standard module {name}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    _loaded[name] = module
-    return module
-
-
-_site_paths: list[str] = []
-
-
-def add_site_dirs(joined: str) -> None:
-    """The function's package folders (its locked packages), as site directories (their
-    ``.pth`` files run), right after the task root: where the bundle puts them on Lambda."""
-    import site
-
-    before = list(sys.path)
-    for folder in joined.split(os.pathsep):
-        if folder:
-            site.addsitedir(folder)
-    added = [p for p in sys.path if p not in before]
-    _site_paths.extend(added)
-    sys.path[:] = before[:1] + added + before[1:]
 
 
 def main(argv: list[str]) -> int:
@@ -313,21 +322,50 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
+    cgroup = argv[3] if len(argv) > 3 else ""
+    return run(int(argv[1]), int(argv[2]), cgroup, argv[4] if len(argv) > 4 else "")
+
+
+def run(
+    requests_fd: int,
+    answers_fd: int,
+    cgroup: str,
+    site_dirs: str,
+    helper: PreparedHelper | None = None,
+) -> int:
+    """Limit this process, then serve: a started worker's ``main`` and a forked one
+    (``skyfn.runtime.forkserver``) both come here before any user code runs. ``helper``: a
+    log helper forked ahead (a forked worker's), used or let go here."""
     no_core_dumps()
-    if len(argv) > 3 and argv[3]:
-        limit_processes(argv[3])
-    if len(argv) > 4 and argv[4]:
-        add_site_dirs(argv[4])
+    if cgroup:
+        limit_processes(cgroup)
+    if site_dirs:
+        add_site_dirs(site_dirs)
     masker = None
     if os.environ.get(contract.SECRETS_VAR):
         from skyfn.runtime import masking
 
-        masker = masking.start_helper()
+        masker = helper.attach() if helper is not None else masking.start_helper()
+    elif helper is not None:
+        helper.cancel()
     limit_memory()
     for stream in (sys.stdout, sys.stderr):
         stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-    with os.fdopen(int(argv[1]), "rb") as requests, os.fdopen(int(argv[2]), "wb") as answers:
+    with os.fdopen(requests_fd, "rb") as requests, os.fdopen(answers_fd, "wb") as answers:
         return serve(requests, answers, masker)
+
+
+# ``python -S -c LAUNCH READ_FD WRITE_FD CGROUP SITE_DIRS``
+LAUNCH = "import sys; from skyfn.runtime.worker import launch; sys.exit(launch())"
+
+
+def launch() -> int:
+    """The ``-c LAUNCH`` entry point: the working directory in full where ``-c`` put ``""``,
+    and this module's file as ``argv[0]``, as ``-m`` leaves them; then ``main``."""
+    if sys.path and sys.path[0] == "":
+        sys.path[0] = os.getcwd()
+    sys.argv[0] = __file__
+    return main(sys.argv)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import keyword
 import re
 from collections.abc import Sequence
@@ -25,7 +24,9 @@ from skyfn.runtime.stores import StoreName
 from skyfn.synth import layers, permissions, references, rules, urls
 from skyfn.synth import schedules as function_schedules
 from skyfn.synth import settings as function_settings
+from skyfn.synth.entries import check_entry
 from skyfn.synth.external import external_ref
+from skyfn.synth.realpaths import Resolver
 from skyfn.synth.vault import vault_ref
 
 
@@ -57,6 +58,7 @@ def build_model(
     problems: list[str] = []
     functions: list[Function] = []
     known = references.known_names(backend)
+    resolver = Resolver()  # the function folders, each resolved once
     for index, item in enumerate(backend.functions):
         if not isinstance(item, FunctionDefinition):
             problems.append(
@@ -64,7 +66,9 @@ def build_model(
                 "not a function from define_function(...)"
             )
             continue
-        built = _build_function(item, app_id, scope, secret_store, secret_max_age, problems, known)
+        built = _build_function(
+            item, app_id, scope, secret_store, secret_max_age, problems, known, resolver
+        )
         if built is not None:
             functions.append(built)
     problems.extend(_collisions(functions))
@@ -84,13 +88,14 @@ def _build_function(
     max_age: int | None,
     problems: list[str],
     known: frozenset[str] = frozenset(),
+    resolver: Resolver | None = None,
 ) -> Function | None:
     name = references.definition_name(d)
     problem = _Problems(problems, f"function {name}")
     if not _check_name(name, problem):
         return None
     assert isinstance(name, str)
-    handler = _check_entry(d, problem)
+    handler = check_entry(d, problem, resolver)
     _check_int(
         d.timeout_seconds, "timeout_seconds", lambda_platform.TIMEOUT_RANGE, "seconds", problem
     )
@@ -326,60 +331,6 @@ def _check_log_level(value: object, problem: _Problems) -> str | None:
 def _check_level_needs_json(level: str | None, log_format: str | None, problem: _Problems) -> None:
     if level is not None and log_format != "JSON":
         problem(f'log_level={level!r} needs log_format="JSON" (Lambda\'s rule); add it')
-
-
-def _check_entry(d: FunctionDefinition, problem: _Problems) -> str | None:
-    """Check the handler file statically (it is not imported at synth: it may read secrets)."""
-    folder = d.resource_file.parent
-    if not isinstance(d.entry, str) or not d.entry.endswith(".py"):
-        problem(f"entry must be a .py file relative to {d.resource_file.name}, got {d.entry!r}")
-        return None
-    path = (folder / d.entry).resolve()
-    try:
-        relative = path.relative_to(folder)
-    except ValueError:
-        problem(f"entry {d.entry} is outside the function's folder {folder}")
-        return None
-    if not path.is_file():
-        problem(f"handler file {path} does not exist; create it or fix entry=")
-        return None
-    parts = relative.with_suffix("").parts
-    if not all(p.isidentifier() and not keyword.iskeyword(p) for p in parts):
-        problem(f"entry {d.entry} is not importable as a Python module; rename the file")
-        return None
-    try:
-        tree = ast.parse(path.read_bytes(), filename=str(path))
-    except (SyntaxError, ValueError) as exc:
-        line = f", line {exc.lineno}" if isinstance(exc, SyntaxError) and exc.lineno else ""
-        problem(f"handler file {relative}{line}: {type(exc).__name__}: {exc}")
-        return None
-    verdict = _handler_binding(tree)
-    if verdict is not None:
-        problem(f"handler file {relative} {verdict}; define def handler(event, context): ...")
-        return None
-    return ".".join(parts) + ".handler"
-
-
-def _handler_binding(tree: ast.Module) -> str | None:
-    """``None`` when the module binds a callable-looking ``handler``, else what is wrong."""
-    found: str | None = "has no handler function"
-    for node in tree.body:
-        if (
-            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "handler"
-        ) or (isinstance(node, ast.ClassDef) and node.name == "handler"):
-            found = None
-        elif isinstance(node, ast.Import | ast.ImportFrom):
-            if any((a.asname or a.name.split(".")[0]) == "handler" for a in node.names):
-                found = None
-        elif isinstance(node, ast.Assign | ast.AnnAssign):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if any(isinstance(t, ast.Name) and t.id == "handler" for t in targets):
-                literal = isinstance(
-                    node.value,
-                    ast.Constant | ast.List | ast.Dict | ast.Tuple | ast.Set | ast.JoinedStr,
-                )
-                found = "binds handler to a value that is not callable" if literal else None
-    return found
 
 
 def _collisions(functions: Sequence[Function]) -> list[str]:

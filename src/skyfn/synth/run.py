@@ -4,11 +4,12 @@ skyfn.outputs composes these with deploy's templates; commands synthesize throug
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from skyfn.backend_loader import load_backend
+from skyfn.definition_cache import write_pending
 from skyfn.dotenv_files import apply_env_files
 from skyfn.errors import SkyfnError
 from skyfn.model import Model, Scope
@@ -18,7 +19,8 @@ from skyfn.settings import secret_max_age
 from skyfn.synth.artifacts import render_artifact
 from skyfn.synth.build import build_model
 from skyfn.synth.envgen import PACKAGE, PACKAGE_INIT, render_env_module
-from skyfn.synth.writer import WriteReport, write_outputs
+from skyfn.synth.output_cache import OutputCache, model_key
+from skyfn.synth.writer import WriteReport, remove_stale, write_outputs
 
 
 @dataclass(frozen=True)
@@ -62,13 +64,12 @@ def artifact_outputs(project: Project, model: Model) -> dict[Path, str]:
     return {folder / f"{f.name}.json": render_artifact(model, f) for f in model.functions}
 
 
-def write_synth(
+def synth_outputs(
     project: Project, model: Model, extra: Mapping[Path, str] | None = None
-) -> SynthResult:
-    """Write env modules and artifacts for an already built model (so callers can check it
-    first), and ``extra``, more files rendered from it (a branch's templates: deploy's
-    output, written beside the artifacts; skyfn.outputs passes them). Unchanged files are
-    left alone; an output claimed twice is refused, naming the function at fault."""
+) -> dict[Path, str]:
+    """Env modules, artifacts and ``extra``, more files rendered from the model (a branch's
+    templates: deploy's output, written beside the artifacts; skyfn.outputs passes them).
+    An output claimed twice is refused, naming the function at fault."""
     outputs = env_outputs(project, model) | artifact_outputs(project, model)
     for path, content in (extra or {}).items():
         if path in outputs:
@@ -77,12 +78,46 @@ def write_synth(
                 "writes beside it; give the function another name="
             )
         outputs[path] = content
-    owned = [env_package_dir(project), artifact_dir(project, model.scope)]
-    return SynthResult(model, write_outputs(outputs, owned))
+    return outputs
+
+
+def owned_dirs(project: Project, model: Model) -> list[Path]:
+    """The folders synth owns: a file there that no output names is removed."""
+    return [env_package_dir(project), artifact_dir(project, model.scope)]
+
+
+def write_synth(
+    project: Project, model: Model, extra: Mapping[Path, str] | None = None
+) -> SynthResult:
+    """Write env modules, artifacts and ``extra`` for an already built model (so callers
+    can check it first). Unchanged files are left alone."""
+    outputs = synth_outputs(project, model, extra)
+    result = SynthResult(model, write_outputs(outputs, owned_dirs(project, model)))
+    write_pending(project.skyfn_dir)
+    return result
+
+
+def write_synth_cached(
+    project: Project, model: Model, render_extra: Callable[[Model], Mapping[Path, str]]
+) -> SynthResult:
+    """``write_synth`` of ``render_extra(model)``, unless the model is the last synth's
+    and its outputs are untouched since: then nothing is rendered or read
+    (``output_cache``)."""
+    owned = owned_dirs(project, model)
+    cache = OutputCache(project.skyfn_dir, model.scope.slug, model_key(model, owned))
+    kept = cache.unchanged()
+    if kept is not None:
+        return SynthResult(model, WriteReport((), tuple(kept), remove_stale(kept, owned)))
+    outputs = synth_outputs(project, model, render_extra(model))
+    result = SynthResult(model, write_outputs(outputs, owned))
+    write_pending(project.skyfn_dir)
+    cache.record(outputs)
+    return result
 
 
 def generate_env(project: Project, scope: Scope, secret_store: StoreName) -> SynthResult:
     """Regenerate only the typed env modules."""
     model = load_model(project, scope, secret_store)
     report = write_outputs(env_outputs(project, model), [env_package_dir(project)])
+    write_pending(project.skyfn_dir)
     return SynthResult(model, report)

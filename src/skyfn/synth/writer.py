@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,11 +45,22 @@ def write_outputs(outputs: Mapping[Path, str], owned_dirs: Iterable[Path] = ()) 
     unchanged: list[Path] = []
     for path, content in sorted(outputs.items()):
         (written if write_if_changed(path, content) else unchanged).append(path)
+    return WriteReport(tuple(written), tuple(unchanged), remove_stale(outputs, owned_dirs))
+
+
+def remove_stale(outputs: Collection[Path], owned_dirs: Iterable[Path]) -> tuple[Path, ...]:
+    """Remove the files in ``owned_dirs`` that no output names (compared as text: a
+    thousand outputs are not made into paths again)."""
+    named = {str(path) for path in outputs}
     removed: list[Path] = []
     for folder in owned_dirs:
-        if folder.is_dir():
-            for stale in sorted(folder.iterdir()):
-                if stale.is_file() and stale not in outputs:
-                    stale.unlink()
-                    removed.append(stale)
-    return WriteReport(tuple(written), tuple(unchanged), tuple(removed))
+        try:
+            listed = sorted(os.listdir(folder))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for name in listed:
+            stale = folder / name
+            if str(stale) not in named and stale.is_file():
+                stale.unlink()
+                removed.append(stale)
+    return tuple(removed)

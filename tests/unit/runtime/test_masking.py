@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import os
 import urllib.parse
 
 import pytest
@@ -154,3 +155,24 @@ def test_a_stream_masks_a_multiline_value_logged_with_a_prefix_per_line() -> Non
     out = b"".join(stream.feed(data[i : i + 7]) for i in range(0, len(data), 7)) + stream.finish()
     assert not any(line.encode() in out for line in PEM_LINES)
     assert out.count(b"****") == len(PEM_LINES)
+
+
+def test_the_helper_learns_what_was_sent_before_the_output_written_after() -> None:
+    """The worker does not wait for the log helper to answer ``learn``: the helper reads the
+    control pipe to its end before each piece of output, so output written after the values
+    is masked even when both are waiting at once."""
+    from skyfn.runtime import masking
+
+    secret = "helper-ordering-value-9f8e"
+    out_r, out_w = os.pipe()
+    sink_r, sink_w = os.pipe()
+    control_r, control_w = os.pipe()
+    os.write(control_w, json.dumps([secret]).encode() + b"\n")  # learn: returns at once
+    os.write(out_w, f"leak {secret}\n".encode())  # then the handler writes
+    os.close(out_w)
+    os.close(control_w)
+    masking._serve({out_r: sink_w}, control_r)
+    os.close(sink_w)
+    assert os.read(sink_r, 65536) == b"leak ****\n"
+    for fd in (out_r, sink_r, control_r):
+        os.close(fd)
