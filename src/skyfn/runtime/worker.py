@@ -34,7 +34,13 @@ from skyfn.runtime import contract, marshal, protocol
 from skyfn.runtime.context import Context
 from skyfn.runtime.errors import UserCodeError
 from skyfn.runtime.lambda_platform import MAX_PAYLOAD
-from skyfn.runtime.worker_limits import add_site_dirs, limit_memory, limit_processes, no_core_dumps
+from skyfn.runtime.worker_limits import (
+    add_site_dirs,
+    limit_memory,
+    limit_processes,
+    no_core_dumps,
+    stdlib_module,
+)
 
 # The first invocation needs none of typing, traceback, logging, base64 or the masker: each
 # is imported where it is needed (an error, a log call, a secret), so a started worker's
@@ -241,7 +247,7 @@ def _with_peak_memory(answer: dict[str, Any]) -> None:
 def _page_faults() -> int:
     """The page faults of this process so far (``-1``: unknown, so always read the status)."""
     try:
-        resource = _stdlib_module("resource")
+        resource = stdlib_module("resource")
         usage = resource.getrusage(resource.RUSAGE_SELF)
     except (ImportError, OSError, ValueError):
         return -1

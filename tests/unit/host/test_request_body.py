@@ -369,7 +369,7 @@ def test_kernel_deadline_a_small_write_to_a_client_that_never_reads_ends(
     pair: tuple[socket.socket, socket.socket],
 ) -> None:
     """SO_SNDTIMEO bounds a blocking send once the socket's buffers are full."""
-    server, client = pair
+    server, _client = pair
     KernelDeadlineSocket(server, 0.2)
     start = time.monotonic()
     with pytest.raises(OSError):  # BlockingIOError: the send timed out
