@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -24,6 +23,8 @@ from skyfn.host.access import AccessPolicy, Refused
 from skyfn.host.environment import HostOptions
 from skyfn.host.outcome import Outcome
 from skyfn.host.pool import AtCapacity, HostClosed
+from skyfn.host.request_head import LowerCased
+from skyfn.host.request_ids import new_request_id
 from skyfn.host.supervisor import UnknownFunction
 from skyfn.model import Function
 from skyfn.runtime import error_shape
@@ -182,7 +183,7 @@ class LocalGateway:
     ) -> Response:
         """The answer to one request. ``headers`` match case-insensitively (the first of
         repeated ones counts); ``body`` is the whole body, already within ``MAX_PAYLOAD``."""
-        fields = header_fields(headers.items())
+        fields = headers if isinstance(headers, LowerCased) else header_fields(headers.items())
         route = path.partition("?")[0]
         if self.console is not None and (route == "/_console" or route.startswith("/_console/")):
             return self.console.handle(method, path, fields, body)
@@ -194,7 +195,7 @@ class LocalGateway:
         match = _PATH.match(path)
         if method != "POST" or match is None:
             return unknown_operation(method, path)
-        request_id = str(uuid.uuid4())
+        request_id = new_request_id()
         try:
             name, qualifier = function_target(match.group(1))
             qualifier = qualifier or (query_qualifier(path) if "?" in path else None)

@@ -21,6 +21,8 @@ class LogSink:
         self._prefix = prefix
         self._lock = threading.Lock()
         self._listeners: list[Listener] = []
+        # ``begin`` lines not on the terminal yet: request id -> (function, text); under _lock
+        self._begun: dict[str, tuple[str, str]] = {}
 
     def subscribe(self, listener: Listener) -> None:
         """Also give every line to ``listener`` (the console's live log)."""
@@ -29,16 +31,43 @@ class LogSink:
     def line(self, function: str, request_id: str, text: str) -> None:
         self.lines(function, request_id, (text,))
 
+    def begin(self, function: str, request_id: str, text: str) -> None:
+        """An invocation's first line (``START``): listeners get it now, the terminal with
+        the invocation's next lines (its first log line, or ``END`` and ``REPORT``) in one
+        write, or at ``show_begun`` (a call still running): one write per quick call."""
+        for listener in self._listeners:
+            listener(function, request_id, text)
+        with self._lock:
+            self._begun[request_id] = (function, text)
+
+    def show_begun(self, request_id: str) -> None:
+        """The line ``begin`` kept back, to the terminal now (if not shown yet)."""
+        self._write([], request_id)
+
     def lines(self, function: str, request_id: str, texts: Iterable[str]) -> None:
-        """Several lines of one invocation, written to the terminal at once (one write)."""
-        prefix = f"[{function} {request_id[:8]}] " if self._prefix else ""
+        """Several lines of one invocation, written to the terminal at once (one write),
+        after its ``begin`` line when that is still kept back."""
+        prefix = self._prefix_of(function, request_id)
         shown = []
         for text in texts:
             for listener in self._listeners:
                 listener(function, request_id, text)
             shown.append(f"{prefix}{text}\n")
+        self._write(shown, request_id)
+
+    def _prefix_of(self, function: str, request_id: str) -> str:
+        return f"[{function} {request_id[:8]}] " if self._prefix else ""
+
+    def _write(self, shown: list[str], begun_of: str | None = None) -> None:
+        """``shown`` in one write; first the ``begin`` line of ``begun_of`` if kept back."""
         stream = self._stream or sys.stderr
         with self._lock:
+            if begun_of is not None and self._begun:
+                begun = self._begun.pop(begun_of, None)
+                if begun is not None:
+                    shown.insert(0, f"{self._prefix_of(begun[0], begun_of)}{begun[1]}\n")
+            if not shown:
+                return
             try:
                 stream.write("".join(shown))
                 stream.flush()

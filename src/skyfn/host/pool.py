@@ -6,7 +6,6 @@ from __future__ import annotations
 import random
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from skyfn.host.logs import LogBuffer, LogSink
 from skyfn.host.outcome import Outcome, stopped
 from skyfn.host.process import WorkerProcess
 from skyfn.host.report import report_line
+from skyfn.host.request_ids import new_request_id
 from skyfn.model import Function
 from skyfn.runtime.lambda_platform import LATEST
 
@@ -162,7 +162,7 @@ class FunctionPool:
         client_context: Any,
         wait: bool,
     ) -> Outcome:
-        request_id = request_id or str(uuid.uuid4())
+        request_id = request_id or new_request_id()
         arn = f"{self._arn}:{qualifier}" if qualifier else self._arn
         worker, fresh, function = self._acquire(wait)
         keep = False
@@ -185,19 +185,22 @@ class FunctionPool:
                     )
                     self.last = LastCall(at, init_ms, True, True, request_id, failed.payload)
                     return failed
-            self._lambda_line(
-                buffer, request_id, f"START RequestId: {request_id} Version: {LATEST}"
-            )
+            self._start_line(buffer, request_id)
             started = time.perf_counter()
-            outcome = worker.invoke(
-                request_id,
-                event,
-                float(function.timeout_seconds),
-                arn,
-                buffer,
-                client_context=client_context,
-                trace_id=trace_id(),
-            )
+            try:
+                outcome = worker.invoke(
+                    request_id,
+                    event,
+                    float(function.timeout_seconds),
+                    arn,
+                    buffer,
+                    client_context=client_context,
+                    trace_id=trace_id(),
+                    running=lambda: self._sink.show_begun(request_id),
+                )
+            except BaseException:
+                self._sink.show_begun(request_id)
+                raise
             if outcome.error and self._closed and not worker.alive():  # close() killed it
                 outcome = Outcome.failed(stopped(request_id), outcome.logs, request_id)
             took = (time.perf_counter() - started) * 1000
@@ -218,8 +221,12 @@ class FunctionPool:
         finally:
             self._release(worker, keep)
 
-    def _lambda_line(self, buffer: LogBuffer, request_id: str, text: str) -> None:
-        self._lambda_lines(buffer, request_id, text)
+    def _start_line(self, buffer: LogBuffer, request_id: str) -> None:
+        """``START``: on the terminal with the call's first log line or its ``END`` (one
+        write for a quick call), or once the call runs on (``running``)."""
+        text = f"START RequestId: {request_id} Version: {LATEST}"
+        buffer.add(text)
+        self._sink.begin(self.function.name, request_id, text)
 
     def _lambda_lines(self, buffer: LogBuffer, request_id: str, *texts: str) -> None:
         for text in texts:

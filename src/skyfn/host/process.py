@@ -10,7 +10,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from skyfn.host.environment import WorkerEnvironment
@@ -58,6 +58,7 @@ class WorkerProcess:
 
     _peak_kb: int | None = None  # its peak memory, as its last answer gave it
     _invoke_poller: _Poller | None = None  # made by the first invocation
+    _running: Callable[[], None] | None = None  # the current invocation's ``running``
 
     def __init__(
         self,
@@ -256,7 +257,7 @@ class WorkerProcess:
             return _Poller(self._answers, pipes, logs_from)
         if self._invoke_poller is None:
             self._invoke_poller = _Poller(self._answers, pipes, logs_from)
-        self._invoke_poller.arm(logs_from)
+        self._invoke_poller.arm(logs_from, self._running)
         return self._invoke_poller
 
     def _await_logs(self, ended: threading.Event, deadline: float) -> None:
@@ -302,9 +303,12 @@ class WorkerProcess:
         buffer: LogBuffer,
         client_context: Any = None,
         trace_id: str | None = None,
+        running: Callable[[], None] | None = None,
     ) -> Outcome:
+        """``running``: called once if no answer came ``LOGS_LATER`` into the call."""
         ended = self._begin(request_id, buffer)
         self._peak_kb = None
+        self._running = running
         self._take_logs()
         try:
             return self._exchange(
@@ -470,14 +474,17 @@ class _Poller:
             self._poll.register(fd, select.POLLIN)
         self._answer_only: Any = None
         self._logs_from: float | None = None
+        self._running: Callable[[], None] | None = None
         if logs_from is not None and answers >= 0:
             self._answer_only = select.poll()
             self._answer_only.register(answers, select.POLLIN)
             self._logs_from = logs_from
 
-    def arm(self, logs_from: float) -> None:
-        """A new request: its answer alone is waited for until ``logs_from``."""
+    def arm(self, logs_from: float, running: Callable[[], None] | None = None) -> None:
+        """A new request: its answer alone is waited for until ``logs_from``; then
+        ``running`` is called (the call runs on)."""
         self._logs_from = logs_from
+        self._running = running
 
     def watching(self) -> bool:
         return bool(self._pipes)
@@ -494,6 +501,9 @@ class _Poller:
             if quiet > 0 and self._answer_only.poll(math.ceil(quiet * 1000)):
                 return True
             self._logs_from = None
+            running, self._running = self._running, None
+            if running is not None:
+                running()
         answer = False
         for fd, _ in self._poll.poll(math.ceil(remaining * 1000)):
             pipe = self._pipes.get(fd)

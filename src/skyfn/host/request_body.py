@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import socket
+import struct
+import sys
 import time
 from typing import Protocol
 
@@ -59,8 +61,75 @@ class DeadlineSocket(io.RawIOBase):
         self.received += count
         return count
 
+    def before_write(self, size: int) -> None:
+        """About to write an answer of ``size`` bytes (the socket's timeout, as the last read
+        left it, bounds the write)."""
+
     def close(self) -> None:  # the server closes the socket itself
         super().close()
+
+
+class KernelDeadlineSocket(DeadlineSocket):
+    """``DeadlineSocket`` on a plain socket left blocking, its waits bounded by the kernel.
+
+    A socket with a Python timeout costs a ``poll`` before each ``recv`` and each ``send``,
+    and ``settimeout`` before each read another system call: three per request on the warm
+    path. Here the socket stays blocking and ``SO_RCVTIMEO`` bounds each ``recv``: it is set
+    only when the time left is shorter than it (to half the time left, so the next request,
+    with a whole new deadline, needs no change), and a wait it cuts short is looked at
+    again against the deadline; so no read waits past the deadline and a request costs one
+    ``recv``. ``SO_SNDTIMEO`` bounds each ``send`` of a small answer (one that fits in the
+    socket's buffers); a larger one is written under a Python timeout, so its whole write
+    has a deadline (``before_write``)."""
+
+    SMALL_WRITE = 64 * 1024  # an answer up to this is written without a Python timeout
+
+    def __init__(self, sock: socket.socket, write_timeout: float) -> None:
+        super().__init__(sock)
+        self._write_timeout = write_timeout
+        self._armed = float("inf")  # SO_RCVTIMEO now (none yet: a blocking recv waits on)
+        _set_kernel_timeout(sock, socket.SO_SNDTIMEO, write_timeout)
+
+    @classmethod
+    def usable(cls, sock: socket.socket) -> bool:
+        """A plain blocking socket (not TLS) on Linux, where the kernel timeouts are known."""
+        return (
+            sys.platform.startswith("linux")
+            and type(sock) is socket.socket
+            and sock.gettimeout() is None
+        )
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._sock.gettimeout() is not None:  # after a large answer: blocking again
+            self._sock.settimeout(None)
+        while True:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("request not received in time")
+            if remaining < self._armed:
+                self._armed = remaining / 2 if remaining > MIN_ARM else remaining
+                _set_kernel_timeout(self._sock, socket.SO_RCVTIMEO, self._armed)
+            try:
+                count = self._sock.recv_into(buffer)
+            except BlockingIOError:  # SO_RCVTIMEO ran out: the deadline is looked at again
+                continue
+            self.received += count
+            return count
+
+    def before_write(self, size: int) -> None:
+        """About to write ``size`` bytes: past ``SMALL_WRITE``, under a Python timeout (its
+        ``sendall`` has one deadline in all; ``SO_SNDTIMEO`` bounds each ``send`` only)."""
+        if size > self.SMALL_WRITE:
+            self._sock.settimeout(self._write_timeout)
+
+
+MIN_ARM = 0.05  # seconds: below this, SO_RCVTIMEO is set to the whole time left
+
+
+def _set_kernel_timeout(sock: socket.socket, option: int, seconds: float) -> None:
+    """``SO_RCVTIMEO`` or ``SO_SNDTIMEO`` (a ``timeval``; never 0, which means no limit)."""
+    micro = max(1, round(seconds * 1_000_000))
+    sock.setsockopt(socket.SOL_SOCKET, option, struct.pack("ll", *divmod(micro, 1_000_000)))
 
 
 def read_body(rfile: io.BufferedIOBase, headers: Fields, limit: int, discard: int) -> bytes:

@@ -22,6 +22,11 @@ MAX_FIELDS = 100  # http.client._MAXHEADERS
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
+class LowerCased(dict[str, str]):
+    """Header fields keyed by lower-cased name already (``Headers.fields``): the gateway
+    takes them as they are instead of lower-casing every name again."""
+
+
 class Headers:
     """A request's header fields in order, looked up by lower-cased name."""
 
@@ -45,9 +50,9 @@ class Headers:
     def items(self) -> list[tuple[str, str]]:
         return list(self._pairs)
 
-    def fields(self) -> dict[str, str]:
+    def fields(self) -> LowerCased:
         """By lower-cased name, the first of repeated ones (``gateway.header_fields``)."""
-        return dict(self._first)
+        return LowerCased(self._first)
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name.lower() in self._first

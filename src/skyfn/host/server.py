@@ -32,7 +32,12 @@ from typing import Any
 from skyfn.host import addresses, gateway, tls
 from skyfn.host.access import AccessPolicy
 from skyfn.host.gateway import LocalGateway, Response
-from skyfn.host.request_body import BadRequest, DeadlineSocket, read_body
+from skyfn.host.request_body import (
+    BadRequest,
+    DeadlineSocket,
+    KernelDeadlineSocket,
+    read_body,
+)
 from skyfn.host.request_head import Headers, read_headers
 from skyfn.host.supervisor import Host
 from skyfn.host.url_gateway import UrlGateway
@@ -225,7 +230,11 @@ class InvokeHandler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
-        self._socket = DeadlineSocket(self.connection)
+        self._socket = (
+            KernelDeadlineSocket(self.connection, self.server.request_timeout)
+            if KernelDeadlineSocket.usable(self.connection)
+            else DeadlineSocket(self.connection)
+        )
         self.rfile = io.BufferedReader(self._socket)
 
     def handle_one_request(self) -> None:
@@ -385,6 +394,43 @@ class InvokeHandler(BaseHTTPRequestHandler):
                 "a console Logs page you no longer watch",
                 "CallerRateLimitExceeded",
             )
+        head = self._head(response)
+        if head is None:  # HTTP/0.9, or a Connection field: as http.server writes them
+            self._buffer_head(response)
+        else:
+            self._headers_buffer = [*getattr(self, "_headers_buffer", []), head]
+        # the head and the body in one write (one packet for a small answer, one system call)
+        if response.body and self.command != "HEAD":
+            self._headers_buffer.append(response.body)
+        self._socket.before_write(len(response.body))
+        self.flush_headers()
+
+    def _head(self, response: Response) -> bytes | None:
+        """The status line and header fields exactly as ``send_response`` and ``send_header``
+        write them (``_buffer_head``), made as one string: ``None`` where those act on the
+        connection (HTTP/0.9 gets no head; a ``Connection`` field sets ``close_connection``)."""
+        if self.request_version == "HTTP/0.9":
+            return None
+        headers = dict(response.headers)
+        content_type = headers.pop("Content-Type", gateway.CONTENT_TYPE)
+        code = int(response.status)
+        message = self.responses[code][0] if code in self.responses else ""
+        lines = [
+            f"{self.protocol_version} {code} {message}\r\n"
+            f"Server: {self.version_string()}\r\nDate: {self.date_time_string()}\r\n"
+            f"Content-Type: {content_type}\r\nContent-Length: {len(response.body)}\r\n"
+        ]
+        for key, value in headers.items():
+            if key.lower() == "connection":
+                return None
+            lines.append(f"{key}: {value}\r\n")
+        lines.extend(f"Set-Cookie: {cookie}\r\n" for cookie in response.cookies)
+        if self.close_connection:
+            lines.append("Connection: close\r\n")
+        lines.append("\r\n")
+        return "".join(lines).encode("latin-1", "strict")
+
+    def _buffer_head(self, response: Response) -> None:
         self.send_response(response.status)
         headers = dict(response.headers)
         self.send_header("Content-Type", headers.pop("Content-Type", gateway.CONTENT_TYPE))
@@ -395,12 +441,8 @@ class InvokeHandler(BaseHTTPRequestHandler):
             self.send_header("Set-Cookie", cookie)
         if self.close_connection:
             self.send_header("Connection", "close")
-        # the head and the body in one write (one packet for a small answer, one system call)
         parts: list[bytes] = getattr(self, "_headers_buffer", [])  # none for HTTP/0.9
         self._headers_buffer = [*parts, b"\r\n"] if parts else []
-        if response.body and self.command != "HEAD":
-            self._headers_buffer.append(response.body)
-        self.flush_headers()
 
     def _stream(self, response: Response) -> None:
         """An answer of unknown length (the console's live log): sent as it comes, then the

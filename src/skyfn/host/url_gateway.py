@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -26,6 +25,7 @@ from skyfn.host.access import Refused, SessionCredentials, split_host, verify_si
 from skyfn.host.gateway import Response
 from skyfn.host.outcome import Outcome
 from skyfn.host.pool import AtCapacity, HostClosed
+from skyfn.host.request_ids import new_request_id
 from skyfn.model import Function
 from skyfn.model_urls import CorsRules
 from skyfn.runtime.lambda_platform import LOCAL_ACCOUNT_ID, MAX_PAYLOAD
@@ -125,7 +125,7 @@ class UrlGateway:
             except Refused as exc:
                 return text(403, exc.message, allowed)
             iam = self._caller()
-        request_id = str(uuid.uuid4())
+        request_id = new_request_id()
         request = url_event.UrlRequest(method, target, headers, body, source_ip)
         event = url_event.event(
             request,

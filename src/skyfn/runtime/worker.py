@@ -34,7 +34,13 @@ from skyfn.runtime import contract, marshal, protocol
 from skyfn.runtime.context import Context
 from skyfn.runtime.errors import UserCodeError
 from skyfn.runtime.lambda_platform import MAX_PAYLOAD
-from skyfn.runtime.worker_limits import add_site_dirs, limit_memory, limit_processes, no_core_dumps
+from skyfn.runtime.worker_limits import (
+    add_site_dirs,
+    limit_memory,
+    limit_processes,
+    no_core_dumps,
+    stdlib_module,
+)
 
 # The first invocation needs none of typing, traceback, logging, base64 or the masker: each
 # is imported where it is needed (an error, a log call, a secret), so a started worker's
@@ -217,21 +223,40 @@ def _invoke(handler: Any, request: protocol.Request, masker: Masker | None) -> d
 def _with_peak_memory(answer: dict[str, Any]) -> None:
     """The answer carries this process's peak resident memory so far, in KB (REPORT's ``Max
     Memory Used``: ``VmHWM`` of ``/proc/self/status``, read here so the host does not read
-    ``/proc`` per call; not ``getrusage``, whose peak includes the image before ``exec``)."""
-    global _status_fd
+    ``/proc`` per call; not ``getrusage``'s ``ru_maxrss``, which includes the image before
+    ``exec``). The status is read again only after a page fault: resident memory grows only
+    by faulting pages in, and ``getrusage`` counts them (every thread's) for a fraction of
+    what the kernel takes to write the status out."""
+    global _status_fd, _faults, _peak_kb
+    faults = _page_faults()
+    if faults < 0 or faults != _faults or _peak_kb is None:
+        try:
+            if _status_fd < 0:
+                _status_fd = os.open("/proc/self/status", os.O_RDONLY | os.O_CLOEXEC)
+            status = os.pread(_status_fd, 4096, 0)
+        except OSError:  # no /proc here: the host says "?"
+            return
+        start = status.find(b"\nVmHWM:")
+        fields = status[start + 7 : status.find(b"\n", start + 1)].split() if start >= 0 else []
+        _peak_kb = int(fields[0]) if fields and fields[0].isdigit() else None
+        _faults = _page_faults()  # after the read: its own faults are not news next time
+    if _peak_kb is not None:
+        answer["rss_kb"] = _peak_kb
+
+
+def _page_faults() -> int:
+    """The page faults of this process so far (``-1``: unknown, so always read the status)."""
     try:
-        if _status_fd < 0:
-            _status_fd = os.open("/proc/self/status", os.O_RDONLY | os.O_CLOEXEC)
-        status = os.pread(_status_fd, 4096, 0)
-    except OSError:  # no /proc here: the host says "?"
-        return
-    start = status.find(b"\nVmHWM:")
-    fields = status[start + 7 : status.find(b"\n", start + 1)].split() if start >= 0 else []
-    if fields and fields[0].isdigit():
-        answer["rss_kb"] = int(fields[0])
+        resource = stdlib_module("resource")
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+    except (ImportError, OSError, ValueError):
+        return -1
+    return int(usage.ru_minflt + usage.ru_majflt)
 
 
 _status_fd = -1  # /proc/self/status, opened by the first invocation
+_faults = -1  # page faults when the status was last read
+_peak_kb: int | None = None  # VmHWM then
 
 
 _request_id = [""]  # the invocation being served: Lambda's log handler shows it

@@ -233,3 +233,22 @@ def test_a_function_error_keeps_the_worker_warm(pool: FunctionPool) -> None:
     failed = pool.invoke({"raise": "nope"})
     assert failed.failure() == ("ValueError", "nope")
     assert pid(pool.invoke({})) == warm
+
+
+def test_each_start_reaches_the_terminal_once_before_its_lines_and_end(model: Model) -> None:
+    """START is kept back for one write with what follows it (quick calls) or written once
+    the call runs on (slow ones): either way once, first."""
+    terminal = Terminal()
+    pool = make_pool(model, sink=terminal)
+    events = [{"lines": 1}, {}, {"sleep": 0.05, "lines": 2}, {"sleep": 0.05}]
+    for number, event in enumerate(events):
+        assert not pool.invoke(event, f"{number:04d}-call").error
+    pool.close()
+    text = terminal.text()
+    for number in range(len(events)):
+        rid = f"{number:04d}-call"
+        prefix = f"[{pool.function.name} {rid[:8]}] "
+        mine = [line for line in text.splitlines() if line.startswith(prefix)]
+        assert mine[0].endswith(f"START RequestId: {rid} Version: $LATEST"), mine
+        assert sum("START RequestId" in line for line in mine) == 1
+        assert mine[-2].endswith(f"END RequestId: {rid}") and "REPORT" in mine[-1]

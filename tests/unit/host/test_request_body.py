@@ -13,7 +13,13 @@ from email.message import Message
 
 import pytest
 
-from skyfn.host.request_body import BadRequest, DeadlineSocket, TooLarge, read_body
+from skyfn.host.request_body import (
+    BadRequest,
+    DeadlineSocket,
+    KernelDeadlineSocket,
+    TooLarge,
+    read_body,
+)
 
 LIMIT = 100
 DISCARD = 1000
@@ -247,3 +253,126 @@ def test_a_spent_deadline_refuses_to_read_even_ready_data(
     raw.start(5)  # a new request gets a new deadline and a new count
     assert raw.read(5) == b"ready"
     assert raw.received == 5
+
+
+# --- KernelDeadlineSocket: the same deadline, the socket left blocking ------------------------
+
+linux_only = pytest.mark.skipif(
+    not KernelDeadlineSocket.usable(socket.socket()), reason="kernel socket timeouts: Linux"
+)
+
+
+@linux_only
+def test_kernel_deadline_reads_in_time_and_leaves_the_socket_blocking(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    server, client = pair
+    raw = KernelDeadlineSocket(server, 5)
+    rfile = io.BufferedReader(raw)
+    for _ in range(3):  # request after request on one connection
+        raw.start(5)
+        client.sendall(b"7\r\npayload\r\n0\r\n\r\n")
+        body = read_body(rfile, headers(CHUNKED), LIMIT, DISCARD)
+        assert body == b"payload"
+        assert raw.received == len(b"7\r\npayload\r\n0\r\n\r\n")
+        assert server.gettimeout() is None  # no Python timeout: no poll before each recv
+
+
+@linux_only
+def test_kernel_deadline_a_client_that_stops_sending_times_out(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    server, client = pair
+    raw = KernelDeadlineSocket(server, 5)
+    raw.start(0.2)
+    client.sendall(b"half")  # of a 10-byte body, then nothing
+    start = time.monotonic()
+    with pytest.raises(TimeoutError):
+        read_body(io.BufferedReader(raw), headers(("Content-Length", "10")), LIMIT, DISCARD)
+    assert time.monotonic() - start < 2
+
+
+@linux_only
+def test_kernel_deadline_covers_the_whole_request_not_each_read(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    """A byte every 50 ms: each recv returns soon, the deadline still runs out."""
+    server, client = pair
+    stop = threading.Event()
+
+    def trickle() -> None:
+        while not stop.is_set():
+            try:
+                client.send(b"x")
+            except OSError:
+                return
+            time.sleep(0.05)
+
+    sender = threading.Thread(target=trickle)
+    raw = KernelDeadlineSocket(server, 5)
+    raw.start(0.3)
+    sender.start()
+    start = time.monotonic()
+    try:
+        with pytest.raises(TimeoutError):
+            read_body(io.BufferedReader(raw, 1), headers(("Content-Length", "80")), LIMIT, DISCARD)
+    finally:
+        stop.set()
+        sender.join()
+    assert 0.25 < time.monotonic() - start < 2
+    assert 0 < raw.received < 80
+
+
+@linux_only
+def test_kernel_deadline_a_later_short_deadline_still_holds(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    """A long deadline first, then a short one: the kernel's limit follows it down."""
+    server, client = pair
+    raw = KernelDeadlineSocket(server, 5)
+    raw.start(30)
+    client.sendall(b"a")
+    assert raw.read(1) == b"a"
+    raw.start(0.2)
+    start = time.monotonic()
+    with pytest.raises(TimeoutError):
+        raw.read(1)
+    assert time.monotonic() - start < 2
+    raw.start(0)
+    client.sendall(b"ready")
+    with pytest.raises(TimeoutError):  # a spent deadline refuses even ready data
+        raw.read(5)
+
+
+@linux_only
+def test_kernel_deadline_a_large_answer_is_written_under_a_timeout(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    server, client = pair
+    raw = KernelDeadlineSocket(server, 0.3)
+    raw.before_write(KernelDeadlineSocket.SMALL_WRITE)
+    assert server.gettimeout() is None
+    raw.before_write(KernelDeadlineSocket.SMALL_WRITE + 1)
+    assert server.gettimeout() == 0.3
+    start = time.monotonic()
+    with pytest.raises(OSError):  # TimeoutError: the client reads none of it
+        server.sendall(b"x" * (16 * 1024 * 1024))
+    assert time.monotonic() - start < 5
+    raw.start(5)
+    client.sendall(b"next")
+    assert raw.read(4) == b"next"  # the next request is read blocking again
+    assert server.gettimeout() is None
+
+
+@linux_only
+def test_kernel_deadline_a_small_write_to_a_client_that_never_reads_ends(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    """SO_SNDTIMEO bounds a blocking send once the socket's buffers are full."""
+    server, _client = pair
+    KernelDeadlineSocket(server, 0.2)
+    start = time.monotonic()
+    with pytest.raises(OSError):  # BlockingIOError: the send timed out
+        for _ in range(10_000):
+            server.sendall(b"x" * KernelDeadlineSocket.SMALL_WRITE)
+    assert time.monotonic() - start < 5

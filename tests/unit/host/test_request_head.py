@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from skyfn.host.request_head import Headers, parse, read_headers
+from skyfn.host.request_head import Headers, LowerCased, parse, read_headers
 
 
 def by_email(block: str) -> list[tuple[str, str]]:
@@ -70,3 +70,9 @@ def test_limits_are_http_clients() -> None:
         read_headers(io.BytesIO(b"A: 1\r\n" * 101 + b"\r\n"))
     rest = io.BytesIO(b"Host: a\r\n\r\nBODY")
     assert read_headers(rest).items() == [("Host", "a")] and rest.read() == b"BODY"
+
+
+def test_fields_are_marked_lower_cased_for_the_gateway() -> None:
+    fields = parse("Host: a\r\nX-Amz-Log-Type: Tail\r\nhost: b\r\n\r\n").fields()
+    assert isinstance(fields, LowerCased)
+    assert fields == {"host": "a", "x-amz-log-type": "Tail"}
