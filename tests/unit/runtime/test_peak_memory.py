@@ -3,6 +3,7 @@ from /proc/self/status only when a page fault may have raised it."""
 
 from __future__ import annotations
 
+import mmap
 import os
 import sys
 from typing import Any
@@ -56,9 +57,13 @@ def test_the_answer_carries_the_peak_of_this_process(reads: list[int]) -> None:
 def test_a_peak_raised_since_is_seen(reads: list[int]) -> None:
     before = _answer()["rss_kb"]
     resident = _status_kb("VmRSS")
-    block = bytearray(64 * 1024 * 1024)  # zeroed: every page faulted in
+    # fresh pages, each written once: faulted in now (a bytearray may reuse heap pages an
+    # earlier test of this process left resident, and then nothing faults or grows)
+    block = mmap.mmap(-1, 64 * 1024 * 1024)
+    for offset in range(0, len(block), mmap.PAGESIZE):
+        block[offset] = 1
     after = _answer()["rss_kb"]
-    del block
+    block.close()
     assert after > before
     assert after >= resident + 60 * 1024
     assert after == pytest.approx(_vm_hwm_kb(), abs=1024)
