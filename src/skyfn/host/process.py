@@ -15,6 +15,7 @@ from typing import Any
 
 from skyfn.host.environment import WorkerEnvironment
 from skyfn.host.fork_server import ForkedProcess, ForkServers, ForkUnavailable, forkable
+from skyfn.host.invocation_logs import InvocationLogs
 from skyfn.host.limits import ProcessLimit
 from skyfn.host.logs import LogBuffer, LogSink
 from skyfn.host.outcome import Outcome, runtime_exited, timed_out
@@ -25,7 +26,6 @@ from skyfn.runtime.lambda_platform import INIT_TIMEOUT, MAX_PAYLOAD
 from skyfn.runtime.worker import LAUNCH
 
 LOG_DRAIN = 2.0  # seconds to wait for the last log lines of an invocation
-STREAM_LIMIT = 1024 * 1024  # log bytes of one invocation shown on the terminal; the rest dropped
 # An answer line carries the result JSON-escaped once more; past this the worker is broken.
 ANSWER_LIMIT = 3 * MAX_PAYLOAD
 # For this long after a request only its answer is waited for: a quick invocation then wakes
@@ -44,16 +44,9 @@ class WorkerProcess:
     One thread owns the worker at a time (the one that acquired it from its pool) and alone
     calls ``start``, ``invoke`` and ``dispose``; so ``_buffered`` (answer bytes read past
     the last line), ``ready`` and the pipe descriptors need no lock. ``kill`` may come from
-    any thread (``FunctionPool.close``): it only signals and reaps.
-
-    ``_lock`` guards what the owner and the readers of the two output pipes share: the
-    current invocation's log routing, ``_request_id``, ``_buffer`` and ``_ended`` (set
-    together by ``_begin``, read together for each line), and ``_shown`` (log bytes of this
-    invocation passed to the terminal, reset by ``_begin``, counted up for both pipes).
-    ``LogBuffer`` and ``LogSink`` lock themselves, so lines are added and written outside
-    ``_lock``. Each stream ends an invocation's lines with a marker and ``invoke`` reads
-    until both markers came (up to ``LOG_DRAIN``) before the next ``_begin``, so a line
-    reaches the invocation that printed it unless that wait timed out.
+    any thread (``FunctionPool.close``): it only signals and reaps. What the owner shares
+    with the readers of the two output pipes, the current invocation's log routing, is
+    ``_logs`` (``invocation_logs.InvocationLogs``), which holds its own lock.
     """
 
     _peak_kb: int | None = None  # its peak memory, as its last answer gave it
@@ -71,16 +64,11 @@ class WorkerProcess:
         (``fork_server.forkable``); without, or when that fails, start it as a process."""
         self.spawned = time.perf_counter()  # the cold start's beginning (Init Duration)
         self.name = name
-        self._sink = sink
-        self._lock = threading.Lock()
-        self._buffer: LogBuffer | None = None
-        self._request_id = protocol.INIT_ID
-        self._ended: _Countdown | None = None
+        self._logs = InvocationLogs(name, sink)
         self._buffered = b""
-        self._shown = 0  # log bytes of the current invocation shown so far
         self.ready = False
         self.init_logs = LogBuffer()  # what the cold start printed
-        self._init_ended = self._begin(protocol.INIT_ID, self.init_logs)
+        self._init_ended = self._logs.begin(protocol.INIT_ID, self.init_logs)
         requests_read, self._requests = os.pipe()
         self._answers, answers_write = os.pipe()
         inherited = [requests_read, answers_write]
@@ -162,7 +150,7 @@ class WorkerProcess:
         invocation takes them (``_take_logs``)."""
         assert self.proc.stdout is not None and self.proc.stderr is not None
         self._reader = LogReader.shared()
-        self._pipes = [OutputPipe(s, self._line) for s in (self.proc.stdout, self.proc.stderr)]
+        self._pipes = [OutputPipe(s, self._logs.line) for s in (self.proc.stdout, self.proc.stderr)]
         for pipe in self._pipes:
             pipe.give_back(self._reader)
 
@@ -173,47 +161,6 @@ class WorkerProcess:
     def _give_back_logs(self) -> None:
         for pipe in self._pipes:
             pipe.give_back(self._reader)
-
-    def _line(self, raw: bytes) -> None:
-        text = raw.decode("utf-8", "replace").rstrip("\r\n")
-        with self._lock:
-            request_id, buffer, ended = self._request_id, self._buffer, self._ended
-            marker = self._marker
-        if text.endswith(marker):
-            text = text[: -len(marker)]
-            if text:
-                self._log(request_id, buffer, text)
-            if ended is not None:
-                ended.set()
-            return
-        self._log(request_id, buffer, text)
-
-    def _log(self, request_id: str, buffer: LogBuffer | None, text: str) -> None:
-        """To the invocation's buffer (which keeps only its latest lines) and, up to
-        ``STREAM_LIMIT`` bytes per invocation, to the terminal."""
-        if buffer is not None:
-            buffer.add(text)
-        with self._lock:
-            shown = self._shown
-            self._shown += len(text) + 1
-        if shown + len(text) + 1 <= STREAM_LIMIT:
-            self._sink.line(self.name, request_id, text)
-        elif shown <= STREAM_LIMIT:  # once per invocation
-            self._sink.line(
-                self.name,
-                request_id,
-                f"[skyfn] more than {STREAM_LIMIT // 1024} KB of logs in this invocation; "
-                "the rest is not shown here",
-            )
-
-    def _begin(self, request_id: str, buffer: LogBuffer) -> threading.Event:
-        ended = threading.Event()
-        with self._lock:
-            self._request_id, self._buffer, self._shown = request_id, buffer, 0
-            self._marker = protocol.log_marker(request_id)
-            # one marker per stream (stdout and stderr): count them down
-            self._ended = _Countdown(2, ended)
-        return ended
 
     # -- control channel -------------------------------------------------------------------
 
@@ -306,7 +253,7 @@ class WorkerProcess:
         running: Callable[[], None] | None = None,
     ) -> Outcome:
         """``running``: called once if no answer came ``LOGS_LATER`` into the call."""
-        ended = self._begin(request_id, buffer)
+        ended = self._logs.begin(request_id, buffer)
         self._peak_kb = None
         self._running = running
         self._take_logs()
@@ -513,18 +460,3 @@ class _Poller:
                 self._poll.unregister(fd)
                 del self._pipes[fd]
         return answer
-
-
-class _Countdown:
-    """Sets ``event`` after ``count`` calls to ``set`` (one marker per log stream)."""
-
-    def __init__(self, count: int, event: threading.Event) -> None:
-        self._count = count
-        self._event = event
-        self._lock = threading.Lock()
-
-    def set(self) -> None:
-        with self._lock:
-            self._count -= 1
-            if self._count <= 0:
-                self._event.set()
