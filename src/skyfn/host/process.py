@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from skyfn.host.answer_poller import AnswerPoller
 from skyfn.host.environment import WorkerEnvironment
 from skyfn.host.fork_server import ForkedProcess, ForkServers, ForkUnavailable, forkable
 from skyfn.host.invocation_logs import InvocationLogs
@@ -50,7 +51,7 @@ class WorkerProcess:
     """
 
     _peak_kb: int | None = None  # its peak memory, as its last answer gave it
-    _invoke_poller: _Poller | None = None  # made by the first invocation
+    _invoke_poller: AnswerPoller | None = None  # made by the first invocation
     _running: Callable[[], None] | None = None  # the current invocation's ``running``
 
     def __init__(
@@ -181,7 +182,7 @@ class WorkerProcess:
         log lines of ``pipes`` (taken by this thread) are passed on as they come."""
         chunks = [self._buffered]
         size = len(self._buffered)
-        poller: _Poller | None = None
+        poller: AnswerPoller | None = None
         while b"\n" not in chunks[-1]:
             if size > ANSWER_LIMIT:
                 raise AnswerTooLarge(size)
@@ -197,13 +198,13 @@ class WorkerProcess:
         line, _, self._buffered = b"".join(chunks).partition(b"\n")
         return protocol.decode_answer(line)
 
-    def _poller(self, pipes: Sequence[OutputPipe]) -> _Poller:
+    def _poller(self, pipes: Sequence[OutputPipe]) -> AnswerPoller:
         """What ``_receive`` waits with: for invocations, made once per worker."""
         logs_from = time.monotonic() + LOGS_LATER
         if not pipes:
-            return _Poller(self._answers, pipes, logs_from)
+            return AnswerPoller(self._answers, pipes, logs_from)
         if self._invoke_poller is None:
-            self._invoke_poller = _Poller(self._answers, pipes, logs_from)
+            self._invoke_poller = AnswerPoller(self._answers, pipes, logs_from)
         self._invoke_poller.arm(logs_from, self._running)
         return self._invoke_poller
 
@@ -213,7 +214,7 @@ class WorkerProcess:
             pipe.read_available()
         if ended.is_set():
             return
-        poller = _Poller(-1, self._pipes)
+        poller = AnswerPoller(-1, self._pipes)
         while not ended.is_set() and poller.watching():
             with contextlib.suppress(TimeoutError):
                 poller.wait(deadline)
@@ -404,59 +405,3 @@ class AnswerTooLarge(Exception):
     def __init__(self, size: int) -> None:
         super().__init__(f"answer of more than {size} bytes")
         self.size = size
-
-
-class _Poller:
-    """Waits for an answer on ``answers`` (``-1``: none) while passing on the log lines of
-    ``pipes`` as they come (``poll``, not ``select``: descriptors past 1024 are fine)."""
-
-    def __init__(
-        self, answers: int, pipes: Sequence[OutputPipe], logs_from: float | None = None
-    ) -> None:
-        """``logs_from``: until then (monotonic), wait for the answer alone."""
-        self._answers = answers
-        self._poll = select.poll()
-        self._pipes = {p.fd: p for p in pipes if not p.ended.is_set()}
-        for fd in [answers, *self._pipes] if answers >= 0 else list(self._pipes):
-            self._poll.register(fd, select.POLLIN)
-        self._answer_only: Any = None
-        self._logs_from: float | None = None
-        self._running: Callable[[], None] | None = None
-        if logs_from is not None and answers >= 0:
-            self._answer_only = select.poll()
-            self._answer_only.register(answers, select.POLLIN)
-            self._logs_from = logs_from
-
-    def arm(self, logs_from: float, running: Callable[[], None] | None = None) -> None:
-        """A new request: its answer alone is waited for until ``logs_from``; then
-        ``running`` is called (the call runs on)."""
-        self._logs_from = logs_from
-        self._running = running
-
-    def watching(self) -> bool:
-        return bool(self._pipes)
-
-    def wait(self, deadline: float) -> bool:
-        """Whether the answer pipe is readable (its EOF included); TimeoutError at
-        ``deadline``; logs that came meanwhile passed on."""
-        now = time.monotonic()
-        remaining = deadline - now
-        if remaining <= 0:
-            raise TimeoutError
-        if self._logs_from is not None:
-            quiet = min(remaining, self._logs_from - now)
-            if quiet > 0 and self._answer_only.poll(math.ceil(quiet * 1000)):
-                return True
-            self._logs_from = None
-            running, self._running = self._running, None
-            if running is not None:
-                running()
-        answer = False
-        for fd, _ in self._poll.poll(math.ceil(remaining * 1000)):
-            pipe = self._pipes.get(fd)
-            if pipe is None:
-                answer = answer or fd == self._answers
-            elif not pipe.read_available():  # its end: nothing more to wait for there
-                self._poll.unregister(fd)
-                del self._pipes[fd]
-        return answer
