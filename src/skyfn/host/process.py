@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import select
 import signal
 import subprocess
 import threading
@@ -15,16 +14,15 @@ from typing import Any
 
 from skyfn.host.answer_poller import AnswerPoller
 from skyfn.host.environment import WorkerEnvironment
-from skyfn.host.fork_server import ForkedProcess, ForkServers, ForkUnavailable, forkable
+from skyfn.host.fork_server import ForkedProcess, ForkServers
 from skyfn.host.invocation_logs import InvocationLogs
-from skyfn.host.limits import ProcessLimit
 from skyfn.host.logs import LogBuffer, LogSink
 from skyfn.host.outcome import Outcome, runtime_exited, timed_out
 from skyfn.host.report import peak_memory_mb
+from skyfn.host.worker_launch import launch
 from skyfn.host.worker_output import LogReader, OutputPipe
-from skyfn.runtime import contract, error_shape, protocol
+from skyfn.runtime import error_shape, protocol
 from skyfn.runtime.lambda_platform import INIT_TIMEOUT, MAX_PAYLOAD
-from skyfn.runtime.worker import LAUNCH
 
 LOG_DRAIN = 2.0  # seconds to wait for the last log lines of an invocation
 # An answer line carries the result JSON-escaped once more; past this the worker is broken.
@@ -72,58 +70,12 @@ class WorkerProcess:
         self._init_ended = self._logs.begin(protocol.INIT_ID, self.init_logs)
         requests_read, self._requests = os.pipe()
         self._answers, answers_write = os.pipe()
-        inherited = [requests_read, answers_write]
-        variables = environment.variables
-        if environment.handover is not None:  # the function's secrets, read by the host
-            secrets_read, secrets_write = os.pipe()
-            inherited.append(secrets_read)
-            variables = {**variables, contract.SECRETS_FD_VAR: str(secrets_read)}
-            # into the pipe now, before the worker exists: its cold start never waits for
-            # the host to learn its pid (a large message: from a thread)
-            _hand_over(secrets_write, environment.handover)
-        self.limit: ProcessLimit | None = None
         try:
-            proc: subprocess.Popen[bytes] | ForkedProcess | None = None
-            if forks is not None and forkable(environment.variables):
-                forked = _forked(forks, environment, variables, inherited)
-                if forked is not None:
-                    proc, self.limit = forked
-            if proc is None:
-                self.limit = ProcessLimit.create()
-                cgroup = str(self.limit.path) if self.limit else ""
-                proc = subprocess.Popen(
-                    [
-                        environment.python,
-                        "-S",  # none of the environment's site-packages: only its own packages
-                        "-c",  # not -m: runpy costs the cold start ~4 ms (worker.LAUNCH)
-                        LAUNCH,
-                        str(requests_read),
-                        str(answers_write),
-                        cgroup,
-                        os.pathsep.join(environment.site_dirs),
-                    ],
-                    env=variables,
-                    cwd=environment.task_root,
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    pass_fds=tuple(inherited),
-                    start_new_session=True,  # its own process group: killed as a whole
-                )
+            self.proc, self.limit = launch(environment, forks, requests_read, answers_write)
         except BaseException:  # e.g. the function's folder vanished during a reload
             os.close(self._requests)
             os.close(self._answers)
-            if self.limit is not None:
-                self.limit.remove()
             raise
-        finally:
-            for fd in inherited:
-                os.close(fd)
-        self.proc: subprocess.Popen[bytes] | ForkedProcess = proc
-        if self.limit is not None and isinstance(proc, subprocess.Popen):
-            # first (a blocking system call: other threads run meanwhile), while the worker's
-            # interpreter starts; the worker joins itself if this comes too late or fails
-            self.limit.add(proc.pid)
         self._start_logs()
 
     @property
@@ -347,58 +299,6 @@ class WorkerProcess:
                 with contextlib.suppress(OSError):
                     os.close(fd)
                 setattr(self, fd_name, -1)
-
-
-def _hand_over(fd: int, message: bytes) -> None:
-    """Write the secrets message and close our end (the worker reads to EOF at its cold
-    start). A large one is written from a thread, so the caller never waits on the pipe."""
-
-    def write() -> None:
-        try:
-            view = memoryview(message)
-            while view:
-                view = view[os.write(fd, view) :]
-        except OSError:  # the worker died first: its start reports that
-            pass
-        finally:
-            os.close(fd)
-
-    if len(message) <= select.PIPE_BUF:
-        write()
-    else:
-        threading.Thread(target=write, daemon=True, name="skyfn-secrets").start()
-
-
-def _forked(
-    forks: ForkServers,
-    environment: WorkerEnvironment,
-    variables: dict[str, str],
-    inherited: list[int],
-) -> tuple[ForkedProcess, ProcessLimit | None] | None:
-    """The worker forked from its interpreter's warm parent, with pipes for its stdout and
-    stderr; ``None`` when no parent can fork it (then it is started)."""
-    os.stat(environment.task_root)  # a vanished folder fails here, as Popen's cwd would
-    out_read, out_write = os.pipe()
-    err_read, err_write = os.pipe()
-    fds = [inherited[0], inherited[1], out_write, err_write, *inherited[2:]]
-    try:
-        proc, limit = forks.spawn(
-            environment.python,
-            variables,
-            environment.task_root,
-            os.pathsep.join(environment.site_dirs),
-            fds,
-        )
-    except ForkUnavailable:
-        os.close(out_read)
-        os.close(err_read)
-        return None
-    finally:
-        os.close(out_write)
-        os.close(err_write)
-    proc.stdout = os.fdopen(out_read, "rb")
-    proc.stderr = os.fdopen(err_read, "rb")
-    return proc, limit
 
 
 class AnswerTooLarge(Exception):
