@@ -6,10 +6,8 @@ Every request gets an answer in the API's error shape when it is wrong (a bad me
 function name, header, framing or JSON; too large; too slow), and a thread that failed on one
 request never takes the server with it.
 
-At most ``max_connections`` connections are served at once (a thread each), the console's
-live log streams among them (at most a quarter: they stay open as long as their page does).
-A connection past the cap waits in the listening socket's queue until one closes; while one
-waits, connections that sit idle (no byte of a request yet) are closed to make room, and a
+At most ``max_connections`` connections are served at once, the console's live log streams
+among them (``connection_slots``: idle connections closed for room while one waits); a
 slow one is cut off by the request timeout as always. With ``tls`` (off loopback, always)
 every connection is TLS, its handshake made on the connection's own thread.
 """
@@ -19,18 +17,17 @@ from __future__ import annotations
 import contextlib
 import http.client
 import io
-import select
 import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterator
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from skyfn.host import addresses, gateway, tls
 from skyfn.host.access import AccessPolicy
+from skyfn.host.connection_slots import ConnectionSlots
 from skyfn.host.gateway import LocalGateway, Response
 from skyfn.host.request_body import (
     BadRequest,
@@ -48,8 +45,6 @@ LINGER = 2.0  # seconds to read what a client still sends after we answered and 
 REQUEST_TIMEOUT = 30.0  # seconds to receive one whole request (line, headers and body)
 STREAM_WRITE_TIMEOUT = 30.0  # seconds a streamed answer's reader may take to take a chunk
 MAX_CONNECTIONS = 64  # connections served at once (--max-connections), a thread each
-STREAM_SHARE = 4  # at most 1/STREAM_SHARE of them may be live log streams
-EVICT_EVERY = 0.05  # seconds between looks for idle connections while a client waits
 # http.server's own errors (request line, headers, version) as the API's error types
 _KINDS = {
     HTTPStatus.BAD_REQUEST: "BadRequestException",
@@ -85,62 +80,20 @@ class InvokeServer(ThreadingHTTPServer):
         self.urls: UrlGateway | None = None  # function URLs (*.localhost), set by the sandbox
         self.request_timeout = request_timeout
         self.tls = tls_context
-        self.max_connections = max_connections
-        self.max_streams = max(1, max_connections // STREAM_SHARE)
-        self._slots = threading.BoundedSemaphore(max_connections)
+        self.slots = ConnectionSlots(max_connections)
         self._stopping = threading.Event()
-        # ``_lock`` guards ``_waiting`` (connections waiting for a request, each with whether
-        # it is still idle: no byte yet) and ``_streams`` (live streams open)
-        self._lock = threading.Lock()
-        self._waiting: dict[socket.socket, Callable[[], bool]] = {}
-        self._streams = 0
 
     # -- the connection cap ------------------------------------------------------------------
 
     def get_request(self) -> tuple[socket.socket, Any]:
         """Accept only with a free slot; while none is, close idle connections for room (a
         client waits in the listening queue meanwhile)."""
-        while not self._slots.acquire(timeout=EVICT_EVERY):
-            if self._stopping.is_set():
-                raise OSError("the server is stopping")
-            self._evict_idle()
+        self.slots.acquire(self._stopping)
         try:
             return super().get_request()
         except BaseException:
-            self._slots.release()
+            self.slots.release()
             raise
-
-    @contextlib.contextmanager
-    def waiting(self, connection: socket.socket, idle: Callable[[], bool]) -> Iterator[None]:
-        """While the block runs, ``connection`` waits for a request; ``idle()`` says whether
-        it has sent nothing of one yet (then it may be closed to make room)."""
-        with self._lock:
-            self._waiting[connection] = idle
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._waiting.pop(connection, None)
-
-    def _evict_idle(self) -> None:
-        with self._lock:  # held while shutting down: no connection is closed meanwhile
-            for connection, idle in list(self._waiting.items()):
-                if idle() and not _readable(connection):
-                    with contextlib.suppress(OSError):  # its thread then reads the end
-                        socket.socket.shutdown(connection, socket.SHUT_RDWR)
-                    del self._waiting[connection]
-
-    def stream_opened(self) -> bool:
-        """Count one more live stream; ``False`` (and nothing counted) past ``max_streams``."""
-        with self._lock:
-            if self._streams >= self.max_streams:
-                return False
-            self._streams += 1
-            return True
-
-    def stream_closed(self) -> None:
-        with self._lock:
-            self._streams -= 1
 
     def shutdown(self) -> None:
         self._stopping.set()
@@ -154,7 +107,7 @@ class InvokeServer(ThreadingHTTPServer):
         if self.tls is None:
             super().finish_request(request, client_address)
             return
-        with self.waiting(request, lambda: True):
+        with self.slots.waiting(request, lambda: True):
             connection = tls.accept(request, self.tls, self.request_timeout)
         if connection is None:
             return
@@ -167,20 +120,12 @@ class InvokeServer(ThreadingHTTPServer):
         try:
             _close_gently(request)
         finally:
-            self._slots.release()
+            self.slots.release()
 
     @property
     def url(self) -> str:
         address, port = self.server_address[:2]
         return addresses.url(str(address), int(port), self.tls is not None)
-
-
-def _readable(connection: socket.socket) -> bool:
-    """Whether something the connection sent waits unread (then it is not idle)."""
-    try:
-        return bool(select.select([connection], [], [], 0)[0])
-    except (OSError, ValueError):  # closed meanwhile
-        return True
 
 
 def _close_gently(connection: socket.socket) -> None:
@@ -244,7 +189,7 @@ class InvokeHandler(BaseHTTPRequestHandler):
         self.command = self.requestline = ""
         self.request_version = self.default_request_version
         try:
-            with self.server.waiting(self.connection, lambda: self._socket.received == 0):
+            with self.server.slots.waiting(self.connection, lambda: self._socket.received == 0):
                 self.raw_requestline = self.rfile.readline(65537)
                 for _ in range(8):  # RFC 9112: ignore empty lines before a request line
                     if self.raw_requestline not in (b"\r\n", b"\n"):
@@ -382,15 +327,16 @@ class InvokeHandler(BaseHTTPRequestHandler):
     def _reply(self, response: Response) -> None:
         self._replied = True
         if response.stream is not None:
-            if self.server.stream_opened():
+            slots = self.server.slots
+            if slots.stream_opened():
                 try:
                     self._stream(response)
                 finally:
-                    self.server.stream_closed()
+                    slots.stream_closed()
                 return
             response = gateway.throttled(
-                f"the sandbox serves at most {self.server.max_streams} live log streams at "
-                f"once (a quarter of --max-connections {self.server.max_connections}); close "
+                f"the sandbox serves at most {slots.max_streams} live log streams at once (a "
+                f"quarter of --max-connections {slots.max_connections}); close "
                 "a console Logs page you no longer watch",
                 "CallerRateLimitExceeded",
             )
