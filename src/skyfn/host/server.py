@@ -15,14 +15,13 @@ every connection is TLS, its handshake made on the connection's own thread.
 from __future__ import annotations
 
 import contextlib
-import http.client
 import io
 import socket
 import ssl
 import threading
 import time
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 from skyfn.host import addresses, gateway, tls
@@ -35,7 +34,7 @@ from skyfn.host.request_body import (
     KernelDeadlineSocket,
     read_body,
 )
-from skyfn.host.request_head import Headers, read_headers
+from skyfn.host.request_parsing import RequestParsing
 from skyfn.host.supervisor import Host
 from skyfn.host.url_gateway import UrlGateway
 from skyfn.runtime.lambda_platform import MAX_PAYLOAD
@@ -144,7 +143,7 @@ def _close_gently(connection: socket.socket) -> None:
     connection.close()
 
 
-class InvokeHandler(BaseHTTPRequestHandler):
+class InvokeHandler(RequestParsing):
     protocol_version = "HTTP/1.1"
     default_request_version = "HTTP/1.0"  # so even an unreadable request line gets a status
     # TCP_NODELAY: an answer goes out in one write (``_reply``), but a streamed one in many;
@@ -152,7 +151,6 @@ class InvokeHandler(BaseHTTPRequestHandler):
     # (~40 ms per warm invoke when headers and body were two writes).
     disable_nagle_algorithm = True
     server: InvokeServer
-    fields: Headers  # the request's header fields (``parse_request``; not ``self.headers``)
 
     _date: tuple[int, str] = (0, "")  # the Date header of the current second
 
@@ -241,76 +239,6 @@ class InvokeHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             if not self._replied:
                 self._error(500, "ServiceException", f"skyfn failed on this request: {exc!r}")
-
-    def parse_request(self) -> bool:
-        """``http.server``'s, with the header fields read by ``request_head`` (``self.fields``)
-        instead of ``email``'s parser: the request line, the version and their errors, the
-        fields and their limits, ``Connection`` and ``Expect: 100-continue`` as there."""
-        self.command = None  # type: ignore[assignment]  # as http.server: none on an error
-        self.request_version = version = self.default_request_version
-        self.close_connection = True
-        requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
-        self.requestline = requestline
-        words = requestline.split()
-        if not words:
-            return False
-        if len(words) >= 3:  # enough to know the protocol's version
-            version = words[-1]
-            try:
-                if not version.startswith("HTTP/"):
-                    raise ValueError
-                base_version_number = version.split("/", 1)[1]
-                numbers = base_version_number.split(".")
-                if len(numbers) != 2 or any(not n.isdigit() or len(n) > 10 for n in numbers):
-                    raise ValueError
-                version_number = int(numbers[0]), int(numbers[1])
-            except (ValueError, IndexError):
-                self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request version ({version!r})")
-                return False
-            if version_number >= (1, 1) and self.protocol_version >= "HTTP/1.1":
-                self.close_connection = False
-            if version_number >= (2, 0):
-                self.send_error(
-                    HTTPStatus.HTTP_VERSION_NOT_SUPPORTED,
-                    f"Invalid HTTP version ({base_version_number})",
-                )
-                return False
-            self.request_version = version
-        if not 2 <= len(words) <= 3:
-            self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request syntax ({requestline!r})")
-            return False
-        command, path = words[:2]
-        if len(words) == 2:
-            self.close_connection = True
-            if command != "GET":
-                self.send_error(HTTPStatus.BAD_REQUEST, f"Bad HTTP/0.9 request type ({command!r})")
-                return False
-        self.command, self.path = command, path
-        if self.path.startswith("//"):  # gh-87389: //path is no open redirect
-            self.path = "/" + self.path.lstrip("/")
-        try:
-            self.fields = read_headers(self.rfile)
-        except http.client.LineTooLong as err:
-            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long", str(err))
-            return False
-        except http.client.HTTPException as err:
-            self.send_error(
-                HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers", str(err)
-            )
-            return False
-        conntype = (self.fields.get("Connection") or "").lower()
-        if conntype == "close":
-            self.close_connection = True
-        elif conntype == "keep-alive" and self.protocol_version >= "HTTP/1.1":
-            self.close_connection = False
-        expect = (self.fields.get("Expect") or "").lower()
-        if (
-            expect == "100-continue"
-            and self.protocol_version >= "HTTP/1.1"
-            and self.request_version >= "HTTP/1.1"
-        ):
-            return self.handle_expect_100()
-        return True
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """http.server's own errors (bad request line, headers, version) in the API's shape."""
