@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from skyfn.private_files import private_folder, write_private
+from skyfn.private_files import make_private_folders, private_folder, write_private
 
 
 @pytest.fixture(autouse=True)
@@ -23,6 +23,21 @@ def open_umask() -> Iterator[None]:
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_missing_parents_are_made_private_too(tmp_path: Path) -> None:
+    folder = tmp_path / "a" / "b" / "c"
+    make_private_folders(folder)
+    make_private_folders(folder)  # already there: nothing to do
+    assert [mode(p) for p in (tmp_path / "a", tmp_path / "a" / "b", folder)] == [0o700] * 3
+
+
+def test_a_folder_that_cannot_be_made_is_reported_as_the_caller_says(tmp_path: Path) -> None:
+    (tmp_path / "file").touch()
+    with pytest.raises(NotADirectoryError):
+        make_private_folders(tmp_path / "file" / "sub")
+    with pytest.raises(ValueError, match="sub"):
+        make_private_folders(tmp_path / "file" / "sub", lambda path, exc: ValueError(str(path)))
 
 
 def test_a_private_file_replaces_the_old_one_whole(tmp_path: Path) -> None:
