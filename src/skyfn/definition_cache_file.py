@@ -10,10 +10,8 @@ that finds no ``.skyfn/`` yet keeps its cache in memory until the synth wrote it
 
 from __future__ import annotations
 
-import os
 import pickle
 import sys
-import tempfile
 from collections.abc import Mapping
 from contextlib import suppress
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import Any
 
 from skyfn import __version__
 from skyfn.definition_pickle import dumps, loads
+from skyfn.private_files import private_folder, write_private
 
 CACHE_FILE = Path("cache") / "definitions.pickle"  # under .skyfn/
 _FORMAT = 1
@@ -54,7 +53,8 @@ def write(file: Path, stored: Mapping[str, object]) -> None:
     with suppress(OSError, pickle.PicklingError):
         data = dumps(stored, {})
         if file.parent.parent.is_dir():
-            _write_private(file, data)
+            private_folder(file.parent)
+            write_private(file, data)
         else:  # no .skyfn/ yet: a failing first synth leaves nothing behind; one that
             _PENDING[file] = data  # writes outputs writes it then
 
@@ -64,17 +64,5 @@ def write_pending(skyfn_dir: Path) -> None:
     data = _PENDING.pop(skyfn_dir / CACHE_FILE, None)
     if data is not None and skyfn_dir.is_dir():
         with suppress(OSError):
-            _write_private(skyfn_dir / CACHE_FILE, data)
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    path.parent.mkdir(mode=0o700, exist_ok=True)
-    os.chmod(path.parent, 0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:  # mkstemp: 0600 already
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+            private_folder(skyfn_dir / CACHE_FILE.parent)
+            write_private(skyfn_dir / CACHE_FILE, data)

@@ -64,6 +64,7 @@ PLACES: dict[str, int] = {
     "definition_cache_file": MODEL,  # the cache on disk: private, atomic, keyed
     "definition_pickle": MODEL,  # what a cached namespace may hold and be rebuilt from
     "definition_tracker": MODEL,
+    "private_files": MODEL,  # 0700 folders, 0600 files written atomically
     "dotenv_files": MODEL,
     "project": MODEL,
     "settings": MODEL,

@@ -30,13 +30,14 @@ import tempfile
 import threading
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from skyfn.private_files import make_private_folders
 from skyfn.secrets import known
 
 if TYPE_CHECKING:  # imported when needed: every command starts with this module
@@ -177,7 +178,7 @@ def write_report(text: str, folder: Path) -> Path:
     in the temporary folder; return its path."""
     name = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{os.getpid()}"
     try:
-        _make_private(folder)
+        make_private_folders(folder)
         fd, path = tempfile.mkstemp(prefix=f"{name}-", suffix=".txt", dir=folder)
     except OSError:
         fd, path = tempfile.mkstemp(prefix=f"skyfn-crash-{name}-", suffix=".txt")
@@ -185,19 +186,6 @@ def write_report(text: str, folder: Path) -> Path:
         os.fchmod(file.fileno(), 0o600)  # mkstemp's mode already; said once more on purpose
         file.write(text)
     return Path(path)
-
-
-def _make_private(folder: Path) -> None:
-    """``folder`` and every missing parent, each 0700 (``mkdir(parents=True)`` would give
-    the parents the umask's mode, 0777 under ``umask 0``)."""
-    missing: list[Path] = []
-    here = folder
-    while not here.exists() and here != here.parent:
-        missing.append(here)
-        here = here.parent
-    for path in reversed(missing):
-        with suppress(FileExistsError):  # made meanwhile by another skyfn
-            os.mkdir(path, 0o700)
 
 
 def debug(environ: Mapping[str, str]) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import select
 import signal
 import subprocess
 import threading
@@ -13,19 +12,19 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from skyfn.host.answer_poller import AnswerPoller
 from skyfn.host.environment import WorkerEnvironment
-from skyfn.host.fork_server import ForkedProcess, ForkServers, ForkUnavailable, forkable
-from skyfn.host.limits import ProcessLimit
+from skyfn.host.fork_server import ForkedProcess, ForkServers
+from skyfn.host.invocation_logs import InvocationLogs
 from skyfn.host.logs import LogBuffer, LogSink
 from skyfn.host.outcome import Outcome, runtime_exited, timed_out
 from skyfn.host.report import peak_memory_mb
+from skyfn.host.worker_launch import launch
 from skyfn.host.worker_output import LogReader, OutputPipe
-from skyfn.runtime import contract, error_shape, protocol
+from skyfn.runtime import error_shape, protocol
 from skyfn.runtime.lambda_platform import INIT_TIMEOUT, MAX_PAYLOAD
-from skyfn.runtime.worker import LAUNCH
 
 LOG_DRAIN = 2.0  # seconds to wait for the last log lines of an invocation
-STREAM_LIMIT = 1024 * 1024  # log bytes of one invocation shown on the terminal; the rest dropped
 # An answer line carries the result JSON-escaped once more; past this the worker is broken.
 ANSWER_LIMIT = 3 * MAX_PAYLOAD
 # For this long after a request only its answer is waited for: a quick invocation then wakes
@@ -44,20 +43,13 @@ class WorkerProcess:
     One thread owns the worker at a time (the one that acquired it from its pool) and alone
     calls ``start``, ``invoke`` and ``dispose``; so ``_buffered`` (answer bytes read past
     the last line), ``ready`` and the pipe descriptors need no lock. ``kill`` may come from
-    any thread (``FunctionPool.close``): it only signals and reaps.
-
-    ``_lock`` guards what the owner and the readers of the two output pipes share: the
-    current invocation's log routing, ``_request_id``, ``_buffer`` and ``_ended`` (set
-    together by ``_begin``, read together for each line), and ``_shown`` (log bytes of this
-    invocation passed to the terminal, reset by ``_begin``, counted up for both pipes).
-    ``LogBuffer`` and ``LogSink`` lock themselves, so lines are added and written outside
-    ``_lock``. Each stream ends an invocation's lines with a marker and ``invoke`` reads
-    until both markers came (up to ``LOG_DRAIN``) before the next ``_begin``, so a line
-    reaches the invocation that printed it unless that wait timed out.
+    any thread (``FunctionPool.close``): it only signals and reaps. What the owner shares
+    with the readers of the two output pipes, the current invocation's log routing, is
+    ``_logs`` (``invocation_logs.InvocationLogs``), which holds its own lock.
     """
 
     _peak_kb: int | None = None  # its peak memory, as its last answer gave it
-    _invoke_poller: _Poller | None = None  # made by the first invocation
+    _invoke_poller: AnswerPoller | None = None  # made by the first invocation
     _running: Callable[[], None] | None = None  # the current invocation's ``running``
 
     def __init__(
@@ -71,70 +63,19 @@ class WorkerProcess:
         (``fork_server.forkable``); without, or when that fails, start it as a process."""
         self.spawned = time.perf_counter()  # the cold start's beginning (Init Duration)
         self.name = name
-        self._sink = sink
-        self._lock = threading.Lock()
-        self._buffer: LogBuffer | None = None
-        self._request_id = protocol.INIT_ID
-        self._ended: _Countdown | None = None
+        self._logs = InvocationLogs(name, sink)
         self._buffered = b""
-        self._shown = 0  # log bytes of the current invocation shown so far
         self.ready = False
         self.init_logs = LogBuffer()  # what the cold start printed
-        self._init_ended = self._begin(protocol.INIT_ID, self.init_logs)
+        self._init_ended = self._logs.begin(protocol.INIT_ID, self.init_logs)
         requests_read, self._requests = os.pipe()
         self._answers, answers_write = os.pipe()
-        inherited = [requests_read, answers_write]
-        variables = environment.variables
-        if environment.handover is not None:  # the function's secrets, read by the host
-            secrets_read, secrets_write = os.pipe()
-            inherited.append(secrets_read)
-            variables = {**variables, contract.SECRETS_FD_VAR: str(secrets_read)}
-            # into the pipe now, before the worker exists: its cold start never waits for
-            # the host to learn its pid (a large message: from a thread)
-            _hand_over(secrets_write, environment.handover)
-        self.limit: ProcessLimit | None = None
         try:
-            proc: subprocess.Popen[bytes] | ForkedProcess | None = None
-            if forks is not None and forkable(environment.variables):
-                forked = _forked(forks, environment, variables, inherited)
-                if forked is not None:
-                    proc, self.limit = forked
-            if proc is None:
-                self.limit = ProcessLimit.create()
-                cgroup = str(self.limit.path) if self.limit else ""
-                proc = subprocess.Popen(
-                    [
-                        environment.python,
-                        "-S",  # none of the environment's site-packages: only its own packages
-                        "-c",  # not -m: runpy costs the cold start ~4 ms (worker.LAUNCH)
-                        LAUNCH,
-                        str(requests_read),
-                        str(answers_write),
-                        cgroup,
-                        os.pathsep.join(environment.site_dirs),
-                    ],
-                    env=variables,
-                    cwd=environment.task_root,
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    pass_fds=tuple(inherited),
-                    start_new_session=True,  # its own process group: killed as a whole
-                )
+            self.proc, self.limit = launch(environment, forks, requests_read, answers_write)
         except BaseException:  # e.g. the function's folder vanished during a reload
             os.close(self._requests)
             os.close(self._answers)
-            if self.limit is not None:
-                self.limit.remove()
             raise
-        finally:
-            for fd in inherited:
-                os.close(fd)
-        self.proc: subprocess.Popen[bytes] | ForkedProcess = proc
-        if self.limit is not None and isinstance(proc, subprocess.Popen):
-            # first (a blocking system call: other threads run meanwhile), while the worker's
-            # interpreter starts; the worker joins itself if this comes too late or fails
-            self.limit.add(proc.pid)
         self._start_logs()
 
     @property
@@ -162,7 +103,7 @@ class WorkerProcess:
         invocation takes them (``_take_logs``)."""
         assert self.proc.stdout is not None and self.proc.stderr is not None
         self._reader = LogReader.shared()
-        self._pipes = [OutputPipe(s, self._line) for s in (self.proc.stdout, self.proc.stderr)]
+        self._pipes = [OutputPipe(s, self._logs.line) for s in (self.proc.stdout, self.proc.stderr)]
         for pipe in self._pipes:
             pipe.give_back(self._reader)
 
@@ -173,47 +114,6 @@ class WorkerProcess:
     def _give_back_logs(self) -> None:
         for pipe in self._pipes:
             pipe.give_back(self._reader)
-
-    def _line(self, raw: bytes) -> None:
-        text = raw.decode("utf-8", "replace").rstrip("\r\n")
-        with self._lock:
-            request_id, buffer, ended = self._request_id, self._buffer, self._ended
-            marker = self._marker
-        if text.endswith(marker):
-            text = text[: -len(marker)]
-            if text:
-                self._log(request_id, buffer, text)
-            if ended is not None:
-                ended.set()
-            return
-        self._log(request_id, buffer, text)
-
-    def _log(self, request_id: str, buffer: LogBuffer | None, text: str) -> None:
-        """To the invocation's buffer (which keeps only its latest lines) and, up to
-        ``STREAM_LIMIT`` bytes per invocation, to the terminal."""
-        if buffer is not None:
-            buffer.add(text)
-        with self._lock:
-            shown = self._shown
-            self._shown += len(text) + 1
-        if shown + len(text) + 1 <= STREAM_LIMIT:
-            self._sink.line(self.name, request_id, text)
-        elif shown <= STREAM_LIMIT:  # once per invocation
-            self._sink.line(
-                self.name,
-                request_id,
-                f"[skyfn] more than {STREAM_LIMIT // 1024} KB of logs in this invocation; "
-                "the rest is not shown here",
-            )
-
-    def _begin(self, request_id: str, buffer: LogBuffer) -> threading.Event:
-        ended = threading.Event()
-        with self._lock:
-            self._request_id, self._buffer, self._shown = request_id, buffer, 0
-            self._marker = protocol.log_marker(request_id)
-            # one marker per stream (stdout and stderr): count them down
-            self._ended = _Countdown(2, ended)
-        return ended
 
     # -- control channel -------------------------------------------------------------------
 
@@ -234,7 +134,7 @@ class WorkerProcess:
         log lines of ``pipes`` (taken by this thread) are passed on as they come."""
         chunks = [self._buffered]
         size = len(self._buffered)
-        poller: _Poller | None = None
+        poller: AnswerPoller | None = None
         while b"\n" not in chunks[-1]:
             if size > ANSWER_LIMIT:
                 raise AnswerTooLarge(size)
@@ -250,13 +150,13 @@ class WorkerProcess:
         line, _, self._buffered = b"".join(chunks).partition(b"\n")
         return protocol.decode_answer(line)
 
-    def _poller(self, pipes: Sequence[OutputPipe]) -> _Poller:
+    def _poller(self, pipes: Sequence[OutputPipe]) -> AnswerPoller:
         """What ``_receive`` waits with: for invocations, made once per worker."""
         logs_from = time.monotonic() + LOGS_LATER
         if not pipes:
-            return _Poller(self._answers, pipes, logs_from)
+            return AnswerPoller(self._answers, pipes, logs_from)
         if self._invoke_poller is None:
-            self._invoke_poller = _Poller(self._answers, pipes, logs_from)
+            self._invoke_poller = AnswerPoller(self._answers, pipes, logs_from)
         self._invoke_poller.arm(logs_from, self._running)
         return self._invoke_poller
 
@@ -266,7 +166,7 @@ class WorkerProcess:
             pipe.read_available()
         if ended.is_set():
             return
-        poller = _Poller(-1, self._pipes)
+        poller = AnswerPoller(-1, self._pipes)
         while not ended.is_set() and poller.watching():
             with contextlib.suppress(TimeoutError):
                 poller.wait(deadline)
@@ -306,7 +206,7 @@ class WorkerProcess:
         running: Callable[[], None] | None = None,
     ) -> Outcome:
         """``running``: called once if no answer came ``LOGS_LATER`` into the call."""
-        ended = self._begin(request_id, buffer)
+        ended = self._logs.begin(request_id, buffer)
         self._peak_kb = None
         self._running = running
         self._take_logs()
@@ -401,130 +301,7 @@ class WorkerProcess:
                 setattr(self, fd_name, -1)
 
 
-def _hand_over(fd: int, message: bytes) -> None:
-    """Write the secrets message and close our end (the worker reads to EOF at its cold
-    start). A large one is written from a thread, so the caller never waits on the pipe."""
-
-    def write() -> None:
-        try:
-            view = memoryview(message)
-            while view:
-                view = view[os.write(fd, view) :]
-        except OSError:  # the worker died first: its start reports that
-            pass
-        finally:
-            os.close(fd)
-
-    if len(message) <= select.PIPE_BUF:
-        write()
-    else:
-        threading.Thread(target=write, daemon=True, name="skyfn-secrets").start()
-
-
-def _forked(
-    forks: ForkServers,
-    environment: WorkerEnvironment,
-    variables: dict[str, str],
-    inherited: list[int],
-) -> tuple[ForkedProcess, ProcessLimit | None] | None:
-    """The worker forked from its interpreter's warm parent, with pipes for its stdout and
-    stderr; ``None`` when no parent can fork it (then it is started)."""
-    os.stat(environment.task_root)  # a vanished folder fails here, as Popen's cwd would
-    out_read, out_write = os.pipe()
-    err_read, err_write = os.pipe()
-    fds = [inherited[0], inherited[1], out_write, err_write, *inherited[2:]]
-    try:
-        proc, limit = forks.spawn(
-            environment.python,
-            variables,
-            environment.task_root,
-            os.pathsep.join(environment.site_dirs),
-            fds,
-        )
-    except ForkUnavailable:
-        os.close(out_read)
-        os.close(err_read)
-        return None
-    finally:
-        os.close(out_write)
-        os.close(err_write)
-    proc.stdout = os.fdopen(out_read, "rb")
-    proc.stderr = os.fdopen(err_read, "rb")
-    return proc, limit
-
-
 class AnswerTooLarge(Exception):
     def __init__(self, size: int) -> None:
         super().__init__(f"answer of more than {size} bytes")
         self.size = size
-
-
-class _Poller:
-    """Waits for an answer on ``answers`` (``-1``: none) while passing on the log lines of
-    ``pipes`` as they come (``poll``, not ``select``: descriptors past 1024 are fine)."""
-
-    def __init__(
-        self, answers: int, pipes: Sequence[OutputPipe], logs_from: float | None = None
-    ) -> None:
-        """``logs_from``: until then (monotonic), wait for the answer alone."""
-        self._answers = answers
-        self._poll = select.poll()
-        self._pipes = {p.fd: p for p in pipes if not p.ended.is_set()}
-        for fd in [answers, *self._pipes] if answers >= 0 else list(self._pipes):
-            self._poll.register(fd, select.POLLIN)
-        self._answer_only: Any = None
-        self._logs_from: float | None = None
-        self._running: Callable[[], None] | None = None
-        if logs_from is not None and answers >= 0:
-            self._answer_only = select.poll()
-            self._answer_only.register(answers, select.POLLIN)
-            self._logs_from = logs_from
-
-    def arm(self, logs_from: float, running: Callable[[], None] | None = None) -> None:
-        """A new request: its answer alone is waited for until ``logs_from``; then
-        ``running`` is called (the call runs on)."""
-        self._logs_from = logs_from
-        self._running = running
-
-    def watching(self) -> bool:
-        return bool(self._pipes)
-
-    def wait(self, deadline: float) -> bool:
-        """Whether the answer pipe is readable (its EOF included); TimeoutError at
-        ``deadline``; logs that came meanwhile passed on."""
-        now = time.monotonic()
-        remaining = deadline - now
-        if remaining <= 0:
-            raise TimeoutError
-        if self._logs_from is not None:
-            quiet = min(remaining, self._logs_from - now)
-            if quiet > 0 and self._answer_only.poll(math.ceil(quiet * 1000)):
-                return True
-            self._logs_from = None
-            running, self._running = self._running, None
-            if running is not None:
-                running()
-        answer = False
-        for fd, _ in self._poll.poll(math.ceil(remaining * 1000)):
-            pipe = self._pipes.get(fd)
-            if pipe is None:
-                answer = answer or fd == self._answers
-            elif not pipe.read_available():  # its end: nothing more to wait for there
-                self._poll.unregister(fd)
-                del self._pipes[fd]
-        return answer
-
-
-class _Countdown:
-    """Sets ``event`` after ``count`` calls to ``set`` (one marker per log stream)."""
-
-    def __init__(self, count: int, event: threading.Event) -> None:
-        self._count = count
-        self._event = event
-        self._lock = threading.Lock()
-
-    def set(self) -> None:
-        with self._lock:
-            self._count -= 1
-            if self._count <= 0:
-                self._event.set()

@@ -6,10 +6,8 @@ Every request gets an answer in the API's error shape when it is wrong (a bad me
 function name, header, framing or JSON; too large; too slow), and a thread that failed on one
 request never takes the server with it.
 
-At most ``max_connections`` connections are served at once (a thread each), the console's
-live log streams among them (at most a quarter: they stay open as long as their page does).
-A connection past the cap waits in the listening socket's queue until one closes; while one
-waits, connections that sit idle (no byte of a request yet) are closed to make room, and a
+At most ``max_connections`` connections are served at once, the console's live log streams
+among them (``connection_slots``: idle connections closed for room while one waits); a
 slow one is cut off by the request timeout as always. With ``tls`` (off loopback, always)
 every connection is TLS, its handshake made on the connection's own thread.
 """
@@ -17,20 +15,18 @@ every connection is TLS, its handshake made on the connection's own thread.
 from __future__ import annotations
 
 import contextlib
-import http.client
 import io
-import select
 import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterator
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 from skyfn.host import addresses, gateway, tls
 from skyfn.host.access import AccessPolicy
+from skyfn.host.connection_slots import ConnectionSlots
 from skyfn.host.gateway import LocalGateway, Response
 from skyfn.host.request_body import (
     BadRequest,
@@ -38,7 +34,7 @@ from skyfn.host.request_body import (
     KernelDeadlineSocket,
     read_body,
 )
-from skyfn.host.request_head import Headers, read_headers
+from skyfn.host.request_parsing import RequestParsing
 from skyfn.host.supervisor import Host
 from skyfn.host.url_gateway import UrlGateway
 from skyfn.runtime.lambda_platform import MAX_PAYLOAD
@@ -48,8 +44,6 @@ LINGER = 2.0  # seconds to read what a client still sends after we answered and 
 REQUEST_TIMEOUT = 30.0  # seconds to receive one whole request (line, headers and body)
 STREAM_WRITE_TIMEOUT = 30.0  # seconds a streamed answer's reader may take to take a chunk
 MAX_CONNECTIONS = 64  # connections served at once (--max-connections), a thread each
-STREAM_SHARE = 4  # at most 1/STREAM_SHARE of them may be live log streams
-EVICT_EVERY = 0.05  # seconds between looks for idle connections while a client waits
 # http.server's own errors (request line, headers, version) as the API's error types
 _KINDS = {
     HTTPStatus.BAD_REQUEST: "BadRequestException",
@@ -85,62 +79,20 @@ class InvokeServer(ThreadingHTTPServer):
         self.urls: UrlGateway | None = None  # function URLs (*.localhost), set by the sandbox
         self.request_timeout = request_timeout
         self.tls = tls_context
-        self.max_connections = max_connections
-        self.max_streams = max(1, max_connections // STREAM_SHARE)
-        self._slots = threading.BoundedSemaphore(max_connections)
+        self.slots = ConnectionSlots(max_connections)
         self._stopping = threading.Event()
-        # ``_lock`` guards ``_waiting`` (connections waiting for a request, each with whether
-        # it is still idle: no byte yet) and ``_streams`` (live streams open)
-        self._lock = threading.Lock()
-        self._waiting: dict[socket.socket, Callable[[], bool]] = {}
-        self._streams = 0
 
     # -- the connection cap ------------------------------------------------------------------
 
     def get_request(self) -> tuple[socket.socket, Any]:
         """Accept only with a free slot; while none is, close idle connections for room (a
         client waits in the listening queue meanwhile)."""
-        while not self._slots.acquire(timeout=EVICT_EVERY):
-            if self._stopping.is_set():
-                raise OSError("the server is stopping")
-            self._evict_idle()
+        self.slots.acquire(self._stopping)
         try:
             return super().get_request()
         except BaseException:
-            self._slots.release()
+            self.slots.release()
             raise
-
-    @contextlib.contextmanager
-    def waiting(self, connection: socket.socket, idle: Callable[[], bool]) -> Iterator[None]:
-        """While the block runs, ``connection`` waits for a request; ``idle()`` says whether
-        it has sent nothing of one yet (then it may be closed to make room)."""
-        with self._lock:
-            self._waiting[connection] = idle
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._waiting.pop(connection, None)
-
-    def _evict_idle(self) -> None:
-        with self._lock:  # held while shutting down: no connection is closed meanwhile
-            for connection, idle in list(self._waiting.items()):
-                if idle() and not _readable(connection):
-                    with contextlib.suppress(OSError):  # its thread then reads the end
-                        socket.socket.shutdown(connection, socket.SHUT_RDWR)
-                    del self._waiting[connection]
-
-    def stream_opened(self) -> bool:
-        """Count one more live stream; ``False`` (and nothing counted) past ``max_streams``."""
-        with self._lock:
-            if self._streams >= self.max_streams:
-                return False
-            self._streams += 1
-            return True
-
-    def stream_closed(self) -> None:
-        with self._lock:
-            self._streams -= 1
 
     def shutdown(self) -> None:
         self._stopping.set()
@@ -154,7 +106,7 @@ class InvokeServer(ThreadingHTTPServer):
         if self.tls is None:
             super().finish_request(request, client_address)
             return
-        with self.waiting(request, lambda: True):
+        with self.slots.waiting(request, lambda: True):
             connection = tls.accept(request, self.tls, self.request_timeout)
         if connection is None:
             return
@@ -167,20 +119,12 @@ class InvokeServer(ThreadingHTTPServer):
         try:
             _close_gently(request)
         finally:
-            self._slots.release()
+            self.slots.release()
 
     @property
     def url(self) -> str:
         address, port = self.server_address[:2]
         return addresses.url(str(address), int(port), self.tls is not None)
-
-
-def _readable(connection: socket.socket) -> bool:
-    """Whether something the connection sent waits unread (then it is not idle)."""
-    try:
-        return bool(select.select([connection], [], [], 0)[0])
-    except (OSError, ValueError):  # closed meanwhile
-        return True
 
 
 def _close_gently(connection: socket.socket) -> None:
@@ -199,7 +143,7 @@ def _close_gently(connection: socket.socket) -> None:
     connection.close()
 
 
-class InvokeHandler(BaseHTTPRequestHandler):
+class InvokeHandler(RequestParsing):
     protocol_version = "HTTP/1.1"
     default_request_version = "HTTP/1.0"  # so even an unreadable request line gets a status
     # TCP_NODELAY: an answer goes out in one write (``_reply``), but a streamed one in many;
@@ -207,7 +151,6 @@ class InvokeHandler(BaseHTTPRequestHandler):
     # (~40 ms per warm invoke when headers and body were two writes).
     disable_nagle_algorithm = True
     server: InvokeServer
-    fields: Headers  # the request's header fields (``parse_request``; not ``self.headers``)
 
     _date: tuple[int, str] = (0, "")  # the Date header of the current second
 
@@ -244,7 +187,7 @@ class InvokeHandler(BaseHTTPRequestHandler):
         self.command = self.requestline = ""
         self.request_version = self.default_request_version
         try:
-            with self.server.waiting(self.connection, lambda: self._socket.received == 0):
+            with self.server.slots.waiting(self.connection, lambda: self._socket.received == 0):
                 self.raw_requestline = self.rfile.readline(65537)
                 for _ in range(8):  # RFC 9112: ignore empty lines before a request line
                     if self.raw_requestline not in (b"\r\n", b"\n"):
@@ -297,76 +240,6 @@ class InvokeHandler(BaseHTTPRequestHandler):
             if not self._replied:
                 self._error(500, "ServiceException", f"skyfn failed on this request: {exc!r}")
 
-    def parse_request(self) -> bool:
-        """``http.server``'s, with the header fields read by ``request_head`` (``self.fields``)
-        instead of ``email``'s parser: the request line, the version and their errors, the
-        fields and their limits, ``Connection`` and ``Expect: 100-continue`` as there."""
-        self.command = None  # type: ignore[assignment]  # as http.server: none on an error
-        self.request_version = version = self.default_request_version
-        self.close_connection = True
-        requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
-        self.requestline = requestline
-        words = requestline.split()
-        if not words:
-            return False
-        if len(words) >= 3:  # enough to know the protocol's version
-            version = words[-1]
-            try:
-                if not version.startswith("HTTP/"):
-                    raise ValueError
-                base_version_number = version.split("/", 1)[1]
-                numbers = base_version_number.split(".")
-                if len(numbers) != 2 or any(not n.isdigit() or len(n) > 10 for n in numbers):
-                    raise ValueError
-                version_number = int(numbers[0]), int(numbers[1])
-            except (ValueError, IndexError):
-                self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request version ({version!r})")
-                return False
-            if version_number >= (1, 1) and self.protocol_version >= "HTTP/1.1":
-                self.close_connection = False
-            if version_number >= (2, 0):
-                self.send_error(
-                    HTTPStatus.HTTP_VERSION_NOT_SUPPORTED,
-                    f"Invalid HTTP version ({base_version_number})",
-                )
-                return False
-            self.request_version = version
-        if not 2 <= len(words) <= 3:
-            self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request syntax ({requestline!r})")
-            return False
-        command, path = words[:2]
-        if len(words) == 2:
-            self.close_connection = True
-            if command != "GET":
-                self.send_error(HTTPStatus.BAD_REQUEST, f"Bad HTTP/0.9 request type ({command!r})")
-                return False
-        self.command, self.path = command, path
-        if self.path.startswith("//"):  # gh-87389: //path is no open redirect
-            self.path = "/" + self.path.lstrip("/")
-        try:
-            self.fields = read_headers(self.rfile)
-        except http.client.LineTooLong as err:
-            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long", str(err))
-            return False
-        except http.client.HTTPException as err:
-            self.send_error(
-                HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers", str(err)
-            )
-            return False
-        conntype = (self.fields.get("Connection") or "").lower()
-        if conntype == "close":
-            self.close_connection = True
-        elif conntype == "keep-alive" and self.protocol_version >= "HTTP/1.1":
-            self.close_connection = False
-        expect = (self.fields.get("Expect") or "").lower()
-        if (
-            expect == "100-continue"
-            and self.protocol_version >= "HTTP/1.1"
-            and self.request_version >= "HTTP/1.1"
-        ):
-            return self.handle_expect_100()
-        return True
-
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """http.server's own errors (bad request line, headers, version) in the API's shape."""
         self.close_connection = True  # after a protocol error the stream cannot be trusted
@@ -382,15 +255,16 @@ class InvokeHandler(BaseHTTPRequestHandler):
     def _reply(self, response: Response) -> None:
         self._replied = True
         if response.stream is not None:
-            if self.server.stream_opened():
+            slots = self.server.slots
+            if slots.stream_opened():
                 try:
                     self._stream(response)
                 finally:
-                    self.server.stream_closed()
+                    slots.stream_closed()
                 return
             response = gateway.throttled(
-                f"the sandbox serves at most {self.server.max_streams} live log streams at "
-                f"once (a quarter of --max-connections {self.server.max_connections}); close "
+                f"the sandbox serves at most {slots.max_streams} live log streams at once (a "
+                f"quarter of --max-connections {slots.max_connections}); close "
                 "a console Logs page you no longer watch",
                 "CallerRateLimitExceeded",
             )

@@ -12,6 +12,7 @@ import shlex
 import stat
 from pathlib import Path
 
+from skyfn.private_files import make_private_folders
 from skyfn.runtime.errors import SecretStoreError
 
 HOME_VAR = "SKYFN_HOME"
@@ -55,19 +56,12 @@ def check_home(folder: Path) -> None:
 def make_home(folder: Path) -> None:
     """Create the store folder and any missing parent 0700 (``mkdir -p`` would give the
     parents the umask's mode, 0777 under ``umask 0``), then check it."""
-    missing: list[Path] = []
-    here = folder
-    while not here.exists() and here != here.parent:
-        missing.append(here)
-        here = here.parent
-    for path in reversed(missing):
-        try:
-            os.mkdir(path, 0o700)
-        except FileExistsError:
-            pass
-        except OSError as exc:
-            raise SecretStoreError(f"cannot create {path}: {exc}") from None
+    make_private_folders(folder, _not_made)
     check_home(folder)
+
+
+def _not_made(path: Path, exc: OSError) -> SecretStoreError:
+    return SecretStoreError(f"cannot create {path}: {exc}")
 
 
 def check_file(path: Path, info: os.stat_result, what: str, one_name: bool = False) -> None:

@@ -37,6 +37,7 @@ from pathlib import Path
 import skyfn
 from skyfn import __version__
 from skyfn.model import Model
+from skyfn.private_files import private_folder, write_private
 
 _FORMAT = 1
 _CODE = Path(skyfn.__file__).parent
@@ -105,7 +106,7 @@ class OutputCache:
         self.started: int | None = None  # None: no .skyfn/ yet, no stat trusted
         if self.enabled and skyfn_dir.is_dir():
             with suppress(OSError):
-                _private_folder(self.file.parent)
+                private_folder(self.file.parent)
                 self.started = _fs_clock(self.file.parent)
 
     def _read(self) -> dict[str, tuple[str, Stat | None]] | None:
@@ -168,21 +169,5 @@ class OutputCache:
         if not self.file.parent.parent.is_dir():  # a synth that wrote nothing
             return
         with suppress(OSError):
-            _private_folder(self.file.parent)
-            _write_private(self.file, data)
-
-
-def _private_folder(folder: Path) -> None:
-    folder.mkdir(mode=0o700, exist_ok=True)
-    os.chmod(folder, 0o700)
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:  # mkstemp: 0600 already
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+            private_folder(self.file.parent)
+            write_private(self.file, data)
