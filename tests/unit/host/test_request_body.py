@@ -8,7 +8,7 @@ import io
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.message import Message
 
 import pytest
@@ -198,11 +198,26 @@ def test_a_body_arriving_in_time_is_read_and_counted(
     assert raw.received == len(b"7\r\npayload\r\n0\r\n\r\n")
 
 
+linux_only = pytest.mark.skipif(
+    not KernelDeadlineSocket.usable(socket.socket()), reason="kernel socket timeouts: Linux"
+)
+
+
+@pytest.fixture(params=["python", pytest.param("kernel", marks=linux_only)])
+def deadline_socket(request: pytest.FixtureRequest) -> Callable[[socket.socket], DeadlineSocket]:
+    """Each deadline test runs against both: the Python-timeout socket and the one that
+    leaves the socket blocking under kernel timeouts (plain connections on Linux)."""
+    if request.param == "kernel":
+        return lambda server: KernelDeadlineSocket(server, 5)
+    return DeadlineSocket
+
+
 def test_a_client_that_stops_sending_times_out(
     pair: tuple[socket.socket, socket.socket],
+    deadline_socket: Callable[[socket.socket], DeadlineSocket],
 ) -> None:
     server, client = pair
-    raw = DeadlineSocket(server)
+    raw = deadline_socket(server)
     raw.start(0.2)
     client.sendall(b"half")  # of a 10-byte body, then nothing
     start = time.monotonic()
@@ -213,6 +228,7 @@ def test_a_client_that_stops_sending_times_out(
 
 def test_the_deadline_covers_the_whole_request_not_each_read(
     pair: tuple[socket.socket, socket.socket],
+    deadline_socket: Callable[[socket.socket], DeadlineSocket],
 ) -> None:
     """A client sending a byte every 50 ms never waits long on one read, but still runs out."""
     server, client = pair
@@ -227,7 +243,7 @@ def test_the_deadline_covers_the_whole_request_not_each_read(
             time.sleep(0.05)
 
     sender = threading.Thread(target=trickle)
-    raw = DeadlineSocket(server)
+    raw = deadline_socket(server)
     raw.start(0.3)
     sender.start()
     start = time.monotonic()
@@ -257,10 +273,6 @@ def test_a_spent_deadline_refuses_to_read_even_ready_data(
 
 # --- KernelDeadlineSocket: the same deadline, the socket left blocking ------------------------
 
-linux_only = pytest.mark.skipif(
-    not KernelDeadlineSocket.usable(socket.socket()), reason="kernel socket timeouts: Linux"
-)
-
 
 @linux_only
 def test_kernel_deadline_reads_in_time_and_leaves_the_socket_blocking(
@@ -276,51 +288,6 @@ def test_kernel_deadline_reads_in_time_and_leaves_the_socket_blocking(
         assert body == b"payload"
         assert raw.received == len(b"7\r\npayload\r\n0\r\n\r\n")
         assert server.gettimeout() is None  # no Python timeout: no poll before each recv
-
-
-@linux_only
-def test_kernel_deadline_a_client_that_stops_sending_times_out(
-    pair: tuple[socket.socket, socket.socket],
-) -> None:
-    server, client = pair
-    raw = KernelDeadlineSocket(server, 5)
-    raw.start(0.2)
-    client.sendall(b"half")  # of a 10-byte body, then nothing
-    start = time.monotonic()
-    with pytest.raises(TimeoutError):
-        read_body(io.BufferedReader(raw), headers(("Content-Length", "10")), LIMIT, DISCARD)
-    assert time.monotonic() - start < 2
-
-
-@linux_only
-def test_kernel_deadline_covers_the_whole_request_not_each_read(
-    pair: tuple[socket.socket, socket.socket],
-) -> None:
-    """A byte every 50 ms: each recv returns soon, the deadline still runs out."""
-    server, client = pair
-    stop = threading.Event()
-
-    def trickle() -> None:
-        while not stop.is_set():
-            try:
-                client.send(b"x")
-            except OSError:
-                return
-            time.sleep(0.05)
-
-    sender = threading.Thread(target=trickle)
-    raw = KernelDeadlineSocket(server, 5)
-    raw.start(0.3)
-    sender.start()
-    start = time.monotonic()
-    try:
-        with pytest.raises(TimeoutError):
-            read_body(io.BufferedReader(raw, 1), headers(("Content-Length", "80")), LIMIT, DISCARD)
-    finally:
-        stop.set()
-        sender.join()
-    assert 0.25 < time.monotonic() - start < 2
-    assert 0 < raw.received < 80
 
 
 @linux_only
